@@ -1,0 +1,117 @@
+// The command line (DESIGN §2). Each command lives in its own file under src/commands and
+// is imported only when invoked, so `mcprec run` doesn't pay for ink, react or others.
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { StoreError } from '../store/open-store.js';
+import { ExitCode, UserError } from './user-error.js';
+import { VERSION } from './version.js';
+
+export function buildProgram(): Command {
+	const program = new Command('mcprec')
+		.description('Record, guard and replay every MCP session.\nPut `mcprec run -- <server command>` in your MCP client config in place of the server command.')
+		.version(VERSION, '-V, --version')
+		.showHelpAfterError('(run with --help for usage)')
+		.configureHelp({ sortSubcommands: false });
+
+	program
+		.command('run')
+		.description('start an MCP server on stdio and proxy it, recording every message')
+		.argument('<command...>', 'the MCP server command and its arguments, after --')
+		.option('-n, --name <label>', "server label stored on the session (default: the command's basename)")
+		.option('--lock-timeout <ms>', 'how long to wait on a locked database before refusing requests', parseInteger, 5000)
+		.addHelpText(
+			'after',
+			`
+stdout carries only JSON-RPC; mcprec's own messages go to stderr.
+
+Example (claude_desktop_config.json):
+  "command": "mcprec",
+  "args": ["run", "--name", "filesystem", "--", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me"]`,
+		)
+		.action(async (command: string[], options) => {
+			const { runCommand } = await import('../commands/run.js');
+			await runCommand(command, options);
+		});
+
+	program
+		.command('sessions')
+		.description('list recorded sessions, newest first')
+		.option('--server <label>', 'only sessions of this server label (glob: * and ?)')
+		.option('--user <user>', 'only sessions of this user (email, subject or OS user)')
+		.option('--since <when>', 'only sessions started since: a duration (30m, 2h, 7d) or an ISO date')
+		.option('--limit <n>', 'at most this many sessions', parseInteger, 50)
+		.option('--json', 'print a JSON array (DESIGN §5)')
+		.action(async (options) => {
+			const { sessionsCommand } = await import('../commands/sessions.js');
+			await sessionsCommand(options);
+		});
+
+	program
+		.command('replay')
+		.description('replay a session: interactive timeline on a terminal, transcript otherwise')
+		.argument('<session>', 'a session id, a unique prefix of one, or "last"')
+		.option('--json', 'print one JSON object per event (NDJSON)')
+		.option('--plain', 'print a plain transcript, even on a terminal')
+		.addOption(new Option('--speed <n>', 'play the session back in time, N times faster (1 = real time)').argParser(parseFloatOption))
+		.action(async (session: string, options) => {
+			const { replayCommand } = await import('../commands/replay.js');
+			await replayCommand(session, options);
+		});
+
+	program
+		.command('verify')
+		.description('check the hash chain of recorded sessions; exit 0 when intact, 1 when tampered')
+		.argument('[session]', 'a session id, a unique prefix of one, or "last"')
+		.option('--all', 'verify every session')
+		.option('--json', 'print the results as JSON')
+		.action(async (session: string | undefined, options) => {
+			const { verifyCommand } = await import('../commands/verify.js');
+			await verifyCommand(session, options);
+		});
+
+	program.exitOverride();
+	return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+	const program = buildProgram();
+	try {
+		await program.parseAsync(argv);
+	} catch (error) {
+		process.exitCode = exitCodeFor(error);
+	}
+}
+
+function exitCodeFor(error: unknown): number {
+	if (error instanceof CommanderError) {
+		// Commander already printed help, the version or the usage error.
+		return error.exitCode === 0 ? 0 : ExitCode.usage;
+	}
+	if (error instanceof UserError) {
+		process.stderr.write(`mcprec: ${error.message}\n`);
+		return error.exitCode;
+	}
+	if (error instanceof StoreError) {
+		process.stderr.write(`mcprec: ${error.message}\n`);
+		return ExitCode.store;
+	}
+	const code = (error as { code?: string }).code;
+	if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+		process.stderr.write(`mcprec: the recording database failed: ${(error as Error).message}\n`);
+		return ExitCode.store;
+	}
+	process.stderr.write(`mcprec: unexpected error (please report it): ${(error as Error).stack ?? String(error)}\n`);
+	return 70;
+}
+
+function parseInteger(value: string): number {
+	const number = Number(value);
+	if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
+	return number;
+}
+
+function parseFloatOption(value: string): number {
+	const number = Number(value);
+	if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+	return number;
+}

@@ -1,0 +1,1 @@
+export async function replayCommand(..._args: unknown[]): Promise<void> {}

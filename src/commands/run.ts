@@ -1,0 +1,87 @@
+// `mcprec run -- <command>`: the main job. Nothing here prompts or writes to stdout;
+// stdout belongs to the JSON-RPC stream.
+
+import os from 'node:os';
+import path from 'node:path';
+import { resolveStatePaths } from '../config/paths.js';
+import { Proxy } from '../proxy/proxy.js';
+import { systemClock } from '../recorder/clock.js';
+import { Recorder } from '../recorder/recorder.js';
+import { newSessionId } from '../recorder/session-id.js';
+import { openStore } from '../store/open-store.js';
+import { StdioUpstream } from '../upstream/stdio-upstream.js';
+import { UserError } from '../cli/user-error.js';
+
+export interface RunOptions {
+	name?: string;
+	lockTimeout?: number;
+}
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export async function runCommand(commandLine: string[], options: RunOptions): Promise<void> {
+	const [command, ...args] = commandLine;
+	if (!command) {
+		throw new UserError('run needs the MCP server command after --, for example: mcprec run -- npx -y @modelcontextprotocol/server-everything');
+	}
+	const paths = resolveStatePaths();
+	const clock = systemClock();
+	const session = {
+		id: newSessionId(),
+		server: options.name ?? path.basename(command),
+		command: commandLine,
+		url: null,
+		cwd: process.cwd(),
+		host: os.hostname(),
+		osUser: currentUser(),
+		startedAt: clock.nowMicros(),
+	};
+	const stderr = process.stderr;
+	const recorder = new Recorder({
+		session,
+		clock,
+		lockTimeoutMs: options.lockTimeout,
+		// A short SQLite wait keeps the event loop free; the recorder retries with back-off.
+		openDatabase: () => openStore({ file: paths.database, busyTimeoutMs: 100 }),
+		onHealthChange: (healthy, reason) => {
+			stderr.write(
+				healthy
+					? 'mcprec: recording works again; requests are forwarded again\n'
+					: `mcprec: recording failed: ${reason}. New requests are refused until it works again (policy record.onError: block)\n`,
+			);
+		},
+	});
+	const upstream = new StdioUpstream({ command, args });
+	const proxy = new Proxy({ input: process.stdin, output: process.stdout, errorOutput: stderr, upstream, recorder });
+	proxy.clock = () => clock.nowMicros();
+	for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy.forwardSignal(signal));
+
+	proxy.start(commandLine);
+	const result = await proxy.done;
+	await flushStream(process.stdout);
+	const closed = recorder.close();
+	if (!closed.ok) {
+		stderr.write(`mcprec: ${closed.unrecorded} events of session ${session.id} could not be recorded: ${closed.reason}\n`);
+	}
+	await flushStream(stderr);
+	process.exit(result.status);
+}
+
+function currentUser(): string {
+	try {
+		return os.userInfo().username;
+	} catch {
+		return process.env.USER ?? 'unknown';
+	}
+}
+
+function flushStream(stream: NodeJS.WriteStream): Promise<void> {
+	return new Promise((resolve) => {
+		if (stream.writableLength === 0 || stream.destroyed) {
+			resolve();
+			return;
+		}
+		stream.once('drain', () => resolve());
+		stream.once('error', () => resolve());
+	});
+}

@@ -1,0 +1,1 @@
+export async function sessionsCommand(..._args: unknown[]): Promise<void> {}

@@ -1,0 +1,1 @@
+export async function verifyCommand(..._args: unknown[]): Promise<void> {}

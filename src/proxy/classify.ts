@@ -1,0 +1,97 @@
+// Classifies one JSON-RPC line so the proxy can route, pair and record it. The original
+// bytes are never re-serialised here; small lines are parsed, huge ones are scanned.
+
+import { scanTopLevel } from './scan-top-level.js';
+
+export type JsonRpcId = string | number | null;
+
+export type MessageShape = 'request' | 'notification' | 'response' | 'batch' | 'invalid' | 'unparseable';
+
+/** What the proxy needs to know about one line. */
+export interface ClassifiedMessage {
+	shape: MessageShape;
+	method?: string;
+	/** Present on requests and responses (null when a response could not name its request). */
+	id?: JsonRpcId;
+	tool?: string;
+	isError?: boolean;
+	/** The parsed object, for lines small enough to parse cheaply. */
+	parsed?: unknown;
+	/** Elements of a batch, classified one by one. */
+	items?: ClassifiedMessage[];
+	/** Why a line was refused (invalid or unparseable). */
+	problem?: string;
+}
+
+/** Lines above this size are scanned for their envelope instead of parsed. */
+export const PARSE_LIMIT_BYTES = 1 << 20;
+
+export function classifyLine(body: Buffer): ClassifiedMessage {
+	if (body.length > PARSE_LIMIT_BYTES) return classifyLarge(body);
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(body.toString('utf8'));
+	} catch (error) {
+		return { shape: 'unparseable', problem: (error as Error).message };
+	}
+	if (Array.isArray(parsed)) return classifyBatch(parsed);
+	const classified = classifyObject(parsed);
+	classified.parsed = parsed;
+	return classified;
+}
+
+function classifyBatch(items: unknown[]): ClassifiedMessage {
+	if (items.length === 0) return { shape: 'invalid', problem: 'empty batch' };
+	const classifiedItems = items.map((item) => {
+		const classified = classifyObject(item);
+		classified.parsed = item;
+		return classified;
+	});
+	return { shape: 'batch', items: classifiedItems, parsed: items };
+}
+
+export function classifyObject(value: unknown): ClassifiedMessage {
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+		return { shape: 'invalid', problem: 'not a JSON-RPC object' };
+	}
+	const message = value as Record<string, unknown>;
+	const id = isValidId(message.id) ? (message.id as JsonRpcId) : undefined;
+	if (message.jsonrpc !== '2.0') {
+		return { shape: 'invalid', id, problem: 'missing "jsonrpc": "2.0"' };
+	}
+	if (typeof message.method === 'string') {
+		const tool = message.method === 'tools/call' ? toolName(message.params) : undefined;
+		if ('id' in message) {
+			if (id === undefined) return { shape: 'invalid', problem: 'request id must be a string or number' };
+			return { shape: 'request', method: message.method, id, tool };
+		}
+		return { shape: 'notification', method: message.method, tool };
+	}
+	if ('method' in message) return { shape: 'invalid', id, problem: 'method must be a string' };
+	if ('result' in message || 'error' in message) {
+		return { shape: 'response', id: id ?? null, isError: 'error' in message };
+	}
+	return { shape: 'invalid', id, problem: 'neither a request, a notification nor a response' };
+}
+
+function classifyLarge(body: Buffer): ClassifiedMessage {
+	const envelope = scanTopLevel(body);
+	if (!envelope.ok) return { shape: 'unparseable', problem: envelope.problem };
+	if (envelope.isArray) return { shape: 'batch', items: [] };
+	return classifyObject(envelope.fields);
+}
+
+function isValidId(id: unknown): boolean {
+	return typeof id === 'string' || typeof id === 'number' || id === null;
+}
+
+function toolName(params: unknown): string | undefined {
+	if (typeof params !== 'object' || params === null) return undefined;
+	const name = (params as Record<string, unknown>).name;
+	return typeof name === 'string' ? name : undefined;
+}
+
+/** A stable text key for an id, so `1` and `"1"` stay distinct. */
+export function idKey(id: JsonRpcId | undefined): string {
+	return JSON.stringify(id ?? null);
+}

@@ -1,0 +1,36 @@
+import { idKey, type JsonRpcId } from './classify.js';
+
+/** A request that has been forwarded and not yet answered. */
+export interface PendingRequest {
+	id: JsonRpcId;
+	method: string;
+	tool?: string;
+	ts: number;
+}
+
+/** In-flight requests of one direction, keyed by id, for latency and for answering on upstream death. */
+export class PendingRequests {
+	private readonly byId = new Map<string, PendingRequest>();
+
+	add(request: PendingRequest): void {
+		this.byId.set(idKey(request.id), request);
+	}
+
+	/** Removes and returns the request this response answers, if any. */
+	settle(id: JsonRpcId | undefined): PendingRequest | undefined {
+		const key = idKey(id);
+		const request = this.byId.get(key);
+		if (request) this.byId.delete(key);
+		return request;
+	}
+
+	takeAll(): PendingRequest[] {
+		const all = [...this.byId.values()];
+		this.byId.clear();
+		return all;
+	}
+
+	get size(): number {
+		return this.byId.size;
+	}
+}

@@ -1,0 +1,36 @@
+/** Who produced an event. */
+export type EventOrigin = 'client' | 'server' | 'proxy';
+/** Where a message went; null when it was not forwarded. */
+export type EventTarget = 'client' | 'server' | null;
+export type EventKind = 'message' | 'stderr' | 'lifecycle' | 'decision' | 'mask';
+
+/** One thing that happened in a session, as handed to the recorder. */
+export interface SessionEvent {
+	origin: EventOrigin;
+	target: EventTarget;
+	kind: EventKind;
+	method?: string | null;
+	/** The JSON-RPC id in its stable text form (see idKey). */
+	rpcId?: string | null;
+	tool?: string | null;
+	/** The exact bytes forwarded (without the newline), or the event's own JSON/text. */
+	payload: Buffer;
+	latencyUs?: number | null;
+	/** µs since the epoch; the recorder stamps it when absent. */
+	ts?: number;
+}
+
+/** Per-session counters stored on the session row. */
+export interface SessionCounters {
+	messages: number;
+	requests: number;
+	errors: number;
+	blocked: number;
+	masked: number;
+	approvals: number;
+	bytes: number;
+}
+
+export function emptyCounters(): SessionCounters {
+	return { messages: 0, requests: 0, errors: 0, blocked: 0, masked: 0, approvals: 0, bytes: 0 };
+}

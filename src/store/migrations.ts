@@ -1,0 +1,67 @@
+// Numbered schema migrations, applied in order when the store opens (DESIGN §5).
+
+export interface Migration {
+	version: number;
+	sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+	{
+		version: 1,
+		sql: `
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  server TEXT NOT NULL,
+  command TEXT,
+  url TEXT,
+  cwd TEXT,
+  host TEXT,
+  os_user TEXT,
+  identity_issuer TEXT,
+  identity_sub TEXT,
+  identity_email TEXT,
+  identity_name TEXT,
+  identity_groups TEXT,
+  client_name TEXT,
+  client_version TEXT,
+  protocol_version TEXT,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  end_reason TEXT,
+  exit_code INTEGER,
+  exit_signal TEXT,
+  messages INTEGER NOT NULL DEFAULT 0,
+  requests INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  blocked INTEGER NOT NULL DEFAULT 0,
+  masked INTEGER NOT NULL DEFAULT 0,
+  approvals INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  event_count INTEGER NOT NULL DEFAULT 0,
+  policy_digest TEXT,
+  head_hash TEXT,
+  synced_seq INTEGER NOT NULL DEFAULT -1,
+  sync_state TEXT NOT NULL DEFAULT 'local'
+);
+CREATE INDEX sessions_started_at ON sessions (started_at);
+CREATE TABLE events (
+  session_id TEXT NOT NULL REFERENCES sessions (id),
+  seq INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  origin TEXT NOT NULL,
+  target TEXT,
+  kind TEXT NOT NULL,
+  method TEXT,
+  rpc_id TEXT,
+  tool TEXT,
+  payload BLOB NOT NULL,
+  encoding TEXT NOT NULL DEFAULT 'identity',
+  size INTEGER NOT NULL,
+  latency_us INTEGER,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (session_id, seq)
+);
+`,
+	},
+];

@@ -1,0 +1,86 @@
+// Shared helpers for tests that drive the built `mcprec` binary as a user would.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { inflateRawSync } from 'node:zlib';
+import { execa, type Options } from 'execa';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built CLI; `npm test` builds before running vitest. */
+export const mcprecBin = path.join(repoRoot, 'bin/mcprec.js');
+export const fixturesDir = path.join(repoRoot, 'fixtures');
+
+/** Paths to the official servers' entry points inside node_modules (never fetched). */
+export const servers = {
+	everything: path.join(repoRoot, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'),
+	filesystem: path.join(repoRoot, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js'),
+	memory: path.join(repoRoot, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js'),
+};
+
+export function fixture(name: string): string {
+	return path.join(fixturesDir, name);
+}
+
+/** A fresh MCPREC_HOME, removed by the caller's cleanup (or left in the OS temp dir). */
+export function makeHome(prefix = 'mcprec-test-'): string {
+	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Runs `mcprec <args>` to completion and returns execa's result (never throws on exit code). */
+export function runMcprec(args: string[], home: string, options: Options = {}) {
+	return execa(process.execPath, [mcprecBin, ...args], {
+		reject: false,
+		env: { MCPREC_HOME: home, NO_COLOR: '1', ...(options.env ?? {}) },
+		...options,
+	});
+}
+
+export function openDatabase(home: string): Database.Database {
+	return new Database(path.join(home, 'mcprec.db'));
+}
+
+export interface StoredEventRow {
+	session_id: string;
+	seq: number;
+	ts: number;
+	origin: string;
+	target: string | null;
+	kind: string;
+	method: string | null;
+	rpc_id: string | null;
+	tool: string | null;
+	payload: Buffer;
+	encoding: string;
+	size: number;
+	latency_us: number | null;
+	prev_hash: string;
+	hash: string;
+}
+
+/** All events of the newest session (or the given one), in seq order. */
+export function readEvents(home: string, sessionId?: string): StoredEventRow[] {
+	const database = openDatabase(home);
+	try {
+		const id = sessionId ?? (database.prepare('SELECT id FROM sessions ORDER BY started_at DESC LIMIT 1').pluck().get() as string);
+		return database.prepare('SELECT * FROM events WHERE session_id = ? ORDER BY seq').all(id) as StoredEventRow[];
+	} finally {
+		database.close();
+	}
+}
+
+export function readSessions(home: string): Record<string, unknown>[] {
+	const database = openDatabase(home);
+	try {
+		return database.prepare('SELECT * FROM sessions ORDER BY started_at').all() as Record<string, unknown>[];
+	} finally {
+		database.close();
+	}
+}
+
+/** The stored bytes of an event, decompressed when the store compressed them. */
+export function payloadOf(row: StoredEventRow): Buffer {
+	return row.encoding === 'deflate-raw' ? inflateRawSync(row.payload) : row.payload;
+}
