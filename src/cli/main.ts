@@ -69,6 +69,15 @@ Example (claude_desktop_config.json):
 			await verifyCommand(session, options);
 		});
 
+	program.hook('preAction', (_program, actionCommand) => {
+		// `mcprec sessions | head` closes the pipe early; that is not an error. (`run` owns its stdout.)
+		if (actionCommand.name() !== 'run') {
+			process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+				if (error.code === 'EPIPE') process.exit(0);
+				throw error;
+			});
+		}
+	});
 	program.exitOverride();
 	return program;
 }

@@ -1,1 +1,37 @@
-export async function replayCommand(..._args: unknown[]): Promise<void> {}
+// `mcprec replay <session>`: the ink timeline on a terminal, a transcript otherwise,
+// NDJSON with --json (DESIGN §2, §5).
+
+import { resolveStatePaths } from '../config/paths.js';
+import { printJson } from '../replay/print-json.js';
+import { printTranscript } from '../replay/print-transcript.js';
+import { toReplayEvent, type ReplayEvent } from '../replay/replay-event.js';
+import { iterateEvents } from '../store/event-queries.js';
+import { openStore, type StoreDatabase } from '../store/open-store.js';
+import { resolveSession } from '../store/session-queries.js';
+
+export interface ReplayOptions {
+	json?: boolean;
+	plain?: boolean;
+	speed?: number;
+}
+
+export async function replayCommand(reference: string, options: ReplayOptions): Promise<void> {
+	if (process.stdout.isTTY && !options.json && !options.plain) {
+		const { openReplayTui } = await import('../tui/open-replay-tui.js');
+		await openReplayTui(reference, { speed: options.speed });
+		return;
+	}
+	const database = openStore({ file: resolveStatePaths().database, readonly: true });
+	try {
+		const session = resolveSession(database, reference);
+		const events = replayEvents(database, session.id);
+		if (options.json) await printJson(events, process.stdout);
+		else await printTranscript(events, { output: process.stdout, speed: options.speed, startedMicros: session.started_at });
+	} finally {
+		database.close();
+	}
+}
+
+function* replayEvents(database: StoreDatabase, sessionId: string): Generator<ReplayEvent> {
+	for (const row of iterateEvents(database, sessionId)) yield toReplayEvent(row);
+}

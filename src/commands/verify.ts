@@ -1,1 +1,44 @@
-export async function verifyCommand(..._args: unknown[]): Promise<void> {}
+// `mcprec verify [<session>|--all]`: exit 0 when every checked chain is intact, 1 otherwise.
+
+import chalk from 'chalk';
+import { resolveStatePaths } from '../config/paths.js';
+import { ExitCode } from '../cli/user-error.js';
+import { openStore } from '../store/open-store.js';
+import { listSessions, resolveSession, type SessionRow } from '../store/session-queries.js';
+import { verifySession, type VerifyResult } from '../verify/verify-chain.js';
+
+export interface VerifyOptions {
+	all?: boolean;
+	json?: boolean;
+}
+
+export async function verifyCommand(reference: string | undefined, options: VerifyOptions): Promise<void> {
+	const database = openStore({ file: resolveStatePaths().database, readonly: true });
+	const results: VerifyResult[] = [];
+	try {
+		// One read transaction: a session still being recorded is checked as of one moment.
+		database.transaction(() => {
+			const sessions: SessionRow[] = reference && !options.all ? [resolveSession(database, reference)] : listSessions(database).reverse();
+			for (const session of sessions) results.push(verifySession(database, session));
+		})();
+	} finally {
+		database.close();
+	}
+	const tampered = results.filter((result) => !result.intact);
+	if (options.json) {
+		process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+	} else {
+		for (const result of results) {
+			process.stdout.write(
+				result.intact
+					? `${chalk.green('✓')} ${result.sessionId} intact (${result.events} events)\n`
+					: `${chalk.red('✗')} ${result.sessionId} tampered at seq ${result.firstBadSeq}: ${result.problem}\n`,
+			);
+		}
+		if (results.length === 0) process.stderr.write('No sessions to verify.\n');
+		else if (results.length > 1) {
+			process.stdout.write(`${results.length - tampered.length} of ${results.length} sessions intact\n`);
+		}
+	}
+	if (tampered.length > 0) process.exitCode = ExitCode.checkFailed;
+}

@@ -1,0 +1,85 @@
+// Groups a session's events into exchanges — a request and its response, or a single
+// notification / stderr line / lifecycle event — the unit the timeline shows.
+
+import type { ReplayEvent } from './replay-event.js';
+
+export type ExchangeStatus = 'ok' | 'error' | 'pending' | 'refused' | 'info';
+
+export interface Exchange {
+	/** seq of the first event, unique within the session. */
+	key: number;
+	kind: 'request' | 'notification' | 'stderr' | 'lifecycle' | 'invalid' | 'other';
+	/** client→server, server→client, or who spoke for single events. */
+	direction: string;
+	method: string | null;
+	tool: string | null;
+	id: string | number | null;
+	request?: ReplayEvent;
+	response?: ReplayEvent;
+	event: ReplayEvent;
+	status: ExchangeStatus;
+	durationMs: number | null;
+	startedMicros: number;
+}
+
+export function buildExchanges(events: ReplayEvent[]): Exchange[] {
+	const exchanges: Exchange[] = [];
+	const open = new Map<string, Exchange>();
+	for (const event of events) {
+		if (event.kind !== 'message') {
+			exchanges.push(single(event, event.kind === 'stderr' ? 'stderr' : event.kind === 'lifecycle' ? 'lifecycle' : 'other'));
+			continue;
+		}
+		const message = event.message as Record<string, unknown> | undefined;
+		if (!message || Array.isArray(message)) {
+			exchanges.push(single(event, message ? 'other' : 'invalid'));
+			continue;
+		}
+		const isRequest = typeof message.method === 'string' && 'id' in message;
+		const isResponse = !('method' in message) && ('result' in message || 'error' in message);
+		if (isRequest) {
+			// A request with no target was refused by mcprec; its answer comes from the proxy.
+			const exchange: Exchange = {
+				...single(event, 'request'),
+				request: event,
+				status: event.target === null ? 'refused' : 'pending',
+			};
+			open.set(pairKey(event.origin, event.id), exchange);
+			exchanges.push(exchange);
+			continue;
+		}
+		if (isResponse) {
+			const requester = event.origin === 'client' ? 'server' : 'client';
+			const exchange = open.get(pairKey(requester, event.id));
+			if (exchange) {
+				open.delete(pairKey(requester, event.id));
+				exchange.response = event;
+				if (exchange.status !== 'refused') exchange.status = 'error' in message ? 'error' : 'ok';
+				exchange.durationMs = event.latencyMs ?? (event.tsMicros - exchange.startedMicros) / 1000;
+				continue;
+			}
+		}
+		exchanges.push(single(event, typeof message.method === 'string' ? 'notification' : 'other'));
+	}
+	return exchanges;
+}
+
+function single(event: ReplayEvent, kind: Exchange['kind']): Exchange {
+	const message = event.message as { error?: unknown } | undefined;
+	return {
+		key: event.seq,
+		kind,
+		direction: event.target ? `${event.origin}→${event.target}` : event.origin,
+		method: event.method,
+		tool: event.tool,
+		id: event.id,
+		event,
+		status: kind === 'invalid' || (message && message.error !== undefined) ? 'error' : 'info',
+		durationMs: null,
+		startedMicros: event.tsMicros,
+	};
+}
+
+function pairKey(origin: string, id: string | number | null): string {
+	return `${origin}:${JSON.stringify(id)}`;
+}

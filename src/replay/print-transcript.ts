@@ -1,0 +1,74 @@
+// `replay --plain`: a readable transcript for pipes, logs and terminals without a TUI.
+
+import type { Writable } from 'node:stream';
+import chalk from 'chalk';
+import type { ReplayEvent } from './replay-event.js';
+
+const MAX_MESSAGE_CHARS = 4000;
+
+export interface TranscriptOptions {
+	output: Writable;
+	/** Play back in time, N× faster than recorded. */
+	speed?: number;
+	startedMicros: number;
+}
+
+export async function printTranscript(events: Iterable<ReplayEvent>, options: TranscriptOptions): Promise<void> {
+	let previousMicros: number | undefined;
+	for (const event of events) {
+		if (options.speed && previousMicros !== undefined) {
+			await sleep(Math.min((event.tsMicros - previousMicros) / 1000 / options.speed, 2000));
+		}
+		previousMicros = event.tsMicros;
+		const text = formatTranscriptEvent(event, options.startedMicros);
+		if (!options.output.write(text)) await new Promise((resolve) => options.output.once('drain', resolve));
+	}
+}
+
+export function formatTranscriptEvent(event: ReplayEvent, startedMicros: number): string {
+	const offset = `+${((event.tsMicros - startedMicros) / 1_000_000).toFixed(3)}s`.padStart(10);
+	const route = event.target ? `${event.origin} → ${event.target}` : `${event.origin}${event.kind === 'message' ? ' (not forwarded)' : ''}`;
+	const labels = [chalk.bold(event.method ?? labelFor(event))];
+	if (event.tool) labels.push(chalk.cyan(event.tool));
+	if (event.id !== null) labels.push(chalk.dim(`#${JSON.stringify(event.id)}`));
+	if (event.latencyMs !== null) labels.push(chalk.dim(`${event.latencyMs.toFixed(1)} ms`));
+	if (isError(event)) labels.push(chalk.red('error'));
+	const head = `${chalk.dim(`${offset} ${String(event.seq).padStart(5)}`)}  ${route.padEnd(16)} ${labels.join(' ')}`;
+	return `${head}\n${indent(bodyOf(event))}\n`;
+}
+
+function labelFor(event: ReplayEvent): string {
+	if (event.kind === 'message') {
+		const message = event.message as Record<string, unknown> | undefined;
+		if (message && ('result' in message || 'error' in message)) return 'response';
+		return message ? 'message' : 'invalid line';
+	}
+	return event.kind;
+}
+
+function isError(event: ReplayEvent): boolean {
+	const message = event.message as Record<string, unknown> | undefined;
+	return Boolean(message && typeof message === 'object' && 'error' in message);
+}
+
+function bodyOf(event: ReplayEvent): string {
+	let text: string;
+	if (event.message !== undefined) text = JSON.stringify(event.message);
+	else if (event.details !== undefined) text = JSON.stringify(event.details);
+	else text = event.text ?? '';
+	if (text.length > MAX_MESSAGE_CHARS) {
+		text = `${text.slice(0, MAX_MESSAGE_CHARS)}… (${event.size} bytes in all; \`mcprec replay --json\` has the whole message)`;
+	}
+	return text;
+}
+
+function indent(text: string): string {
+	return text
+		.split('\n')
+		.map((line) => `      ${line}`)
+		.join('\n');
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

@@ -1,0 +1,116 @@
+// The official MCP SDK client, connected to a real server either directly or through the
+// built `mcprec run` binary, so a test can compare what a client sees both ways.
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientCapabilities, JSONRPCMessage, Notification } from '@modelcontextprotocol/sdk/types.js';
+import { mcprecBin } from './mcprec.js';
+
+export type Route = 'direct' | 'mcprec';
+
+export interface ConnectOptions {
+	route: Route;
+	/** The server command line; runs as `node <serverArgs…>`. */
+	serverArgs: string[];
+	/** MCPREC_HOME for the mcprec route. */
+	home: string;
+	/** The `--name` given to `mcprec run`. */
+	name?: string;
+	capabilities?: ClientCapabilities;
+	/** Installs request handlers before the handshake (server→client requests can come right after it). */
+	setup?: (client: Client) => void;
+}
+
+/** A connected client plus everything it saw on the wire. */
+export interface Connection {
+	route: Route;
+	client: Client;
+	/** Every JSON-RPC message the client sent and received, in order. */
+	wire: { sent: JSONRPCMessage[]; received: JSONRPCMessage[] };
+	/** Notifications no specific handler took (list-changed, resources/updated…). */
+	notifications: Notification[];
+	stderr: () => string;
+	close: () => Promise<void>;
+}
+
+export async function connectClient(options: ConnectOptions): Promise<Connection> {
+	const args =
+		options.route === 'direct'
+			? options.serverArgs
+			: [mcprecBin, 'run', '--name', options.name ?? 'test', '--', process.execPath, ...options.serverArgs];
+	const transport = new StdioClientTransport({
+		command: process.execPath,
+		args,
+		// The same environment both ways, so servers that look at it behave alike.
+		env: { ...(process.env as Record<string, string>), MCPREC_HOME: options.home },
+		stderr: 'pipe',
+	});
+	let stderr = '';
+	transport.stderr?.on('data', (chunk: Buffer) => {
+		stderr += chunk.toString('utf8');
+	});
+	const wire = { sent: [] as JSONRPCMessage[], received: [] as JSONRPCMessage[] };
+	const client = new Client({ name: 'mcprec-e2e', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+	const notifications: Notification[] = [];
+	client.fallbackNotificationHandler = async (notification) => {
+		notifications.push(notification);
+	};
+	options.setup?.(client);
+	await client.connect(new TappedTransport(transport, wire));
+	return {
+		route: options.route,
+		client,
+		wire,
+		notifications,
+		stderr: () => stderr,
+		close: () => client.close(),
+	};
+}
+
+/** Resolves once `predicate` holds, polling; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const value = probe();
+		if (value !== undefined && value !== false) return value;
+		if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}
+
+// Sees every message below the SDK's protocol layer, so tests can compare the client's
+// view of the wire with mcprec's recording.
+class TappedTransport implements Transport {
+	onclose?: () => void;
+	onerror?: (error: Error) => void;
+	onmessage?: Transport['onmessage'];
+
+	constructor(
+		private readonly inner: Transport,
+		private readonly wire: Connection['wire'],
+	) {}
+
+	async start(): Promise<void> {
+		this.inner.onmessage = (message, extra) => {
+			this.wire.received.push(message);
+			this.onmessage?.(message, extra);
+		};
+		this.inner.onclose = () => this.onclose?.();
+		this.inner.onerror = (error) => this.onerror?.(error);
+		await this.inner.start();
+	}
+
+	send(message: JSONRPCMessage, options?: Parameters<Transport['send']>[1]): Promise<void> {
+		this.wire.sent.push(message);
+		return this.inner.send(message, options);
+	}
+
+	close(): Promise<void> {
+		return this.inner.close();
+	}
+
+	setProtocolVersion(version: string): void {
+		this.inner.setProtocolVersion?.(version);
+	}
+}
