@@ -1,6 +1,7 @@
 // `mcprec run -- <command>`: the main job. Nothing here prompts or writes to stdout;
 // stdout belongs to the JSON-RPC stream.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveStatePaths } from '../config/paths.js';
@@ -61,10 +62,30 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	await flushStream(process.stdout);
 	const closed = recorder.close();
 	if (!closed.ok) {
-		stderr.write(`mcprec: ${closed.unrecorded} events of session ${session.id} could not be recorded: ${closed.reason}\n`);
+		const spill = spillUnrecorded(recorder, paths.home);
+		stderr.write(
+			`mcprec: ${closed.unrecorded} events of session ${session.id} could not be recorded: ${closed.reason}` +
+				(spill ? `; they were saved to ${spill}\n` : '\n'),
+		);
 	}
 	await flushStream(stderr);
 	process.exit(result.status);
+}
+
+// Last resort when the store refused the session's tail: keep the events in a file.
+function spillUnrecorded(recorder: Recorder, home: string | undefined): string | undefined {
+	const name = `mcprec-unrecorded-${recorder.sessionId}.ndjson`;
+	for (const folder of [home, os.tmpdir()]) {
+		if (!folder) continue;
+		const file = path.join(folder, name);
+		try {
+			fs.writeFileSync(file, `${recorder.unrecordedAsNdjson()}\n`, { mode: 0o600 });
+			return file;
+		} catch {
+			// Try the next folder.
+		}
+	}
+	return undefined;
 }
 
 function currentUser(): string {

@@ -7,7 +7,7 @@ import type { SessionEvent } from '../recorder/event.js';
 import { exitStatus, type StdioUpstream, type UpstreamExit } from '../upstream/stdio-upstream.js';
 import { classifyLine, idKey, type ClassifiedMessage, type JsonRpcId } from './classify.js';
 import { frameBody, LineSplitter } from './framing.js';
-import { PendingRequests } from './pending-requests.js';
+import { PendingRequests, type PendingRequest } from './pending-requests.js';
 import { ErrorCode, errorFrame } from './rpc-errors.js';
 import { factsFromClientMessage, factsFromInitializeResult } from './session-facts.js';
 
@@ -47,6 +47,9 @@ export class Proxy {
 	start(command: string[]): void {
 		const { input, output, upstream } = this.options;
 		this.lifecycle({ event: 'start', command, pid: process.pid });
+		// Write the session row before any client byte is read: a store that cannot be
+		// written is known before the first request, so that request is refused, not leaked.
+		this.options.recorder.flushNow();
 		const clientLines = new LineSplitter((frame) => this.onClientFrame(frame));
 		const serverLines = new LineSplitter((frame) => this.onServerFrame(frame));
 		const stderrLines = new LineSplitter((frame) => this.onServerStderrLine(frame));
@@ -122,8 +125,11 @@ export class Proxy {
 			this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
 			return;
 		}
-		const latencyUs = this.settleResponses(this.fromServer, message, ts);
-		this.record({ origin: 'client', target: 'server', kind: 'message', payload: body, ts, latencyUs, ...columnsOf(message) });
+		// A client response to a server request is labelled with that request's method, like server responses.
+		const answered = this.settleResponses(this.fromServer, message);
+		const latencyUs = answered ? ts - answered.ts : null;
+		const columns = answered ? { ...columnsOf(message), method: answered.method } : columnsOf(message);
+		this.record({ origin: 'client', target: 'server', kind: 'message', payload: body, ts, latencyUs, ...columns });
 		for (const request of requests) {
 			recorder.counters.requests++;
 			this.fromClient.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
@@ -172,7 +178,7 @@ export class Proxy {
 			if (message.isError) recorder.counters.errors++;
 			this.record({ origin: 'server', target: 'client', kind: 'message', payload: body, ts, latencyUs, method, rpcId: rpcIdOf(message.id), tool: request?.tool });
 		} else {
-			latencyUs = this.settleResponses(this.fromClient, message, ts);
+			this.settleResponses(this.fromClient, message);
 			for (const request of requestsIn(message)) {
 				this.fromServer.add({ id: request.id!, method: request.method!, ts });
 			}
@@ -185,12 +191,12 @@ export class Proxy {
 		this.record({ origin: 'server', target: null, kind: 'stderr', payload: frameBody(frame) });
 	}
 
-	/** Pairs responses inside `message` (a response or a batch) with their requests. */
-	private settleResponses(pending: PendingRequests, message: ClassifiedMessage, _ts: number): number | null {
+	/** Pairs responses inside `message` (a response or a batch) with their requests; returns the request a single response answers. */
+	private settleResponses(pending: PendingRequests, message: ClassifiedMessage): PendingRequest | undefined {
 		if (message.shape === 'response') {
 			const request = pending.settle(message.id);
 			if (message.isError) this.options.recorder.counters.errors++;
-			return request ? _ts - request.ts : null;
+			return request;
 		}
 		if (message.shape === 'batch') {
 			for (const item of message.items ?? []) {
@@ -200,7 +206,7 @@ export class Proxy {
 				}
 			}
 		}
-		return null;
+		return undefined;
 	}
 
 	private forwardToClient(frame: Buffer): void {

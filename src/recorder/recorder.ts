@@ -48,6 +48,7 @@ export class Recorder {
 	private retryDelayMs = 25;
 	private healthyState = true;
 	private failure: string | undefined;
+	private lastFailureTransient = true;
 	private readonly lockTimeoutMs: number;
 
 	constructor(private readonly options: RecorderOptions) {
@@ -121,7 +122,8 @@ export class Recorder {
 		this.retryTimer = undefined;
 		const deadline = Date.now() + this.lockTimeoutMs;
 		let ok = this.flushNow();
-		while (!ok && Date.now() < deadline) {
+		// Waiting helps only with a lock; a full disk or read-only file gets one more try.
+		while (!ok && this.lastFailureTransient && Date.now() < deadline) {
 			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
 			ok = this.flushNow();
 		}
@@ -134,6 +136,27 @@ export class Recorder {
 		}
 		this.database = undefined;
 		return { ok, unrecorded: this.queue.length, reason: this.failure };
+	}
+
+	/** The events no store accepted, as NDJSON (payload base64), so a spill file can keep them. */
+	unrecordedAsNdjson(): string {
+		return this.queue
+			.map((event) =>
+				JSON.stringify({
+					sessionId: this.options.session.id,
+					seq: event.seq,
+					ts: event.ts,
+					origin: event.origin,
+					target: event.target,
+					kind: event.kind,
+					method: event.method ?? null,
+					rpcId: event.rpcId ?? null,
+					tool: event.tool ?? null,
+					latencyUs: event.latencyUs ?? null,
+					payload: event.payload.toString('base64'),
+				}),
+			)
+			.join('\n');
 	}
 
 	private writeBatch(): void {
@@ -205,6 +228,7 @@ export class Recorder {
 
 	private onWriteFailure(error: unknown): void {
 		const { reason, transient } = describeStoreFailure(error);
+		this.lastFailureTransient = transient;
 		const oldest = this.queue[0];
 		const waitedMs = oldest ? (this.options.clock.nowMicros() - oldest.ts) / 1000 : 0;
 		if (!transient) {

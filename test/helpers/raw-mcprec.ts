@@ -10,6 +10,13 @@ export interface RawExit {
 	signal: NodeJS.Signals | null;
 }
 
+/** Extra options of `mcprec run` (before `--`) and the user to run it as. */
+export interface RawOptions {
+	runOptions?: string[];
+	uid?: number;
+	gid?: number;
+}
+
 /** One running `mcprec run -- <command>` with byte-level access to its pipes. */
 export class RawSession {
 	readonly child: ChildProcessWithoutNullStreams;
@@ -23,9 +30,12 @@ export class RawSession {
 	constructor(
 		readonly home: string,
 		command: string[],
+		options: RawOptions = {},
 	) {
-		this.child = spawn(process.execPath, [mcprecBin, 'run', '--', ...command], {
+		this.child = spawn(process.execPath, [mcprecBin, 'run', ...(options.runOptions ?? []), '--', ...command], {
 			env: { ...process.env, MCPREC_HOME: home, NO_COLOR: '1' },
+			uid: options.uid,
+			gid: options.gid,
 		});
 		this.child.stdin.on('error', () => {});
 		this.child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
@@ -133,8 +143,8 @@ export class RawSession {
 }
 
 /** Starts `mcprec run -- <command>` in a fresh MCPREC_HOME (or the given one). */
-export function startRaw(command: string[], home = makeHome()): RawSession {
-	return new RawSession(home, command);
+export function startRaw(command: string[], home = makeHome(), options: RawOptions = {}): RawSession {
+	return new RawSession(home, command, options);
 }
 
 /** The id of a single JSON-RPC response line in its stable text form, or undefined. */

@@ -1,0 +1,128 @@
+// Record or refuse: when the store cannot be written, new requests get a clear JSON-RPC
+// error instead of being forwarded unrecorded, and nothing already seen is lost.
+
+import { execSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fixture, makeHome, readEvents, runMcprec } from '../helpers/mcprec.js';
+import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+
+const rawServer = ['node', fixture('raw-server.mjs')];
+const initialize = (id: number) =>
+	JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'store-faults', version: '1' } } });
+const echo = (id: number, text = 'hello') => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text } } });
+
+function parse(line: Buffer): { id: unknown; result?: unknown; error?: { code: number; message: string } } {
+	return JSON.parse(line.toString('utf8'));
+}
+
+let session: RawSession | undefined;
+const cleanups: (() => void)[] = [];
+
+afterEach(() => {
+	session?.kill();
+	session = undefined;
+	for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+});
+
+async function expectRefusedThenRecovered(run: RawSession, recover: () => void, reason: RegExp): Promise<void> {
+	// Keep asking until the store's failure is noticed: the answer must then be mcprec's refusal.
+	let id = 100;
+	let refused: ReturnType<typeof parse> | undefined;
+	const deadline = Date.now() + 15_000;
+	while (!refused && Date.now() < deadline) {
+		run.send(echo(++id, 'x'.repeat(2000)));
+		const answer = parse(await run.response(id));
+		if (answer.error) refused = answer;
+		else await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	expect(refused?.error?.code).toBe(-32010);
+	expect(refused?.error?.message).toMatch(/cannot be recorded/);
+	expect(refused?.error?.message).toMatch(reason);
+	await run.waitForStderr(/recording failed/);
+	recover();
+	await run.waitForStderr(/recording works again/, 15_000);
+	run.send(echo(9999, 'after recovery'));
+	expect(parse(await run.response(9999)).result).toBeDefined();
+	run.end();
+	await run.exit();
+}
+
+describe('a store that cannot be written', () => {
+	it('locked past the timeout: requests are refused, then forwarded again, and nothing is lost', async () => {
+		const home = makeHome();
+		cleanups.push(() => removeHome(home));
+		// Create the store, then hold its write lock from another connection.
+		expect((await runMcprec(['sessions'], home)).exitCode).toBe(0);
+		const first = startRaw(rawServer, home);
+		first.send(initialize(1));
+		await first.response(1);
+		first.end();
+		await first.exit();
+		const holder = new Database(path.join(home, 'mcprec.db'));
+		cleanups.push(() => holder.close());
+		holder.exec('BEGIN IMMEDIATE');
+
+		session = startRaw(rawServer, home, { runOptions: ['--lock-timeout', '800'] });
+		session.send(initialize(1));
+		await session.response(1);
+		await expectRefusedThenRecovered(session, () => holder.exec('COMMIT'), /locked by another process/);
+
+		const events = readEvents(home);
+		const refusedRequests = events.filter((event) => event.origin === 'client' && event.target === null && event.method === 'tools/call');
+		expect(refusedRequests.length).toBeGreaterThan(0);
+		expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index));
+		expect((await runMcprec(['verify', '--all'], home)).exitCode).toBe(0);
+	});
+
+	const rootOnly = process.getuid?.() === 0 ? it : it.skip;
+
+	rootOnly('disk full: refused with a message about space, recovered once space is freed', async () => {
+		const mount = makeHome('mcprec-full-');
+		cleanups.push(() => removeHome(mount));
+		execSync(`mount -t tmpfs -o size=4m tmpfs ${mount}`);
+		cleanups.push(() => execSync(`umount -l ${mount}`));
+		const home = path.join(mount, 'home');
+		session = startRaw(rawServer, home);
+		session.send(initialize(1));
+		await session.response(1);
+		const filler = path.join(mount, 'filler');
+		// Fill the file system so the next batch cannot be written.
+		try {
+			execSync(`dd if=/dev/zero of=${filler} bs=64k 2>/dev/null`);
+		} catch {
+			// dd stops with "No space left on device": that is the point.
+		}
+		await expectRefusedThenRecovered(session, () => fs.rmSync(filler), /disk .* is full/);
+		const events = readEvents(home);
+		expect(events.some((event) => event.method === 'tools/call' && event.target === null)).toBe(true);
+		expect((await runMcprec(['verify', '--all'], home)).exitCode).toBe(0);
+	});
+
+	rootOnly('read-only database file: refused with a message about permissions', async () => {
+		const home = makeHome();
+		cleanups.push(() => removeHome(home));
+		expect((await runMcprec(['sessions'], home)).exitCode).toBe(0);
+		const first = startRaw(rawServer, home);
+		first.send(initialize(1));
+		await first.response(1);
+		first.end();
+		await first.exit();
+		// As root, file modes don't stop writes; run mcprec as `nobody` against a root-owned store.
+		fs.chmodSync(home, 0o755);
+		for (const name of fs.readdirSync(home)) fs.chmodSync(path.join(home, name), 0o644);
+		session = startRaw(rawServer, home, { uid: 65534, gid: 65534 });
+		session.send(initialize(1));
+		const answer = parse(await session.response(1));
+		expect(answer.error?.code).toBe(-32010);
+		expect(answer.error?.message).toMatch(/cannot be written|read-?only|permission/i);
+		await session.waitForStderr(/recording failed/);
+		session.end();
+		const exit = await session.exit();
+		expect(exit.code).toBe(0);
+		expect(session.stderr).toMatch(/could not be recorded.*saved to \S+unrecorded/);
+		expect(session.stderr).not.toMatch(/\n\s+at /);
+	});
+});
