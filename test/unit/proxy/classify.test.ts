@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { classifyLine, idKey, PARSE_LIMIT_BYTES } from '../../../src/proxy/classify.js';
+
+const classify = (text: string) => {
+	const { parsed: _parsed, items, ...rest } = classifyLine(Buffer.from(text));
+	return items ? { ...rest, items: items.map(({ parsed: _p, ...item }) => item) } : rest;
+};
+
+describe('classifyLine', () => {
+	it.each([
+		{ line: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}', expected: { shape: 'request', method: 'tools/list', id: 1 } },
+		{ line: '{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"echo"}}', expected: { shape: 'request', method: 'tools/call', id: 'a', tool: 'echo' } },
+		{ line: '{"jsonrpc":"2.0","method":"notifications/initialized"}', expected: { shape: 'notification', method: 'notifications/initialized' } },
+		{ line: '{"jsonrpc":"2.0","id":7,"result":{}}', expected: { shape: 'response', id: 7, isError: false } },
+		{ line: '{"jsonrpc":"2.0","id":7,"error":{"code":-1,"message":"x"}}', expected: { shape: 'response', id: 7, isError: true } },
+		{ line: '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}', expected: { shape: 'response', id: null, isError: true } },
+	])('$expected.shape: $line', ({ line, expected }) => {
+		expect(classify(line)).toEqual(expected);
+	});
+
+	it.each([
+		{ line: 'garbage', shape: 'unparseable' },
+		{ line: '{"jsonrpc":"2.0","id":1', shape: 'unparseable' },
+		{ line: '{"foo":1}', shape: 'invalid' },
+		{ line: '{"jsonrpc":"1.0","id":1,"method":"x"}', shape: 'invalid' },
+		{ line: '{"jsonrpc":"2.0","id":{"x":1},"method":"x"}', shape: 'invalid' },
+		{ line: '{"jsonrpc":"2.0","method":5}', shape: 'invalid' },
+		{ line: '[]', shape: 'invalid' },
+		{ line: '42', shape: 'invalid' },
+	])('refuses $line as $shape with a reason', ({ line, shape }) => {
+		const result = classifyLine(Buffer.from(line));
+		expect(result.shape).toBe(shape);
+		expect(result.problem).toBeTruthy();
+	});
+
+	it('classifies each element of a batch', () => {
+		const result = classify('[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"},{"jsonrpc":"2.0","id":2,"result":1}]');
+		expect(result).toEqual({
+			shape: 'batch',
+			items: [
+				{ shape: 'request', method: 'a', id: 1, tool: undefined },
+				{ shape: 'notification', method: 'b', tool: undefined },
+				{ shape: 'response', id: 2, isError: false },
+			],
+		});
+	});
+
+	it('scans huge lines for their envelope without parsing them', () => {
+		const text = 'x'.repeat(PARSE_LIMIT_BYTES + 10);
+		const response = classifyLine(Buffer.from(`{"result":{"content":[{"type":"text","text":"${text}\\"}"}]},"jsonrpc":"2.0","id":42}`));
+		expect(response).toMatchObject({ shape: 'response', id: 42, isError: false });
+		expect(response.parsed).toBeUndefined();
+		const request = classifyLine(Buffer.from(`{"jsonrpc":"2.0","id":"big","method":"tools/call","params":{"a":"${text}"}}`));
+		expect(request).toMatchObject({ shape: 'request', id: 'big', method: 'tools/call' });
+		expect(classifyLine(Buffer.from(`{"jsonrpc":"2.0","id":1,"result":"${text}`)).shape).toBe('unparseable');
+		expect(classifyLine(Buffer.from(`{"jsonrpc":"2.0","id":1,"result":"${text}"}}`)).shape).toBe('unparseable');
+	});
+
+	it('keeps 1 and "1" apart in id keys', () => {
+		expect(idKey(1)).not.toBe(idKey('1'));
+		expect(idKey(null)).toBe('null');
+	});
+});

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { canonicalHeader, chainHash, genesisHash } from '../../../src/recorder/hash-chain.js';
+
+const fields = {
+	sessionId: '01a20381-e641-77a0-a5fa-5b0480990e2c',
+	seq: 0,
+	ts: 1795355174465918,
+	origin: 'client',
+	target: 'server',
+	kind: 'message',
+	method: 'tools/call',
+	rpcId: '3',
+	tool: 'echo',
+	size: 2,
+	latencyUs: null,
+};
+
+describe('hash chain canonical form (README "Verifying a recording")', () => {
+	it('matches the documented recipe computed independently', () => {
+		const prev = createHash('sha256').update(`mcprec-session-v1\n${fields.sessionId}`).digest('hex');
+		expect(genesisHash(fields.sessionId)).toBe(prev);
+		const header = '["mcprec-event-v1","01a20381-e641-77a0-a5fa-5b0480990e2c",0,1795355174465918,"client","server","message","tools/call","3","echo",2,null]';
+		expect(canonicalHeader(fields)).toBe(header);
+		const expected = createHash('sha256').update(`${prev}\n${header}\n{}`).digest('hex');
+		expect(chainHash(prev, fields, Buffer.from('{}'))).toBe(expected);
+	});
+
+	it('changes when any covered field or byte changes', () => {
+		const base = chainHash('00', fields, Buffer.from('{}'));
+		expect(chainHash('01', fields, Buffer.from('{}'))).not.toBe(base);
+		expect(chainHash('00', { ...fields, seq: 1 }, Buffer.from('{}'))).not.toBe(base);
+		expect(chainHash('00', { ...fields, tool: 'rm' }, Buffer.from('{}'))).not.toBe(base);
+		expect(chainHash('00', fields, Buffer.from('{ }'))).not.toBe(base);
+	});
+});
