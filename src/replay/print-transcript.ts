@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import chalk from 'chalk';
 import type { ReplayEvent } from './replay-event.js';
 
-const MAX_MESSAGE_CHARS = 4000;
+const MAX_MESSAGE_CHARS = 1200;
 
 export interface TranscriptOptions {
 	output: Writable;
