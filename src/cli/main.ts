@@ -11,7 +11,21 @@ export function buildProgram(): Command {
 		.description('Record, guard and replay every MCP session.\nPut `mcprec run -- <server command>` in your MCP client config in place of the server command.')
 		.version(VERSION, '-V, --version')
 		.showHelpAfterError('(run with --help for usage)')
-		.configureHelp({ sortSubcommands: false });
+		.configureHelp({ sortSubcommands: false })
+		// Set before the subcommands are added: they copy it, so usage errors exit with 2 everywhere.
+		.exitOverride()
+		.addHelpText(
+			'after',
+			`
+Examples:
+  mcprec run --name fs -- npx -y @modelcontextprotocol/server-filesystem ~/src
+  mcprec sessions --since 2h
+  mcprec replay last
+  mcprec verify --all
+
+Exit codes: 0 ok, 1 a check failed (verify), 2 bad usage or input, 3 store problem;
+\`run\` exits with the server's status. State lives in $MCPREC_HOME when set.`,
+		);
 
 	program
 		.command('run')
@@ -78,7 +92,6 @@ Example (claude_desktop_config.json):
 			});
 		}
 	});
-	program.exitOverride();
 	return program;
 }
 

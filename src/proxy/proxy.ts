@@ -130,6 +130,7 @@ export class Proxy {
 		const latencyUs = answered ? ts - answered.ts : null;
 		const columns = answered ? { ...columnsOf(message), method: answered.method } : columnsOf(message);
 		this.record({ origin: 'client', target: 'server', kind: 'message', payload: body, ts, latencyUs, ...columns });
+		forgetCancelled(this.fromClient, message);
 		for (const request of requests) {
 			recorder.counters.requests++;
 			this.fromClient.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
@@ -179,6 +180,7 @@ export class Proxy {
 			this.record({ origin: 'server', target: 'client', kind: 'message', payload: body, ts, latencyUs, method, rpcId: rpcIdOf(message.id), tool: request?.tool });
 		} else {
 			this.settleResponses(this.fromClient, message);
+			forgetCancelled(this.fromServer, message);
 			for (const request of requestsIn(message)) {
 				this.fromServer.add({ id: request.id!, method: request.method!, ts });
 			}
@@ -295,6 +297,13 @@ export class Proxy {
 
 	/** Injected by the caller so tests and the recorder share one clock. */
 	clock: () => number = () => Date.now() * 1000;
+}
+
+// A cancelled request gets no response (MCP cancellation utility), so stop waiting for it.
+function forgetCancelled(pending: PendingRequests, message: ClassifiedMessage): void {
+	if (message.shape !== 'notification' || message.method !== 'notifications/cancelled') return;
+	const requestId = (message.parsed as { params?: { requestId?: unknown } } | undefined)?.params?.requestId;
+	if (typeof requestId === 'string' || typeof requestId === 'number') pending.settle(requestId);
 }
 
 function requestsIn(message: ClassifiedMessage): (ClassifiedMessage & { parsed?: unknown })[] {
