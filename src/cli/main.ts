@@ -83,6 +83,46 @@ Example (claude_desktop_config.json):
 			await verifyCommand(session, options);
 		});
 
+	program
+		.command('approvals')
+		.description('list tool calls waiting for a human decision')
+		.option('--all', 'include settled and expired approvals')
+		.option('--json', 'print a JSON array')
+		.action(async (options) => {
+			const { approvalsCommand } = await import('../commands/approvals.js');
+			await approvalsCommand(options);
+		});
+
+	for (const [name, decision, summary] of [
+		['approve', 'approved', 'let a held tool call through'],
+		['deny', 'denied', 'refuse a held tool call'],
+	] as const) {
+		program
+			.command(name)
+			.description(summary)
+			.argument('<id>', 'the approval id (or a unique prefix) from `mcprec approvals`')
+			.option('--json', 'print the settled approval as JSON')
+			.action(async (id: string, options) => {
+				const { decideCommand } = await import('../commands/approvals.js');
+				await decideCommand(id, decision, options);
+			});
+	}
+
+	program
+		.command('grant')
+		.description('pre-approve calls to a tool for a while (just-in-time access)')
+		.option('--server <glob>', 'server label (glob)')
+		.option('--tool <glob>', 'tool name (glob)')
+		.option('--for <duration>', 'how long: 15m, 2h, 1d (at most 7d)')
+		.option('--reason <text>', 'why, kept with the grant')
+		.option('--list', 'list the grants in force')
+		.option('--json', 'print JSON')
+		.addHelpText('after', '\nExample:\n  mcprec grant --server db-prod --tool "delete_*" --for 15m --reason "INC-4211 cleanup"')
+		.action(async (options) => {
+			const { grantCommand } = await import('../commands/approvals.js');
+			await grantCommand(options);
+		});
+
 	program.hook('preAction', (_program, actionCommand) => {
 		// `mcprec sessions | head` closes the pipe early; that is not an error. (`run` owns its stdout.)
 		if (actionCommand.name() !== 'run') {

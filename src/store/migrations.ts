@@ -64,4 +64,43 @@ CREATE TABLE events (
 );
 `,
 	},
+	{
+		version: 2,
+		sql: `
+CREATE TABLE approvals (
+  id TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL,
+  server TEXT NOT NULL,
+  method TEXT NOT NULL,
+  tool TEXT,
+  rule TEXT,
+  digest TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  requested_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by TEXT,
+  channel TEXT
+);
+CREATE INDEX approvals_status ON approvals (status, expires_at);
+CREATE TABLE grants (
+  id TEXT PRIMARY KEY,
+  server TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_by TEXT,
+  reason TEXT
+);
+CREATE TABLE tool_pins (
+  server TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  PRIMARY KEY (server, tool)
+);
+`,
+	},
 ];

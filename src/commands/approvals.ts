@@ -1,0 +1,122 @@
+// `mcprec approvals`, `approve <id>`, `deny <id>`, `grant`: settle held tool calls from
+// another terminal, or pre-approve a tool for a while (DESIGN §3).
+
+import chalk from 'chalk';
+import {
+	decideApproval,
+	insertGrant,
+	listApprovals,
+	listGrants,
+	type ApprovalRow,
+} from '../approvals/approval-store.js';
+import { currentUser } from '../cli/current-user.js';
+import { formatTable } from '../cli/format-table.js';
+import { parseDuration } from '../cli/parse-duration.js';
+import { UserError } from '../cli/user-error.js';
+import { resolveStatePaths } from '../config/paths.js';
+import { isoMicros } from '../replay/replay-event.js';
+import { openStore, type StoreDatabase } from '../store/open-store.js';
+
+function withStore<T>(action: (database: StoreDatabase) => T): T {
+	const database = openStore({ file: resolveStatePaths().database });
+	try {
+		return action(database);
+	} finally {
+		database.close();
+	}
+}
+
+const nowMicros = () => Date.now() * 1000;
+
+export async function approvalsCommand(options: { json?: boolean; all?: boolean }): Promise<void> {
+	const rows = withStore((database) => listApprovals(database, { all: options.all, now: nowMicros() }));
+	if (options.json) {
+		process.stdout.write(`${JSON.stringify(rows.map(approvalJson), null, 2)}\n`);
+		return;
+	}
+	if (rows.length === 0) {
+		process.stderr.write(options.all ? 'No approvals recorded.\n' : 'No calls are waiting for approval.\n');
+		return;
+	}
+	const now = nowMicros();
+	process.stdout.write(
+		formatTable(
+			['ID', 'STATUS', 'WAITING', 'EXPIRES', 'SERVER', 'TOOL', 'RULE', 'ARGUMENTS'],
+			rows.map((row) => [
+				row.id,
+				row.status === 'pending' ? chalk.yellow(row.status) : row.status,
+				`${Math.round((now - row.requested_at) / 1_000_000)}s`,
+				row.status === 'pending' ? `in ${Math.max(0, Math.round((row.expires_at - now) / 1_000_000))}s` : '',
+				row.server,
+				row.tool ?? row.method,
+				row.rule ?? '',
+				row.summary.length > 60 ? `${row.summary.slice(0, 59)}…` : row.summary,
+			]),
+		),
+	);
+	if (!options.all) process.stderr.write('Settle one with `mcprec approve <id>` or `mcprec deny <id>`.\n');
+}
+
+export async function decideCommand(reference: string, decision: 'approved' | 'denied', options: { json?: boolean }): Promise<void> {
+	const row = withStore((database) => decideApproval(database, reference, decision, currentUser(), nowMicros()));
+	if (options.json) {
+		process.stdout.write(`${JSON.stringify(approvalJson(row))}\n`);
+		return;
+	}
+	const verb = decision === 'approved' ? chalk.green('approved') : chalk.red('denied');
+	process.stdout.write(`${verb} ${row.id}: ${row.server} ${row.tool ?? row.method} ${row.summary}\n`);
+}
+
+export async function grantCommand(options: { server: string; tool: string; for: string; reason?: string; json?: boolean; list?: boolean }): Promise<void> {
+	if (options.list) {
+		const grants = withStore((database) => listGrants(database, nowMicros()));
+		if (options.json) process.stdout.write(`${JSON.stringify(grants, null, 2)}\n`);
+		else if (grants.length === 0) process.stderr.write('No active grants.\n');
+		else
+			process.stdout.write(
+				formatTable(
+					['ID', 'SERVER', 'TOOL', 'UNTIL', 'BY', 'REASON'],
+					grants.map((grant) => [grant.id, grant.server, grant.tool, isoMicros(grant.expires_at), grant.created_by ?? '', grant.reason ?? '']),
+				),
+			);
+		return;
+	}
+	if (!options.server || !options.tool || !options.for) {
+		throw new UserError('grant needs --server, --tool and --for, e.g. mcprec grant --server db-prod --tool "delete_*" --for 15m');
+	}
+	const duration = parseDuration(options.for);
+	if (!duration || duration <= 0) throw new UserError(`--for expects a duration like 15m, 2h or 1d; got '${options.for}'`);
+	if (duration > 7 * 86_400_000) throw new UserError(`--for is limited to 7d (got '${options.for}'); grants are meant to be short`);
+	const now = nowMicros();
+	const grant = withStore((database) =>
+		insertGrant(database, {
+			server: options.server,
+			tool: options.tool,
+			created_at: now,
+			expires_at: now + duration * 1000,
+			created_by: currentUser(),
+			reason: options.reason ?? null,
+		}),
+	);
+	if (options.json) process.stdout.write(`${JSON.stringify(grant)}\n`);
+	else process.stdout.write(`granted ${grant.id}: calls to '${grant.tool}' on '${grant.server}' are pre-approved until ${isoMicros(grant.expires_at)}\n`);
+}
+
+function approvalJson(row: ApprovalRow) {
+	return {
+		id: row.id,
+		status: row.status,
+		sessionId: row.session_id,
+		server: row.server,
+		method: row.method,
+		tool: row.tool,
+		rule: row.rule,
+		arguments: row.summary,
+		digest: row.digest,
+		requestedAt: isoMicros(row.requested_at),
+		expiresAt: isoMicros(row.expires_at),
+		decidedAt: row.decided_at === null ? null : isoMicros(row.decided_at),
+		decidedBy: row.decided_by,
+		channel: row.channel,
+	};
+}
