@@ -12,6 +12,7 @@ import { newSessionId } from '../recorder/session-id.js';
 import { openStore } from '../store/open-store.js';
 import { StdioUpstream } from '../upstream/stdio-upstream.js';
 import { UserError } from '../cli/user-error.js';
+import { currentUser } from '../cli/current-user.js';
 
 export interface RunOptions {
 	name?: string;
@@ -88,12 +89,6 @@ function spillUnrecorded(recorder: Recorder, home: string | undefined): string |
 	return undefined;
 }
 
-function currentUser(): string {
-	try {
-		return os.userInfo().username;
-	} catch {
-		return process.env.USER ?? 'unknown';
-	}
 }
 
 function flushStream(stream: NodeJS.WriteStream): Promise<void> {
