@@ -89,8 +89,6 @@ function spillUnrecorded(recorder: Recorder, home: string | undefined): string |
 	return undefined;
 }
 
-}
-
 function flushStream(stream: NodeJS.WriteStream): Promise<void> {
 	return new Promise((resolve) => {
 		if (stream.writableLength === 0 || stream.destroyed) {
