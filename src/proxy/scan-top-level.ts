@@ -3,7 +3,9 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const WANTED = new Set(['jsonrpc', 'id', 'method']);
+// `result` and `error` only need to be present (a huge result reads as undefined): without
+// them a large response would look like neither a request nor a response.
+const WANTED = new Set(['jsonrpc', 'id', 'method', 'result', 'error']);
 
 export type ScanResult =
 	| { ok: true; isArray: boolean; fields: Record<string, unknown> }

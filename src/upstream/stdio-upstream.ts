@@ -71,7 +71,15 @@ export class StdioUpstream {
 			if (spawnFailed) return;
 			this.exited = true;
 			for (const timer of this.shutdownTimers) clearTimeout(timer);
-			handlers.onExit(exit ?? { code, signal });
+			const report = () => handlers.onExit(exit ?? { code, signal });
+			const pid = child.pid;
+			if (pid === undefined || !groupAlive(pid)) {
+				report();
+				return;
+			}
+			// The server is gone but helpers it started still run in its process group, where
+			// nobody else will stop them: they get the rest of the recipe before mcprec exits.
+			void stopGroup(pid, this.options.termGraceMs ?? 2000).then(report);
 		});
 	}
 
@@ -123,6 +131,31 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 			// Already gone.
 		}
 	}
+}
+
+/** True while any process is left in the group (zombies included). */
+function groupAlive(pgid: number): boolean {
+	try {
+		process.kill(-pgid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+/** SIGTERM → up to `graceMs` → SIGKILL, to the group only (its leader's pid may be reused). */
+async function stopGroup(pgid: number, graceMs: number): Promise<void> {
+	const signalGroupOnly = (signal: NodeJS.Signals) => {
+		try {
+			process.kill(-pgid, signal);
+		} catch {
+			// Already gone.
+		}
+	};
+	signalGroupOnly('SIGTERM');
+	const deadline = Date.now() + graceMs;
+	while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+	signalGroupOnly('SIGKILL');
 }
 
 /** The exit status a shell would report for this exit (128 + signal number when signalled). */

@@ -124,7 +124,8 @@ export class RawSession {
 			const found = probe();
 			if (found !== undefined) return found;
 			const left = deadline - Date.now();
-			if (left <= 0 || (this.child.exitCode !== null || this.child.signalCode !== null) && this.stdoutDone) {
+			const gone = (this.child.exitCode !== null || this.child.signalCode !== null) && this.stdoutDone;
+			if (left <= 0 || gone) {
 				throw new Error(`timed out waiting for ${what}; stderr:\n${this.stderr}`);
 			}
 			await new Promise<void>((resolve) => {
@@ -147,9 +148,16 @@ export function startRaw(command: string[], home = makeHome(), options: RawOptio
 	return new RawSession(home, command, options);
 }
 
+const responseIds = new WeakMap<Buffer, string | undefined>();
+
 /** The id of a single JSON-RPC response line in its stable text form, or undefined. */
 export function responseId(line: Buffer): string | undefined {
-	if (line.length > 1 << 20 || line[0] !== 0x7b) return undefined;
+	if (!responseIds.has(line)) responseIds.set(line, parseResponseId(line));
+	return responseIds.get(line);
+}
+
+function parseResponseId(line: Buffer): string | undefined {
+	if (line.length > 32 << 20 || line[0] !== 0x7b) return undefined;
 	try {
 		const message = JSON.parse(line.toString('utf8')) as { id?: unknown; method?: unknown };
 		if (message.method !== undefined || message.id === undefined) return undefined;
