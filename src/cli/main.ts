@@ -2,6 +2,7 @@
 // is imported only when invoked, so `mcprec run` doesn't pay for ink, react or others.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { PolicyError } from '../policy/policy-types.js';
 import { StoreError } from '../store/open-store.js';
 import { ExitCode, UserError } from './user-error.js';
 import { VERSION } from './version.js';
@@ -32,6 +33,7 @@ Exit codes: 0 ok, 1 a check failed (verify), 2 bad usage or input, 3 store probl
 		.description('start an MCP server on stdio and proxy it, recording every message')
 		.argument('<command...>', 'the MCP server command and its arguments, after --')
 		.option('-n, --name <label>', "server label stored on the session (default: the command's basename)")
+		.option('-p, --policy <file>', 'policy file (YAML or JSON); default: `policy:` in config.yaml, else record and mask secrets')
 		.option('--lock-timeout <ms>', 'how long to wait on a locked database before refusing requests', parseInteger, 5000)
 		.addHelpText(
 			'after',
@@ -123,6 +125,54 @@ Example (claude_desktop_config.json):
 			await grantCommand(options);
 		});
 
+	const policy = program
+		.command('policy')
+		.description('validate a policy file, or dry-run a request against it')
+		.addHelpText(
+			'after',
+			`
+Examples:
+  mcprec policy check policy.yaml
+  mcprec policy test policy.yaml --server fs --tool write_file --args '{"path":"/etc/hosts"}'`,
+		);
+
+	policy
+		.command('check')
+		.description('validate a policy file (YAML or JSON); exit 0 when valid, 2 with the first problem and its line')
+		.argument('<file>', 'the policy file')
+		.addHelpText('after', '\nExample:\n  mcprec policy check policy.yaml\n  ✓ policy.yaml: 4 rules, masking: secrets -jwt +employee-id (redact, 4 fields), tools: hide admin_*, pin alert')
+		.action(async (file: string) => {
+			const { policyCheckCommand } = await import('../commands/policy.js');
+			await policyCheckCommand(file);
+		});
+
+	policy
+		.command('test')
+		.description('show which rule a request would match and what would happen to it')
+		.argument('<file>', 'the policy file')
+		.requiredOption('--server <label>', 'server label of the session (as given to `run --name`)')
+		.option('--tool <name>', 'tool name of a tools/call')
+		.option('--method <method>', 'JSON-RPC method (default: tools/call when --tool is given)')
+		.option('--args <json>', 'tool arguments as a JSON object')
+		.option('--groups <a,b>', "the user's groups, comma-separated")
+		.option('--annotations <json>', "the tool's annotations as a JSON object (absent hints take the MCP defaults)")
+		.option('--json', 'print {rule, line, action, message} as JSON')
+		.addHelpText(
+			'after',
+			`
+Examples:
+  mcprec policy test policy.yaml --server fs --tool write_file --args '{"path":"/etc/hosts"}'
+  rule 'no-etc-writes' (policy.yaml:11) → deny: Writes under /etc are not allowed
+
+  mcprec policy test policy.yaml --server db-prod --tool drop_table --json
+  mcprec policy test policy.yaml --server fs --tool read_file --groups contractors --annotations '{"readOnlyHint":true}'
+  mcprec policy test policy.yaml --server fs --method sampling/createMessage`,
+		)
+		.action(async (file: string, options) => {
+			const { policyTestCommand } = await import('../commands/policy.js');
+			await policyTestCommand(file, options);
+		});
+
 	program.hook('preAction', (_program, actionCommand) => {
 		// `mcprec sessions | head` closes the pipe early; that is not an error. (`run` owns its stdout.)
 		if (actionCommand.name() !== 'run') {
@@ -152,6 +202,10 @@ function exitCodeFor(error: unknown): number {
 	if (error instanceof UserError) {
 		process.stderr.write(`mcprec: ${error.message}\n`);
 		return error.exitCode;
+	}
+	if (error instanceof PolicyError) {
+		process.stderr.write(`mcprec: ${error.message}\n`);
+		return ExitCode.usage;
 	}
 	if (error instanceof StoreError) {
 		process.stderr.write(`mcprec: ${error.message}\n`);
