@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StoreDatabase } from '../store/open-store.js';
 import { UserError } from '../cli/user-error.js';
-import { matchesGlob } from './glob.js';
+import { matchesGlob } from '../policy/match-glob.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
@@ -115,7 +115,7 @@ export function insertGrant(database: StoreDatabase, grant: Omit<GrantRow, 'id'>
 /** The grant that pre-approves this call right now, if any. */
 export function findGrant(database: StoreDatabase, server: string, tool: string, now: number): GrantRow | undefined {
 	const grants = database.prepare('SELECT * FROM grants WHERE expires_at > ? ORDER BY expires_at DESC').all(now) as GrantRow[];
-	return grants.find((grant) => matchesGlob(server, grant.server) && matchesGlob(tool, grant.tool));
+	return grants.find((grant) => matchesGlob(grant.server, server) && matchesGlob(grant.tool, tool));
 }
 
 export function listGrants(database: StoreDatabase, now: number): GrantRow[] {

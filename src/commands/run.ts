@@ -5,7 +5,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveStatePaths } from '../config/paths.js';
-import { Proxy } from '../proxy/proxy.js';
+import { createStages } from '../pipeline/create-stages.js';
+import { defaultPolicy } from '../policy/default-policy.js';
+import { PolicyError, type Policy } from '../policy/policy-types.js';
+import { resolvePolicy } from '../policy/resolve-policy.js';
+import { Proxy, type Refusal } from '../proxy/proxy.js';
+import type { SessionStart } from '../recorder/session-row.js';
 import { systemClock } from '../recorder/clock.js';
 import { Recorder } from '../recorder/recorder.js';
 import { newSessionId } from '../recorder/session-id.js';
@@ -17,6 +22,7 @@ import { currentUser } from '../cli/current-user.js';
 export interface RunOptions {
 	name?: string;
 	lockTimeout?: number;
+	policy?: string;
 }
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -28,7 +34,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	}
 	const paths = resolveStatePaths();
 	const clock = systemClock();
-	const session = {
+	const session: SessionStart = {
 		id: newSessionId(),
 		server: options.name ?? path.basename(command),
 		command: commandLine,
@@ -53,13 +59,28 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 			);
 		},
 	});
+	const { policy, refusal } = loadRunPolicy(options.policy, paths.config);
+	session.policyDigest = policy.digest;
+	const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
+	const dataPath = createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`) });
 	const upstream = new StdioUpstream({ command, args });
-	const proxy = new Proxy({ input: process.stdin, output: process.stdout, errorOutput: stderr, upstream, recorder });
+	const proxy = new Proxy({
+		input: process.stdin,
+		output: process.stdout,
+		errorOutput: stderr,
+		upstream,
+		recorder,
+		stages: dataPath.stages,
+		context: { sessionId: session.id, server: session.server, policy },
+		onRecordError: policy.record.onError,
+		refuse: refusal,
+	});
 	proxy.clock = () => clock.nowMicros();
 	for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy.forwardSignal(signal));
 
 	proxy.start(commandLine);
 	const result = await proxy.done;
+	dataPath.approvals.close();
 	await flushStream(process.stdout);
 	const closed = recorder.close();
 	if (!closed.ok) {
@@ -71,6 +92,20 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	}
 	await flushStream(stderr);
 	process.exit(result.status);
+}
+
+// A policy that doesn't load must not leave the server running unprotected: the session
+// starts, refuses every request with the policy's own error, and never spawns the server.
+function loadRunPolicy(policyFlag: string | undefined, configFile: string): { policy: Policy; refusal?: Refusal } {
+	try {
+		return { policy: resolvePolicy({ policyFlag, configFile }) };
+	} catch (error) {
+		if (!(error instanceof PolicyError)) throw error;
+		return {
+			policy: defaultPolicy(),
+			refusal: { message: `invalid policy, refusing to run unprotected: ${error.message}`, status: 2, reason: 'policy-invalid' },
+		};
+	}
 }
 
 // Last resort when the store refused the session's tail: keep the events in a file.

@@ -24,6 +24,10 @@ export class PendingRequests {
 		return request;
 	}
 
+	has(id: JsonRpcId): boolean {
+		return this.byId.has(idKey(id));
+	}
+
 	takeAll(): PendingRequest[] {
 		const all = [...this.byId.values()];
 		this.byId.clear();

@@ -9,7 +9,10 @@ import { classifyLine, idKey, type ClassifiedMessage, type JsonRpcId } from './c
 import { frameBody, LineSplitter } from './framing.js';
 import { PendingRequests, type PendingRequest } from './pending-requests.js';
 import { ErrorCode, errorFrame } from './rpc-errors.js';
-import { factsFromClientMessage, factsFromInitializeResult } from './session-facts.js';
+import { clientCapabilitiesOf, factsFromClientMessage, factsFromInitializeResult } from './session-facts.js';
+import { newFlow, type Flow, type FlowNote } from '../pipeline/flow.js';
+import type { SessionContext } from '../pipeline/session-context.js';
+import { runStages, type Stage } from '../pipeline/stage.js';
 
 export interface ProxyOptions {
 	input: Readable;
@@ -20,9 +23,30 @@ export interface ProxyOptions {
 	recorder: Recorder;
 	/** What to do when the store cannot be written (policy record.onError). */
 	onRecordError?: 'block' | 'allow';
+	/** The data path's stages, in order (src/pipeline/create-stages.ts). */
+	stages?: readonly Stage[];
+	/** Set when the session must not run (a broken policy): the server is not started, every request gets this error. */
+	refuse?: Refusal;
+	/** Session facts the stages see; the proxy adds client capabilities and its own request channel. */
+	context?: Pick<SessionContext, 'sessionId' | 'server' | 'policy' | 'identity'>;
 }
 
-export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'signal';
+/** A request mcprec itself sent to the client (an approval prompt), waiting for its answer. */
+interface OwnRequest {
+	method: string;
+	ts: number;
+	resolve: (response: Record<string, unknown>) => void;
+	timer: NodeJS.Timeout;
+}
+
+export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'policy-invalid' | 'signal';
+
+/** Why every request is refused and no server runs (it could not be started, or the policy is broken). */
+export interface Refusal {
+	message: string;
+	status: number;
+	reason: EndReason;
+}
 
 /** How the session ended; `status` is what mcprec should exit with. */
 export interface ProxyResult {
@@ -33,7 +57,11 @@ export interface ProxyResult {
 export class Proxy {
 	private readonly fromClient = new PendingRequests();
 	private readonly fromServer = new PendingRequests();
-	private spawnError: NodeJS.ErrnoException | undefined;
+	private readonly ownRequests = new Map<string, OwnRequest>();
+	private ownRequestCounter = 0;
+	private readonly stages: readonly Stage[];
+	readonly context: SessionContext;
+	private refusal: Refusal | undefined;
 	private clientClosed = false;
 	private finished = false;
 	private endReason: EndReason | undefined;
@@ -42,7 +70,23 @@ export class Proxy {
 		this.resolveDone = resolve;
 	});
 
-	constructor(private readonly options: ProxyOptions) {}
+	constructor(private readonly options: ProxyOptions) {
+		this.stages = options.stages ?? [];
+		const base = options.context;
+		this.context = {
+			sessionId: base?.sessionId ?? options.recorder.sessionId,
+			server: base?.server ?? '',
+			policy: base?.policy as SessionContext['policy'],
+			identity: base?.identity,
+			clientCapabilities: {},
+			modern: false,
+			toolAnnotations: new Map(),
+			requestClient: (method, params, timeoutMs) => this.requestClient(method, params, timeoutMs),
+			notifyClient: (method, params) => this.sendOwn({ jsonrpc: '2.0', method, params }, method, null),
+			note: (note, rpcId) => this.recordNote(note, { rpcId: rpcId ?? null }),
+			now: () => this.now(),
+		};
+	}
 
 	start(command: string[]): void {
 		const { input, output, upstream } = this.options;
@@ -54,7 +98,8 @@ export class Proxy {
 		const serverLines = new LineSplitter((frame) => this.onServerFrame(frame));
 		const stderrLines = new LineSplitter((frame) => this.onServerStderrLine(frame));
 
-		upstream.start({
+		if (this.options.refuse) this.refuseSession(this.options.refuse);
+		else upstream.start({
 			onStdout: (chunk) => serverLines.push(chunk),
 			onStderr: (chunk) => {
 				this.options.errorOutput.write(chunk);
@@ -82,7 +127,7 @@ export class Proxy {
 	forwardSignal(signal: NodeJS.Signals): void {
 		this.lifecycle({ event: 'signal', signal });
 		this.endReason ??= 'signal';
-		if (this.spawnError) {
+		if (this.refusal) {
 			this.finish(128 + 15);
 			return;
 		}
@@ -108,11 +153,9 @@ export class Proxy {
 				break;
 		}
 		const requests = requestsIn(message);
-		if (this.spawnError) {
+		if (this.refusal) {
 			this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
-			for (const request of requests) {
-				this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, spawnErrorMessage(this.spawnError)));
-			}
+			for (const request of requests) this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, this.refusal.message));
 			return;
 		}
 		if (requests.length > 0 && !recorder.healthy && this.options.onRecordError !== 'allow') {
@@ -125,29 +168,144 @@ export class Proxy {
 			this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
 			return;
 		}
+		if (message.shape === 'response' && this.settleOwnRequest(message.id, body, ts)) return;
 		// A client response to a server request is labelled with that request's method, like server responses.
 		const answered = this.settleResponses(this.fromServer, message);
-		const latencyUs = answered ? ts - answered.ts : null;
-		const columns = answered ? { ...columnsOf(message), method: answered.method } : columnsOf(message);
-		this.record({ origin: 'client', target: 'server', kind: 'message', payload: body, ts, latencyUs, ...columns });
 		forgetCancelled(this.fromClient, message);
 		for (const request of requests) {
-			recorder.counters.requests++;
-			this.fromClient.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
 			if (request.method === 'initialize' || request.method === 'server/discover' || this.needsFacts) {
 				this.learnFacts(request.parsed);
 			}
 		}
-		if (!this.options.upstream.write(frame)) {
-			this.options.input.pause();
-			this.options.upstream.onDrain(() => this.options.input.resume());
+		const flow = newFlow('to-server', frame, message, answered);
+		this.process(flow, ts);
+	}
+
+	/** Runs the stages over a flow, waits when one holds it, then delivers it. */
+	private process(flow: Flow, ts: number, start = 0): void {
+		const stopped = runStages(this.stages, flow, this.context, start);
+		if (!flow.hold) {
+			this.deliver(flow, ts);
+			return;
 		}
+		const hold = flow.hold;
+		flow.hold = undefined;
+		this.recordNotes(flow);
+		hold.then(
+			() => (flow.answer !== undefined || flow.swallow ? this.deliver(flow, ts) : this.process(flow, this.now(), stopped + 1)),
+			(error: unknown) => {
+				this.warn(`a held message could not be settled (${(error as Error).message}); it was not forwarded`);
+				flow.swallow = true;
+				this.deliver(flow, ts);
+			},
+		);
+	}
+
+	/** Records a flow and sends it on — or sends its answer back to the sender. */
+	private deliver(flow: Flow, ts: number): void {
+		const toServer = flow.direction === 'to-server';
+		const origin = toServer ? 'client' : 'server';
+		const columns = this.columnsFor(flow);
+		const body = frameBody(flow.frame);
+		if (flow.answer !== undefined || flow.swallow) {
+			this.record({ origin, target: null, kind: 'message', payload: body, ts, ...columns });
+			this.recordNotes(flow);
+			if (flow.answer !== undefined) {
+				const answer = Buffer.from(`${JSON.stringify(flow.answer)}\n`);
+				if (toServer) this.replyToClient(answer);
+				else this.replyToServer(answer);
+			}
+			return;
+		}
+		const outgoing = outgoingFrame(flow);
+		const recorded = flow.recordAs !== undefined ? Buffer.from(JSON.stringify(flow.recordAs)) : frameBody(outgoing);
+		const latencyUs = flow.request ? ts - flow.request.ts : null;
+		this.record({ origin, target: toServer ? 'server' : 'client', kind: 'message', payload: recorded, ts, latencyUs, ...columns });
+		this.recordNotes(flow);
+		if (toServer) {
+			if (this.upstreamGone) return;
+			for (const request of requestsIn(flow.message)) {
+				this.options.recorder.counters.requests++;
+				this.fromClient.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
+			}
+			if (!this.options.upstream.write(outgoing)) {
+				this.options.input.pause();
+				this.options.upstream.onDrain(() => this.options.input.resume());
+			}
+		} else {
+			for (const request of requestsIn(flow.message)) this.fromServer.add({ id: request.id!, method: request.method!, ts });
+			this.forwardToClient(outgoing);
+		}
+	}
+
+	private columnsFor(flow: Flow): Pick<SessionEvent, 'method' | 'rpcId' | 'tool'> {
+		const columns = columnsOf(flow.message);
+		if (flow.request) return { ...columns, method: flow.request.method, tool: flow.request.tool ?? columns.tool };
+		return columns;
+	}
+
+	private recordNotes(flow: Flow): void {
+		if (flow.notes.length === 0) return;
+		const columns = this.columnsFor(flow);
+		for (const note of flow.notes) this.recordNote(note, columns);
+		flow.notes = [];
+	}
+
+	private recordNote(note: FlowNote, columns: Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>): void {
+		const counters = this.options.recorder.counters;
+		const details = note.details;
+		if (note.kind === 'mask') counters.masked++;
+		else if (details.action === 'deny' || details.status === 'denied') counters.blocked++;
+		else if (details.action === 'approve' && details.status === 'held') counters.approvals++;
+		this.record({ origin: 'proxy', target: null, kind: note.kind, payload: Buffer.from(JSON.stringify(details)), ...columns });
+	}
+
+	/** mcprec's own request to the client; its id can't collide with the server's, its answer is swallowed. */
+	private requestClient(method: string, params: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+		let id: string;
+		do id = `mcprec-${++this.ownRequestCounter}`;
+		while (this.fromServer.has(id));
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(() => {
+				this.ownRequests.delete(idKey(id));
+				this.sendOwn({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'mcprec: no answer in time' } }, 'notifications/cancelled', null);
+				reject(new Error(`no answer to ${method} within ${timeoutMs} ms`));
+			}, timeoutMs);
+			this.ownRequests.set(idKey(id), { method, ts: this.now(), resolve, timer });
+			this.sendOwn({ jsonrpc: '2.0', id, method, params }, method, idKey(id));
+		});
+	}
+
+	private sendOwn(message: Record<string, unknown>, method: string, rpcId: string | null): void {
+		const frame = Buffer.from(`${JSON.stringify(message)}\n`);
+		this.record({ origin: 'proxy', target: 'client', kind: 'message', payload: frameBody(frame), method, rpcId });
+		this.forwardToClient(frame);
+	}
+
+	private settleOwnRequest(id: JsonRpcId | undefined, body: Buffer, ts: number): boolean {
+		const key = idKey(id);
+		const own = this.ownRequests.get(key);
+		if (!own) return false;
+		this.ownRequests.delete(key);
+		clearTimeout(own.timer);
+		this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, latencyUs: ts - own.ts, method: own.method, rpcId: key });
+		let response: Record<string, unknown> = {};
+		try {
+			response = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+		} catch {
+			// classified as a response already; an unreadable one counts as no answer
+		}
+		own.resolve(response);
+		return true;
 	}
 
 	private needsFacts = true;
 
 	private learnFacts(parsed: unknown): void {
 		if (parsed === undefined) return;
+		const { capabilities, modern } = clientCapabilitiesOf(parsed);
+		if (capabilities) this.context.clientCapabilities = capabilities;
+		if (modern) this.context.modern = true;
 		const facts = factsFromClientMessage(parsed);
 		if (!facts) return;
 		this.options.recorder.updateSession(facts);
@@ -164,29 +322,19 @@ export class Proxy {
 			this.warn(`the server wrote a line that is not JSON-RPC (${message.problem}); recorded, not forwarded: ${preview(body)}`);
 			return;
 		}
-		let latencyUs: number | null = null;
-		let method: string | undefined;
+		let request: PendingRequest | undefined;
 		if (message.shape === 'response') {
-			const request = this.fromClient.settle(message.id);
-			if (request) {
-				latencyUs = ts - request.ts;
-				method = request.method;
-				if (request.method === 'initialize') {
-					const facts = factsFromInitializeResult(message.parsed);
-					if (facts) recorder.updateSession(facts);
-				}
-			}
+			request = this.fromClient.settle(message.id);
 			if (message.isError) recorder.counters.errors++;
-			this.record({ origin: 'server', target: 'client', kind: 'message', payload: body, ts, latencyUs, method, rpcId: rpcIdOf(message.id), tool: request?.tool });
+			if (request?.method === 'initialize') {
+				const facts = factsFromInitializeResult(message.parsed);
+				if (facts) recorder.updateSession(facts);
+			}
 		} else {
 			this.settleResponses(this.fromClient, message);
 			forgetCancelled(this.fromServer, message);
-			for (const request of requestsIn(message)) {
-				this.fromServer.add({ id: request.id!, method: request.method!, ts });
-			}
-			this.record({ origin: 'server', target: 'client', kind: 'message', payload: body, ts, latencyUs, ...columnsOf(message) });
 		}
-		this.forwardToClient(frame);
+		this.process(newFlow('to-client', frame, message, request), ts);
 	}
 
 	private onServerStderrLine(frame: Buffer): void {
@@ -219,6 +367,13 @@ export class Proxy {
 		}
 	}
 
+	/** mcprec's answer to a server→client request a stage refused. */
+	private replyToServer(frame: Buffer): void {
+		const message = classifyLine(frameBody(frame));
+		this.record({ origin: 'proxy', target: 'server', kind: 'message', payload: frameBody(frame), rpcId: rpcIdOf(message.id) });
+		this.options.upstream.write(frame);
+	}
+
 	/** A message mcprec itself sends the client (an error answer), recorded as origin proxy. */
 	private replyToClient(frame: Buffer): void {
 		const message = classifyLine(frameBody(frame));
@@ -232,11 +387,16 @@ export class Proxy {
 	}
 
 	private onSpawnError(error: NodeJS.ErrnoException, command: string[]): void {
-		this.spawnError = error;
 		const message = spawnErrorMessage(error);
 		this.lifecycle({ event: 'spawn-failed', command, code: error.code ?? null, message });
-		this.warn(message);
-		if (this.clientClosed) this.finish(spawnFailureStatus(error), 'spawn-failed');
+		this.refuseSession({ message, status: spawnFailureStatus(error), reason: 'spawn-failed' }, false);
+	}
+
+	private refuseSession(refusal: Refusal, recordIt = true): void {
+		this.refusal = refusal;
+		if (recordIt) this.lifecycle({ event: 'refused', reason: refusal.reason, message: refusal.message });
+		this.warn(refusal.message);
+		if (this.clientClosed) this.finish(refusal.status, refusal.reason);
 	}
 
 	private onUpstreamExit(exit: UpstreamExit): void {
@@ -258,8 +418,8 @@ export class Proxy {
 		this.clientClosed = true;
 		this.lifecycle({ event: 'client-closed' });
 		this.endReason ??= 'client-closed';
-		if (this.spawnError) {
-			this.finish(spawnFailureStatus(this.spawnError), 'spawn-failed');
+		if (this.refusal) {
+			this.finish(this.refusal.status, this.refusal.reason);
 			return;
 		}
 		this.options.upstream.shutdown();
@@ -304,6 +464,12 @@ function forgetCancelled(pending: PendingRequests, message: ClassifiedMessage): 
 	if (message.shape !== 'notification' || message.method !== 'notifications/cancelled') return;
 	const requestId = (message.parsed as { params?: { requestId?: unknown } } | undefined)?.params?.requestId;
 	if (typeof requestId === 'string' || typeof requestId === 'number') pending.settle(requestId);
+}
+
+function outgoingFrame(flow: Flow): Buffer {
+	if (flow.rewrite === undefined) return flow.frame;
+	if (Buffer.isBuffer(flow.rewrite)) return Buffer.concat([flow.rewrite, Buffer.from('\n')]);
+	return Buffer.from(`${JSON.stringify(flow.rewrite)}\n`);
 }
 
 function requestsIn(message: ClassifiedMessage): (ClassifiedMessage & { parsed?: unknown })[] {

@@ -41,3 +41,14 @@ function metaOf(params: Record<string, unknown>): Record<string, unknown> | unde
 	const meta = params._meta;
 	return typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : undefined;
 }
+
+/** What a client can do, from `initialize` (legacy) or the `_meta` of a modern request. */
+export function clientCapabilitiesOf(message: unknown): { capabilities?: Record<string, unknown>; modern: boolean } {
+	const params = paramsOf(message);
+	if (!params) return { modern: false };
+	const meta = metaOf(params);
+	const version = meta?.['io.modelcontextprotocol/protocolVersion'];
+	const modern = typeof version === 'string' && version >= '2026-07-28';
+	const capabilities = (meta?.['io.modelcontextprotocol/clientCapabilities'] ?? params.capabilities) as Record<string, unknown> | undefined;
+	return { capabilities: typeof capabilities === 'object' && capabilities !== null ? capabilities : undefined, modern };
+}

@@ -1,0 +1,47 @@
+// The question mcprec asks a person about a held call: an MCP elicitation in form mode
+// (spec 2025-06-18 "Elicitation") with the choices Allow once / Deny.
+
+export const APPROVAL_INPUT_KEY = 'mcprec-approval';
+
+export interface HeldCall {
+	server: string;
+	method: string;
+	tool?: string;
+	/** A readable, masked, shortened rendering of the arguments. */
+	summary: string;
+	rule: string;
+	message?: string;
+}
+
+export function approvalElicitation(call: HeldCall): Record<string, unknown> {
+	const what = call.tool ? `call the tool '${call.tool}'` : `send '${call.method}'`;
+	const why = call.message ? `\n${call.message}` : '';
+	return {
+		message: `mcprec: policy rule '${call.rule}' asks you to confirm. Allow server '${call.server}' to ${what}?\nArguments: ${call.summary}${why}`,
+		requestedSchema: {
+			type: 'object',
+			properties: {
+				decision: {
+					type: 'string',
+					title: 'Decision',
+					enum: ['allow-once', 'deny'],
+					enumNames: ['Allow once', 'Deny'],
+				},
+			},
+			required: ['decision'],
+		},
+	};
+}
+
+/** Reads an elicitation result: only an accepted "allow-once" approves. */
+export function readElicitationAnswer(result: unknown): { approved: boolean; reason: string } {
+	const answer = (result ?? {}) as { action?: unknown; content?: { decision?: unknown } };
+	if (answer.action === 'accept') {
+		return answer.content?.decision === 'allow-once'
+			? { approved: true, reason: 'allowed once in the client' }
+			: { approved: false, reason: 'denied in the client' };
+	}
+	if (answer.action === 'decline') return { approved: false, reason: 'declined in the client' };
+	if (answer.action === 'cancel') return { approved: false, reason: 'cancelled in the client' };
+	return { approved: false, reason: 'the client gave no usable answer' };
+}

@@ -1,0 +1,59 @@
+// The masking engine behind the masking stage (DESIGN §3 stage 3, §4 `mask:`): pure, no
+// I/O. Built once per session from the policy; then masks parsed messages or plain text.
+
+import type { MaskPolicy } from '../policy/policy-types.js';
+import { builtInDetector, selectDetectorNames } from './detectors/catalog.js';
+import { createCustomDetector } from './detectors/custom.js';
+import type { Detector } from './detectors/detector.js';
+import { createLiteralDetector, MIN_LITERAL_LENGTH } from './detectors/literal.js';
+import { keepJsonValid } from './keep-json-valid.js';
+import { type MaskFinding, maskMessageTree, type TreeMasking } from './mask-json.js';
+import { maskRanges, type TextEngine } from './mask-text.js';
+import { createReplace } from './replacement.js';
+import { createSensitiveKeys } from './sensitive-keys.js';
+
+export type { MaskFinding } from './mask-json.js';
+
+export interface Masker {
+	/** Masks secrets/PII inside string leaves of a parsed JSON-RPC message (or batch), in place; returns findings (empty → untouched). Keys and the envelope (jsonrpc, id, method) are never touched. */
+	maskMessage(message: unknown): MaskFinding[];
+	/** Masks a plain string; a string that holds a JSON document stays valid JSON. */
+	maskText(text: string, path?: string): { text: string; findings: MaskFinding[] };
+}
+
+export interface MaskerOptions {
+	/** Salt of the `hash` strategy; one per session. */
+	sessionSalt: string;
+	/** Exact secret values (e.g. injected into the upstream) masked whatever the policy says; named in findings by `name`. */
+	extraLiterals?: { name: string; value: string }[];
+}
+
+export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker {
+	const keys = createSensitiveKeys(policy.fields);
+	const names = selectDetectorNames(policy);
+	// Policy `fields` turn on key/value masking even when the secrets group is not selected.
+	if (policy.fields.length > 0 && !names.includes('sensitive-field') && !policy.exclude.includes('sensitive-field')) names.push('sensitive-field');
+	const detectors: Detector[] = [
+		...(options.extraLiterals ?? []).filter((literal) => literal.value.length >= MIN_LITERAL_LENGTH).map(createLiteralDetector),
+		...names.map((name) => builtInDetector(name, keys)),
+		...policy.custom.filter((custom) => !policy.exclude.includes(custom.name)).map(createCustomDetector),
+	];
+	const replace = createReplace({ strategy: policy.strategy, sessionSalt: options.sessionSalt });
+	const engine: TextEngine = { detectors, replace };
+
+	const maskString = (text: string, path: string): { text: string; findings: MaskFinding[] } => {
+		const masked = maskRanges(engine, text);
+		if (masked.counts.size === 0) return { text, findings: [] };
+		const findings = [...masked.counts].map(([detector, count]) => ({ detector, path, count }));
+		return keepJsonValid({ original: text, masked: masked.text, findings, path, masking: tree });
+	};
+	const tree: TreeMasking = {
+		maskString,
+		isSensitiveKey: names.includes('sensitive-field') ? (key) => keys.matches(key) : undefined,
+		replace,
+	};
+	return {
+		maskMessage: (message) => maskMessageTree(message, tree),
+		maskText: (text, path = '$') => maskString(text, path),
+	};
+}

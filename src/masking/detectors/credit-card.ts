@@ -1,0 +1,27 @@
+// Payment card numbers: 13–19 digits, optionally grouped with spaces or dashes, with a
+// known issuer prefix and a valid Luhn digit. Grouped numbers must use one separator.
+
+import { passesLuhn } from '../luhn.js';
+import { createPatternDetector, type Detector } from './detector.js';
+
+// Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro.
+const ISSUER = /^(?:4|5[1-5]|2(?:2[2-9]|[3-6]|7[01]|720)|3[47]|6(?:011|5|4[4-9]|2)|35(?:2[89]|[3-8])|3(?:0[0-5]|[68])|5[06-9]|6[37])/;
+
+export const creditCard: Detector = createPatternDetector({
+	name: 'credit-card',
+	anchors: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+	pattern: /(?<![\d.,/:-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d]|[.,/:-]\d)/g,
+	accept: (value, match, text) => {
+		const digits = value.replace(/[ -]/g, '');
+		if (digits.length < 13 || digits.length > 19) return false;
+		const separators = value.replace(/\d/g, '');
+		if (separators.length > 0) {
+			if (new Set(separators).size > 1 || !/^\d{4}([ -])(?:\d{4,6}\1)*\d{1,7}$/.test(value)) return false;
+			// Part of a longer run of grouped numbers (a table, a list of ids).
+			const end = match.index + value.length;
+			if (text[end] === separators[0] && /\d/.test(text[end + 1] ?? '')) return false;
+			if (text[match.index - 1] === separators[0] && /\d/.test(text[match.index - 2] ?? '')) return false;
+		}
+		return ISSUER.test(digits) && passesLuhn(digits);
+	},
+});

@@ -1,0 +1,38 @@
+// Email addresses, found from each "@" outwards (a pattern scanning every word for a
+// possible local part would be quadratic on long base64 runs). Documentation domains
+// (example.com, *.test, *.invalid, localhost), service accounts (*.gserviceaccount.com),
+// SSH remotes (git@host), URL user info (https://user@host) and asset names (icon@2x.png)
+// are not personal data.
+
+import type { Detector } from './detector.js';
+
+const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
+const DOMAIN = /(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
+const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local|gserviceaccount\.com)$/i;
+const FILE_SUFFIX = /\.(?:png|jpe?g|gif|svg|webp|ico|js|mjs|cjs|ts|tsx|jsx|css|map|json|html?|md|txt|py|rb|go|rs|java|php|lock|ya?ml|toml|xml|zip|gz|tgz|tar)$/i;
+const NOT_PEOPLE = new Set(['git', 'hg', 'svn']);
+
+export const email: Detector = {
+	name: 'email',
+	mayMatch: (text) => text.includes('@'),
+	collect(text, report) {
+		for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+			let start = at;
+			while (start > 0 && at - start < 64 && LOCAL_CHAR.test(text[start - 1])) start--;
+			// A local part never starts or ends with a dot; `\n` before it is an escape.
+			while (text[start] === '.') start++;
+			if (start > 1 && text[start - 2] === '\\' && /[nrt]/.test(text[start - 1])) start++;
+			if (start === at || text[at - 1] === '.') continue;
+			// `https://user@host`, `x-access-token:ghs_…@github.com`: URL user info, not an address.
+			const before = text[start - 1];
+			if ((before === '/' || before === ':') && !text.slice(Math.max(0, start - 7), start).toLowerCase().endsWith('mailto:')) continue;
+			DOMAIN.lastIndex = at + 1;
+			const match = DOMAIN.exec(text);
+			if (match === null) continue;
+			const domain = match[0];
+			const local = text.slice(start, at);
+			if (NOT_PEOPLE.has(local) || RESERVED_DOMAIN.test(domain) || FILE_SUFFIX.test(domain)) continue;
+			report(start, DOMAIN.lastIndex);
+		}
+	},
+};

@@ -1,0 +1,49 @@
+// IPv4 and IPv6 addresses. Left alone: version strings (`v1.2.3.4`, `version 1.2.3.4`,
+// `"version": "1.2.3.4"`, `pkg@1.2.3.4`, `==1.2.3.4`), parts of longer dotted numbers
+// (OIDs, Windows builds), loopback, unspecified, broadcast and netmask addresses, and the
+// documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32),
+// which are placeholders rather than anyone's address.
+
+import { createPatternDetector, type Detector } from './detector.js';
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const VERSION_BEFORE = /(?:\bv|\bver|version|release|build|@|[=~^<>]=?|\bnode|\bnpm|\bpython|\bgo)["':=\s]{0,3}$/i;
+const NOT_PERSONAL_V4 = /^(?:127\.|0\.|255\.|192\.0\.2\.|198\.51\.100\.|203\.0\.113\.)|\.255$/;
+
+export const ipv4: Detector = createPatternDetector({
+	name: 'ipv4',
+	anchors: ['.'],
+	pattern: new RegExp(`(?<![\\w.-])${OCTET}(?:\\.${OCTET}){3}(?![\\w-]|\\.\\d)`, 'g'),
+	accept: (value, match, text) => !NOT_PERSONAL_V4.test(value) && !VERSION_BEFORE.test(text.slice(Math.max(0, match.index - 12), match.index)),
+});
+
+const V6_CANDIDATE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)/g;
+
+export const ipv6: Detector = createPatternDetector({
+	name: 'ipv6',
+	anchors: ['::', ':0', ':1', ':2', ':3', ':4', ':5', ':6', ':7', ':8', ':9', ':a', ':b', ':c', ':d', ':e', ':f', ':A', ':B', ':C', ':D', ':E', ':F'],
+	pattern: V6_CANDIDATE,
+	accept: (value) => isPersonalIpv6(value),
+});
+
+function isPersonalIpv6(value: string): boolean {
+	const lower = value.toLowerCase();
+	if (lower.startsWith('2001:db8:') || lower.startsWith('2001:0db8:') || lower.startsWith('fe80::1%')) return false;
+	const halves = lower.split('::');
+	if (halves.length > 2) return false;
+	const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
+	let count = 0;
+	for (const [index, group] of groups.entries()) {
+		if (group.includes('.')) {
+			if (index !== groups.length - 1) return false;
+			count += 2;
+		} else if (/^[0-9a-f]{1,4}$/.test(group)) count++;
+		else return false;
+	}
+	if (halves.length === 1) return count === 8 && groups.some((group) => /[a-f]/.test(group) || group.length >= 3);
+	if (count > 7) return false;
+	// Compressed: `::1`, `::`, and short runs like `a::b` (Rust paths, C++ scopes) stay.
+	if (groups.length === 0 || lower === '::1') return false;
+	if (groups[groups.length - 1].includes('.')) return true;
+	return groups.length >= 3 || (groups[0]?.length === 4 && halves[0] !== '');
+}

@@ -1,0 +1,45 @@
+// The data path's stages in DESIGN §3 order — the one place that order lives. The
+// recorder is not a stage here: the proxy records every flow after the stages ran.
+
+import { randomBytes } from 'node:crypto';
+import { ApprovalBroker } from '../approvals/approval-broker.js';
+import { createMasker } from '../masking/create-masker.js';
+import type { Policy } from '../policy/policy-types.js';
+import type { StoreDatabase } from '../store/open-store.js';
+import { createCatalogStage } from '../stages/catalog.js';
+import { createGuardrailsStage } from '../stages/guardrails.js';
+import { createMaskingStage } from '../stages/masking.js';
+import { sqlitePinStore } from '../stages/pin-store.js';
+import type { Stage } from './stage.js';
+
+export interface CreateStagesOptions {
+	sessionId: string;
+	policy: Policy;
+	openDatabase: () => StoreDatabase;
+	warn: (text: string) => void;
+	/** Values injected into the server (`run --secret`): always masked. */
+	secrets?: { name: string; value: string }[];
+}
+
+export interface DataPath {
+	stages: Stage[];
+	approvals: ApprovalBroker;
+}
+
+export function createStages(options: CreateStagesOptions): DataPath {
+	const masker = createMasker(options.policy.mask, {
+		sessionSalt: randomBytes(16).toString('hex'),
+		extraLiterals: options.secrets,
+	});
+	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase });
+	const summarize = (args: unknown) => {
+		const text = masker.maskText(JSON.stringify(args ?? {})).text;
+		return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+	};
+	const stages = [
+		createGuardrailsStage({ approvals, summarize }),
+		createMaskingStage({ masker, maskRequestsInRecord: options.policy.mask.requests === 'record' }),
+		createCatalogStage({ pins: sqlitePinStore(options.openDatabase), warn: options.warn }),
+	];
+	return { stages, approvals };
+}

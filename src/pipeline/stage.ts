@@ -1,0 +1,21 @@
+import type { Flow } from './flow.js';
+import type { SessionContext } from './session-context.js';
+
+/** One step of the data path (DESIGN §3). Hooks are synchronous; a stage that must wait sets `flow.hold`. */
+export interface Stage {
+	name: string;
+	toServer?(flow: Flow, context: SessionContext): void;
+	toClient?(flow: Flow, context: SessionContext): void;
+}
+
+/** Runs the stages from `start` until one answers, swallows or holds the flow; returns where it stopped. */
+export function runStages(stages: readonly Stage[], flow: Flow, context: SessionContext, start = 0): number {
+	for (let index = start; index < stages.length; index++) {
+		const stage = stages[index];
+		const hook = flow.direction === 'to-server' ? stage.toServer : stage.toClient;
+		if (!hook) continue;
+		hook.call(stage, flow, context);
+		if (flow.answer !== undefined || flow.swallow || flow.hold) return index;
+	}
+	return stages.length;
+}

@@ -1,0 +1,65 @@
+// Finds duplicate or case-variant keys in the envelope and params of a request, the way
+// a lenient JSON decoder could be tricked: `{"name":"read","Name":"delete"}` or a second
+// `"name"`. JSON.parse silently keeps the last one, so this reads the raw text.
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The first offending pair of keys (at depth 1 or inside `params`), or undefined. */
+export function findDuplicateKeys(body: Buffer): [string, string] | undefined {
+	const seen: Map<string, string>[] = [];
+	const keyOfDepth: (string | undefined)[] = [];
+	let depth = 0;
+	let expectKey = false;
+	const isObject: boolean[] = [];
+	for (let position = 0; position < body.length; position++) {
+		const byte = body[position];
+		if (byte === QUOTE) {
+			const end = stringEnd(body, position);
+			if (end === -1) return undefined;
+			if (expectKey && isObject[depth] && tracked(depth, keyOfDepth)) {
+				const key = JSON.parse(body.toString('utf8', position, end + 1)) as string;
+				const folded = key.toLowerCase();
+				const previous = seen[depth].get(folded);
+				if (previous !== undefined) return [previous, key];
+				seen[depth].set(folded, key);
+				keyOfDepth[depth] = key;
+			} else if (expectKey && isObject[depth]) {
+				keyOfDepth[depth] = JSON.parse(body.toString('utf8', position, end + 1)) as string;
+			}
+			expectKey = false;
+			position = end;
+			continue;
+		}
+		if (byte === 0x7b || byte === 0x5b) {
+			depth++;
+			isObject[depth] = byte === 0x7b;
+			seen[depth] = new Map();
+			keyOfDepth[depth] = undefined;
+			expectKey = byte === 0x7b;
+		} else if (byte === 0x7d || byte === 0x5d) {
+			depth--;
+			expectKey = false;
+		} else if (byte === 0x2c) {
+			expectKey = isObject[depth];
+		}
+	}
+	return undefined;
+}
+
+// Depth 1 is the envelope; depth 2 is checked only inside `params`.
+function tracked(depth: number, keyOfDepth: (string | undefined)[]): boolean {
+	return depth === 1 || (depth === 2 && keyOfDepth[1] === 'params');
+}
+
+function stringEnd(body: Buffer, open: number): number {
+	let search = open + 1;
+	for (;;) {
+		const quote = body.indexOf(QUOTE, search);
+		if (quote === -1) return -1;
+		let backslashes = 0;
+		for (let index = quote - 1; index > open && body[index] === BACKSLASH; index--) backslashes++;
+		if (backslashes % 2 === 0) return quote;
+		search = quote + 1;
+	}
+}

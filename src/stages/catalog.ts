@@ -1,0 +1,82 @@
+// Tool catalog stage (DESIGN §3 step 4): hides tools (`tools.hide`), learns annotations
+// for guardrails, and pins tool definitions (`tools.pin`): a definition that changes
+// between sessions or mid-session raises an alert or gets its calls denied ("rug pull").
+
+import { isToolHidden } from '../policy/match-rule.js';
+import { blockedAnswer, parsedMessage, type Flow } from '../pipeline/flow.js';
+import type { SessionContext } from '../pipeline/session-context.js';
+import type { Stage } from '../pipeline/stage.js';
+import type { PinStore } from './pin-store.js';
+import { toolFingerprint } from './tool-fingerprint.js';
+
+export interface CatalogOptions {
+	pins: PinStore;
+	warn: (text: string) => void;
+}
+
+export function createCatalogStage(options: CatalogOptions): Stage {
+	const seenThisSession = new Map<string, string>();
+	const changedTools = new Set<string>();
+	return {
+		name: 'catalog',
+		toClient(flow, context) {
+			if (flow.message.shape !== 'response' || flow.request?.method !== 'tools/list') return;
+			const message = (flow.rewrite ?? parsedMessage(flow)) as { result?: { tools?: unknown } } | undefined;
+			const tools = message?.result?.tools;
+			if (!Array.isArray(tools)) return;
+			for (const tool of tools as Record<string, unknown>[]) {
+				if (typeof tool?.name !== 'string') continue;
+				if (tool.annotations && typeof tool.annotations === 'object') context.toolAnnotations.set(tool.name, tool.annotations as Record<string, unknown>);
+				if (context.policy.tools.pin !== 'off') checkPin(tool, flow, context);
+			}
+			const hidden = (tools as { name?: unknown }[]).filter((tool) => typeof tool.name === 'string' && isToolHidden(context.policy, tool.name));
+			if (hidden.length === 0) return;
+			message!.result!.tools = tools.filter((tool) => !hidden.includes(tool));
+			flow.rewrite = message;
+			flow.notes.push({ kind: 'decision', details: { action: 'hide', rule: 'tools.hide', tools: hidden.map((tool) => tool.name) } });
+		},
+		toServer(flow, context) {
+			if (flow.message.shape !== 'request' || flow.message.method !== 'tools/call') return;
+			const tool = flow.message.tool;
+			if (tool === undefined) return;
+			if (isToolHidden(context.policy, tool)) {
+				refuse(flow, 'tools.hide', `the tool '${tool}' is not available`);
+			} else if (context.policy.tools.pin === 'deny' && changedTools.has(tool)) {
+				refuse(flow, 'tools.pin', `the definition of '${tool}' changed since it was pinned; ask an administrator to review it`);
+			}
+		},
+	};
+
+	function checkPin(tool: Record<string, unknown>, flow: Flow, context: SessionContext): void {
+		const name = tool.name as string;
+		const fingerprint = toolFingerprint(tool);
+		const previous = seenThisSession.get(name) ?? safely(() => options.pins.get(context.server, name));
+		seenThisSession.set(name, fingerprint);
+		if (previous === undefined) {
+			safely(() => options.pins.remember(context.server, name, fingerprint, context.now()));
+			return;
+		}
+		if (previous === fingerprint) return;
+		const action = context.policy.tools.pin;
+		flow.notes.push({ kind: 'decision', details: { action: action === 'deny' ? 'pin-deny' : 'pin-alert', rule: 'tools.pin', tool: name, previous, current: fingerprint } });
+		options.warn(
+			`the definition of tool '${name}' on '${context.server}' changed since it was pinned${action === 'deny' ? '; calls to it are denied' : ''}`,
+		);
+		if (action === 'deny') changedTools.add(name);
+		// In alert mode the new definition becomes the pin, so each change alerts once.
+		else safely(() => options.pins.remember(context.server, name, fingerprint, context.now()));
+	}
+}
+
+function refuse(flow: Flow, rule: string, message: string): void {
+	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule, message } });
+	flow.answer = blockedAnswer(flow, rule, message);
+}
+
+function safely<T>(action: () => T): T | undefined {
+	try {
+		return action();
+	} catch {
+		return undefined;
+	}
+}

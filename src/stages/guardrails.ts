@@ -1,0 +1,175 @@
+// Guardrails stage (DESIGN §3 step 2): matches requests in both directions against the
+// policy rules — allow, deny, approve (hold for a person), log — first match wins.
+
+import { callDigest } from '../approvals/call-digest.js';
+import type { ApprovalBroker, ApprovalOutcome } from '../approvals/approval-broker.js';
+import { APPROVAL_INPUT_KEY } from '../approvals/approval-prompt.js';
+import { evaluatePolicy, isToolHidden } from '../policy/match-rule.js';
+import type { PolicyRule } from '../policy/policy-types.js';
+import { idKey } from '../proxy/classify.js';
+import { findDuplicateKeys } from '../proxy/find-duplicate-keys.js';
+import { ErrorCode } from '../proxy/rpc-errors.js';
+import { blockedAnswer, errorMessage, parsedMessage, resultMessage, type Flow } from '../pipeline/flow.js';
+import type { SessionContext } from '../pipeline/session-context.js';
+import type { Stage } from '../pipeline/stage.js';
+
+export interface GuardrailsOptions {
+	approvals: ApprovalBroker;
+	/** A short, masked rendering of arguments for approval prompts. */
+	summarize: (args: unknown) => string;
+}
+
+export function createGuardrailsStage(options: GuardrailsOptions): Stage {
+	return {
+		name: 'guardrails',
+		toServer(flow, context) {
+			if (flow.message.shape === 'notification' && flow.message.method === 'notifications/cancelled') {
+				const requestId = (parsedMessage(flow)?.params as { requestId?: string | number } | undefined)?.requestId;
+				if (requestId !== undefined) options.approvals.cancel(idKey(requestId));
+				return;
+			}
+			if (flow.message.shape === 'batch') {
+				refuseGuardedBatch(flow, context);
+				return;
+			}
+			if (flow.message.shape !== 'request') return;
+			if (flow.message.method === 'tools/call' && refuseSmuggledKeys(flow)) return;
+			checkRequest(flow, context, options);
+		},
+		toClient(flow, context) {
+			// Server→client requests (sampling/createMessage, elicitation/create, roots/list) obey `method` rules too.
+			if (flow.message.shape === 'request') checkRequest(flow, context, options);
+		},
+	};
+}
+
+// Batches (2025-03-26) can't be held or answered in part: one that holds a call the policy
+// denies, holds or hides is refused whole, and the client can send its calls one by one.
+function refuseGuardedBatch(flow: Flow, context: SessionContext): void {
+	const requests = (flow.message.items ?? []).filter((item) => item.shape === 'request');
+	if (requests.length === 0 && flow.message.items?.length) return;
+	const guarded = requests.find((item) => {
+		const params = ((item.parsed as { params?: Record<string, unknown> } | undefined)?.params ?? {}) as Record<string, unknown>;
+		if (item.tool !== undefined && isToolHidden(context.policy, item.tool)) return true;
+		const { action } = evaluatePolicy(context.policy, {
+			method: item.method!,
+			server: context.server,
+			tool: item.tool,
+			arguments: params.arguments,
+			annotations: item.tool !== undefined ? context.toolAnnotations.get(item.tool) : undefined,
+			groups: context.identity?.groups ?? [],
+		});
+		return action === 'deny' || action === 'approve';
+	});
+	const unchecked = requests.length === 0 && context.policy.rules.length > 0;
+	if (!guarded && !unchecked) return;
+	const message = unchecked
+		? 'this batch is too large to check against the policy; send its calls one by one'
+		: `this batch contains a '${guarded!.tool ?? guarded!.method}' call that the policy denies or holds; send its calls one by one`;
+	flow.answer = requests.map((item) => errorMessage(item.id, ErrorCode.policyDenied, `Blocked by policy: ${message}`, { rule: 'batch', message }));
+	if (requests.length === 0) flow.answer = [errorMessage(null, ErrorCode.policyDenied, `Blocked by policy: ${message}`)];
+	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'batch', message } });
+}
+
+function refuseSmuggledKeys(flow: Flow): boolean {
+	const pair = findDuplicateKeys(flow.frame);
+	if (!pair) return false;
+	const message = `tools/call has the keys '${pair[0]}' and '${pair[1]}'; duplicate or case-variant keys are refused so a lenient server can't be sent a different call than the one checked`;
+	flow.answer = errorMessage(flow.message.id, ErrorCode.invalidRequest, message);
+	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'duplicate-keys', message } });
+	return true;
+}
+
+function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOptions): void {
+	const method = flow.message.method!;
+	const params = (parsedMessage(flow)?.params ?? {}) as Record<string, unknown>;
+	const tool = method === 'tools/call' && typeof params.name === 'string' ? params.name : undefined;
+	if (tool !== undefined && resumeApprovedRetry(flow, params, context, options)) return;
+	const decision = evaluatePolicy(context.policy, {
+		method,
+		server: context.server,
+		tool,
+		arguments: params.arguments,
+		annotations: tool !== undefined ? context.toolAnnotations.get(tool) : undefined,
+		groups: context.identity?.groups ?? [],
+	});
+	const rule = decision.rule;
+	if (!rule) return;
+	const base = { rule: rule.name, line: rule.line ?? null, method, tool: tool ?? null };
+	switch (decision.action) {
+		case 'allow':
+		case 'log':
+			flow.notes.push({ kind: 'decision', details: { ...base, action: decision.action } });
+			return;
+		case 'deny':
+			deny(flow, rule, rule.message ?? 'denied by policy');
+			return;
+		case 'approve':
+			holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments });
+			return;
+	}
+}
+
+function holdForApproval(
+	flow: Flow,
+	context: SessionContext,
+	options: GuardrailsOptions,
+	rule: PolicyRule,
+	call: { method: string; tool?: string; args: unknown },
+): void {
+	const rpcKey = idKey(flow.message.id);
+	const digest = callDigest(context.server, call.tool ?? call.method, call.args);
+	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: 'held', rule: rule.name, method: call.method, tool: call.tool ?? null, digest } });
+	flow.hold = options.approvals
+		.hold(
+			{
+				rpcKey,
+				digest,
+				timeoutMs: rule.timeoutMs,
+				call: { server: context.server, method: call.method, tool: call.tool, summary: options.summarize(call.args), rule: rule.name, message: rule.message },
+			},
+			context,
+		)
+		.then((outcome) => settleHeld(flow, rule, outcome));
+}
+
+function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): void {
+	if (outcome.decision === 'input-required') {
+		flow.notes.push({ kind: 'decision', details: { action: 'approve', status: 'input_required', rule: rule.name } });
+		flow.answer = resultMessage(flow.message.id, outcome.result);
+		return;
+	}
+	if (outcome.decision === 'cancelled') {
+		flow.notes.push({ kind: 'decision', details: { action: 'approve', status: 'cancelled', rule: rule.name, reason: outcome.reason } });
+		flow.swallow = true;
+		return;
+	}
+	const details = { action: 'approve', status: outcome.decision, rule: rule.name, via: outcome.via, reason: outcome.reason, approvalId: outcome.approvalId ?? null };
+	flow.notes.push({ kind: 'decision', details });
+	if (outcome.decision === 'denied') deny(flow, rule, `not approved: ${outcome.reason}`, false);
+}
+
+/** A modern-era retry answering our input_required question: approved → forward without our answer. */
+function resumeApprovedRetry(flow: Flow, params: Record<string, unknown>, context: SessionContext, options: GuardrailsOptions): boolean {
+	const outcome = options.approvals.resumeRetry(params.requestState, params.inputResponses, callDigest(context.server, params.name as string, params.arguments));
+	if (!outcome) return false;
+	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: outcome.decision, via: 'input_required', reason: 'reason' in outcome ? outcome.reason : null } });
+	if (outcome.decision !== 'approved') {
+		const text = `Blocked by mcprec: the call was not approved (${'reason' in outcome ? outcome.reason : 'denied'})`;
+		flow.answer = resultMessage(flow.message.id, { content: [{ type: 'text', text }], isError: true });
+		return true;
+	}
+	const message = structuredClone(parsedMessage(flow)!) as { params: Record<string, unknown> };
+	const { requestState: _state, inputResponses, ...rest } = message.params;
+	const others = { ...((inputResponses as Record<string, unknown>) ?? {}) };
+	delete others[APPROVAL_INPUT_KEY];
+	message.params = Object.keys(others).length > 0 ? { ...rest, inputResponses: others } : rest;
+	flow.rewrite = message;
+	return true;
+}
+
+/** A denied tools/call gets a readable tool error; other requests get -32011 (DESIGN §3). */
+function deny(flow: Flow, rule: PolicyRule, message: string, note = true): void {
+	if (note) flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: rule.name, line: rule.line ?? null, message } });
+	flow.answer = blockedAnswer(flow, rule.name, message);
+}

@@ -1,0 +1,68 @@
+// Masking stage (DESIGN §3 step 3): secrets and PII inside string leaves of everything the
+// server sends are replaced before the client sees them, and the masked bytes are what is
+// stored. Client arguments are masked in the record only (policy mask.requests: record).
+
+import type { Masker, MaskFinding } from '../masking/create-masker.js';
+import { PARSE_LIMIT_BYTES } from '../proxy/classify.js';
+import { scanTopLevel } from '../proxy/scan-top-level.js';
+import { parsedMessage, parsedValue, type Flow } from '../pipeline/flow.js';
+import type { Stage } from '../pipeline/stage.js';
+
+export interface MaskingOptions {
+	masker: Masker;
+	/** Mask client→server arguments in the record (forwarded unchanged). */
+	maskRequestsInRecord: boolean;
+}
+
+export function createMaskingStage(options: MaskingOptions): Stage {
+	const { masker } = options;
+	return {
+		name: 'masking',
+		toClient(flow) {
+			if (flow.frame.length > PARSE_LIMIT_BYTES && flow.message.parsed === undefined && flow.rewrite === undefined) {
+				maskHugeMessage(flow, masker);
+				return;
+			}
+			const message = flow.rewrite ?? parsedValue(flow);
+			if (message === undefined) return;
+			// A batch is masked element by element, each as its own message.
+			const findings = Array.isArray(message) ? message.flatMap((item) => masker.maskMessage(item)) : masker.maskMessage(message);
+			if (findings.length === 0) return;
+			flow.rewrite = message;
+			flow.notes.push({ kind: 'mask', details: { findings: summarize(findings) } });
+		},
+		toServer(flow) {
+			if (!options.maskRequestsInRecord || flow.message.shape !== 'request') return;
+			const message = parsedMessage(flow);
+			if (!message?.params) return;
+			const copy = structuredClone(message);
+			const findings = masker.maskMessage(copy);
+			if (findings.length === 0) return;
+			flow.recordAs = copy;
+			flow.notes.push({ kind: 'mask', details: { findings: summarize(findings), recordOnly: true } });
+		},
+	};
+}
+
+// A message too big to parse cheaply (a 64 MiB file read) is masked as JSON text: the
+// replacements hold no quote or backslash, and the structure is checked afterwards.
+function maskHugeMessage(flow: Flow, masker: Masker): void {
+	const body = flow.frame.subarray(0, flow.frame.length - 1);
+	const { text, findings } = masker.maskText(body.toString('utf8'), '$');
+	if (findings.length === 0) return;
+	const masked = Buffer.from(text, 'utf8');
+	if (!scanTopLevel(masked).ok) {
+		const message = parsedMessage(flow);
+		if (message === undefined) return;
+		const parsedFindings = masker.maskMessage(message);
+		flow.rewrite = message;
+		flow.notes.push({ kind: 'mask', details: { findings: summarize(parsedFindings) } });
+		return;
+	}
+	flow.rewrite = masked;
+	flow.notes.push({ kind: 'mask', details: { findings: summarize(findings), raw: true } });
+}
+
+function summarize(findings: MaskFinding[]): MaskFinding[] {
+	return findings.map(({ detector, path, count }) => ({ detector, path, count }));
+}
