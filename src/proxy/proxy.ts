@@ -59,6 +59,7 @@ export class Proxy {
 	private readonly fromServer = new PendingRequests();
 	private readonly ownRequests = new Map<string, OwnRequest>();
 	private ownRequestCounter = 0;
+	private currentFlow: Flow | undefined;
 	private readonly stages: readonly Stage[];
 	readonly context: SessionContext;
 	private refusal: Refusal | undefined;
@@ -83,7 +84,8 @@ export class Proxy {
 			toolAnnotations: new Map(),
 			requestClient: (method, params, timeoutMs) => this.requestClient(method, params, timeoutMs),
 			notifyClient: (method, params) => this.sendOwn({ jsonrpc: '2.0', method, params }, method, null),
-			note: (note, rpcId) => this.recordNote(note, { rpcId: rpcId ?? null }),
+			// A note made while stages run belongs to that flow and is recorded in its order.
+			note: (note, rpcId) => (this.currentFlow ? this.currentFlow.notes.push(note) : this.recordNote(note, { rpcId: rpcId ?? null })),
 			now: () => this.now(),
 		};
 	}
@@ -183,7 +185,13 @@ export class Proxy {
 
 	/** Runs the stages over a flow, waits when one holds it, then delivers it. */
 	private process(flow: Flow, ts: number, start = 0): void {
-		const stopped = runStages(this.stages, flow, this.context, start);
+		this.currentFlow = flow;
+		let stopped: number;
+		try {
+			stopped = runStages(this.stages, flow, this.context, start);
+		} finally {
+			this.currentFlow = undefined;
+		}
 		if (!flow.hold) {
 			this.deliver(flow, ts);
 			return;
@@ -212,8 +220,8 @@ export class Proxy {
 			this.recordNotes(flow);
 			if (flow.answer !== undefined) {
 				const answer = Buffer.from(`${JSON.stringify(flow.answer)}\n`);
-				if (toServer) this.replyToClient(answer);
-				else this.replyToServer(answer);
+				if (toServer) this.replyToClient(answer, columns);
+				else this.replyToServer(answer, columns);
 			}
 			return;
 		}
@@ -368,17 +376,16 @@ export class Proxy {
 	}
 
 	/** mcprec's answer to a server→client request a stage refused. */
-	private replyToServer(frame: Buffer): void {
-		const message = classifyLine(frameBody(frame));
-		this.record({ origin: 'proxy', target: 'server', kind: 'message', payload: frameBody(frame), rpcId: rpcIdOf(message.id) });
+	private replyToServer(frame: Buffer, columns: Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>): void {
+		this.record({ origin: 'proxy', target: 'server', kind: 'message', payload: frameBody(frame), ...columns });
 		this.options.upstream.write(frame);
 	}
 
 	/** A message mcprec itself sends the client (an error answer), recorded as origin proxy. */
-	private replyToClient(frame: Buffer): void {
+	private replyToClient(frame: Buffer, columns?: Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>): void {
 		const message = classifyLine(frameBody(frame));
-		this.options.recorder.counters.errors++;
-		this.record({ origin: 'proxy', target: 'client', kind: 'message', payload: frameBody(frame), rpcId: rpcIdOf(message.id) });
+		if (message.isError) this.options.recorder.counters.errors++;
+		this.record({ origin: 'proxy', target: 'client', kind: 'message', payload: frameBody(frame), rpcId: rpcIdOf(message.id), ...columns });
 		this.forwardToClient(frame);
 	}
 

@@ -28,13 +28,34 @@ export async function printTranscript(events: Iterable<ReplayEvent>, options: Tr
 export function formatTranscriptEvent(event: ReplayEvent, startedMicros: number): string {
 	const offset = `+${((event.tsMicros - startedMicros) / 1_000_000).toFixed(3)}s`.padStart(10);
 	const route = event.target ? `${event.origin} → ${event.target}` : `${event.origin}${event.kind === 'message' ? ' (not forwarded)' : ''}`;
-	const labels = [chalk.bold(event.method ?? labelFor(event))];
+	const labels = [event.kind === 'decision' || event.kind === 'mask' ? noteLabel(event) : chalk.bold(event.method ?? labelFor(event))];
 	if (event.tool) labels.push(chalk.cyan(event.tool));
 	if (event.id !== null) labels.push(chalk.dim(`#${JSON.stringify(event.id)}`));
 	if (event.latencyMs !== null) labels.push(chalk.dim(`${event.latencyMs.toFixed(1)} ms`));
 	if (isError(event)) labels.push(chalk.red('error'));
 	const head = `${chalk.dim(`${offset} ${String(event.seq).padStart(5)}`)}  ${route.padEnd(16)} ${labels.join(' ')}`;
 	return `${head}\n${indent(bodyOf(event))}\n`;
+}
+
+// Decisions and masks read as what happened to the call: blocked, held, approved, masked.
+function noteLabel(event: ReplayEvent): string {
+	const details = (event.details ?? {}) as Record<string, unknown>;
+	if (event.kind === 'mask') {
+		const findings = (details.findings ?? []) as { detector: string; count: number }[];
+		const count = findings.reduce((sum, finding) => sum + finding.count, 0);
+		const detectors = [...new Set(findings.map((finding) => finding.detector))].join(', ');
+		return chalk.magenta(`masked ${count} (${detectors})${details.recordOnly ? ' in the record only' : ''}`);
+	}
+	const rule = details.rule ? ` by rule '${details.rule}'` : '';
+	if (details.action === 'deny' || details.status === 'denied') return chalk.red(`blocked${rule}`);
+	if (details.action === 'approve') {
+		if (details.status === 'held') return chalk.yellow(`held for approval${rule}`);
+		if (details.status === 'approved') return chalk.green(`approved (${details.via}: ${details.reason})`);
+		if (details.step === 'asked' || details.status === 'input_required') return chalk.yellow(`approval asked via ${details.channel ?? 'input_required'}`);
+		return chalk.yellow(`approval ${details.status ?? details.step}`);
+	}
+	if (details.step === 'asked') return chalk.yellow(`approval asked via ${details.channel}`);
+	return chalk.cyan(`${String(details.action ?? 'decision')}${rule}`);
 }
 
 function labelFor(event: ReplayEvent): string {
