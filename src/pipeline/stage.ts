@@ -14,8 +14,23 @@ export function runStages(stages: readonly Stage[], flow: Flow, context: Session
 		const stage = stages[index];
 		const hook = flow.direction === 'to-server' ? stage.toServer : stage.toClient;
 		if (!hook) continue;
-		hook.call(stage, flow, context);
+		try {
+			hook.call(stage, flow, context);
+		} catch (error) {
+			throw new StageError(stage.name, error);
+		}
 		if (flow.answer !== undefined || flow.swallow || flow.hold) return index;
 	}
 	return stages.length;
+}
+
+/** A stage threw: the proxy fails closed for that message and says which stage broke. */
+export class StageError extends Error {
+	override name = 'StageError';
+	constructor(
+		readonly stage: string,
+		readonly failure: unknown,
+	) {
+		super(`stage '${stage}' failed: ${(failure as Error)?.message ?? String(failure)}`);
+	}
 }

@@ -10,7 +10,7 @@ import { frameBody, LineSplitter } from './framing.js';
 import { PendingRequests, type PendingRequest } from './pending-requests.js';
 import { ErrorCode, errorFrame } from './rpc-errors.js';
 import { clientCapabilitiesOf, factsFromClientMessage, factsFromInitializeResult } from './session-facts.js';
-import { newFlow, type Flow, type FlowNote } from '../pipeline/flow.js';
+import { errorMessage, newFlow, type Flow, type FlowNote } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import { runStages, type Stage } from '../pipeline/stage.js';
 
@@ -189,6 +189,9 @@ export class Proxy {
 		let stopped: number;
 		try {
 			stopped = runStages(this.stages, flow, this.context, start);
+		} catch (error) {
+			this.failClosed(flow, error);
+			stopped = this.stages.length;
 		} finally {
 			this.currentFlow = undefined;
 		}
@@ -207,6 +210,22 @@ export class Proxy {
 				this.deliver(flow, ts);
 			},
 		);
+	}
+
+	// A stage that breaks must not let an unchecked or unmasked message through: requests are
+	// refused, responses become errors for the client, notifications are dropped.
+	private failClosed(flow: Flow, error: unknown): void {
+		const text = `mcprec could not process this message (${(error as Error).message}); it was not forwarded`;
+		this.warn(text);
+		flow.rewrite = undefined;
+		flow.hold = undefined;
+		flow.notes.push({ kind: 'decision', details: { action: 'error', message: (error as Error).message } });
+		const { shape, id } = flow.message;
+		if (shape === 'request') flow.answer = errorMessage(id, ErrorCode.internalError, text);
+		else if (shape === 'response' && flow.direction === 'to-client') {
+			flow.swallow = true;
+			this.replyToClient(Buffer.from(`${JSON.stringify(errorMessage(id, ErrorCode.internalError, text))}\n`), this.columnsFor(flow));
+		} else flow.swallow = true;
 	}
 
 	/** Records a flow and sends it on — or sends its answer back to the sender. */

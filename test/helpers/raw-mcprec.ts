@@ -13,6 +13,8 @@ export interface RawExit {
 /** Extra options of `mcprec run` (before `--`) and the user to run it as. */
 export interface RawOptions {
 	runOptions?: string[];
+	/** Extra environment for mcprec and the server it starts. */
+	env?: Record<string, string>;
 	uid?: number;
 	gid?: number;
 }
@@ -33,7 +35,7 @@ export class RawSession {
 		options: RawOptions = {},
 	) {
 		this.child = spawn(process.execPath, [mcprecBin, 'run', ...(options.runOptions ?? []), '--', ...command], {
-			env: { ...process.env, MCPREC_HOME: home, NO_COLOR: '1' },
+			env: { ...process.env, MCPREC_HOME: home, NO_COLOR: '1', ...options.env },
 			uid: options.uid,
 			gid: options.gid,
 		});

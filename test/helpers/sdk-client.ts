@@ -17,6 +17,10 @@ export interface ConnectOptions {
 	home: string;
 	/** The `--name` given to `mcprec run`. */
 	name?: string;
+	/** More `mcprec run` options (before `--`), e.g. ['--policy', file]. */
+	runOptions?: string[];
+	/** Extra environment for mcprec and the server. */
+	env?: Record<string, string>;
 	capabilities?: ClientCapabilities;
 	/** Installs request handlers before the handshake (server→client requests can come right after it). */
 	setup?: (client: Client) => void;
@@ -38,12 +42,12 @@ export async function connectClient(options: ConnectOptions): Promise<Connection
 	const args =
 		options.route === 'direct'
 			? options.serverArgs
-			: [mcprecBin, 'run', '--name', options.name ?? 'test', '--', process.execPath, ...options.serverArgs];
+			: [mcprecBin, 'run', '--name', options.name ?? 'test', ...(options.runOptions ?? []), '--', process.execPath, ...options.serverArgs];
 	const transport = new StdioClientTransport({
 		command: process.execPath,
 		args,
 		// The same environment both ways, so servers that look at it behave alike.
-		env: { ...(process.env as Record<string, string>), MCPREC_HOME: options.home },
+		env: { ...(process.env as Record<string, string>), MCPREC_HOME: options.home, ...options.env },
 		stderr: 'pipe',
 	});
 	let stderr = '';
