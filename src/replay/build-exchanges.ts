@@ -17,6 +17,8 @@ export interface Exchange {
 	request?: ReplayEvent;
 	response?: ReplayEvent;
 	event: ReplayEvent;
+	/** Decision and mask events about this exchange (blocked, held, approved, masked). */
+	notes: ReplayEvent[];
 	status: ExchangeStatus;
 	durationMs: number | null;
 	startedMicros: number;
@@ -25,7 +27,17 @@ export interface Exchange {
 export function buildExchanges(events: ReplayEvent[]): Exchange[] {
 	const exchanges: Exchange[] = [];
 	const open = new Map<string, Exchange>();
+	// Notes name their request by id; a held call's notes come before the call itself.
+	const latestById = new Map<string, Exchange>();
+	const earlyNotes = new Map<string, ReplayEvent[]>();
 	for (const event of events) {
+		if ((event.kind === 'decision' || event.kind === 'mask') && event.id !== null) {
+			const key = JSON.stringify(event.id);
+			const exchange = latestById.get(key);
+			if (exchange && exchange.kind === 'request') exchange.notes.push(event);
+			else earlyNotes.set(key, [...(earlyNotes.get(key) ?? []), event]);
+			continue;
+		}
 		if (event.kind !== 'message') {
 			exchanges.push(single(event, event.kind === 'stderr' ? 'stderr' : event.kind === 'lifecycle' ? 'lifecycle' : 'other'));
 			continue;
@@ -45,6 +57,10 @@ export function buildExchanges(events: ReplayEvent[]): Exchange[] {
 				status: event.target === null ? 'refused' : 'pending',
 			};
 			open.set(pairKey(event.origin, event.id), exchange);
+			const key = JSON.stringify(event.id);
+			latestById.set(key, exchange);
+			exchange.notes.push(...(earlyNotes.get(key) ?? []));
+			earlyNotes.delete(key);
 			exchanges.push(exchange);
 			continue;
 		}
@@ -61,7 +77,8 @@ export function buildExchanges(events: ReplayEvent[]): Exchange[] {
 		}
 		exchanges.push(single(event, typeof message.method === 'string' ? 'notification' : 'other'));
 	}
-	return exchanges;
+	for (const notes of earlyNotes.values()) for (const note of notes) exchanges.push(single(note, 'other'));
+	return exchanges.sort((a, b) => a.key - b.key);
 }
 
 function single(event: ReplayEvent, kind: Exchange['kind']): Exchange {
@@ -74,6 +91,7 @@ function single(event: ReplayEvent, kind: Exchange['kind']): Exchange {
 		tool: event.tool,
 		id: event.id,
 		event,
+		notes: [],
 		status: kind === 'invalid' || (message && message.error !== undefined) ? 'error' : 'info',
 		durationMs: null,
 		startedMicros: event.tsMicros,

@@ -75,10 +75,10 @@ export function exchangeSubject(exchange: Exchange): string {
 	}
 }
 
-/** Markers for later features; tolerates `decision` and `masked` being null (today's recordings). */
+/** Markers from the exchange's decision and mask events (and any decision/masked fields on its messages). */
 export function exchangeMarkers(exchange: Exchange): Marker[] {
 	const markers = new Set<Marker>();
-	for (const event of [exchange.event, exchange.request, exchange.response]) {
+	for (const event of [exchange.event, exchange.request, exchange.response, ...(exchange.notes ?? [])]) {
 		if (!event) continue;
 		for (const marker of decisionMarkers(event.decision)) markers.add(marker);
 		if (isMasked(event.masked)) markers.add('masked');
@@ -101,7 +101,7 @@ function decisionMarkers(decision: unknown): Marker[] {
 	}
 	const markers: Marker[] = [];
 	for (const word of words.map((value) => value.toLowerCase())) {
-		if (['deny', 'denied', 'block', 'blocked', 'hide', 'hidden'].includes(word)) markers.push('blocked');
+		if (['deny', 'denied', 'block', 'blocked'].includes(word)) markers.push('blocked');
 		else if (['approve', 'hold', 'held', 'waiting', 'pending'].includes(word)) markers.push('held');
 		else if (['approved', 'allowed-once', 'granted', 'accept', 'accepted'].includes(word)) markers.push('approved');
 	}
