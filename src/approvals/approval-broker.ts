@@ -177,19 +177,21 @@ export class ApprovalBroker {
 		waiting.approvalId = id;
 		context.note({ kind: 'decision', details: { step: 'asked', channel: 'out-of-band', approvalId: id, rule: request.call.rule } }, request.rpcKey);
 		process.stderr.write(
-			`mcprec: call to '${request.call.tool ?? request.call.method}' on '${request.call.server}' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\` (${Math.round(request.timeoutMs / 1000)}s)\n`,
+			`mcprec: call to '${request.call.tool ?? request.call.method}' on '${request.call.server}' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\` (${formatSeconds(request.timeoutMs)})\n`,
 		);
 		this.startPolling();
 	}
 
 	private expire(rpcKey: string, context: SessionContext): void {
+		// A decision made just before the deadline may not have been polled yet.
+		if (this.waiting.get(rpcKey)?.approvalId) this.poll();
 		const waiting = this.waiting.get(rpcKey);
 		if (!waiting) return;
 		if (waiting.approvalId) this.closeInStore(waiting.approvalId, 'expired', 'timeout', context.now());
 		waiting.settle({
 			decision: 'denied',
 			via: 'timeout',
-			reason: `no decision within ${Math.round(waiting.request.timeoutMs / 1000)}s`,
+			reason: `no decision within ${formatSeconds(waiting.request.timeoutMs)}`,
 			approvalId: waiting.approvalId,
 		});
 	}
@@ -244,4 +246,9 @@ export class ApprovalBroker {
 		this.database ??= this.options.openDatabase();
 		return this.database;
 	}
+}
+
+function formatSeconds(ms: number): string {
+	const seconds = ms / 1000;
+	return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
 }

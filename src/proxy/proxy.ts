@@ -39,9 +39,9 @@ interface OwnRequest {
 	timer: NodeJS.Timeout;
 }
 
-export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'policy-invalid' | 'signal';
+export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'policy-invalid' | 'identity-required' | 'secret-missing' | 'signal';
 
-/** Why every request is refused and no server runs (it could not be started, or the policy is broken). */
+/** Why every request is refused and no server runs (it could not be started, the policy is broken, a required login or secret is missing). */
 export interface Refusal {
 	message: string;
 	status: number;
@@ -102,7 +102,7 @@ export class Proxy {
 
 		if (this.options.refuse) this.refuseSession(this.options.refuse);
 		else upstream.start({
-			onStdout: (chunk) => serverLines.push(chunk),
+			onStdout: (chunk) => this.inOneWrite(() => serverLines.push(chunk)),
 			onStderr: (chunk) => {
 				this.options.errorOutput.write(chunk);
 				stderrLines.push(chunk);
@@ -116,7 +116,7 @@ export class Proxy {
 		});
 		if (upstream.pid !== undefined) this.lifecycle({ event: 'spawned', pid: upstream.pid });
 
-		input.on('data', (chunk: Buffer) => clientLines.push(chunk));
+		input.on('data', (chunk: Buffer) => this.inOneWrite(() => clientLines.push(chunk)));
 		input.on('end', () => {
 			clientLines.end();
 			this.onClientClosed();
@@ -203,7 +203,8 @@ export class Proxy {
 		flow.hold = undefined;
 		this.recordNotes(flow);
 		hold.then(
-			() => (flow.answer !== undefined || flow.swallow ? this.deliver(flow, ts) : this.process(flow, this.now(), stopped + 1)),
+			// Stamped when the hold ends, so the message follows its decision events in time too.
+			() => (flow.answer !== undefined || flow.swallow ? this.deliver(flow, this.now()) : this.process(flow, this.now(), stopped + 1)),
 			(error: unknown) => {
 				this.warn(`a held message could not be settled (${(error as Error).message}); it was not forwarded`);
 				flow.swallow = true;
@@ -255,9 +256,13 @@ export class Proxy {
 				this.options.recorder.counters.requests++;
 				this.fromClient.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
 			}
-			if (!this.options.upstream.write(outgoing)) {
+			if (!this.options.upstream.write(outgoing) && !this.waitingForServer) {
+				this.waitingForServer = true;
 				this.options.input.pause();
-				this.options.upstream.onDrain(() => this.options.input.resume());
+				this.options.upstream.onDrain(() => {
+					this.waitingForServer = false;
+					this.options.input.resume();
+				});
 			}
 		} else {
 			for (const request of requestsIn(flow.message)) this.fromServer.add({ id: request.id!, method: request.method!, ts });
@@ -386,11 +391,33 @@ export class Proxy {
 		return undefined;
 	}
 
+	// One drain listener per direction, however many frames of a chunk meet back-pressure.
+	private waitingForServer = false;
+	private waitingForClient = false;
+
+	// The frames split from one incoming chunk leave in one writev per direction instead of
+	// one write syscall each: same bytes, same order, far fewer syscalls under load.
+	private inOneWrite(splitChunk: () => void): void {
+		const { output, upstream } = this.options;
+		output.cork();
+		upstream.cork();
+		try {
+			splitChunk();
+		} finally {
+			upstream.uncork();
+			output.uncork();
+		}
+	}
+
 	private forwardToClient(frame: Buffer): void {
 		if (this.clientClosed) return;
-		if (!this.options.output.write(frame)) {
+		if (!this.options.output.write(frame) && !this.waitingForClient) {
+			this.waitingForClient = true;
 			this.options.upstream.pauseOutput();
-			this.options.output.once('drain', () => this.options.upstream.resumeOutput());
+			this.options.output.once('drain', () => {
+				this.waitingForClient = false;
+				this.options.upstream.resumeOutput();
+			});
 		}
 	}
 

@@ -84,7 +84,6 @@ function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOp
 	const method = flow.message.method!;
 	const params = (parsedMessage(flow)?.params ?? {}) as Record<string, unknown>;
 	const tool = method === 'tools/call' && typeof params.name === 'string' ? params.name : undefined;
-	if (tool !== undefined && resumeApprovedRetry(flow, params, context, options)) return;
 	const decision = evaluatePolicy(context.policy, {
 		method,
 		server: context.server,
@@ -94,6 +93,7 @@ function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOp
 		groups: context.identity?.groups ?? [],
 	});
 	const rule = decision.rule;
+	if (tool !== undefined && resumeApprovedRetry(flow, params, context, options, rule)) return;
 	if (!rule) return;
 	const base = { rule: rule.name, line: rule.line ?? null, method, tool: tool ?? null };
 	switch (decision.action) {
@@ -149,14 +149,14 @@ function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): voi
 	if (outcome.decision === 'denied') deny(flow, rule, `not approved: ${outcome.reason}`, false);
 }
 
-/** A modern-era retry answering our input_required question: approved → forward without our answer. */
-function resumeApprovedRetry(flow: Flow, params: Record<string, unknown>, context: SessionContext, options: GuardrailsOptions): boolean {
+/** A modern-era retry answering our input_required question: approved → forward without our answer; refused → blocked like any denied call (DESIGN §3). */
+function resumeApprovedRetry(flow: Flow, params: Record<string, unknown>, context: SessionContext, options: GuardrailsOptions, rule: PolicyRule | undefined): boolean {
 	const outcome = options.approvals.resumeRetry(params.requestState, params.inputResponses, callDigest(context.server, params.name as string, params.arguments));
 	if (!outcome) return false;
-	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: outcome.decision, via: 'input_required', reason: 'reason' in outcome ? outcome.reason : null } });
+	const reason = 'reason' in outcome ? outcome.reason : 'denied';
+	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: outcome.decision, rule: rule?.name ?? null, via: 'input_required', reason } });
 	if (outcome.decision !== 'approved') {
-		const text = `Blocked by mcprec: the call was not approved (${'reason' in outcome ? outcome.reason : 'denied'})`;
-		flow.answer = resultMessage(flow.message.id, { content: [{ type: 'text', text }], isError: true });
+		flow.answer = blockedAnswer(flow, rule?.name ?? 'approval', `not approved: ${reason}`);
 		return true;
 	}
 	const message = structuredClone(parsedMessage(flow)!) as { params: Record<string, unknown> };

@@ -33,7 +33,8 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 		},
 		toServer(flow) {
 			if (!options.maskRequestsInRecord || flow.message.shape !== 'request') return;
-			const message = parsedMessage(flow);
+			// Mask what is forwarded: an earlier stage's rewrite (an approved retry stripped of its answer), else the original.
+			const message = (flow.rewrite !== undefined && !Buffer.isBuffer(flow.rewrite) ? flow.rewrite : parsedMessage(flow)) as Record<string, unknown> | undefined;
 			if (!message?.params) return;
 			const copy = structuredClone(message);
 			const findings = masker.maskMessage(copy);
