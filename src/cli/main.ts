@@ -2,6 +2,7 @@
 // is imported only when invoked, so `mcprec run` doesn't pay for ink, react or others.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CredentialStoreError } from '../identity/credential-store.js';
 import { PolicyError } from '../policy/policy-types.js';
 import { StoreError } from '../store/open-store.js';
 import { ExitCode, UserError } from './user-error.js';
@@ -24,7 +25,8 @@ Examples:
   mcprec replay last
   mcprec verify --all
 
-Exit codes: 0 ok, 1 a check failed (verify), 2 bad usage or input, 3 store problem;
+Exit codes: 0 ok, 1 a check failed (verify; login denied or expired; whoami: not signed in),
+2 bad usage or input, 3 store problem, 4 identity provider unreachable (login);
 \`run\` exits with the server's status. State lives in $MCPREC_HOME when set.`,
 		);
 
@@ -35,6 +37,8 @@ Exit codes: 0 ok, 1 a check failed (verify), 2 bad usage or input, 3 store probl
 		.option('-n, --name <label>', "server label stored on the session (default: the command's basename)")
 		.option('-p, --policy <file>', 'policy file (YAML or JSON); default: `policy:` in config.yaml, else record and mask secrets')
 		.option('--lock-timeout <ms>', 'how long to wait on a locked database before refusing requests', parseInteger, 5000)
+		.option('--secret <NAME>', 'put secret NAME from the credential store into the server\'s environment as $NAME (repeatable; see `mcprec secret`)', collect, [])
+		.option('--env <NAME>', 'same as --secret', collect, [])
 		.addHelpText(
 			'after',
 			`
@@ -173,6 +177,113 @@ Examples:
 			await policyTestCommand(file, options);
 		});
 
+	program
+		.command('login')
+		.description('sign in with your identity provider (OIDC device flow); `run` then records who you are')
+		.option('--issuer <url>', 'the identity provider (default: identity.issuer in config.yaml, else $MCPREC_ISSUER)')
+		.option('--client-id <id>', 'the client id registered for mcprec (default: identity.clientId, else $MCPREC_CLIENT_ID)')
+		.option('--scope <scopes>', 'extra scopes, space- or comma-separated (always requested: openid profile email offline_access)')
+		.option('--groups-claim <claim>', 'the claim that lists your groups, a dot path allowed (default: identity.groupsClaim, else groups)')
+		.option('--no-browser', 'only print the verification URL and code; do not open a browser')
+		.addHelpText(
+			'after',
+			`
+Prints a URL and a code; approve on any device with a browser (works over SSH).
+Tokens are kept in the OS keychain when one works, else in credentials.json (0600)
+beside config.yaml; MCPREC_CREDENTIAL_STORE=keyring|file forces one.
+
+Exit codes: 0 signed in, 1 denied or the code expired, 2 bad usage, configuration or
+credential store, 4 the identity provider could not be reached or failed.
+
+Example config.yaml:
+  identity: { issuer: https://login.example.com, clientId: mcprec-cli, scope: groups }`,
+		)
+		.action(async (options) => {
+			const { loginCommand } = await import('../commands/login.js');
+			await loginCommand(options);
+		});
+
+	program
+		.command('whoami')
+		.description('show who is signed in, until when, and which credential store holds the tokens')
+		.option('--json', 'print {issuer, subject, email, name, groups, expiresAt, store, …} as JSON')
+		.addHelpText('after', '\nExit codes: 0 signed in, 1 not signed in.')
+		.action(async (options) => {
+			const { whoamiCommand } = await import('../commands/whoami.js');
+			await whoamiCommand(options);
+		});
+
+	program
+		.command('logout')
+		.description('revoke the refresh token at the identity provider (when it can) and delete the local tokens')
+		.action(async () => {
+			const { logoutCommand } = await import('../commands/logout.js');
+			await logoutCommand();
+		});
+
+	const secret = program
+		.command('secret')
+		.description('keep credentials for servers in the credential store; inject them with `run --secret NAME`')
+		.addHelpText(
+			'after',
+			`
+Examples:
+  mcprec secret set GITHUB_TOKEN            (prompts; or: pass show gh | mcprec secret set GITHUB_TOKEN)
+  mcprec run --secret GITHUB_TOKEN -- npx -y @modelcontextprotocol/server-github
+The value never appears in a recording, a log line or any output; a server that sends it
+back has it masked.`,
+		);
+
+	secret
+		.command('set')
+		.description('store a secret: typed at a hidden prompt, or read from stdin when it is not a terminal')
+		.argument('<NAME>', 'the environment variable name it is injected as: [A-Z_][A-Z0-9_]*')
+		.action(async (name: string) => {
+			const { secretSetCommand } = await import('../commands/secret.js');
+			await secretSetCommand(name);
+		});
+
+	secret
+		.command('list')
+		.description('list the names of stored secrets (never their values)')
+		.option('--json', 'print a JSON array of names')
+		.action(async (options) => {
+			const { secretListCommand } = await import('../commands/secret.js');
+			await secretListCommand(options);
+		});
+
+	secret
+		.command('rm')
+		.description('delete a stored secret')
+		.argument('<NAME>', 'the secret name')
+		.action(async (name: string) => {
+			const { secretRemoveCommand } = await import('../commands/secret.js');
+			await secretRemoveCommand(name);
+		});
+
+	program
+		.command('server')
+		.description('run the central collector that `mcprec sync` uploads to (DESIGN §7)')
+		.option('--port <n>', 'port to listen on (default: server.port in config.yaml, else 8740)', parseInteger)
+		.option('--host <host>', 'address to listen on (default 127.0.0.1)')
+		.option('--database <file|url>', 'a SQLite file (default: collector.db in the data dir) or postgres://user:pass@host/db')
+		.option('--issuer <url>', "the identity provider whose access tokens are accepted (default: server.issuer, else identity.issuer)")
+		.option('--audience <aud>', "the access tokens' required audience")
+		.option('--auditor-group <group>', 'members read every session')
+		.option('--approver-group <group>', 'members settle held tool calls in the viewer')
+		.option('--groups-claim <claim>', 'the claim that lists groups, a dot path allowed (default groups)')
+		.option('--max-body-mib <n>', 'largest request body in MiB (default 32)', parseFloatOption)
+		.addHelpText(
+			'after',
+			`
+Example config.yaml:
+  server: { issuer: https://login.example.com, audience: mcprec-collector, auditorGroup: security }`,
+		)
+		.action(async (options) => {
+			const { serverCommand } = await import('../commands/server.js');
+			await serverCommand(options);
+		});
+
 	program.hook('preAction', (_program, actionCommand) => {
 		// `mcprec sessions | head` closes the pipe early; that is not an error. (`run` owns its stdout.)
 		if (actionCommand.name() !== 'run') {
@@ -203,7 +314,7 @@ function exitCodeFor(error: unknown): number {
 		process.stderr.write(`mcprec: ${error.message}\n`);
 		return error.exitCode;
 	}
-	if (error instanceof PolicyError) {
+	if (error instanceof PolicyError || error instanceof CredentialStoreError) {
 		process.stderr.write(`mcprec: ${error.message}\n`);
 		return ExitCode.usage;
 	}
@@ -224,6 +335,10 @@ function parseInteger(value: string): number {
 	const number = Number(value);
 	if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
 	return number;
+}
+
+function collect(value: string, previous: string[]): string[] {
+	return [...previous, value];
 }
 
 function parseFloatOption(value: string): number {

@@ -15,14 +15,18 @@ import { systemClock } from '../recorder/clock.js';
 import { Recorder } from '../recorder/recorder.js';
 import { newSessionId } from '../recorder/session-id.js';
 import { openStore } from '../store/open-store.js';
-import { StdioUpstream } from '../upstream/stdio-upstream.js';
+import { SecretScrubbingUpstream } from '../upstream/secret-scrubbing-upstream.js';
 import { UserError } from '../cli/user-error.js';
 import { currentUser } from '../cli/current-user.js';
+import { loadRunCredentials } from '../identity/load-run-credentials.js';
 
 export interface RunOptions {
 	name?: string;
 	lockTimeout?: number;
 	policy?: string;
+	/** `--secret NAME` (and its alias `--env NAME`): injected into the server's environment. */
+	secret?: string[];
+	env?: string[];
 }
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -59,11 +63,24 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 			);
 		},
 	});
-	const { policy, refusal } = loadRunPolicy(options.policy, paths.config);
+	const { policy, refusal: policyRefusal } = loadRunPolicy(options.policy, paths.config);
 	session.policyDigest = policy.digest;
+	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
+	const credentials = await loadRunCredentials({
+		identityRequired: policy.identity.required,
+		secretNames: [...(options.secret ?? []), ...(options.env ?? [])],
+	});
+	for (const warning of credentials.warnings) stderr.write(`mcprec: ${warning}\n`);
+	session.identity = credentials.identity;
+	const refusal: Refusal | undefined =
+		policyRefusal ?? (credentials.refusal ? { message: credentials.refusal.message, status: 2, reason: credentials.refusal.reason } : undefined);
+	const { secrets } = credentials;
 	const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
-	const dataPath = createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`) });
-	const upstream = new StdioUpstream({ command, args });
+	const dataPath = createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets });
+	const upstream = new SecretScrubbingUpstream(
+		{ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined },
+		secrets,
+	);
 	const proxy = new Proxy({
 		input: process.stdin,
 		output: process.stdout,
@@ -71,7 +88,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		upstream,
 		recorder,
 		stages: dataPath.stages,
-		context: { sessionId: session.id, server: session.server, policy },
+		context: { sessionId: session.id, server: session.server, policy, identity: credentials.identity ?? undefined },
 		onRecordError: policy.record.onError,
 		refuse: refusal,
 	});

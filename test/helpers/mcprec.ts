@@ -33,8 +33,9 @@ export function makeHome(prefix = 'mcprec-test-'): string {
 export function runMcprec(args: string[], home: string, options: Options = {}) {
 	return execa(process.execPath, [mcprecBin, ...args], {
 		reject: false,
-		env: { MCPREC_HOME: home, NO_COLOR: '1', ...(options.env ?? {}) },
 		...options,
+		// After `...options`, so a test's extra environment keeps MCPREC_HOME.
+		env: { MCPREC_HOME: home, NO_COLOR: '1', ...(options.env ?? {}) },
 	});
 }
 

@@ -1,0 +1,54 @@
+// The collector's HTTP app (DESIGN §7): bearer auth on every /api route, the session,
+// event and device routes, and one error handler. Holds no state of its own: everything
+// lives in the store, so several collectors can share one PostgreSQL.
+
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ApiError } from './api-error.js';
+import { registerDeviceRoutes } from './device-routes.js';
+import { createErrorHandler } from './error-handler.js';
+import { registerEventRoutes } from './event-routes.js';
+import { registerSessionRoutes } from './session-routes.js';
+import type { CollectorStore } from './store/collector-store.js';
+import type { Principal, TokenVerifier } from './verify-access-token.js';
+
+declare module 'fastify' {
+	interface FastifyRequest {
+		/** The caller, set by the auth hook on /api routes. */
+		principal: Principal | null;
+	}
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+export interface CollectorAppOptions {
+	store: CollectorStore;
+	verifyToken: TokenVerifier;
+	/** Largest accepted request body (default 32 MiB → 413 beyond). */
+	bodyLimitBytes?: number;
+	logger?: FastifyServerOptions['logger'];
+}
+
+export async function createCollectorApp(options: CollectorAppOptions): Promise<FastifyInstance> {
+	const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+	const app = Fastify({ logger: options.logger ?? false, bodyLimit: bodyLimitBytes });
+	app.decorateRequest('principal', null);
+	app.addContentTypeParser('application/x-ndjson', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+	app.setErrorHandler(createErrorHandler({ bodyLimitBytes }));
+	app.setNotFoundHandler(function routeNotFound(request) {
+		throw new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+	});
+	app.addHook('onRequest', requireBearerToken(options.verifyToken));
+	app.get('/healthz', async () => ({ ok: true, store: options.store.backend }));
+	registerSessionRoutes(app, options.store);
+	registerEventRoutes(app, options.store);
+	registerDeviceRoutes(app, options.store);
+	return app;
+}
+
+// Runs before the body is read, so an unauthenticated 32 MiB upload is refused up front.
+function requireBearerToken(verifyToken: TokenVerifier) {
+	return async function requireBearerToken(request: { url: string; headers: { authorization?: string }; principal: Principal | null }) {
+		if (!request.url.startsWith('/api/')) return;
+		request.principal = await verifyToken(request.headers.authorization);
+	};
+}

@@ -1,0 +1,43 @@
+// Device keys: a device registers its Ed25519 public key once for the signed-in user;
+// re-registering the same key is a no-op, a different key for the same id is refused.
+
+import type { FastifyInstance } from 'fastify';
+import { ApiError, badRequest, forbidden } from './api-error.js';
+import { parseDevicePublicKey } from './device-signature.js';
+import { DEVICE_ID } from './session-document.js';
+import type { CollectorStore, Device } from './store/collector-store.js';
+
+export function registerDeviceRoutes(app: FastifyInstance, store: CollectorStore): void {
+	app.put<{ Params: { id: string } }>('/api/v1/devices/:id', async (request, reply) => {
+		const id = deviceIdParam(request.params.id);
+		const body = request.body as Record<string, unknown> | null;
+		if (typeof body !== 'object' || body === null) throw badRequest('invalid_device', 'the body must be {"publicKey": <Ed25519 JWK>, "name": "…"}');
+		const publicKey = parseDevicePublicKey(body.publicKey);
+		if (body.name !== undefined && body.name !== null && (typeof body.name !== 'string' || body.name.length > 200)) {
+			throw badRequest('invalid_device', "'name' must be a string of at most 200 characters");
+		}
+		const result = await store.putDevice({ id, ownerSub: request.principal!.sub, publicKey, name: (body.name as string | undefined) ?? null });
+		if (result.kind === 'owned-by-other') throw forbidden(`device '${id}' is registered to another user`);
+		if (result.kind === 'key-mismatch') {
+			throw new ApiError(409, 'device_key_mismatch', `device '${id}' is already registered with a different key; register the new key under a new device id`);
+		}
+		return reply.status(result.created ? 201 : 200).send(deviceView(result.device));
+	});
+
+	app.get<{ Params: { id: string } }>('/api/v1/devices/:id', async (request) => {
+		const id = deviceIdParam(request.params.id);
+		const device = await store.getDevice(id);
+		const principal = request.principal!;
+		if (!device || (device.ownerSub !== principal.sub && !principal.auditor)) throw new ApiError(404, 'not_found', `device '${id}' is not registered to you`);
+		return deviceView(device);
+	});
+}
+
+function deviceIdParam(id: string): string {
+	if (!DEVICE_ID.test(id)) throw badRequest('invalid_device_id', `'${id}' is not a device id (letters, digits, '.', '-' and '_', at most 128)`);
+	return id;
+}
+
+function deviceView(device: Device) {
+	return { id: device.id, owner: device.ownerSub, publicKey: device.publicKey, name: device.name, registeredAt: new Date(device.registeredAt).toISOString() };
+}

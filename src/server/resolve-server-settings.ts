@@ -1,0 +1,99 @@
+// `mcprec server` settings: flags win over the `server:` section of config.yaml, which
+// wins over the defaults (127.0.0.1, port 8740, collector.db beside the local store).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { UserError } from '../cli/user-error.js';
+
+export interface ServerSettings {
+	host: string;
+	port: number;
+	/** A SQLite file path, or a postgres:// URL. */
+	database: string;
+	issuer: string;
+	audience: string;
+	groupsClaim: string;
+	auditorGroup: string | undefined;
+	approverGroup: string | undefined;
+	bodyLimitBytes: number;
+}
+
+export type ServerFlags = Partial<{
+	host: string;
+	port: number;
+	database: string;
+	issuer: string;
+	audience: string;
+	groupsClaim: string;
+	auditorGroup: string;
+	approverGroup: string;
+	maxBodyMib: number;
+}>;
+
+export const DEFAULT_PORT = 8740;
+
+const KEYS: Record<string, 'string' | 'number'> = {
+	host: 'string',
+	port: 'number',
+	database: 'string',
+	issuer: 'string',
+	audience: 'string',
+	groupsClaim: 'string',
+	auditorGroup: 'string',
+	approverGroup: 'string',
+	maxBodyMib: 'number',
+};
+
+export function resolveServerSettings(options: { flags: ServerFlags; configFile: string; dataDir: string }): ServerSettings {
+	const config = readConfig(options.configFile);
+	// The collector usually trusts the same identity provider `mcprec login` uses.
+	const merged: ServerFlags = { issuer: config.identity.issuer, groupsClaim: config.identity.groupsClaim, ...config.server };
+	for (const [key, value] of Object.entries(options.flags)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+	const missing = (flag: string, key: string) =>
+		new UserError(`the collector needs ${flag} (or \`server: { ${key}: … }\` in ${options.configFile}) to verify access tokens`);
+	if (!merged.issuer) throw missing('--issuer <url>', 'issuer');
+	if (!merged.audience) throw missing('--audience <aud>', 'audience');
+	let database = merged.database ?? path.join(options.dataDir, 'collector.db');
+	if (!/^postgres(ql)?:\/\//i.test(database)) database = path.resolve(path.dirname(options.configFile), database);
+	return {
+		host: merged.host ?? '127.0.0.1',
+		port: merged.port ?? DEFAULT_PORT,
+		database,
+		issuer: merged.issuer,
+		audience: merged.audience,
+		groupsClaim: merged.groupsClaim ?? 'groups',
+		auditorGroup: merged.auditorGroup,
+		approverGroup: merged.approverGroup,
+		bodyLimitBytes: Math.round((merged.maxBodyMib ?? 32) * 1024 * 1024),
+	};
+}
+
+function readConfig(configFile: string): { server: ServerFlags; identity: { issuer?: string; groupsClaim?: string } } {
+	let text: string;
+	try {
+		text = fs.readFileSync(configFile, 'utf8');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { server: {}, identity: {} };
+		throw new UserError(`cannot read ${configFile} (${(error as Error).message})`);
+	}
+	const document = parseDocument(text);
+	if (document.errors.length > 0) throw new UserError(`${configFile}: ${document.errors[0]!.message}`);
+	const config = document.toJS() as Record<string, unknown> | null;
+	const identity = (typeof config?.identity === 'object' && config.identity !== null ? config.identity : {}) as Record<string, unknown>;
+	const fromIdentity = {
+		issuer: typeof identity.issuer === 'string' ? identity.issuer : undefined,
+		groupsClaim: typeof identity.groupsClaim === 'string' ? identity.groupsClaim : undefined,
+	};
+	const section = config?.server;
+	if (section === undefined || section === null) return { server: {}, identity: fromIdentity };
+	if (typeof section !== 'object' || Array.isArray(section)) throw new UserError(`${configFile}: 'server' must be a mapping of settings (${Object.keys(KEYS).join(', ')})`);
+	const settings: Record<string, unknown> = {};
+	for (const [key, value] of Object.entries(section)) {
+		const type = KEYS[key];
+		if (!type) throw new UserError(`${configFile}: unknown setting 'server.${key}' (expected one of ${Object.keys(KEYS).join(', ')})`);
+		if (typeof value !== type) throw new UserError(`${configFile}: 'server.${key}' must be a ${type}, got ${JSON.stringify(value)}`);
+		settings[key] = value;
+	}
+	return { server: settings as ServerFlags, identity: fromIdentity };
+}

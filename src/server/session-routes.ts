@@ -1,0 +1,115 @@
+// Session metadata: PUT (upload, idempotent, with the signed head once closed), GET one,
+// and the filtered, paged, newest-first list.
+
+import type { FastifyInstance } from 'fastify';
+import { UserError } from '../cli/user-error.js';
+import { parseSince } from '../sessions/parse-since.js';
+import { ApiError, badRequest, forbidden } from './api-error.js';
+import { verifySealedHead } from './device-signature.js';
+import { OUTCOME_NAMES, type OutcomeName } from './event-outcomes.js';
+import { assertCanRead, requireSession } from './session-access.js';
+import { parseSessionDocument, SESSION_ID, type SealInput } from './session-document.js';
+import type { Seal } from './session-integrity.js';
+import { sessionView } from './session-view.js';
+import type { CollectorStore, SessionCursor, SessionQuery } from './store/collector-store.js';
+import type { Principal } from './verify-access-token.js';
+
+export function registerSessionRoutes(app: FastifyInstance, store: CollectorStore): void {
+	app.put<{ Params: { id: string } }>('/api/v1/sessions/:id', async (request, reply) => {
+		const id = sessionIdParam(request.params.id);
+		const principal = request.principal!;
+		const document = parseSessionDocument(request.body, id);
+		if (document.userSub !== null && document.userSub !== principal.sub) {
+			throw forbidden(`session '${id}' was recorded by '${document.userSub}' but the token belongs to '${principal.sub}'; a user may upload only their own sessions`);
+		}
+		const { seal, problem } = document.seal ? await checkSeal(store, principal, id, document.seal) : { seal: null, problem: undefined };
+		const result = await store.putSession({ document, ownerSub: principal.sub, ownerEmail: principal.email ?? document.userEmail, seal });
+		if (result.kind === 'owned-by-other') {
+			throw forbidden(`session '${id}' belongs to '${result.ownerSub}', not to '${principal.sub}'; a user may upload only their own sessions`);
+		}
+		return reply.status(result.created ? 201 : 200).send({ ...sessionView(result.session), ...(problem ? { sealProblem: problem } : {}) });
+	});
+
+	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', async (request) => {
+		const id = sessionIdParam(request.params.id);
+		const session = requireSession(await store.getSession(id), id);
+		assertCanRead(request.principal!, session);
+		return sessionView(session);
+	});
+
+	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/sessions', async (request) => {
+		const query = parseListQuery(request.query, request.principal!);
+		const page = await store.listSessions(query);
+		return { sessions: page.sessions.map(sessionView), nextCursor: page.next ? encodeCursor(page.next) : null };
+	});
+}
+
+export function sessionIdParam(id: string): string {
+	if (!SESSION_ID.test(id)) throw badRequest('invalid_session_id', `'${id}' is not a session id (letters, digits, '-' and '_', at most 64)`);
+	return id;
+}
+
+// A seal whose device is unknown, someone else's, or whose signature fails is stored as
+// invalid (the auditor sees it); the uploader is told why in `sealProblem`.
+async function checkSeal(store: CollectorStore, principal: Principal, sessionId: string, input: SealInput): Promise<{ seal: Seal; problem?: string }> {
+	const device = await store.getDevice(input.deviceId);
+	let problem: string | undefined;
+	if (!device) problem = `device '${input.deviceId}' is not registered; PUT /api/v1/devices/${input.deviceId} first, then send the session again`;
+	else if (device.ownerSub !== principal.sub) problem = `device '${input.deviceId}' is registered to another user`;
+	else if (!verifySealedHead(device.publicKey, { sessionId, eventCount: input.eventCount, headHash: input.headHash }, input.signature)) {
+		problem = `the signature does not verify with device '${input.deviceId}''s registered key`;
+	}
+	return { seal: { ...input, valid: problem === undefined }, problem };
+}
+
+const MAX_LIMIT = 500;
+
+function parseListQuery(raw: Record<string, string | undefined>, principal: Principal): SessionQuery {
+	const query: SessionQuery = { limit: 50 };
+	if (!principal.auditor) query.ownerSub = principal.sub;
+	const value = (name: string) => {
+		const field = raw[name];
+		if (Array.isArray(field)) throw badRequest('invalid_query', `'${name}' may be given once`);
+		return field === undefined || field === '' ? undefined : field;
+	};
+	const limit = value('limit');
+	if (limit !== undefined) {
+		const number = Number(limit);
+		if (!Number.isInteger(number) || number < 1 || number > MAX_LIMIT) throw badRequest('invalid_query', `'limit' must be a whole number from 1 to ${MAX_LIMIT}, got '${limit}'`);
+		query.limit = number;
+	}
+	query.user = value('user');
+	query.server = value('server');
+	query.tool = value('tool');
+	const since = value('since');
+	if (since !== undefined) {
+		try {
+			query.since = parseSince(since);
+		} catch (error) {
+			if (error instanceof UserError) throw badRequest('invalid_query', error.message.replace('--since', "'since'"));
+			throw error;
+		}
+	}
+	const outcome = value('outcome');
+	if (outcome !== undefined) {
+		if (!OUTCOME_NAMES.includes(outcome as OutcomeName)) throw badRequest('invalid_query', `'outcome' must be one of ${OUTCOME_NAMES.join(', ')}, got '${outcome}'`);
+		query.outcome = outcome as OutcomeName;
+	}
+	const cursor = value('cursor');
+	if (cursor !== undefined) query.after = decodeCursor(cursor);
+	return query;
+}
+
+function encodeCursor(cursor: SessionCursor): string {
+	return Buffer.from(JSON.stringify([cursor.startedAt, cursor.id])).toString('base64url');
+}
+
+function decodeCursor(text: string): SessionCursor {
+	try {
+		const [startedAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
+		if (typeof startedAt === 'number' && typeof id === 'string') return { startedAt, id };
+	} catch {
+		// reported below
+	}
+	throw new ApiError(400, 'invalid_query', "'cursor' is not a cursor this collector returned (use nextCursor from the previous page)");
+}

@@ -1,0 +1,120 @@
+// The collector's storage seam (Teleport lib/events style): one interface, a SQLite and a
+// PostgreSQL backend, and one conformance suite (test/server/store-conformance.test.ts)
+// that both must pass. Every write is one transaction; the chain rules live in
+// plan-append.ts so both backends apply the same ones.
+
+import type { DevicePublicKey } from '../device-signature.js';
+import type { Outcomes, OutcomeName } from '../event-outcomes.js';
+import type { Integrity, Seal } from '../session-integrity.js';
+import type { SessionDocument } from '../session-document.js';
+import type { VerifiedBatch } from '../verify-batch.js';
+import type { ChainEvent } from '../wire-event.js';
+
+/** A session as the collector holds it. */
+export interface StoredSession {
+	id: string;
+	ownerSub: string;
+	ownerEmail: string | null;
+	server: string;
+	startedAt: number;
+	endedAt: number | null;
+	/** The uploaded document (session-document.ts). */
+	metadata: Record<string, unknown>;
+	/** Events stored: the next seq the collector expects. */
+	nextSeq: number;
+	/** Hash of the last stored event; null when none. */
+	headHash: string | null;
+	seal: Seal | null;
+	integrity: Integrity;
+	outcomes: Outcomes;
+	tools: string[];
+	/** ms since the epoch. */
+	receivedAt: number;
+	updatedAt: number;
+}
+
+/** What `PUT /sessions/:id` stores. */
+export interface SessionPut {
+	document: SessionDocument;
+	/** The token's `sub`: the session's owner. */
+	ownerSub: string;
+	ownerEmail: string | null;
+	/** The seal with its signature already checked, or null. */
+	seal: Seal | null;
+}
+
+export type PutSessionResult =
+	| { kind: 'stored'; created: boolean; session: StoredSession }
+	/** The id is taken by another user's session; nothing was changed. */
+	| { kind: 'owned-by-other'; ownerSub: string };
+
+export type AppendResult =
+	| { kind: 'appended'; ackSeq: number; stored: number; duplicates: number; integrity: Integrity }
+	| { kind: 'unknown-session' }
+	| { kind: 'gap'; expectedSeq: number }
+	| { kind: 'conflict'; seq: number }
+	| { kind: 'unlinked'; seq: number; expectedPrevHash: string };
+
+/** Position in the newest-first session list. */
+export interface SessionCursor {
+	startedAt: number;
+	id: string;
+}
+
+export interface SessionQuery {
+	/** Only this owner's sessions (callers outside the auditor group). */
+	ownerSub?: string;
+	/** Owner subject or email (case-insensitive for emails). */
+	user?: string;
+	/** Server label; `*` and `?` glob. */
+	server?: string;
+	tool?: string;
+	/** µs since the epoch. */
+	since?: number;
+	outcome?: OutcomeName;
+	limit: number;
+	after?: SessionCursor;
+}
+
+export interface SessionPage {
+	sessions: StoredSession[];
+	/** Where the next page starts; null on the last page. */
+	next: SessionCursor | null;
+}
+
+/** A registered device key (device-signature.ts). */
+export interface Device {
+	id: string;
+	ownerSub: string;
+	publicKey: DevicePublicKey;
+	name: string | null;
+	registeredAt: number;
+}
+
+export type PutDeviceResult =
+	| { kind: 'stored'; created: boolean; device: Device }
+	| { kind: 'owned-by-other' }
+	/** The id is registered with another key; keys are never replaced silently. */
+	| { kind: 'key-mismatch'; device: Device };
+
+export interface CollectorStore {
+	readonly backend: 'sqlite' | 'postgres';
+	/** Creates or updates a session's metadata; idempotent; never changes its owner. */
+	putSession(input: SessionPut): Promise<PutSessionResult>;
+	getSession(id: string): Promise<StoredSession | undefined>;
+	/** Appends a verified batch atomically; re-sent identical events are ignored. */
+	appendEvents(batch: VerifiedBatch): Promise<AppendResult>;
+	listSessions(query: SessionQuery): Promise<SessionPage>;
+	/** Events with seq > afterSeq, in seq order, payloads decompressed. */
+	readEvents(sessionId: string, options: { afterSeq: number; limit: number }): Promise<ChainEvent[]>;
+	putDevice(device: Omit<Device, 'registeredAt'>): Promise<PutDeviceResult>;
+	getDevice(id: string): Promise<Device | undefined>;
+	close(): Promise<void>;
+}
+
+export interface StoreClock {
+	/** ms since the epoch. */
+	now(): number;
+}
+
+export const systemClock: StoreClock = { now: () => Date.now() };

@@ -1,0 +1,219 @@
+// CollectorStore on PostgreSQL, for teams and for several collectors behind a load
+// balancer. An append locks its session row (SELECT … FOR UPDATE), so concurrent
+// uploads of one session run one after the other and see each other's events; uploads
+// of different sessions run in parallel. (session_id, seq) is the primary key besides.
+
+import pg from 'pg';
+import { genesisHash } from '../../recorder/hash-chain.js';
+import { addOutcome, noOutcomes } from '../event-outcomes.js';
+import { overlapRange, planAppend } from '../plan-append.js';
+import { deriveIntegrity } from '../session-integrity.js';
+import type { VerifiedBatch } from '../verify-batch.js';
+import { systemClock, type AppendResult, type CollectorStore, type Device, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession } from './collector-store.js';
+import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import { buildSessionListSql, globToLike, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
+import { mergeTools, sealOf, toChainEvent, toDevice, toStoredSession, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+
+export interface PostgresStoreOptions {
+	/** postgres://user:password@host:port/database */
+	url: string;
+	clock?: StoreClock;
+	/** Connections in the pool (default 16). */
+	poolSize?: number;
+}
+
+const dialect: SqlDialect = {
+	placeholder: (index) => `$${index}`,
+	glob: (column, parameter) => `${column} LIKE ${parameter} ESCAPE '\\'`,
+	globPattern: globToLike,
+};
+
+// BIGINT columns (µs timestamps, seqs) fit a double exactly; pg returns them as strings otherwise.
+const BIGINT_OID = 20;
+const types = {
+	getTypeParser: ((oid: number, format?: string) =>
+		oid === BIGINT_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+const MIGRATION_LOCK = 0x6d637072; // "mcpr"
+
+export async function openPostgresCollectorStore(options: PostgresStoreOptions): Promise<CollectorStore> {
+	const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 16, types });
+	// An idle connection dropped by the server must not take the collector down; the next query reconnects.
+	pool.on('error', () => {});
+	const clock = options.clock ?? systemClock;
+	try {
+		await transaction(pool, (client) => migrate(client));
+	} catch (error) {
+		await pool.end();
+		throw error;
+	}
+
+	const getSession = async (client: pg.PoolClient | pg.Pool, id: string): Promise<StoredSession | undefined> => {
+		const { rows } = await client.query<SessionRowValues>(`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = $1`, [id]);
+		return rows[0] && toStoredSession(rows[0]);
+	};
+
+	return {
+		backend: 'postgres',
+		putSession: (input) => transaction(pool, (client) => putSession(client, input, clock, getSession)),
+		getSession: (id) => getSession(pool, id),
+		appendEvents: (batch) => transaction(pool, (client) => appendEvents(client, batch, clock)),
+		async listSessions(query) {
+			const { sql, params } = buildSessionListSql(query, dialect);
+			const { rows } = await pool.query<SessionRowValues>(sql, params);
+			const sessions = rows.slice(0, query.limit).map(toStoredSession);
+			const last = sessions[sessions.length - 1];
+			return { sessions, next: rows.length > query.limit && last ? { startedAt: last.startedAt, id: last.id } : null };
+		},
+		async readEvents(sessionId, { afterSeq, limit }) {
+			const { rows } = await pool.query<EventRowValues>('SELECT * FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [sessionId, afterSeq, limit]);
+			return rows.map(toChainEvent);
+		},
+		putDevice: (device) => transaction(pool, (client) => putDevice(client, device, clock)),
+		async getDevice(id) {
+			const { rows } = await pool.query<DeviceRow>('SELECT * FROM devices WHERE id = $1', [id]);
+			return rows[0] && toDevice(rows[0]);
+		},
+		close: () => pool.end(),
+	};
+}
+
+async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+	const client = await pool.connect();
+	try {
+		await client.query('BEGIN');
+		const result = await work(client);
+		await client.query('COMMIT');
+		return result;
+	} catch (error) {
+		await client.query('ROLLBACK').catch(() => {});
+		throw error;
+	} finally {
+		client.release();
+	}
+}
+
+async function migrate(client: pg.PoolClient): Promise<void> {
+	await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+	await client.query('CREATE TABLE IF NOT EXISTS collector_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+	const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM collector_migrations');
+	const current = rows[0]?.version ?? 0;
+	for (const migration of POSTGRES_MIGRATIONS) {
+		if (migration.version <= current) continue;
+		await client.query(migration.sql);
+		await client.query('INSERT INTO collector_migrations (version) VALUES ($1)', [migration.version]);
+	}
+}
+
+async function putSession(
+	client: pg.PoolClient,
+	input: SessionPut,
+	clock: StoreClock,
+	getSession: (client: pg.PoolClient, id: string) => Promise<StoredSession | undefined>,
+): Promise<PutSessionResult> {
+	const { document, seal } = input;
+	const upsert = await client.query<{ created: boolean }>(
+		`INSERT INTO sessions
+  (id, owner_sub, owner_email, server, started_at, ended_at, metadata, seal_head_hash, seal_event_count, seal_device_id, seal_signature, seal_valid, received_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+  ON CONFLICT (id) DO UPDATE SET
+    owner_email = coalesce(excluded.owner_email, sessions.owner_email), server = excluded.server, started_at = excluded.started_at,
+    ended_at = excluded.ended_at, metadata = excluded.metadata,
+    seal_head_hash = coalesce(excluded.seal_head_hash, sessions.seal_head_hash), seal_event_count = coalesce(excluded.seal_event_count, sessions.seal_event_count),
+    seal_device_id = coalesce(excluded.seal_device_id, sessions.seal_device_id), seal_signature = coalesce(excluded.seal_signature, sessions.seal_signature),
+    seal_valid = coalesce(excluded.seal_valid, sessions.seal_valid), updated_at = excluded.updated_at
+  WHERE sessions.owner_sub = excluded.owner_sub
+  RETURNING (xmax = 0) AS created`,
+		[
+			document.id,
+			input.ownerSub,
+			input.ownerEmail?.toLowerCase() ?? null,
+			document.server,
+			document.startedAt,
+			document.endedAt,
+			JSON.stringify(document.metadata),
+			seal?.headHash ?? null,
+			seal?.eventCount ?? null,
+			seal?.deviceId ?? null,
+			seal?.signature ?? null,
+			seal ? seal.valid : null,
+			clock.now(),
+		],
+	);
+	if (upsert.rows.length === 0) {
+		const { rows } = await client.query<{ owner_sub: string }>('SELECT owner_sub FROM sessions WHERE id = $1', [document.id]);
+		return { kind: 'owned-by-other', ownerSub: rows[0]?.owner_sub ?? '?' };
+	}
+	await client.query(
+		`INSERT INTO session_summaries (session_id, started_at) VALUES ($1, $2)
+  ON CONFLICT (session_id) DO UPDATE SET started_at = excluded.started_at`,
+		[document.id, document.startedAt],
+	);
+	await client.query('UPDATE session_tools SET started_at = $1 WHERE session_id = $2 AND started_at <> $1', [document.startedAt, document.id]);
+	const session = (await getSession(client, document.id))!;
+	const integrity = deriveIntegrity({ seal: session.seal, nextSeq: session.nextSeq, headHash: session.headHash, genesis: genesisHash(session.id) });
+	if (integrity !== session.integrity) await client.query('UPDATE sessions SET integrity = $1 WHERE id = $2', [integrity, session.id]);
+	return { kind: 'stored', created: upsert.rows[0]!.created, session: { ...session, integrity } };
+}
+
+async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: StoreClock): Promise<AppendResult> {
+	const { sessionId } = batch;
+	const { rows } = await client.query<HeadRow & { tools: string }>(
+		`SELECT s.next_seq, s.head_hash, s.started_at, s.seal_head_hash, s.seal_event_count, s.seal_device_id, s.seal_signature, s.seal_valid, m.tools
+  FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = $1 FOR UPDATE OF s`,
+		[sessionId],
+	);
+	const head = rows[0];
+	if (!head) return { kind: 'unknown-session' };
+	const chainHead = { nextSeq: head.next_seq, headHash: head.head_hash };
+	const overlap = overlapRange(chainHead, batch);
+	const stored = new Map<number, string>();
+	if (overlap) {
+		const hashes = await client.query<{ seq: number; hash: string }>('SELECT seq, hash FROM events WHERE session_id = $1 AND seq BETWEEN $2 AND $3', [sessionId, overlap.from, overlap.to]);
+		for (const row of hashes.rows) stored.set(row.seq, row.hash);
+	}
+	const plan = planAppend(chainHead, batch, stored);
+	if (plan.kind !== 'append') return plan;
+	const last = plan.fresh[plan.fresh.length - 1];
+	const nextSeq = last ? last.seq + 1 : head.next_seq;
+	const headHash = last ? last.hash : head.head_hash;
+	const integrity = deriveIntegrity({ seal: sealOf(head), nextSeq, headHash, genesis: genesisHash(sessionId) });
+	if (last) {
+		const columns = { seq: [] as number[], ts: [] as number[], origin: [] as string[], target: [] as (string | null)[], kind: [] as string[], method: [] as (string | null)[], rpcId: [] as (string | null)[], tool: [] as (string | null)[], payload: [] as Buffer[], encoding: [] as string[], size: [] as number[], latencyUs: [] as (number | null)[], prevHash: [] as string[], hash: [] as string[] };
+		const outcomes = noOutcomes();
+		const tools = new Set<string>();
+		for (const event of plan.fresh) {
+			for (const key of Object.keys(columns) as (keyof typeof columns)[]) (columns[key] as unknown[]).push(event[key]);
+			addOutcome(outcomes, { kind: event.kind, payload: event.rawPayload });
+			if (event.tool !== null) tools.add(event.tool);
+		}
+		await client.query(
+			`INSERT INTO events (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
+  SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[])`,
+			[sessionId, ...Object.values(columns)],
+		);
+		await client.query('UPDATE sessions SET next_seq = $1, head_hash = $2, integrity = $3, updated_at = $4 WHERE id = $5', [nextSeq, headHash, integrity, clock.now(), sessionId]);
+		const { merged, added } = mergeTools(JSON.parse(head.tools) as string[], tools);
+		await client.query(
+			'UPDATE session_summaries SET blocked = blocked + $1, masked = masked + $2, approved = approved + $3, errors = errors + $4, tools = $5 WHERE session_id = $6',
+			[outcomes.blocked, outcomes.masked, outcomes.approved, outcomes.errors, JSON.stringify(merged), sessionId],
+		);
+		if (added.length > 0) {
+			await client.query('INSERT INTO session_tools (tool, session_id, started_at) SELECT unnest($1::text[]), $2, $3 ON CONFLICT DO NOTHING', [added, sessionId, head.started_at]);
+		}
+	}
+	return { kind: 'appended', ackSeq: nextSeq - 1, stored: plan.fresh.length, duplicates: plan.duplicates, integrity };
+}
+
+async function putDevice(client: pg.PoolClient, device: Omit<Device, 'registeredAt'>, clock: StoreClock): Promise<PutDeviceResult> {
+	const inserted = await client.query(
+		'INSERT INTO devices (id, owner_sub, public_key, name, registered_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING',
+		[device.id, device.ownerSub, JSON.stringify(device.publicKey), device.name, clock.now()],
+	);
+	const { rows } = await client.query<DeviceRow>('SELECT * FROM devices WHERE id = $1', [device.id]);
+	const stored = toDevice(rows[0]!);
+	if (stored.ownerSub !== device.ownerSub) return { kind: 'owned-by-other' };
+	if (stored.publicKey.x !== device.publicKey.x) return { kind: 'key-mismatch', device: stored };
+	return { kind: 'stored', created: (inserted.rowCount ?? 0) > 0, device: stored };
+}

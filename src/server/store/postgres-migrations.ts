@@ -1,0 +1,79 @@
+// Schema of the collector's PostgreSQL database, applied in order at start under an
+// advisory lock so that several collectors starting together migrate once. SQLite has
+// the same tables in sqlite-migrations.ts.
+
+export const POSTGRES_MIGRATIONS: { version: number; sql: string }[] = [
+	{
+		version: 1,
+		sql: `
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  owner_sub TEXT NOT NULL,
+  owner_email TEXT,
+  server TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  metadata TEXT NOT NULL,
+  next_seq INTEGER NOT NULL DEFAULT 0,
+  head_hash TEXT,
+  seal_head_hash TEXT,
+  seal_event_count INTEGER,
+  seal_device_id TEXT,
+  seal_signature TEXT,
+  seal_valid BOOLEAN,
+  integrity TEXT NOT NULL DEFAULT 'unsigned',
+  received_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_recent ON sessions (started_at, id);
+CREATE INDEX sessions_owner ON sessions (owner_sub, started_at, id);
+CREATE INDEX sessions_email ON sessions (owner_email, started_at, id);
+CREATE INDEX sessions_server ON sessions (server, started_at, id);
+CREATE TABLE session_summaries (
+  session_id TEXT PRIMARY KEY,
+  started_at BIGINT NOT NULL,
+  blocked INTEGER NOT NULL DEFAULT 0,
+  masked INTEGER NOT NULL DEFAULT 0,
+  approved INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  tools TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX summaries_blocked ON session_summaries (started_at, session_id) WHERE blocked > 0;
+CREATE INDEX summaries_masked ON session_summaries (started_at, session_id) WHERE masked > 0;
+CREATE INDEX summaries_approved ON session_summaries (started_at, session_id) WHERE approved > 0;
+CREATE INDEX summaries_errors ON session_summaries (started_at, session_id) WHERE errors > 0;
+CREATE TABLE session_tools (
+  tool TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  PRIMARY KEY (tool, session_id)
+);
+CREATE INDEX session_tools_recent ON session_tools (tool, started_at, session_id);
+CREATE TABLE events (
+  session_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  origin TEXT NOT NULL,
+  target TEXT,
+  kind TEXT NOT NULL,
+  method TEXT,
+  rpc_id TEXT,
+  tool TEXT,
+  payload BYTEA NOT NULL,
+  encoding TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  latency_us BIGINT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (session_id, seq)
+);
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  owner_sub TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  name TEXT,
+  registered_at BIGINT NOT NULL
+);
+`,
+	},
+];

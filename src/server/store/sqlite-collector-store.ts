@@ -1,0 +1,181 @@
+// CollectorStore on a SQLite file (the embedded default). better-sqlite3 is synchronous,
+// so each write is one IMMEDIATE transaction: writers queue on SQLite's lock (busy
+// timeout), whether they are requests of this process or of another collector.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { genesisHash } from '../../recorder/hash-chain.js';
+import { addOutcome, noOutcomes } from '../event-outcomes.js';
+import { overlapRange, planAppend } from '../plan-append.js';
+import { deriveIntegrity } from '../session-integrity.js';
+import type { VerifiedBatch } from '../verify-batch.js';
+import type { ChainEvent } from '../wire-event.js';
+import { systemClock, type AppendResult, type CollectorStore, type Device, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession } from './collector-store.js';
+import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
+import { mergeTools, sealOf, toChainEvent, toDevice, toStoredSession, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+export interface SqliteStoreOptions {
+	file: string;
+	clock?: StoreClock;
+	busyTimeoutMs?: number;
+}
+
+const dialect: SqlDialect = {
+	placeholder: () => '?',
+	glob: (column, parameter) => `${column} GLOB ${parameter}`,
+	// GLOB also knows [...] classes; keep '[' literal.
+	globPattern: (glob) => glob.replace(/\[/g, '[[]'),
+};
+
+const SELECT_SESSION = `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = ?`;
+
+export function openSqliteCollectorStore(options: SqliteStoreOptions): CollectorStore {
+	fs.mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o700 });
+	const database = new Database(options.file, { timeout: options.busyTimeoutMs ?? 10_000 });
+	database.pragma('journal_mode = WAL');
+	database.pragma('synchronous = NORMAL');
+	migrate(database);
+	const clock = options.clock ?? systemClock;
+
+	const statements = {
+		session: database.prepare(SELECT_SESSION),
+		upsertSession: database.prepare(`INSERT INTO sessions
+  (id, owner_sub, owner_email, server, started_at, ended_at, metadata, seal_head_hash, seal_event_count, seal_device_id, seal_signature, seal_valid, received_at, updated_at)
+  VALUES (@id, @ownerSub, @ownerEmail, @server, @startedAt, @endedAt, @metadata, @sealHeadHash, @sealEventCount, @sealDeviceId, @sealSignature, @sealValid, @now, @now)
+  ON CONFLICT (id) DO UPDATE SET
+    owner_email = coalesce(excluded.owner_email, owner_email), server = excluded.server, started_at = excluded.started_at,
+    ended_at = excluded.ended_at, metadata = excluded.metadata,
+    seal_head_hash = coalesce(excluded.seal_head_hash, seal_head_hash), seal_event_count = coalesce(excluded.seal_event_count, seal_event_count),
+    seal_device_id = coalesce(excluded.seal_device_id, seal_device_id), seal_signature = coalesce(excluded.seal_signature, seal_signature),
+    seal_valid = coalesce(excluded.seal_valid, seal_valid), updated_at = excluded.updated_at
+  WHERE sessions.owner_sub = excluded.owner_sub`),
+		owner: database.prepare('SELECT owner_sub FROM sessions WHERE id = ?').pluck(),
+		upsertSummary: database.prepare(`INSERT INTO session_summaries (session_id, started_at) VALUES (?, ?)
+  ON CONFLICT (session_id) DO UPDATE SET started_at = excluded.started_at`),
+		retimeTools: database.prepare('UPDATE session_tools SET started_at = ? WHERE session_id = ?'),
+		setIntegrity: database.prepare('UPDATE sessions SET integrity = ? WHERE id = ?'),
+		head: database.prepare(`SELECT s.next_seq, s.head_hash, s.started_at, s.seal_head_hash, s.seal_event_count, s.seal_device_id, s.seal_signature, s.seal_valid, m.tools
+  FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = ?`),
+		storedHashes: database.prepare('SELECT seq, hash FROM events WHERE session_id = ? AND seq BETWEEN ? AND ?').raw(),
+		insertEvent: database.prepare(`INSERT INTO events
+  (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		advance: database.prepare('UPDATE sessions SET next_seq = ?, head_hash = ?, integrity = ?, updated_at = ? WHERE id = ?'),
+		addOutcomes: database.prepare(`UPDATE session_summaries SET blocked = blocked + ?, masked = masked + ?, approved = approved + ?, errors = errors + ?, tools = ?
+  WHERE session_id = ?`),
+		insertTool: database.prepare('INSERT OR IGNORE INTO session_tools (tool, session_id, started_at) VALUES (?, ?, ?)'),
+		events: database.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+		device: database.prepare('SELECT * FROM devices WHERE id = ?'),
+		insertDevice: database.prepare('INSERT OR IGNORE INTO devices (id, owner_sub, public_key, name, registered_at) VALUES (?, ?, ?, ?, ?)'),
+	};
+
+	const getSession = (id: string): StoredSession | undefined => {
+		const row = statements.session.get(id) as SessionRowValues | undefined;
+		return row && toStoredSession(row);
+	};
+
+	const putSession = database.transaction((input: SessionPut): PutSessionResult => {
+		const { document, seal } = input;
+		const existed = statements.owner.get(document.id) as string | undefined;
+		const result = statements.upsertSession.run({
+			id: document.id,
+			ownerSub: input.ownerSub,
+			ownerEmail: input.ownerEmail?.toLowerCase() ?? null,
+			server: document.server,
+			startedAt: document.startedAt,
+			endedAt: document.endedAt,
+			metadata: JSON.stringify(document.metadata),
+			sealHeadHash: seal?.headHash ?? null,
+			sealEventCount: seal?.eventCount ?? null,
+			sealDeviceId: seal?.deviceId ?? null,
+			sealSignature: seal?.signature ?? null,
+			sealValid: seal ? (seal.valid ? 1 : 0) : null,
+			now: clock.now(),
+		});
+		if (result.changes === 0) return { kind: 'owned-by-other', ownerSub: existed ?? '?' };
+		statements.upsertSummary.run(document.id, document.startedAt);
+		statements.retimeTools.run(document.startedAt, document.id);
+		const session = getSession(document.id)!;
+		const integrity = deriveIntegrity({ seal: session.seal, nextSeq: session.nextSeq, headHash: session.headHash, genesis: genesisHash(session.id) });
+		if (integrity !== session.integrity) statements.setIntegrity.run(integrity, session.id);
+		return { kind: 'stored', created: existed === undefined, session: { ...session, integrity } };
+	});
+
+	const appendEvents = database.transaction((batch: VerifiedBatch): AppendResult => {
+		const head = statements.head.get(batch.sessionId) as (HeadRow & { tools: string }) | undefined;
+		if (!head) return { kind: 'unknown-session' };
+		const chainHead = { nextSeq: head.next_seq, headHash: head.head_hash };
+		const overlap = overlapRange(chainHead, batch);
+		const stored = new Map<number, string>();
+		if (overlap) for (const [seq, hash] of statements.storedHashes.all(batch.sessionId, overlap.from, overlap.to) as [number, string][]) stored.set(seq, hash);
+		const plan = planAppend(chainHead, batch, stored);
+		if (plan.kind !== 'append') return plan;
+		const last = plan.fresh[plan.fresh.length - 1];
+		const nextSeq = last ? last.seq + 1 : head.next_seq;
+		const headHash = last ? last.hash : head.head_hash;
+		const integrity = deriveIntegrity({ seal: sealOf(head), nextSeq, headHash, genesis: genesisHash(batch.sessionId) });
+		if (last) {
+			const outcomes = noOutcomes();
+			const tools = new Set<string>();
+			for (const event of plan.fresh) {
+				statements.insertEvent.run(batch.sessionId, event.seq, event.ts, event.origin, event.target, event.kind, event.method, event.rpcId, event.tool, event.payload, event.encoding, event.size, event.latencyUs, event.prevHash, event.hash);
+				addOutcome(outcomes, { kind: event.kind, payload: event.rawPayload });
+				if (event.tool !== null) tools.add(event.tool);
+			}
+			statements.advance.run(nextSeq, headHash, integrity, clock.now(), batch.sessionId);
+			const { merged, added } = mergeTools(JSON.parse(head.tools) as string[], tools);
+			statements.addOutcomes.run(outcomes.blocked, outcomes.masked, outcomes.approved, outcomes.errors, JSON.stringify(merged), batch.sessionId);
+			for (const tool of added) statements.insertTool.run(tool, batch.sessionId, head.started_at);
+		}
+		return { kind: 'appended', ackSeq: nextSeq - 1, stored: plan.fresh.length, duplicates: plan.duplicates, integrity };
+	});
+
+	const putDevice = database.transaction((device: Omit<Device, 'registeredAt'>): PutDeviceResult => {
+		const now = clock.now();
+		const inserted = statements.insertDevice.run(device.id, device.ownerSub, JSON.stringify(device.publicKey), device.name, now).changes > 0;
+		const stored = toDevice(statements.device.get(device.id) as DeviceRow);
+		if (stored.ownerSub !== device.ownerSub) return { kind: 'owned-by-other' };
+		if (stored.publicKey.x !== device.publicKey.x) return { kind: 'key-mismatch', device: stored };
+		return { kind: 'stored', created: inserted, device: stored };
+	});
+
+	return {
+		backend: 'sqlite',
+		putSession: async (input) => putSession.immediate(input),
+		getSession: async (id) => getSession(id),
+		appendEvents: async (batch) => appendEvents.immediate(batch),
+		async listSessions(query: SessionQuery): Promise<SessionPage> {
+			const { sql, params } = buildSessionListSql(query, dialect);
+			const rows = database.prepare(sql).all(...params) as SessionRowValues[];
+			const sessions = rows.slice(0, query.limit).map(toStoredSession);
+			const last = sessions[sessions.length - 1];
+			return { sessions, next: rows.length > query.limit && last ? { startedAt: last.startedAt, id: last.id } : null };
+		},
+		async readEvents(sessionId, { afterSeq, limit }): Promise<ChainEvent[]> {
+			return (statements.events.all(sessionId, afterSeq, limit) as EventRowValues[]).map(toChainEvent);
+		},
+		putDevice: async (device) => putDevice.immediate(device),
+		async getDevice(id) {
+			const row = statements.device.get(id) as DeviceRow | undefined;
+			return row && toDevice(row);
+		},
+		async close() {
+			database.close();
+		},
+	};
+}
+
+function migrate(database: Database.Database): void {
+	database
+		.transaction(() => {
+			const version = database.pragma('user_version', { simple: true }) as number;
+			for (const migration of SQLITE_MIGRATIONS) {
+				if (migration.version <= version) continue;
+				database.exec(migration.sql);
+				database.pragma(`user_version = ${migration.version}`);
+			}
+		})
+		.immediate();
+}

@@ -1,0 +1,130 @@
+// Row shapes shared by both backends (same column names) and their mapping to the
+// store's types.
+
+import { inflateRawSync } from 'node:zlib';
+import type { DevicePublicKey } from '../device-signature.js';
+import type { Integrity, Seal } from '../session-integrity.js';
+import type { ChainEvent } from '../wire-event.js';
+import type { Device, StoredSession } from './collector-store.js';
+
+export interface SessionRowValues {
+	id: string;
+	owner_sub: string;
+	owner_email: string | null;
+	server: string;
+	started_at: number;
+	ended_at: number | null;
+	metadata: string | Record<string, unknown>;
+	next_seq: number;
+	head_hash: string | null;
+	seal_head_hash: string | null;
+	seal_event_count: number | null;
+	seal_device_id: string | null;
+	seal_signature: string | null;
+	seal_valid: number | boolean | null;
+	integrity: string;
+	received_at: number;
+	updated_at: number;
+	blocked: number;
+	masked: number;
+	approved: number;
+	errors: number;
+	tools: string | string[];
+}
+
+export function toStoredSession(row: SessionRowValues): StoredSession {
+	return {
+		id: row.id,
+		ownerSub: row.owner_sub,
+		ownerEmail: row.owner_email,
+		server: row.server,
+		startedAt: row.started_at,
+		endedAt: row.ended_at,
+		metadata: typeof row.metadata === 'string' ? (JSON.parse(row.metadata) as Record<string, unknown>) : row.metadata,
+		nextSeq: row.next_seq,
+		headHash: row.head_hash,
+		seal: sealOf(row),
+		integrity: row.integrity as Integrity,
+		outcomes: { blocked: row.blocked, masked: row.masked, approved: row.approved, errors: row.errors },
+		tools: typeof row.tools === 'string' ? (JSON.parse(row.tools) as string[]) : row.tools,
+		receivedAt: row.received_at,
+		updatedAt: row.updated_at,
+	};
+}
+
+/** The session's tool list after adding `tools`, sorted, without duplicates. */
+export function mergeTools(current: string[], tools: Iterable<string>): { merged: string[]; added: string[] } {
+	const known = new Set(current);
+	const added: string[] = [];
+	for (const tool of tools) {
+		if (!known.has(tool)) {
+			known.add(tool);
+			added.push(tool);
+		}
+	}
+	return { merged: added.length === 0 ? current : [...known].sort(), added };
+}
+
+/** The columns of the locked session row that an append needs. */
+export interface HeadRow {
+	next_seq: number;
+	head_hash: string | null;
+	started_at: number;
+	seal_head_hash: string | null;
+	seal_event_count: number | null;
+	seal_device_id: string | null;
+	seal_signature: string | null;
+	seal_valid: number | boolean | null;
+}
+
+export function sealOf(row: HeadRow): Seal | null {
+	if (row.seal_head_hash === null) return null;
+	return { headHash: row.seal_head_hash, eventCount: row.seal_event_count!, deviceId: row.seal_device_id!, signature: row.seal_signature!, valid: Boolean(row.seal_valid) };
+}
+
+export interface EventRowValues {
+	seq: number;
+	ts: number;
+	origin: string;
+	target: string | null;
+	kind: string;
+	method: string | null;
+	rpc_id: string | null;
+	tool: string | null;
+	payload: Buffer;
+	encoding: string;
+	size: number;
+	latency_us: number | null;
+	prev_hash: string;
+	hash: string;
+}
+
+export function toChainEvent(row: EventRowValues): ChainEvent {
+	return {
+		seq: row.seq,
+		ts: row.ts,
+		origin: row.origin,
+		target: row.target,
+		kind: row.kind,
+		method: row.method,
+		rpcId: row.rpc_id,
+		tool: row.tool,
+		size: row.size,
+		latencyUs: row.latency_us,
+		prevHash: row.prev_hash,
+		hash: row.hash,
+		payload: row.encoding === 'deflate-raw' ? inflateRawSync(row.payload) : row.payload,
+	};
+}
+
+export interface DeviceRow {
+	id: string;
+	owner_sub: string;
+	public_key: string;
+	name: string | null;
+	registered_at: number;
+}
+
+export function toDevice(row: DeviceRow): Device {
+	return { id: row.id, ownerSub: row.owner_sub, publicKey: JSON.parse(row.public_key) as DevicePublicKey, name: row.name, registeredAt: row.registered_at };
+}
