@@ -89,6 +89,15 @@ export class StdioUpstream {
 		return this.child.stdin.write(frame);
 	}
 
+	/** Holds writes until `uncork`, so the frames of one incoming chunk leave in one writev. */
+	cork(): void {
+		this.child?.stdin.cork();
+	}
+
+	uncork(): void {
+		this.child?.stdin.uncork();
+	}
+
 	onDrain(listener: () => void): void {
 		this.child?.stdin.once('drain', listener);
 	}

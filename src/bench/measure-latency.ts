@@ -1,0 +1,64 @@
+// 1. Round-trip latency of a small tools/call (DESIGN §8): mcprec p50 ≤ 1.3× relay p50,
+// p99 ≤ 2× relay p99. Paths take turns in short rounds so that drift on a busy machine
+// (CPU frequency, other processes) lands on all of them alike.
+
+import { allPaths, type PathName } from './bench-paths.js';
+import { RpcClient } from './rpc-client.js';
+import { log, quantile, round } from './stats.js';
+
+export interface LatencyOptions {
+	home: string;
+	calls: number;
+	warmup: number;
+	rounds: number;
+}
+
+export interface PathLatency {
+	p50Us: number;
+	p99Us: number;
+	meanUs: number;
+}
+
+export async function measureLatency(options: LatencyOptions) {
+	const clients = allPaths(options.home).map((path) => new RpcClient(path));
+	const samples = new Map<PathName, number[]>(clients.map((client) => [client.path.name, []]));
+	try {
+		for (const client of clients) {
+			await client.initialize();
+			await sequentialCalls(client, options.warmup);
+		}
+		const perRound = Math.ceil(options.calls / options.rounds);
+		for (let round = 0; round < options.rounds; round++) {
+			for (const client of clients) samples.get(client.path.name)!.push(...(await sequentialCalls(client, perRound)));
+		}
+	} finally {
+		await Promise.all(clients.map((client) => client.close()));
+	}
+	const result = Object.fromEntries([...samples].map(([name, values]) => [name, summarize(values)])) as Record<PathName, PathLatency>;
+	const ratioP50 = result.mcprec.p50Us / result.relay.p50Us;
+	const ratioP99 = result.mcprec.p99Us / result.relay.p99Us;
+	log(`latency p50 µs: direct ${result.direct.p50Us}, relay ${result.relay.p50Us}, mcprec ${result.mcprec.p50Us}`);
+	return {
+		calls: options.calls,
+		...result,
+		ratioP50: round(ratioP50),
+		ratioP99: round(ratioP99),
+		budget: 'mcprec p50 ≤ 1.3× relay p50 and p99 ≤ 2× relay p99',
+		pass: ratioP50 <= 1.3 && ratioP99 <= 2,
+	};
+}
+
+async function sequentialCalls(client: RpcClient, count: number): Promise<number[]> {
+	const latencies: number[] = [];
+	for (let index = 0; index < count; index++) {
+		const started = process.hrtime.bigint();
+		await client.call('tools/call', { name: 'echo', arguments: { text: 'hello' } });
+		latencies.push(Number(process.hrtime.bigint() - started) / 1000);
+	}
+	return latencies;
+}
+
+function summarize(values: number[]): PathLatency {
+	const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+	return { p50Us: round(quantile(values, 0.5), 1), p99Us: round(quantile(values, 0.99), 1), meanUs: round(mean, 1) };
+}

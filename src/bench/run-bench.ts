@@ -1,0 +1,58 @@
+// `npm run bench`: the performance budgets of DESIGN §8, measured in one run on this
+// machine. Progress goes to stderr, one JSON summary to stdout. A failed budget is reported,
+// not fatal: the exit status is 0 unless the bench itself broke.
+// MCPREC_BENCH_QUICK=1 shrinks every measure for a quick look while developing.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { measureConcurrentRecording } from './measure-concurrent-recording.js';
+import { measureLarge } from './measure-large.js';
+import { measureLatency } from './measure-latency.js';
+import { measureStartup } from './measure-startup.js';
+import { measureThroughput } from './measure-throughput.js';
+import { elapsedMs, log, round } from './stats.js';
+
+const quick = process.env.MCPREC_BENCH_QUICK === '1';
+const only = process.env.MCPREC_BENCH_ONLY?.split(',');
+
+const MEASURES = {
+	latency: (home: string) => measureLatency({ home, calls: quick ? 400 : 2000, warmup: quick ? 50 : 200, rounds: 4 }),
+	throughput: (home: string) => measureThroughput({ home, messages: quick ? 20_000 : 100_000, runs: 2 }),
+	large: (home: string) => measureLarge({ home, bytes: (quick ? 8 : 64) * 2 ** 20 }),
+	startup: (home: string) => measureStartup({ home, runs: quick ? 4 : 10 }),
+	recording: (home: string) => measureConcurrentRecording({ home, sessions: 8, requestsPerSession: quick ? 1000 : 10_000 }),
+};
+
+async function runBench(): Promise<void> {
+	const started = process.hrtime.bigint();
+	const summary: Record<string, unknown> = {
+		node: process.version,
+		cpus: os.cpus().length,
+		quick,
+	};
+	const failed: string[] = [];
+	for (const [name, measure] of Object.entries(MEASURES)) {
+		if (only && !only.includes(name)) continue;
+		// Each measure gets its own store, so one measure's database never slows another.
+		const home = mkdtempSync(path.join(os.tmpdir(), `mcprec-bench-${name}-`));
+		log(`${name}…`);
+		try {
+			const result = await measure(home);
+			summary[name] = result;
+			if (!result.pass) failed.push(name);
+		} catch (error) {
+			summary[name] = { error: (error as Error).message, pass: false };
+			failed.push(name);
+			log(`${name} broke: ${(error as Error).stack}`);
+		} finally {
+			rmSync(home, { recursive: true, force: true });
+		}
+	}
+	summary.failed = failed;
+	summary.totalSeconds = round(elapsedMs(started) / 1000, 1);
+	process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+	log(failed.length === 0 ? 'every budget passes' : `budgets failed: ${failed.join(', ')}`);
+}
+
+await runBench();
