@@ -30,6 +30,11 @@ export interface ApprovalRequest {
 
 const STATE_PREFIX = 'mcprec-approval:';
 
+/** True when a retried call carries the requestState of mcprec's own approval question. */
+export function isApprovalState(requestState: unknown): requestState is string {
+	return typeof requestState === 'string' && requestState.startsWith(STATE_PREFIX);
+}
+
 interface Waiting {
 	request: ApprovalRequest;
 	settle: (outcome: ApprovalOutcome) => void;
@@ -77,7 +82,7 @@ export class ApprovalBroker {
 
 	/** A retried call (modern era) that carries our requestState: approved once, or denied. */
 	resumeRetry(requestState: unknown, inputResponses: unknown, digest: string): ApprovalOutcome | undefined {
-		if (typeof requestState !== 'string' || !requestState.startsWith(STATE_PREFIX)) return undefined;
+		if (!isApprovalState(requestState)) return undefined;
 		const token = requestState.slice(STATE_PREFIX.length);
 		const issued = this.issuedStates.get(token);
 		this.issuedStates.delete(token);

@@ -5,8 +5,24 @@
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+// Keys whose second copy could change what a lenient server executes. A request where none
+// of them occurs twice (in any letter case, anywhere) cannot hide a duplicate that matters,
+// so the byte walk below runs only when the native regex finds a repeat.
+const WATCHED_KEY = /"(jsonrpc|id|method|params|name|arguments|_meta|requestState|inputResponses)"\s*:/gi;
+
+function mayHideDuplicate(body: Buffer): boolean {
+	const seen = new Set<string>();
+	for (const match of body.toString('latin1').matchAll(WATCHED_KEY)) {
+		const key = match[1].toLowerCase();
+		if (seen.has(key)) return true;
+		seen.add(key);
+	}
+	return false;
+}
+
 /** The first offending pair of keys (at depth 1 or inside `params`), or undefined. */
 export function findDuplicateKeys(body: Buffer): [string, string] | undefined {
+	if (!mayHideDuplicate(body) && !body.includes('\\u')) return undefined;
 	const seen: Map<string, string>[] = [];
 	const keyOfDepth: (string | undefined)[] = [];
 	let depth = 0;

@@ -2,7 +2,7 @@
 // policy rules — allow, deny, approve (hold for a person), log — first match wins.
 
 import { callDigest } from '../approvals/call-digest.js';
-import type { ApprovalBroker, ApprovalOutcome } from '../approvals/approval-broker.js';
+import { isApprovalState, type ApprovalBroker, type ApprovalOutcome } from '../approvals/approval-broker.js';
 import { APPROVAL_INPUT_KEY } from '../approvals/approval-prompt.js';
 import { evaluatePolicy, isToolHidden } from '../policy/match-rule.js';
 import type { PolicyRule } from '../policy/policy-types.js';
@@ -151,6 +151,7 @@ function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): voi
 
 /** A modern-era retry answering our input_required question: approved → forward without our answer; refused → blocked like any denied call (DESIGN §3). */
 function resumeApprovedRetry(flow: Flow, params: Record<string, unknown>, context: SessionContext, options: GuardrailsOptions, rule: PolicyRule | undefined): boolean {
+	if (!isApprovalState(params.requestState)) return false;
 	const outcome = options.approvals.resumeRetry(params.requestState, params.inputResponses, callDigest(context.server, params.name as string, params.arguments));
 	if (!outcome) return false;
 	const reason = 'reason' in outcome ? outcome.reason : 'denied';
