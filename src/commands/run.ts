@@ -8,7 +8,6 @@ import { resolveStatePaths } from '../config/paths.js';
 import { createStages } from '../pipeline/create-stages.js';
 import { defaultPolicy } from '../policy/default-policy.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
-import { resolvePolicy } from '../policy/resolve-policy.js';
 import { Proxy, type Refusal } from '../proxy/proxy.js';
 import type { SessionStart } from '../recorder/session-row.js';
 import { systemClock } from '../recorder/clock.js';
@@ -63,7 +62,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 			);
 		},
 	});
-	const { policy, refusal: policyRefusal } = loadRunPolicy(options.policy, paths.config);
+	const { policy, refusal: policyRefusal } = await loadRunPolicy(options.policy, paths.config);
 	session.policyDigest = policy.digest;
 	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
 	const credentials = await loadRunCredentials({
@@ -113,8 +112,11 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 
 // A policy that doesn't load must not leave the server running unprotected: the session
 // starts, refuses every request with the policy's own error, and never spawns the server.
-function loadRunPolicy(policyFlag: string | undefined, configFile: string): { policy: Policy; refusal?: Refusal } {
+async function loadRunPolicy(policyFlag: string | undefined, configFile: string): Promise<{ policy: Policy; refusal?: Refusal }> {
+	// The YAML parser is loaded only when there is a file to read: `run` starts faster without one.
+	if (policyFlag === undefined && !fs.existsSync(configFile)) return { policy: defaultPolicy() };
 	try {
+		const { resolvePolicy } = await import('../policy/resolve-policy.js');
 		return { policy: resolvePolicy({ policyFlag, configFile }) };
 	} catch (error) {
 		if (!(error instanceof PolicyError)) throw error;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defaultMask } from './read-mask.js';
-import type { Policy } from './policy-types.js';
+import type { MaskPolicy, Policy } from './policy-types.js';
 
 /** Bump when the built-in default changes, so sessions recorded under it stay distinguishable. */
 const DEFAULT_POLICY_ID = 'mcprec-default-policy-v1';
@@ -17,4 +16,9 @@ export function defaultPolicy(): Policy {
 		record: { onError: 'block' },
 		identity: { required: false },
 	};
+}
+
+/** The `mask:` section when a policy leaves it out. Kept free of the YAML parser so `run` without a policy file never loads it. */
+export function defaultMask(): MaskPolicy {
+	return { detectors: ['secrets'], exclude: [], custom: [], fields: [], strategy: 'redact', requests: 'record' };
 }

@@ -5,14 +5,12 @@ import { isSeq, type Node } from 'yaml';
 import { DETECTOR_GROUPS, KNOWN_DETECTORS, isDetectorGroup, isKnownDetector } from './known-detectors.js';
 import type { PolicyNodes } from './policy-nodes.js';
 import type { CustomDetector, MaskPolicy, MaskStrategy } from './policy-types.js';
+import { defaultMask } from './default-policy.js';
 
 const MASK_KEYS = ['detectors', 'exclude', 'custom', 'fields', 'strategy', 'requests'] as const;
 const STRATEGIES: readonly MaskStrategy[] = ['redact', 'partial', 'hash'];
 const CUSTOM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
-export function defaultMask(): MaskPolicy {
-	return { detectors: ['secrets'], exclude: [], custom: [], fields: [], strategy: 'redact', requests: 'record' };
-}
 
 export function readMask(nodes: PolicyNodes, node: Node | null): MaskPolicy {
 	const mask = defaultMask();
