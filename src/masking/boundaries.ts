@@ -22,9 +22,3 @@ export function isEscapeBefore(text: string, index: number): boolean {
 	for (let at = index - 2; at >= 0 && text.charCodeAt(at) === 92; at--) slashes++;
 	return slashes % 2 === 1;
 }
-
-/** Lookbehind source equivalent to startsToken, for patterns. */
-export const TOKEN_START = String.raw`(?:(?<![A-Za-z0-9_])|(?<=(?<!\\)\\[nrt]))`;
-
-/** Lookahead source: no word character follows. */
-export const TOKEN_END = String.raw`(?![A-Za-z0-9_])`;

@@ -2,7 +2,7 @@
 // I/O. Built once per session from the policy; then masks parsed messages or plain text.
 
 import type { MaskPolicy } from '../policy/policy-types.js';
-import { builtInDetector, selectDetectorNames } from './detectors/catalog.js';
+import { createBuiltInDetectors, selectDetectorNames } from './detectors/catalog.js';
 import { createCustomDetector } from './detectors/custom.js';
 import type { Detector } from './detectors/detector.js';
 import { createLiteralDetector, MIN_LITERAL_LENGTH } from './detectors/literal.js';
@@ -33,19 +33,26 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 	const names = selectDetectorNames(policy);
 	// Policy `fields` turn on key/value masking even when the secrets group is not selected.
 	if (policy.fields.length > 0 && !names.includes('sensitive-field') && !policy.exclude.includes('sensitive-field')) names.push('sensitive-field');
-	const detectors: Detector[] = [
-		...(options.extraLiterals ?? []).filter((literal) => literal.value.length >= MIN_LITERAL_LENGTH).map(createLiteralDetector),
-		...names.map((name) => builtInDetector(name, keys)),
-		...policy.custom.filter((custom) => !policy.exclude.includes(custom.name)).map(createCustomDetector),
-	];
+	const literals = (options.extraLiterals ?? []).filter((literal) => literal.value.length >= MIN_LITERAL_LENGTH).map(createLiteralDetector);
+	const custom = policy.custom.filter((detector) => !policy.exclude.includes(detector.name)).map(createCustomDetector);
+	const detectors: Detector[] = [...literals, ...createBuiltInDetectors(names, keys), ...custom];
+	// Literals and custom patterns may contain any character, so they see the original text.
+	const needsOriginal = new Set<number>();
+	for (let index = 0; index < literals.length; index++) needsOriginal.add(index);
+	for (let index = detectors.length - custom.length; index < detectors.length; index++) needsOriginal.add(index);
 	const replace = createReplace({ strategy: policy.strategy, sessionSalt: options.sessionSalt });
-	const engine: TextEngine = { detectors, replace };
+	const engine: TextEngine = {
+		detectors,
+		names: [...literals.map((detector) => detector.name), ...names, ...custom.map((detector) => detector.name)],
+		needsOriginal,
+		replace,
+	};
 
 	const maskString = (text: string, path: string): { text: string; findings: MaskFinding[] } => {
 		const masked = maskRanges(engine, text);
 		if (masked.counts.size === 0) return { text, findings: [] };
 		const findings = [...masked.counts].map(([detector, count]) => ({ detector, path, count }));
-		return keepJsonValid({ original: text, masked: masked.text, findings, path, masking: tree });
+		return keepJsonValid({ original: text, masked: masked.text, jsonSafe: masked.jsonSafe, findings, path, masking: tree });
 	};
 	const tree: TreeMasking = {
 		maskString,

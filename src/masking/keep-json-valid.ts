@@ -1,13 +1,16 @@
 // Text masking works on ranges and never emits quotes or backslashes, so JSON written as
-// text normally survives it. Should a range still break the document (a value spanning
-// an escape, say), the document is masked as parsed JSON instead and printed again with
-// its indentation: changed formatting beats corrupt JSON.
+// text survives it unless a masked range held a quote or split an escape (mask-text.ts
+// tells). Only then is the document parsed: if the masked text no longer parses, the
+// document is masked as parsed JSON instead and printed again with its indentation —
+// changed formatting beats corrupt JSON.
 
 import { maskJsonTree, type MaskFinding, type TreeMasking } from './mask-json.js';
 
 export interface MaskedDocument {
 	original: string;
 	masked: string;
+	/** From mask-text: no range could have changed the JSON structure. */
+	jsonSafe: boolean;
 	findings: MaskFinding[];
 	/** Path of the text leaf; findings inside the document are reported at this path. */
 	path: string;
@@ -16,7 +19,7 @@ export interface MaskedDocument {
 
 export function keepJsonValid(document: MaskedDocument): { text: string; findings: MaskFinding[] } {
 	const { original, masked, findings, path } = document;
-	if (!looksLikeJsonDocument(original) || parses(masked)) return { text: masked, findings };
+	if (document.jsonSafe || !looksLikeJsonDocument(original) || parses(masked)) return { text: masked, findings };
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(original);
@@ -25,6 +28,8 @@ export function keepJsonValid(document: MaskedDocument): { text: string; finding
 	}
 	const counts = new Map<string, number>();
 	for (const finding of maskJsonTree(parsed, path, document.masking)) counts.set(finding.detector, (counts.get(finding.detector) ?? 0) + finding.count);
+	// What was found spanned several values (only a custom pattern can do that): nothing to mask value by value.
+	if (counts.size === 0) return { text: original, findings: [] };
 	return {
 		text: JSON.stringify(parsed, null, indentationOf(original)),
 		findings: [...counts].map(([detector, count]) => ({ detector, path, count })),

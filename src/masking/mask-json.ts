@@ -20,6 +20,8 @@ export interface TreeMasking {
 }
 
 const ENVELOPE = new Set(['jsonrpc', 'id', 'method']);
+// Stands in for a leaf's path until a finding needs the real one.
+const LEAF_PATH = '$';
 const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 type Container = Record<string, unknown> | unknown[];
@@ -39,37 +41,54 @@ export function maskJsonTree(value: unknown, path: string, masking: TreeMasking)
 	return findings;
 }
 
+// Where a value sits; paths are only spelled out for the leaves that had findings.
+interface Place {
+	parent: Place | null;
+	/** Property name, array index, or the root's own path. */
+	key: string | number;
+}
+
+function pathOf(place: Place): string {
+	const parts: string[] = [];
+	for (let at: Place | null = place; at !== null; at = at.parent) {
+		const { key } = at;
+		if (at.parent === null) parts.push(String(key));
+		else if (typeof key === 'number') parts.push(`[${key}]`);
+		else parts.push(SIMPLE_KEY.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+	}
+	return parts.reverse().join('');
+}
+
 function maskContainer(root: unknown, rootPath: string, envelope: boolean, masking: TreeMasking, findings: MaskFinding[]): void {
 	if (typeof root !== 'object' || root === null) return;
-	const stack: { container: Container; path: string; top: boolean }[] = [{ container: root as Container, path: rootPath, top: envelope }];
+	const stack: { container: Container; place: Place; top: boolean }[] = [{ container: root as Container, place: { parent: null, key: rootPath }, top: envelope }];
 	while (stack.length > 0) {
-		const { container, path, top } = stack.pop()!;
+		const { container, place, top } = stack.pop()!;
 		if (Array.isArray(container)) {
 			for (let index = 0; index < container.length; index++) {
 				const value = container[index];
-				const childPath = `${path}[${index}]`;
-				if (typeof value === 'string') container[index] = maskLeaf(value, childPath, masking, findings);
-				else if (typeof value === 'object' && value !== null) stack.push({ container: value as Container, path: childPath, top: false });
+				if (typeof value === 'string') container[index] = maskLeaf(value, { parent: place, key: index }, masking, findings);
+				else if (typeof value === 'object' && value !== null) stack.push({ container: value as Container, place: { parent: place, key: index }, top: false });
 			}
 			continue;
 		}
 		for (const key of Object.keys(container)) {
 			if (top && ENVELOPE.has(key)) continue;
 			const value = container[key];
-			const childPath = SIMPLE_KEY.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 			if (typeof value === 'string') {
 				if (masking.isSensitiveKey?.(key) && !isPlaceholder(value)) {
 					container[key] = masking.replace('sensitive-field', value);
-					findings.push({ detector: 'sensitive-field', path: childPath, count: 1 });
-				} else container[key] = maskLeaf(value, childPath, masking, findings);
-			} else if (typeof value === 'object' && value !== null) stack.push({ container: value as Container, path: childPath, top: false });
+					findings.push({ detector: 'sensitive-field', path: pathOf({ parent: place, key }), count: 1 });
+				} else container[key] = maskLeaf(value, { parent: place, key }, masking, findings);
+			} else if (typeof value === 'object' && value !== null) stack.push({ container: value as Container, place: { parent: place, key }, top: false });
 		}
 	}
 }
 
-function maskLeaf(value: string, path: string, masking: TreeMasking, findings: MaskFinding[]): string {
-	const masked = masking.maskString(value, path);
+function maskLeaf(value: string, place: Place, masking: TreeMasking, findings: MaskFinding[]): string {
+	const masked = masking.maskString(value, LEAF_PATH);
 	if (masked.findings.length === 0) return value;
-	for (const finding of masked.findings) findings.push(finding);
+	const path = pathOf(place);
+	for (const finding of masked.findings) findings.push({ ...finding, path });
 	return masked.text;
 }

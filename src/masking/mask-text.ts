@@ -8,8 +8,11 @@ import type { Replace } from './replacement.js';
 export const MIN_MASKABLE_LENGTH = 4;
 
 export interface TextEngine {
-	/** In priority order. */
 	detectors: readonly Detector[];
+	/** Every detector name, highest priority first: merged ranges are named after the first. */
+	names: readonly string[];
+	/** Indexes into `detectors` of those that must see the original text (custom patterns, literals), not its narrowed copy. */
+	needsOriginal: ReadonlySet<number>;
 	replace: Replace;
 }
 
@@ -17,36 +20,74 @@ export interface MaskedText {
 	text: string;
 	/** Masked ranges per detector name; empty when nothing was masked. */
 	counts: Map<string, number>;
+	/**
+	 * False when a masked range held a double quote or split a backslash escape, so that
+	 * JSON written as text may have lost its shape. Replacements themselves never contain
+	 * quotes or backslashes.
+	 */
+	jsonSafe: boolean;
 }
 
-interface Range {
-	start: number;
-	end: number;
-	priority: number;
+// One character outside Latin-1 makes V8 store the whole string with two bytes per
+// character, and every regex and indexOf over it several times slower. Detectors look for
+// ASCII shapes, so they run on a copy where each such character is replaced by SUB
+// (U+001A): same length, same offsets, one byte per character.
+const WIDE = /[^\x00-\xff]/;
+const WIDE_ALL = /[^\x00-\xff]/g;
+const SAMPLE_LENGTH = 4096;
+
+export function narrow(text: string): string {
+	if (!WIDE.test(text)) return text;
+	// A replace per character is fastest when they are few (a ✓ here and there) and very
+	// slow when most are wide (CJK text); there a plain copy loop wins.
+	const sampled = text.slice(0, SAMPLE_LENGTH).match(WIDE_ALL)?.length ?? 0;
+	if (sampled < SAMPLE_LENGTH / 32) return text.replace(WIDE_ALL, '\x1a');
+	const bytes = Buffer.allocUnsafe(text.length);
+	for (let index = 0; index < text.length; index++) {
+		const code = text.charCodeAt(index);
+		bytes[index] = code < 256 ? code : 26;
+	}
+	return bytes.toString('latin1');
 }
+
+const NOTHING: Map<string, number> = new Map();
+const UNCHANGED = (text: string): MaskedText => ({ text, counts: NOTHING, jsonSafe: true });
 
 export function maskRanges(engine: TextEngine, text: string): MaskedText {
-	const counts = new Map<string, number>();
-	if (text.length < MIN_MASKABLE_LENGTH) return { text, counts };
-	const ranges: Range[] = [];
-	const { detectors } = engine;
-	for (let priority = 0; priority < detectors.length; priority++) {
-		const detector = detectors[priority];
-		if (!detector.mayMatch(text)) continue;
-		detector.collect(text, (start, end) => {
-			if (end > start) ranges.push({ start, end, priority });
-		});
+	if (text.length < MIN_MASKABLE_LENGTH) return UNCHANGED(text);
+	const { detectors, names } = engine;
+	// Flat [start, end, priority] triples: no object per range on the hot path.
+	const ranges: number[] = [];
+	let ownPriority = 0;
+	const report = (start: number, end: number, name?: string) => {
+		if (end > start) ranges.push(start, end, name === undefined ? ownPriority : names.indexOf(name));
+	};
+	const narrowed = narrow(text);
+	for (let index = 0; index < detectors.length; index++) {
+		const detector = detectors[index];
+		ownPriority = names.indexOf(detector.name);
+		detector.collect(engine.needsOriginal.has(index) ? text : narrowed, report);
 	}
-	if (ranges.length === 0) return { text, counts };
+	if (ranges.length === 0) return UNCHANGED(text);
+	return rebuild(engine, text, ranges);
+}
+
+function rebuild(engine: TextEngine, text: string, flat: number[]): MaskedText {
+	const ranges: { start: number; end: number; priority: number }[] = [];
+	for (let index = 0; index < flat.length; index += 3) ranges.push({ start: flat[index], end: flat[index + 1], priority: flat[index + 2] });
 	ranges.sort((a, b) => a.start - b.start || a.priority - b.priority);
+	const counts = new Map<string, number>();
 	const pieces: string[] = [];
 	let written = 0;
-	let current = { ...ranges[0] };
+	let jsonSafe = true;
+	let current = ranges[0];
 	const flush = () => {
-		const name = detectors[current.priority].name;
-		pieces.push(text.slice(written, current.start), engine.replace(name, text.slice(current.start, current.end)));
+		const name = engine.names[current.priority];
+		const value = text.slice(current.start, current.end);
+		pieces.push(text.slice(written, current.start), engine.replace(name, value));
 		written = current.end;
 		counts.set(name, (counts.get(name) ?? 0) + 1);
+		if (jsonSafe) jsonSafe = !value.includes('"') && backslashesBefore(text, current.start) % 2 === 0 && backslashesBefore(text, current.end, current.start) % 2 === 0;
 	};
 	for (let index = 1; index < ranges.length; index++) {
 		const range = ranges[index];
@@ -55,10 +96,18 @@ export function maskRanges(engine: TextEngine, text: string): MaskedText {
 			current.priority = Math.min(current.priority, range.priority);
 		} else {
 			flush();
-			current = { ...range };
+			current = range;
 		}
 	}
 	flush();
 	pieces.push(text.slice(written));
-	return { text: pieces.join(''), counts };
+	return { text: pieces.join(''), counts, jsonSafe };
+}
+
+// How many backslashes run up to `index` (not before `floor`): an odd count means the
+// character at `index` is escaped, so a range may not start or end there.
+function backslashesBefore(text: string, index: number, floor = 0): number {
+	let count = 0;
+	while (index - count > floor && text.charCodeAt(index - count - 1) === 92) count++;
+	return count;
 }

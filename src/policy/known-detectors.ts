@@ -1,27 +1,29 @@
-// The built-in detector names a policy may turn on or off (DESIGN §4 `mask`). The masking
-// stage implements them; the policy loader only needs the names to reject typos.
+// The built-in detector names a policy may turn on or off (DESIGN §4 `mask`): the one list
+// both the policy loader (to reject typos) and the masking engine (priority order) use.
 
 /** Built-in detectors, grouped: `secrets` is on by default, `pii` is opt-in. */
 export const DETECTOR_GROUPS = {
+	// In masking priority order: where findings overlap, the earlier name labels the range.
 	secrets: [
+		'private-key',
 		'aws-access-key',
 		'aws-secret-key',
 		'github-token',
 		'gitlab-token',
-		'slack-token',
 		'slack-webhook',
+		'slack-token',
 		'stripe-key',
 		'google-api-key',
-		'openai-key',
 		'anthropic-key',
+		'openai-key',
 		'npm-token',
-		'private-key',
 		'jwt',
 		'url-credentials',
 		'connection-string',
+		'bearer-token',
 		'sensitive-field',
 	],
-	pii: ['email', 'phone', 'credit-card', 'iban', 'us-ssn', 'ipv4', 'ipv6'],
+	pii: ['credit-card', 'iban', 'us-ssn', 'email', 'phone', 'ipv6', 'ipv4'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type DetectorGroup = keyof typeof DETECTOR_GROUPS;

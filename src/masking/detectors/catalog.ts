@@ -3,18 +3,15 @@
 // under a `token:` key is reported as github-token).
 
 import type { SensitiveKeys } from '../sensitive-keys.js';
-import { awsSecretKey } from './aws-secret-key.js';
-import { bearerToken } from './bearer-token.js';
-import { connectionString } from './connection-string.js';
 import { creditCard } from './credit-card.js';
 import type { Detector } from './detector.js';
 import { email } from './email.js';
 import { iban } from './iban.js';
 import { ipv4, ipv6 } from './ip-address.js';
 import { jwt } from './jwt.js';
+import { createKeyValueDetector, KEY_VALUE_DETECTORS } from './key-value-detector.js';
 import { phone } from './phone.js';
 import { privateKey } from './private-key.js';
-import { createSensitiveFieldDetector } from './sensitive-field.js';
 import { urlCredentials } from './url-credentials.js';
 import { usSsn } from './us-ssn.js';
 import {
@@ -30,31 +27,8 @@ import {
 	stripeKey,
 } from './vendor-tokens.js';
 
-export type DetectorGroup = 'secrets' | 'pii';
-
-/** The built-in detector names of each group, in priority order. */
-export const DETECTOR_GROUPS: Record<DetectorGroup, readonly string[]> = {
-	secrets: [
-		'private-key',
-		'aws-access-key',
-		'aws-secret-key',
-		'github-token',
-		'gitlab-token',
-		'slack-webhook',
-		'slack-token',
-		'stripe-key',
-		'google-api-key',
-		'anthropic-key',
-		'openai-key',
-		'npm-token',
-		'jwt',
-		'url-credentials',
-		'connection-string',
-		'bearer-token',
-		'sensitive-field',
-	],
-	pii: ['credit-card', 'iban', 'us-ssn', 'email', 'phone', 'ipv6', 'ipv4'],
-};
+export { DETECTOR_GROUPS, type DetectorGroup } from '../../policy/known-detectors.js';
+import { DETECTOR_GROUPS } from '../../policy/known-detectors.js';
 
 export const BUILT_IN_DETECTORS: readonly string[] = [...DETECTOR_GROUPS.secrets, ...DETECTOR_GROUPS.pii];
 
@@ -62,7 +36,6 @@ const FIXED: Record<string, Detector> = Object.fromEntries(
 	[
 		privateKey,
 		awsAccessKey,
-		awsSecretKey,
 		githubToken,
 		gitlabToken,
 		slackWebhook,
@@ -74,8 +47,6 @@ const FIXED: Record<string, Detector> = Object.fromEntries(
 		npmToken,
 		jwt,
 		urlCredentials,
-		connectionString,
-		bearerToken,
 		creditCard,
 		iban,
 		usSsn,
@@ -86,12 +57,15 @@ const FIXED: Record<string, Detector> = Object.fromEntries(
 	].map((detector) => [detector.name, detector]),
 );
 
-/** The built-in detector with this name; sensitive-field needs the key matcher. */
-export function builtInDetector(name: string, keys: SensitiveKeys): Detector {
-	if (name === 'sensitive-field') return createSensitiveFieldDetector(keys);
-	const detector = FIXED[name];
-	if (!detector) throw new Error(`unknown detector '${name}'`);
-	return detector;
+/** The detectors that find the named built-ins (in that order); the key/value ones share one scan. */
+export function createBuiltInDetectors(names: readonly string[], keys: SensitiveKeys): Detector[] {
+	const detectors: Detector[] = [];
+	const keyValue = new Set(names.filter((name) => KEY_VALUE_DETECTORS.includes(name)));
+	for (const name of names) {
+		if (!keyValue.has(name)) detectors.push(FIXED[name]);
+		else if (detectors.every((detector) => !KEY_VALUE_DETECTORS.includes(detector.name))) detectors.push(createKeyValueDetector({ enabled: keyValue, keys }));
+	}
+	return detectors;
 }
 
 /**

@@ -2,14 +2,13 @@
 // known issuer prefix and a valid Luhn digit. Grouped numbers must use one separator.
 
 import { passesLuhn } from '../luhn.js';
-import { createPatternDetector, type Detector } from './detector.js';
+import { createScanningDetector, type Detector } from './detector.js';
 
 // Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro.
 const ISSUER = /^(?:4|5[1-5]|2(?:2[2-9]|[3-6]|7[01]|720)|3[47]|6(?:011|5|4[4-9]|2)|35(?:2[89]|[3-8])|3(?:0[0-5]|[68])|5[06-9]|6[37])/;
 
-export const creditCard: Detector = createPatternDetector({
+export const creditCard: Detector = createScanningDetector({
 	name: 'credit-card',
-	anchors: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
 	pattern: /(?<![\d.,/:-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d]|[.,/:-]\d)/g,
 	accept: (value, match, text) => {
 		const digits = value.replace(/[ -]/g, '');

@@ -8,7 +8,6 @@ export function createCustomDetector(custom: CustomDetector): Detector {
 	const pattern = new RegExp(custom.pattern.source, `${flags}g`);
 	return {
 		name: custom.name,
-		mayMatch: () => true,
 		collect(text, report) {
 			pattern.lastIndex = 0;
 			let match: RegExpExecArray | null;

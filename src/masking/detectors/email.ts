@@ -14,7 +14,6 @@ const NOT_PEOPLE = new Set(['git', 'hg', 'svn']);
 
 export const email: Detector = {
 	name: 'email',
-	mayMatch: (text) => text.includes('@'),
 	collect(text, report) {
 		for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
 			let start = at;

@@ -2,11 +2,10 @@
 // country length and the ISO 13616 mod-97 check digits.
 
 import { isValidIban } from '../iban.js';
-import { createPatternDetector, type Detector } from './detector.js';
+import { createScanningDetector, type Detector } from './detector.js';
 
-export const iban: Detector = createPatternDetector({
+export const iban: Detector = createScanningDetector({
 	name: 'iban',
-	anchors: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
 	pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g,
 	accept: (value) => isValidIban(value.replace(/ /g, '')),
 });

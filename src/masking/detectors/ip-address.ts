@@ -4,24 +4,24 @@
 // documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32),
 // which are placeholders rather than anyone's address.
 
-import { createPatternDetector, type Detector } from './detector.js';
+import { createScanningDetector, type Detector } from './detector.js';
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const VERSION_BEFORE = /(?:\bv|\bver|version|release|build|@|[=~^<>]=?|\bnode|\bnpm|\bpython|\bgo)["':=\s]{0,3}$/i;
+const VERSION_BEFORE = /(?:\bv|\bver|version|release|build|@|[=~^<>]=?|\bnode|\bnpm|\bpython|\bgo)["':=\s]{0,4}$/i;
 const NOT_PERSONAL_V4 = /^(?:127\.|0\.|255\.|192\.0\.2\.|198\.51\.100\.|203\.0\.113\.)|\.255$/;
 
-export const ipv4: Detector = createPatternDetector({
+export const ipv4: Detector = createScanningDetector({
 	name: 'ipv4',
-	anchors: ['.'],
+	mayMatch: (text) => text.includes('.'),
 	pattern: new RegExp(`(?<![\\w.-])${OCTET}(?:\\.${OCTET}){3}(?![\\w-]|\\.\\d)`, 'g'),
 	accept: (value, match, text) => !NOT_PERSONAL_V4.test(value) && !VERSION_BEFORE.test(text.slice(Math.max(0, match.index - 12), match.index)),
 });
 
 const V6_CANDIDATE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)/g;
 
-export const ipv6: Detector = createPatternDetector({
+export const ipv6: Detector = createScanningDetector({
 	name: 'ipv6',
-	anchors: ['::', ':0', ':1', ':2', ':3', ':4', ':5', ':6', ':7', ':8', ':9', ':a', ':b', ':c', ':d', ':e', ':f', ':A', ':B', ':C', ':D', ':E', ':F'],
+	mayMatch: (text) => text.includes(':'),
 	pattern: V6_CANDIDATE,
 	accept: (value) => isPersonalIpv6(value),
 });

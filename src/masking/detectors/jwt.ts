@@ -1,13 +1,15 @@
 // JSON Web Tokens: three base64url parts whose first part decodes to a JSON header with
 // "alg". The decoding check keeps other dotted base64 (ids, hashes) from matching.
 
-import { TOKEN_START } from '../boundaries.js';
-import { createPatternDetector, type Detector } from './detector.js';
+import { createAnchoredDetector, type Detector } from './detector.js';
 
-export const jwt: Detector = createPatternDetector({
+export const jwt: Detector = createAnchoredDetector({
 	name: 'jwt',
-	anchors: ['eyJ'],
-	pattern: new RegExp(`${TOKEN_START}eyJ[A-Za-z0-9_-]{8,}={0,2}\\.[A-Za-z0-9_-]{4,}={0,2}\\.[A-Za-z0-9_-]*={0,2}(?![A-Za-z0-9_-])`, 'g'),
+	anchors: ['yJ'],
+	anchorOffset: 1,
+	// Parts bounded, so a long base64 run with many `eyJ` in it is not rescanned from each.
+	pattern: /eyJ[A-Za-z0-9_-]{8,8192}={0,2}\.[A-Za-z0-9_-]{4,65536}={0,2}\.[A-Za-z0-9_-]{0,8192}={0,2}(?![A-Za-z0-9_-])/y,
+	tokenStart: true,
 	accept: (value) => hasJwtHeader(value.slice(0, value.indexOf('.'))),
 });
 

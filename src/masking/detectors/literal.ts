@@ -13,7 +13,6 @@ export function createLiteralDetector(literal: { name: string; value: string }):
 	if (escaped !== literal.value) forms.push(escaped);
 	return {
 		name: literal.name,
-		mayMatch: (text) => forms.some((form) => text.includes(form)),
 		collect(text, report) {
 			for (const form of forms) {
 				for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) report(at, at + form.length);

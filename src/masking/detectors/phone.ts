@@ -5,7 +5,9 @@
 
 import type { Detector, ReportRange } from './detector.js';
 
-const INTERNATIONAL = /(?<![\w+.\/-])\+[1-9]\d{0,3}(?:[ .-]?\(?\d{1,5}\)?){1,6}(?![\w]|[.-]\d)/g;
+// Compact (+33612345678) or in groups, each group after a separator or in parentheses, so
+// a run of digits can be split only one way (no backtracking blow-up on long numbers).
+const INTERNATIONAL = /(?<![\w+.\/-])\+(?:[1-9]\d{6,14}|[1-9]\d{0,3}(?:[ .-]?\(\d{1,5}\)|[ .-]\d{1,10}){1,6})(?![\w]|[.-]\d)/g;
 const NORTH_AMERICAN = /(?<![\w.+\/-])(?:\([2-9]\d{2}\) ?\d{3}[-. ]\d{4}|[2-9]\d{2}([-.])\d{3}\1\d{4})(?![\w]|[.-]\d)/g;
 const LABELLED =
 	/\b(?:phone|telephone|tel|mobile|mob|cell|fax|call|whatsapp|sms|contact|t[eé]l[eé]fono|telefon|portable)\b[^\n\d+\\]{0,20}(\+?\(?\d[\d ().-]{5,20}\d)(?![\w]|[.-]\d)/dgi;
@@ -14,7 +16,6 @@ const NOT_A_NUMBER_AFTER_LABEL = /\d{4}-\d{2}-\d{2}|^\d{1,3}(?:\.\d{1,3}){3}$|^\
 
 export const phone: Detector = {
 	name: 'phone',
-	mayMatch: (text) => text.includes('+') || text.includes('-') || text.includes('(') || text.includes('.') || /tel|phone|mob|cell|fax|call|sms|contact/i.test(text),
 	collect(text, report) {
 		collectPattern(text, INTERNATIONAL, 0, report, 8, 15);
 		collectPattern(text, NORTH_AMERICAN, 0, report, 10, 10);

@@ -1,18 +1,25 @@
 // Values of secret-named keys inside text: JSON written as text (`"api_key": "…"`), YAML
 // and HTTP headers (`password: …` at the start of a line), .env / INI / query strings /
-// shell (`DB_PASSWORD=…`, `?access_token=…`, `--password=…`), and Kubernetes-style
-// `name: DB_PASSWORD` + `value: …` pairs. Code that merely mentions such a key
-// (`token = getToken()`, `password: string;`) and placeholders are left alone.
+// shell (`DB_PASSWORD=…`, `?access_token=…`, `--password=…`, `--password …`), and
+// Kubernetes-style `name: DB_PASSWORD` + `value: …` pairs. Code that merely mentions such
+// a key (`token = getToken()`, `password: string;`) and placeholders are left alone.
+// The keys themselves are found by the shared scan in key-value-detector.ts.
 
 import { isPlaceholder } from '../placeholders.js';
-import type { SensitiveKeys } from '../sensitive-keys.js';
-import type { Detector, ReportRange } from './detector.js';
+import type { ReportRange } from './detector.js';
 
-const KEY_CHAR = /[A-Za-z0-9_.-]/;
-const MAX_KEY = 80;
+export const SENSITIVE_FIELD = 'sensitive-field';
+
+// Command-line flags take their value after a space: `--password hunter2`, `--api-key x`.
+const FLAG = /--[A-Za-z0-9-]{0,30}?(?:password|passwd|token|secret|api-key|apikey)[ \t]+/iy;
+// `curl -u user:password`, `--user user:password` (tried where `-u`/`--user` ends): the part after the colon.
+const USER_VALUE = /(?:[ \t]+|=)["']?[^\s:"'@\\]{1,64}:([^\s"'@\\]{1,256})(?=["']?(?:\s|$|\\[nrt]))/dy;
+// .netrc (tried where `login` starts): `machine host login user password secret`.
+const NETRC = /login\s+\S{1,128}\s+password\s+([^\s"'\\]{1,512})/dy;
+// XML elements: `<password>secret</password>`.
+const XML_TEXT = /(?:[^<>\r\n"\\]|\\.){1,4096}(?=<\/)/y;
 // Closing quote of the key, spaces, separator (`:=`, `=`, `:`), spaces.
 const SEPARATOR = /(?:\\?["'])?[ \t]*(:=|=(?![=>~])|:(?![:/]))[ \t]*/y;
-const FLAG_SEPARATOR = /[ \t]+/y;
 const DOUBLE_QUOTED = /"((?:[^"\\\r\n]|\\.){1,4096})"/y;
 const ESCAPED_QUOTED = /\\"((?:[^"\\]|\\[^"]){1,4096})\\"/y;
 const SINGLE_QUOTED = /'([^'\r\n]{1,4096})'/y;
@@ -22,45 +29,15 @@ const LINE_REST = /[^\r\n\\"]{1,2048}/y;
 // `name: DB_PASSWORD` then `value: …` on the next line, or `"name":"X","value":"…"`.
 const NAME_BEFORE = /(?:\bname\\?["']?\s*[:=]\s*\\?["']?)$/;
 const VALUE_AFTER = /(?:\\?["'])?\s*(?:,|\r?\n|\\n)\s*(?:\\?["'])?value(?:\\?["'])?\s*:\s*/y;
-
+// `config.password`, `process.env.TOKEN`: code, not a value (a digit-free dotted path; a
+// Vault token such as `s.Xy7pQ2zLm9` has digits).
+const DOTTED_PATH = /^[A-Za-z_$][A-Za-z_$]*(?:\.[A-Za-z_$][A-Za-z_$]*)+$/;
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|bot)\s+(?=\S)/i;
 const LINE_PREFIX_CHARS = ' \t-*><';
 const CODE_WORDS = new Set(['await', 'new', 'function', 'lambda', 'async', 'typeof', 'this', 'self', 'require', 'import', 'return', 'yield']);
 
-export function createSensitiveFieldDetector(keys: SensitiveKeys): Detector {
-	const fragments = keys.fragments;
-	const upperFragments = fragments?.map((fragment) => fragment.toUpperCase()) ?? null;
-	const capitalFragments = fragments?.map((fragment) => fragment[0].toUpperCase() + fragment.slice(1)) ?? null;
-	const keyword = fragments
-		? new RegExp(fragments.map((fragment) => fragment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi')
-		: /[A-Za-z0-9_.-](?=(?:\\?["'])?[ \t]*[:=])/g;
-	return {
-		name: 'sensitive-field',
-		mayMatch(text) {
-			if (!fragments) return text.includes('=') || text.includes(':');
-			for (let index = 0; index < fragments.length; index++) {
-				if (text.includes(fragments[index]) || text.includes(upperFragments![index]) || text.includes(capitalFragments![index])) return true;
-			}
-			return false;
-		},
-		collect(text, report) {
-			keyword.lastIndex = 0;
-			let hit: RegExpExecArray | null;
-			while ((hit = keyword.exec(text)) !== null) {
-				let keyStart = hit.index;
-				while (keyStart > 0 && hit.index - keyStart < MAX_KEY && KEY_CHAR.test(text[keyStart - 1])) keyStart--;
-				let keyEnd = hit.index + hit[0].length;
-				while (keyEnd < text.length && keyEnd - keyStart < MAX_KEY && KEY_CHAR.test(text[keyEnd])) keyEnd++;
-				keyword.lastIndex = keyEnd;
-				const key = text.slice(keyStart, keyEnd);
-				if (!keys.matches(key.replace(/^[-.]+/, ''))) continue;
-				maskValueAfterKey({ text, key, keyStart, keyEnd, report });
-			}
-		},
-	};
-}
-
-interface KeyAt {
+/** A secret-named key found in the text. */
+export interface KeyAt {
 	text: string;
 	key: string;
 	keyStart: number;
@@ -68,18 +45,18 @@ interface KeyAt {
 	report: ReportRange;
 }
 
-function maskValueAfterKey(at: KeyAt): void {
+/** Masks the value that follows a secret-named key, in whichever syntax it is written. */
+export function maskValueAfterKey(at: KeyAt): void {
 	const { text, keyEnd } = at;
-	SEPARATOR.lastIndex = keyEnd;
-	let separator = SEPARATOR.exec(text)?.[1];
-	let valueStart = SEPARATOR.lastIndex;
-	if (separator === undefined && at.key.startsWith('--')) {
-		FLAG_SEPARATOR.lastIndex = keyEnd;
-		if (FLAG_SEPARATOR.test(text)) {
-			separator = ' ';
-			valueStart = FLAG_SEPARATOR.lastIndex;
-		}
+	if (text.charCodeAt(keyEnd) === 62) {
+		XML_TEXT.lastIndex = keyEnd + 1;
+		const match = XML_TEXT.exec(text);
+		if (match) reportValue(match[0], keyEnd + 1, at.report);
+		return;
 	}
+	SEPARATOR.lastIndex = keyEnd;
+	const separator = SEPARATOR.exec(text)?.[1];
+	const valueStart = SEPARATOR.lastIndex;
 	if (separator === undefined) {
 		maskNamedValue(at);
 		return;
@@ -89,15 +66,41 @@ function maskValueAfterKey(at: KeyAt): void {
 		if (isLineStart(text, at.keyStart)) maskLineRest(text, valueStart, at.report);
 		return;
 	}
-	BARE.lastIndex = valueStart;
-	const bare = BARE.exec(text);
-	if (bare === null) return;
-	const value = bare[0];
-	const next = text[BARE.lastIndex];
-	if (next === '(' || next === '[' || next === '{') return;
-	// `$VAR`, `%VAR%`, SQL parameters (`:token`, `?`, `@token`).
-	if (/^[$%:?@]/.test(value) || isPlaceholder(value) || looksLikeCode(value, at.key)) return;
-	at.report(valueStart, valueStart + value.length);
+	maskBare(text, valueStart, at.key, at.report);
+}
+
+/** Command lines and .netrc files, where a value follows its name after a space. */
+export function maskCommandLineValues(text: string, report: ReportRange): void {
+	for (let at = text.indexOf('--'); at !== -1; at = text.indexOf('--', at + 2)) {
+		while (text.charCodeAt(at + 2) === 45) at++;
+		if (text.startsWith('--user', at)) maskGroupAt(text, USER_VALUE, at + 6, report);
+		else maskFlagValueAt(text, at, report);
+	}
+	for (let at = text.indexOf('-u'); at !== -1; at = text.indexOf('-u', at + 2)) {
+		if (!isFlagCode(text.charCodeAt(at - 1))) maskGroupAt(text, USER_VALUE, at + 2, report);
+	}
+	if (!text.includes('password')) return;
+	for (let at = text.indexOf('login'); at !== -1; at = text.indexOf('login', at + 5)) maskGroupAt(text, NETRC, at, report);
+}
+
+function maskGroupAt(text: string, pattern: RegExp, at: number, report: ReportRange): void {
+	pattern.lastIndex = at;
+	const match = pattern.exec(text);
+	if (match === null || isPlaceholder(match[1])) return;
+	const [start, end] = match.indices![1];
+	report(start, end, SENSITIVE_FIELD);
+}
+
+// `--password hunter2`; the `--password=…` form is an ordinary key and separator.
+function maskFlagValueAt(text: string, at: number, report: ReportRange): void {
+	FLAG.lastIndex = at;
+	if (!FLAG.test(text)) return;
+	if (!maskQuoted(text, FLAG.lastIndex, report)) maskBare(text, FLAG.lastIndex, 'FLAG', report);
+}
+
+// Word characters and `-`: a `-u` right after them is part of a longer word (`run-u`).
+function isFlagCode(code: number): boolean {
+	return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 45;
 }
 
 // A quoted value in any of the four quote styles; true when one was found (masked or not).
@@ -114,6 +117,19 @@ function maskQuoted(text: string, valueStart: number, report: ReportRange): bool
 	return true;
 }
 
+// An unquoted value after `=` (or a flag): up to whitespace or punctuation.
+function maskBare(text: string, valueStart: number, key: string, report: ReportRange): void {
+	BARE.lastIndex = valueStart;
+	const bare = BARE.exec(text);
+	if (bare === null) return;
+	const value = bare[0];
+	const next = text[BARE.lastIndex];
+	if (next === '(' || next === '[' || next === '{') return;
+	// `$VAR`, `%VAR%`, SQL parameters (`:token`, `?`, `@token`).
+	if (/^[$%:?@]/.test(value) || isPlaceholder(value) || looksLikeCode(value, key)) return;
+	report(valueStart, valueStart + value.length, SENSITIVE_FIELD);
+}
+
 // YAML / header style: the rest of the line, without a trailing comment.
 function maskLineRest(text: string, valueStart: number, report: ReportRange): void {
 	LINE_REST.lastIndex = valueStart;
@@ -124,7 +140,7 @@ function maskLineRest(text: string, valueStart: number, report: ReportRange): vo
 	if (comment !== -1) value = value.slice(0, comment);
 	value = value.trimEnd();
 	if (value.length === 0 || /^[|>&*!{[]/.test(value) || /[;,{(]$/.test(value) || value.includes(' = ')) return;
-	if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return;
+	if (DOTTED_PATH.test(value)) return;
 	reportValue(value, valueStart, report);
 }
 
@@ -134,7 +150,7 @@ function reportValue(value: string, start: number, report: ReportRange): void {
 	const secret = scheme ? value.slice(scheme[0].length) : value;
 	if (isPlaceholder(secret) || secret.includes('${') || secret.includes('{{')) return;
 	const secretStart = start + (scheme ? scheme[0].length : 0);
-	report(secretStart, secretStart + secret.length);
+	report(secretStart, secretStart + secret.length, SENSITIVE_FIELD);
 }
 
 // Kubernetes / ECS env entries: the key is the value of `name`, the secret is `value`.
@@ -154,14 +170,13 @@ function isLineStart(text: string, keyStart: number): boolean {
 	while (at > 0 && keyStart - at < 40 && LINE_PREFIX_CHARS.includes(text[at - 1])) at--;
 	if (at === 0) return true;
 	const previous = text[at - 1];
-	return previous === '\n' || previous === '\r' || ((text[at - 1] === 'n' || text[at - 1] === 'r') && text[at - 2] === '\\');
+	return previous === '\n' || previous === '\r' || ((previous === 'n' || previous === 'r') && text[at - 2] === '\\');
 }
 
 // Bare values in source code: dotted paths, keywords, and plain identifiers next to a
 // lower-case key (`token = accessToken`), which an .env file would write upper-case.
 function looksLikeCode(value: string, key: string): boolean {
-	if (CODE_WORDS.has(value)) return true;
-	if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return true;
+	if (CODE_WORDS.has(value) || DOTTED_PATH.test(value)) return true;
 	const envStyleKey = key === key.toUpperCase();
 	return !envStyleKey && /^[A-Za-z_]+$/.test(value);
 }

@@ -10,7 +10,6 @@ const USERINFO = /([^\s:/?#@"'<>\\[\]{}]{0,128}):([^\s/?#@"'<>\\[\]{}]{1,256})@(
 
 export const urlCredentials: Detector = {
 	name: 'url-credentials',
-	mayMatch: (text) => text.includes('://'),
 	collect(text, report) {
 		for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 3)) {
 			USERINFO.lastIndex = at + 3;

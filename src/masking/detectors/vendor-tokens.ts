@@ -1,77 +1,95 @@
-// API keys and tokens whose vendor prefix makes them recognisable on their own. Each
-// pattern starts with its literal prefix, so the regex engine skips ahead quickly and the
-// prefilter rejects most text without running it.
+// API keys and tokens whose vendor prefix makes them recognisable on their own. Each is
+// found from a literal part of its prefix (indexOf) and checked with a sticky pattern
+// there. Anchors are chosen for speed: indexOf skips ahead to the anchor's first
+// character, so one short anchor (`gh`) or a rarer later part (`k-` of `sk-`) beats a list.
 
-import { TOKEN_END, TOKEN_START } from '../boundaries.js';
-import { createPatternDetector, type Detector } from './detector.js';
+import { createAnchoredDetector, type Detector } from './detector.js';
 
-const pattern = (body: string, flags = 'g') => new RegExp(`${TOKEN_START}${body}`, flags);
+const WORD_END = '(?![A-Za-z0-9_])';
+const sticky = (source: string) => new RegExp(source, 'y');
 
 // A key body, not a hyphenated word: has a digit, a lower- and an upper-case letter.
 const looksRandom = (value: string) => /\d/.test(value) && /[a-z]/.test(value) && /[A-Z]/.test(value);
 
-export const awsAccessKey: Detector = createPatternDetector({
+export const awsAccessKey: Detector = createAnchoredDetector({
 	name: 'aws-access-key',
-	anchors: ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'A3T'],
-	pattern: pattern(`(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}${TOKEN_END}`),
+	// Long-term (AKIA) and temporary (ASIA) access key ids: one scan for their common `IA`.
+	anchors: ['IA'],
+	anchorOffset: 2,
+	pattern: sticky(`A[KS]IA[A-Z0-9]{16}${WORD_END}`),
+	tokenStart: true,
 	// Documentation keys such as AKIAIOSFODNN7EXAMPLE are left alone.
 	accept: (value) => !value.endsWith('EXAMPLE'),
 });
 
-export const githubToken: Detector = createPatternDetector({
+export const githubToken: Detector = createAnchoredDetector({
 	name: 'github-token',
-	anchors: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
-	pattern: pattern(`(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,247})${TOKEN_END}`),
+	anchors: ['gh', 'github_pat_'],
+	pattern: sticky(`(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,247})${WORD_END}`),
+	tokenStart: true,
 });
 
-export const gitlabToken: Detector = createPatternDetector({
+export const gitlabToken: Detector = createAnchoredDetector({
 	name: 'gitlab-token',
-	anchors: ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glsoat-'],
-	pattern: pattern(`gl(?:pat|dt|rt|ptt|soat)-[A-Za-z0-9_.-]{20,80}${TOKEN_END}`),
+	// Personal/project/group access, deploy, runner and pipeline trigger tokens.
+	anchors: ['gl'],
+	pattern: sticky(`gl(?:pat|dt|rt|ptt)-[A-Za-z0-9_.-]{20,80}${WORD_END}`),
+	tokenStart: true,
 });
 
-export const slackToken: Detector = createPatternDetector({
+export const slackToken: Detector = createAnchoredDetector({
 	name: 'slack-token',
 	anchors: ['xox'],
-	pattern: pattern(`xox[abprse]-(?:\\d+-)?[A-Za-z0-9-]{10,250}${TOKEN_END}`),
+	pattern: sticky(`xox[abprse]-(?:\\d+-)?[A-Za-z0-9-]{10,250}${WORD_END}`),
+	tokenStart: true,
 	accept: (value) => /\d/.test(value),
 });
 
-export const slackWebhook: Detector = createPatternDetector({
+export const slackWebhook: Detector = createAnchoredDetector({
 	name: 'slack-webhook',
-	anchors: ['hooks.slack.com/'],
-	pattern: /https?:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{20,200}/g,
+	anchors: ['https://hooks.slack.com/'],
+	pattern: /https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]{20,200}/y,
 });
 
-export const stripeKey: Detector = createPatternDetector({
+export const stripeKey: Detector = createAnchoredDetector({
 	name: 'stripe-key',
-	anchors: ['k_live_', 'k_test_'],
-	pattern: pattern(`[sr]k_(?:live|test)_[A-Za-z0-9]{16,247}${TOKEN_END}`),
+	// Secret and restricted keys; publishable keys (pk_) are public by design.
+	anchors: ['k_'],
+	anchorOffset: 1,
+	pattern: sticky(`[sr]k_(?:live|test)_[A-Za-z0-9]{16,247}${WORD_END}`),
+	tokenStart: true,
 });
 
-export const googleApiKey: Detector = createPatternDetector({
+export const googleApiKey: Detector = createAnchoredDetector({
 	name: 'google-api-key',
 	anchors: ['AIza'],
-	pattern: pattern(`AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`),
+	pattern: /AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/y,
+	tokenStart: true,
 });
 
-export const anthropicKey: Detector = createPatternDetector({
+export const anthropicKey: Detector = createAnchoredDetector({
 	name: 'anthropic-key',
-	anchors: ['sk-ant-'],
-	pattern: pattern(`sk-ant-[A-Za-z0-9_-]{32,300}(?![A-Za-z0-9_-])`),
+	anchors: ['-ant-'],
+	anchorOffset: 2,
+	pattern: /sk-ant-[A-Za-z0-9_-]{32,300}(?![A-Za-z0-9_-])/y,
+	tokenStart: true,
 	accept: looksRandom,
 });
 
-export const openaiKey: Detector = createPatternDetector({
+export const openaiKey: Detector = createAnchoredDetector({
 	name: 'openai-key',
-	anchors: ['sk-'],
-	pattern: pattern(`sk-(?!ant-)(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,300}(?![A-Za-z0-9_-])`),
+	anchors: ['k-'],
+	anchorOffset: 1,
+	pattern: /sk-(?!ant-)(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,300}(?![A-Za-z0-9_-])/y,
+	tokenStart: true,
 	accept: looksRandom,
 });
 
-export const npmToken: Detector = createPatternDetector({
+export const npmToken: Detector = createAnchoredDetector({
 	name: 'npm-token',
-	anchors: ['npm_'],
-	pattern: pattern(`npm_[A-Za-z0-9]{36}${TOKEN_END}`),
+	anchors: ['pm_'],
+	anchorOffset: 1,
+	pattern: sticky(`npm_[A-Za-z0-9]{36}${WORD_END}`),
+	tokenStart: true,
 	accept: looksRandom,
 });
