@@ -40,7 +40,10 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 	const needsOriginal = new Set<number>();
 	for (let index = 0; index < literals.length; index++) needsOriginal.add(index);
 	for (let index = detectors.length - custom.length; index < detectors.length; index++) needsOriginal.add(index);
-	const replace = createReplace({ strategy: policy.strategy, sessionSalt: options.sessionSalt });
+	const byStrategy = createReplace({ strategy: policy.strategy, sessionSalt: options.sessionSalt });
+	// An injected secret is never partly shown or hashed, whatever the strategy: it is fully redacted.
+	const literalNames = new Set(literals.map((detector) => detector.name));
+	const replace: typeof byStrategy = literalNames.size === 0 ? byStrategy : (detector, value) => (literalNames.has(detector) ? `[REDACTED:${detector}]` : byStrategy(detector, value));
 	const engine: TextEngine = {
 		detectors,
 		names: [...literals.map((detector) => detector.name), ...names, ...custom.map((detector) => detector.name)],
