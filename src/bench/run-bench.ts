@@ -11,6 +11,7 @@ import { measureLarge } from './measure-large.js';
 import { measureLatency } from './measure-latency.js';
 import { measureStartup } from './measure-startup.js';
 import { measureThroughput } from './measure-throughput.js';
+import { measureMaskingThroughput } from '../masking/measure-throughput.js';
 import { elapsedMs, log, round } from './stats.js';
 
 const quick = process.env.MCPREC_BENCH_QUICK === '1';
@@ -22,6 +23,10 @@ const MEASURES = {
 	large: (home: string) => measureLarge({ home, bytes: (quick ? 8 : 64) * 2 ** 20 }),
 	startup: (home: string) => measureStartup({ home, runs: quick ? 4 : 10 }),
 	recording: (home: string) => measureConcurrentRecording({ home, sessions: 8, requestsPerSession: quick ? 1000 : 10_000 }),
+	masking: async () => {
+		const { mbPerSecond, bytes } = measureMaskingThroughput({ targetBytes: quick ? 5e6 : 20e6 });
+		return { mbPerSecond, bytes, detectors: 'default (secrets)', note: 'CPU time of the best of 5 runs', budget: '≥ 50 MB/s', pass: mbPerSecond >= 50 };
+	},
 };
 
 async function runBench(): Promise<void> {
