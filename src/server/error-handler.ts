@@ -28,6 +28,8 @@ function toApiError(error: FastifyError | Error, bodyLimitBytes: number): ApiErr
 			return new ApiError(413, 'body_too_large', `the body is larger than ${formatBytes(bodyLimitBytes)}; send fewer events per request`, { limit: bodyLimitBytes });
 		case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
 			return new ApiError(415, 'unsupported_media_type', 'send events as application/x-ndjson and everything else as application/json');
+		case 'FST_ERR_CTP_INVALID_JSON_BODY':
+			return new ApiError(400, 'invalid_json', 'the body is not valid JSON');
 		case 'FST_ERR_CTP_EMPTY_JSON_BODY':
 			return new ApiError(400, 'invalid_json', 'the body is empty; send a JSON object');
 		case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -35,7 +37,6 @@ function toApiError(error: FastifyError | Error, bodyLimitBytes: number): ApiErr
 		default:
 			break;
 	}
-	if (error instanceof SyntaxError && statusCode === 400) return new ApiError(400, 'invalid_json', `the body is not valid JSON (${error.message})`);
 	if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return new ApiError(statusCode, 'bad_request', error.message);
 	return undefined;
 }

@@ -16,6 +16,9 @@ export function registerEventRoutes(app: FastifyInstance, store: CollectorStore)
 		const id = sessionIdParam(request.params.id);
 		const session = requireSession(await store.getSession(id), id);
 		assertOwner(request.principal!, session);
+		if (!/^application\/x-ndjson\b/i.test(request.headers['content-type'] ?? '')) {
+			throw new ApiError(415, 'unsupported_media_type', `send events as application/x-ndjson, got '${request.headers['content-type'] ?? 'no content type'}'`);
+		}
 		const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 		const batch = verifyBatch(id, parseEventLines(body));
 		const result = await store.appendEvents(batch);

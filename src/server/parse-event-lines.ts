@@ -61,10 +61,11 @@ function parseEventLine(line: string, lineNumber: number): ChainEvent {
 		if (typeof field !== 'string' || !HASH.test(field)) throw fail(`'${name}' must be 64 lowercase hex characters, got ${JSON.stringify(field) ?? 'nothing'}`);
 		return field;
 	};
-	const payload = record.payload;
-	if (typeof payload !== 'string' || payload.length % 4 !== 0 || !BASE64.test(payload)) {
-		throw fail(`'payload' must be the payload bytes in base64`);
-	}
+	const payload = () => {
+		const field = record.payload;
+		if (typeof field !== 'string' || field.length % 4 !== 0 || !BASE64.test(field)) throw fail("'payload' must be the payload bytes in base64");
+		return Buffer.from(field, 'base64');
+	};
 	return {
 		seq: integer('seq')!,
 		ts: integer('ts')!,
@@ -78,6 +79,6 @@ function parseEventLine(line: string, lineNumber: number): ChainEvent {
 		latencyUs: integer('latencyUs', true),
 		prevHash: hash('prevHash'),
 		hash: hash('hash'),
-		payload: Buffer.from(payload, 'base64'),
+		payload: payload(),
 	};
 }

@@ -56,7 +56,7 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 
 	return {
 		backend: 'postgres',
-		putSession: (input) => transaction(pool, (client) => putSession(client, input, clock, getSession)),
+		putSession: (input) => transaction(pool, (client) => putSession(client, input, clock)),
 		getSession: (id) => getSession(pool, id),
 		appendEvents: (batch) => transaction(pool, (client) => appendEvents(client, batch, clock)),
 		async listSessions(query) {
@@ -106,15 +106,13 @@ async function migrate(client: pg.PoolClient): Promise<void> {
 	}
 }
 
-async function putSession(
-	client: pg.PoolClient,
-	input: SessionPut,
-	clock: StoreClock,
-	getSession: (client: pg.PoolClient, id: string) => Promise<StoredSession | undefined>,
-): Promise<PutSessionResult> {
+// One statement (upsert + summary row + the row as stored) keeps a PUT to a few round trips.
+async function putSession(client: pg.PoolClient, input: SessionPut, clock: StoreClock): Promise<PutSessionResult> {
 	const { document, seal } = input;
-	const upsert = await client.query<{ created: boolean }>(
-		`INSERT INTO sessions
+	const upsert = await client.query<SessionRowValues & { created: boolean; previous_started_at: number | null }>(
+		`WITH previous AS (SELECT started_at FROM sessions WHERE id = $1),
+upsert AS (
+  INSERT INTO sessions
   (id, owner_sub, owner_email, server, started_at, ended_at, metadata, seal_head_hash, seal_event_count, seal_device_id, seal_signature, seal_valid, received_at, updated_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
   ON CONFLICT (id) DO UPDATE SET
@@ -124,7 +122,13 @@ async function putSession(
     seal_device_id = coalesce(excluded.seal_device_id, sessions.seal_device_id), seal_signature = coalesce(excluded.seal_signature, sessions.seal_signature),
     seal_valid = coalesce(excluded.seal_valid, sessions.seal_valid), updated_at = excluded.updated_at
   WHERE sessions.owner_sub = excluded.owner_sub
-  RETURNING (xmax = 0) AS created`,
+  RETURNING *, (xmax = 0) AS created),
+summary AS (
+  INSERT INTO session_summaries (session_id, started_at) SELECT id, started_at FROM upsert
+  ON CONFLICT (session_id) DO UPDATE SET started_at = excluded.started_at
+  RETURNING *)
+SELECT ${SESSION_COLUMNS.replace(/\bs\./g, 'u.')}, u.created, (SELECT started_at FROM previous) AS previous_started_at
+FROM upsert u JOIN summary m ON m.session_id = u.id`,
 		[
 			document.id,
 			input.ownerSub,
@@ -141,20 +145,18 @@ async function putSession(
 			clock.now(),
 		],
 	);
-	if (upsert.rows.length === 0) {
+	const row = upsert.rows[0];
+	if (!row) {
 		const { rows } = await client.query<{ owner_sub: string }>('SELECT owner_sub FROM sessions WHERE id = $1', [document.id]);
 		return { kind: 'owned-by-other', ownerSub: rows[0]?.owner_sub ?? '?' };
 	}
-	await client.query(
-		`INSERT INTO session_summaries (session_id, started_at) VALUES ($1, $2)
-  ON CONFLICT (session_id) DO UPDATE SET started_at = excluded.started_at`,
-		[document.id, document.startedAt],
-	);
-	await client.query('UPDATE session_tools SET started_at = $1 WHERE session_id = $2 AND started_at <> $1', [document.startedAt, document.id]);
-	const session = (await getSession(client, document.id))!;
+	if (row.previous_started_at !== null && row.previous_started_at !== document.startedAt) {
+		await client.query('UPDATE session_tools SET started_at = $1 WHERE session_id = $2', [document.startedAt, document.id]);
+	}
+	const session = toStoredSession(row);
 	const integrity = deriveIntegrity({ seal: session.seal, nextSeq: session.nextSeq, headHash: session.headHash, genesis: genesisHash(session.id) });
 	if (integrity !== session.integrity) await client.query('UPDATE sessions SET integrity = $1 WHERE id = $2', [integrity, session.id]);
-	return { kind: 'stored', created: upsert.rows[0]!.created, session: { ...session, integrity } };
+	return { kind: 'stored', created: row.created, session: { ...session, integrity } };
 }
 
 async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: StoreClock): Promise<AppendResult> {
@@ -188,20 +190,34 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
 			addOutcome(outcomes, { kind: event.kind, payload: event.rawPayload });
 			if (event.tool !== null) tools.add(event.tool);
 		}
-		await client.query(
-			`INSERT INTO events (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
-  SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[])`,
-			[sessionId, ...Object.values(columns)],
-		);
-		await client.query('UPDATE sessions SET next_seq = $1, head_hash = $2, integrity = $3, updated_at = $4 WHERE id = $5', [nextSeq, headHash, integrity, clock.now(), sessionId]);
 		const { merged, added } = mergeTools(JSON.parse(head.tools) as string[], tools);
+		// Events, head, outcomes and tools in one statement: one round trip under the lock.
 		await client.query(
-			'UPDATE session_summaries SET blocked = blocked + $1, masked = masked + $2, approved = approved + $3, errors = errors + $4, tools = $5 WHERE session_id = $6',
-			[outcomes.blocked, outcomes.masked, outcomes.approved, outcomes.errors, JSON.stringify(merged), sessionId],
+			`WITH inserted AS (
+  INSERT INTO events (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
+  SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[])),
+advanced AS (UPDATE sessions SET next_seq = $16, head_hash = $17, integrity = $18, updated_at = $19 WHERE id = $1),
+counted AS (
+  UPDATE session_summaries SET blocked = blocked + $20, masked = masked + $21, approved = approved + $22, errors = errors + $23, tools = $24
+  WHERE session_id = $1),
+tooled AS (INSERT INTO session_tools (tool, session_id, started_at) SELECT unnest($25::text[]), $1, $26 ON CONFLICT DO NOTHING)
+SELECT 1`,
+			[
+				sessionId,
+				...Object.values(columns),
+				nextSeq,
+				headHash,
+				integrity,
+				clock.now(),
+				outcomes.blocked,
+				outcomes.masked,
+				outcomes.approved,
+				outcomes.errors,
+				JSON.stringify(merged),
+				added,
+				head.started_at,
+			],
 		);
-		if (added.length > 0) {
-			await client.query('INSERT INTO session_tools (tool, session_id, started_at) SELECT unnest($1::text[]), $2, $3 ON CONFLICT DO NOTHING', [added, sessionId, head.started_at]);
-		}
 	}
 	return { kind: 'appended', ackSeq: nextSeq - 1, stored: plan.fresh.length, duplicates: plan.duplicates, integrity };
 }

@@ -24,7 +24,9 @@ export interface SqliteStoreOptions {
 
 const dialect: SqlDialect = {
 	placeholder: () => '?',
-	glob: (column, parameter) => `${column} GLOB ${parameter}`,
+	// Unary + keeps SQLite off the server index for a glob: a prefix range there would then
+	// need sorting by time; walking sessions newest-first stops after one page.
+	glob: (column, parameter) => `+${column} GLOB ${parameter}`,
 	// GLOB also knows [...] classes; keep '[' literal.
 	globPattern: (glob) => glob.replace(/\[/g, '[[]'),
 };
@@ -54,7 +56,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		owner: database.prepare('SELECT owner_sub FROM sessions WHERE id = ?').pluck(),
 		upsertSummary: database.prepare(`INSERT INTO session_summaries (session_id, started_at) VALUES (?, ?)
   ON CONFLICT (session_id) DO UPDATE SET started_at = excluded.started_at`),
-		retimeTools: database.prepare('UPDATE session_tools SET started_at = ? WHERE session_id = ?'),
+		retimeTools: database.prepare('UPDATE session_tools SET started_at = @startedAt WHERE session_id = @id AND started_at <> @startedAt'),
 		setIntegrity: database.prepare('UPDATE sessions SET integrity = ? WHERE id = ?'),
 		head: database.prepare(`SELECT s.next_seq, s.head_hash, s.started_at, s.seal_head_hash, s.seal_event_count, s.seal_device_id, s.seal_signature, s.seal_valid, m.tools
   FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = ?`),
@@ -96,7 +98,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		});
 		if (result.changes === 0) return { kind: 'owned-by-other', ownerSub: existed ?? '?' };
 		statements.upsertSummary.run(document.id, document.startedAt);
-		statements.retimeTools.run(document.startedAt, document.id);
+		statements.retimeTools.run({ startedAt: document.startedAt, id: document.id });
 		const session = getSession(document.id)!;
 		const integrity = deriveIntegrity({ seal: session.seal, nextSeq: session.nextSeq, headHash: session.headHash, genesis: genesisHash(session.id) });
 		if (integrity !== session.integrity) statements.setIntegrity.run(integrity, session.id);

@@ -48,6 +48,7 @@ CREATE TABLE session_tools (
   PRIMARY KEY (tool, session_id)
 );
 CREATE INDEX session_tools_recent ON session_tools (tool, started_at, session_id);
+CREATE INDEX session_tools_session ON session_tools (session_id);
 CREATE TABLE events (
   session_id TEXT NOT NULL,
   seq INTEGER NOT NULL,

@@ -1,0 +1,100 @@
+// Sessions and hash-chained events as a laptop would upload them, for the collector's
+// storage and API tests: built with the same canonical form as the recorder.
+
+import { chainHash, genesisHash } from '../../src/recorder/hash-chain.js';
+import { newSessionId } from '../../src/recorder/session-id.js';
+import type { ChainEvent } from '../../src/server/wire-event.js';
+
+export interface EventSpec {
+	origin?: string;
+	target?: string | null;
+	kind?: string;
+	method?: string | null;
+	rpcId?: string | null;
+	tool?: string | null;
+	latencyUs?: number | null;
+	payload: string | Buffer;
+}
+
+/** Links event specs into a chain starting at `fromSeq` after `prevHash` (genesis by default). */
+export function chain(sessionId: string, specs: EventSpec[], options: { fromSeq?: number; prevHash?: string; startTs?: number } = {}): ChainEvent[] {
+	let prevHash = options.prevHash ?? genesisHash(sessionId);
+	let seq = options.fromSeq ?? 0;
+	const startTs = options.startTs ?? 1_795_000_000_000_000;
+	return specs.map((spec) => {
+		const payload = Buffer.isBuffer(spec.payload) ? spec.payload : Buffer.from(spec.payload);
+		const fields = {
+			seq,
+			ts: startTs + seq * 1000,
+			origin: spec.origin ?? 'client',
+			target: spec.target === undefined ? 'server' : spec.target,
+			kind: spec.kind ?? 'message',
+			method: spec.method ?? null,
+			rpcId: spec.rpcId ?? null,
+			tool: spec.tool ?? null,
+			size: payload.length,
+			latencyUs: spec.latencyUs ?? null,
+		};
+		const hash = chainHash(prevHash, { sessionId, ...fields }, payload);
+		const event: ChainEvent = { ...fields, prevHash, hash, payload };
+		prevHash = hash;
+		seq++;
+		return event;
+	});
+}
+
+/** `count` ordinary events: tools/call requests and their responses alternating. */
+export function callEvents(count: number, tool = 'read_file'): EventSpec[] {
+	return Array.from({ length: count }, (_, index) => {
+		const id = String(Math.floor(index / 2) + 1);
+		return index % 2 === 0
+			? { method: 'tools/call', rpcId: id, tool, payload: JSON.stringify({ jsonrpc: '2.0', id: Number(id), method: 'tools/call', params: { name: tool, arguments: { path: `/tmp/${index}` } } }) }
+			: { origin: 'server', target: 'client', method: 'tools/call', rpcId: id, tool, latencyUs: 120, payload: JSON.stringify({ jsonrpc: '2.0', id: Number(id), result: { content: [{ type: 'text', text: `file ${index}` }] } }) };
+	});
+}
+
+/** One of each outcome the summary tracks: a block, a mask, an approval, an error. */
+export function outcomeEvents(): EventSpec[] {
+	return [
+		{ origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', rpcId: '90', tool: 'delete_file', payload: JSON.stringify({ action: 'deny', rule: 'no-deletes', message: 'no' }) },
+		{ origin: 'proxy', target: null, kind: 'mask', method: 'tools/call', rpcId: '91', tool: 'read_file', payload: JSON.stringify({ detectors: { 'aws-access-key': 1 } }) },
+		{ origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', rpcId: '92', tool: 'drop_table', payload: JSON.stringify({ action: 'approve', status: 'approved', rule: 'confirm', via: 'cli' }) },
+		{ origin: 'server', target: 'client', method: 'tools/call', rpcId: '93', tool: 'read_file', payload: JSON.stringify({ jsonrpc: '2.0', id: 93, error: { code: -32000, message: 'boom' } }) },
+	];
+}
+
+/** A session document in the shape of `mcprec sessions --json`. */
+export function sessionDocument(overrides: Record<string, unknown> = {}): Record<string, unknown> & { id: string } {
+	const id = (overrides.id as string | undefined) ?? newSessionId();
+	return {
+		id,
+		server: 'filesystem',
+		command: ['npx', '-y', '@modelcontextprotocol/server-filesystem', '/tmp'],
+		url: null,
+		startedAt: '2026-11-22T13:40:41.123456Z',
+		endedAt: null,
+		endReason: null,
+		exitCode: null,
+		exitSignal: null,
+		user: { osUser: 'me', host: 'laptop', issuer: null, sub: null, email: null, name: null, groups: [] },
+		client: { name: 'claude-code', version: '2.1.0' },
+		protocolVersion: '2025-06-18',
+		counts: { messages: 0, requests: 0, errors: 0, blocked: 0, masked: 0, approvals: 0, bytes: 0, events: 0 },
+		policyDigest: null,
+		headHash: null,
+		synced: false,
+		...overrides,
+	};
+}
+
+/** Recomputes a stored chain from seq 0; returns the first problem, or undefined. */
+export function chainProblem(sessionId: string, events: ChainEvent[]): string | undefined {
+	let prevHash = genesisHash(sessionId);
+	for (const [index, event] of events.entries()) {
+		if (event.seq !== index) return `seq ${event.seq} at position ${index}`;
+		if (event.prevHash !== prevHash) return `event ${event.seq} does not link`;
+		if (chainHash(prevHash, { sessionId, ...event }, event.payload) !== event.hash) return `event ${event.seq} hash differs`;
+		prevHash = event.hash;
+	}
+	return undefined;
+}

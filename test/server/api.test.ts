@@ -1,0 +1,366 @@
+// The collector's HTTP API (DESIGN §7, README "Collector API") over real HTTP, with access
+// tokens minted by a real OpenID Provider (oidc-provider) on 127.0.0.1.
+
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { genesisHash } from '../../src/recorder/hash-chain.js';
+import { newSessionId } from '../../src/recorder/session-id.js';
+import { signSealedHead } from '../../src/server/device-signature.js';
+import type { ServerSettings } from '../../src/server/resolve-server-settings.js';
+import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
+import { createTokenVerifier } from '../../src/server/verify-access-token.js';
+import { encodeEventLines, type ChainEvent } from '../../src/server/wire-event.js';
+import { callEvents, chain, chainProblem, outcomeEvents, sessionDocument } from '../helpers/collector-fixtures.js';
+import { OTHER_RESOURCE, startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
+
+let issuer: OidcIssuer;
+let otherIssuer: OidcIssuer;
+let collector: RunningCollector;
+let folder: string;
+const tokens: Record<string, string> = {};
+
+function settings(overrides: Partial<ServerSettings> = {}): ServerSettings {
+	return {
+		host: '127.0.0.1',
+		port: 0,
+		database: path.join(folder, 'collector.db'),
+		issuer: issuer.issuer,
+		audience: issuer.audience,
+		groupsClaim: 'groups',
+		auditorGroup: 'auditors',
+		approverGroup: 'approvers',
+		bodyLimitBytes: 32 * 1024 * 1024,
+		...overrides,
+	};
+}
+
+beforeAll(async () => {
+	folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-api-'));
+	issuer = await startOidcIssuer([
+		{ sub: 'alice', groups: ['engineering'], email: 'alice@example.com' },
+		{ sub: 'bob', groups: ['engineering'] },
+		{ sub: 'audrey', groups: ['auditors'] },
+		{ sub: 'brief', tokenTtlSeconds: 2 },
+	]);
+	otherIssuer = await startOidcIssuer([{ sub: 'alice' }]);
+	collector = await startCollector({ settings: settings() });
+	for (const user of ['alice', 'bob', 'audrey']) tokens[user] = await issuer.accessToken(user);
+}, 60_000);
+
+afterAll(async () => {
+	await collector?.close();
+	await issuer?.close();
+	await otherIssuer?.close();
+	fs.rmSync(folder, { recursive: true, force: true });
+});
+
+interface CallOptions {
+	token?: string | null;
+	json?: unknown;
+	ndjson?: string | Buffer;
+	contentType?: string;
+	base?: string;
+}
+
+async function call(method: string, url: string, options: CallOptions = {}) {
+	const headers: Record<string, string> = {};
+	const token = options.token === undefined ? tokens.alice : options.token;
+	if (token !== null) headers.authorization = `Bearer ${token}`;
+	let body: string | Buffer | undefined;
+	if (options.json !== undefined) {
+		headers['content-type'] = 'application/json';
+		body = typeof options.json === 'string' ? options.json : JSON.stringify(options.json);
+	} else if (options.ndjson !== undefined) {
+		headers['content-type'] = 'application/x-ndjson';
+		body = options.ndjson;
+	}
+	if (options.contentType) headers['content-type'] = options.contentType;
+	const response = await fetch(`${options.base ?? collector.url}${url}`, { method, headers, body });
+	const text = await response.text();
+	return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+}
+
+async function uploadSession(owner = 'alice', overrides: Record<string, unknown> = {}) {
+	const document = sessionDocument(overrides);
+	const response = await call('PUT', `/api/v1/sessions/${document.id}`, { token: tokens[owner], json: document });
+	expect(response.status).toBe(201);
+	return document;
+}
+
+const postEvents = (id: string, events: ChainEvent[], token = tokens.alice) => call('POST', `/api/v1/sessions/${id}/events`, { token, ndjson: encodeEventLines(events) });
+
+describe('authentication', () => {
+	it('refuses requests without a valid bearer token, saying why', async () => {
+		const missing = await call('GET', '/api/v1/sessions', { token: null });
+		expect(missing.status).toBe(401);
+		expect(missing.body.error).toMatchObject({ code: 'missing_token', message: expect.stringContaining('Authorization: Bearer') });
+		expect(missing.headers.get('www-authenticate')).toContain('Bearer');
+
+		const garbage = await call('GET', '/api/v1/sessions', { token: 'not-a-jwt' });
+		expect(garbage.status).toBe(401);
+		expect(garbage.body.error).toMatchObject({ code: 'invalid_token', message: expect.stringContaining('not a signed JWT') });
+
+		const wrongAudience = await call('GET', '/api/v1/sessions', { token: await issuer.accessToken('alice', { resource: OTHER_RESOURCE }) });
+		expect(wrongAudience.status).toBe(401);
+		expect(wrongAudience.body.error.message).toContain("'aud'");
+
+		const foreign = await call('GET', '/api/v1/sessions', { token: await otherIssuer.accessToken('alice') });
+		expect(foreign.status).toBe(401);
+		expect(foreign.body.error.code).toBe('invalid_token');
+
+		const basic = await call('GET', '/api/v1/sessions', { token: null, contentType: undefined, base: undefined });
+		expect(basic.status).toBe(401);
+	});
+
+	it('answers an expired token with 401 token_expired', async () => {
+		// A collector without clock tolerance, so the test waits only for a two-second token to lapse.
+		const strict = await startCollector({
+			settings: settings({ database: path.join(folder, 'strict.db') }),
+			verifyToken: createTokenVerifier({ issuer: issuer.issuer, audience: issuer.audience, clockToleranceSeconds: 0 }),
+		});
+		try {
+			const token = await issuer.accessToken('brief');
+			expect((await call('GET', '/api/v1/sessions', { token, base: strict.url })).body).toHaveProperty('sessions');
+			await new Promise((resolve) => setTimeout(resolve, 3100));
+			const expired = await call('GET', '/api/v1/sessions', { token, base: strict.url });
+			expect(expired.status).toBe(401);
+			expect(expired.body.error).toMatchObject({ code: 'token_expired', message: expect.stringMatching(/expired at .*mcprec login/) });
+		} finally {
+			await strict.close();
+		}
+	});
+
+	it('answers unknown routes with a JSON 404', async () => {
+		const response = await call('GET', '/api/v1/nothing');
+		expect(response.status).toBe(404);
+		expect(response.body.error).toMatchObject({ code: 'not_found', message: 'no route GET /api/v1/nothing' });
+	});
+});
+
+describe('sessions', () => {
+	it('stores metadata idempotently and refuses other people’s sessions', async () => {
+		const document = sessionDocument({ user: { sub: 'alice', email: 'alice@example.com', groups: [] } });
+		const first = await call('PUT', `/api/v1/sessions/${document.id}`, { json: document });
+		expect(first.status).toBe(201);
+		expect(first.body).toMatchObject({ id: document.id, server: 'filesystem', owner: { sub: 'alice', email: 'alice@example.com' }, stored: { events: 0, ackSeq: -1 }, integrity: 'unsigned' });
+		const again = await call('PUT', `/api/v1/sessions/${document.id}`, { json: document });
+		expect(again.status).toBe(200);
+		expect({ ...again.body, updatedAt: null }).toEqual({ ...first.body, updatedAt: null });
+
+		const hijack = await call('PUT', `/api/v1/sessions/${document.id}`, { token: tokens.bob, json: { ...document, user: {} } });
+		expect(hijack.status).toBe(403);
+		expect(hijack.body.error.message).toContain("belongs to 'alice', not to 'bob'");
+		const impersonate = await call('PUT', `/api/v1/sessions/${newSessionId()}`, { token: tokens.bob, json: { ...document, id: undefined } });
+		expect(impersonate.status).toBe(403);
+		expect(impersonate.body.error.message).toContain("recorded by 'alice' but the token belongs to 'bob'");
+	});
+
+	it('rejects malformed metadata with 400', async () => {
+		const id = newSessionId();
+		const badJson = await call('PUT', `/api/v1/sessions/${id}`, { json: '{"server": ' });
+		expect(badJson.status).toBe(400);
+		expect(badJson.body.error.code).toBe('invalid_json');
+		const noServer = await call('PUT', `/api/v1/sessions/${id}`, { json: { startedAt: '2026-11-22T13:40:41Z' } });
+		expect(noServer.status).toBe(400);
+		expect(noServer.body.error.message).toContain("'server'");
+		const badTime = await call('PUT', `/api/v1/sessions/${id}`, { json: sessionDocument({ id, startedAt: 'yesterday' }) });
+		expect(badTime.body.error.message).toContain("'startedAt' must be an ISO 8601 time");
+		const otherId = await call('PUT', `/api/v1/sessions/${id}`, { json: sessionDocument() });
+		expect(otherId.status).toBe(400);
+		expect(otherId.body.error.message).toContain("differs from the URL's");
+		const badId = await call('PUT', '/api/v1/sessions/..%2Fetc', { json: sessionDocument() });
+		expect(badId.status).toBe(400);
+		expect(badId.body.error.code).toBe('invalid_session_id');
+	});
+
+	it('lets owners and auditors read a session, and nobody else', async () => {
+		const document = await uploadSession('alice');
+		expect((await call('GET', `/api/v1/sessions/${document.id}`)).status).toBe(200);
+		expect((await call('GET', `/api/v1/sessions/${document.id}`, { token: tokens.audrey })).body).toMatchObject({ id: document.id, owner: { sub: 'alice' } });
+		const bob = await call('GET', `/api/v1/sessions/${document.id}`, { token: tokens.bob });
+		expect(bob.status).toBe(403);
+		expect(bob.body.error.code).toBe('forbidden');
+		expect((await call('GET', `/api/v1/sessions/${document.id}/events`, { token: tokens.bob })).status).toBe(403);
+		const unknown = await call('GET', `/api/v1/sessions/${newSessionId()}`);
+		expect(unknown.status).toBe(404);
+		expect(unknown.body.error.message).toContain('unknown session');
+	});
+
+	it('lists only the caller’s sessions unless they audit, with filters and cursors', async () => {
+		const carolTool = `tool_${Date.now()}`;
+		const mine: string[] = [];
+		for (let index = 0; index < 5; index++) {
+			const document = await uploadSession('bob', { server: 'db-prod', startedAt: `2030-01-0${index + 1}T00:00:00Z` });
+			mine.push(document.id);
+			if (index % 2 === 0) expect((await postEvents(document.id, chain(document.id, [...callEvents(2, carolTool), ...outcomeEvents()]), tokens.bob)).status).toBe(200);
+		}
+		const newest = [...mine].reverse();
+		const bobList = await call('GET', '/api/v1/sessions?limit=500', { token: tokens.bob });
+		expect(bobList.body.sessions.map((session: { id: string }) => session.id)).toEqual(newest);
+		expect(bobList.body.sessions.every((session: { owner: { sub: string } }) => session.owner.sub === 'bob')).toBe(true);
+		const aliceList = await call('GET', '/api/v1/sessions?limit=500');
+		expect(aliceList.body.sessions.some((session: { owner: { sub: string } }) => session.owner.sub !== 'alice')).toBe(false);
+		const audit = await call('GET', '/api/v1/sessions?user=bob&limit=500', { token: tokens.audrey });
+		expect(audit.body.sessions.map((session: { id: string }) => session.id)).toEqual(newest);
+
+		const blocked = await call('GET', `/api/v1/sessions?tool=${carolTool}&outcome=blocked`, { token: tokens.audrey });
+		expect(blocked.body.sessions.map((session: { id: string }) => session.id)).toEqual([newest[0], newest[2], newest[4]]);
+		expect(blocked.body.sessions[0]).toMatchObject({ outcomes: { blocked: 1, masked: 1, approved: 1, errors: 1 }, tools: expect.arrayContaining([carolTool, 'delete_file']) });
+
+		const first = await call('GET', '/api/v1/sessions?server=db-*&limit=2', { token: tokens.bob });
+		expect(first.body.sessions.map((session: { id: string }) => session.id)).toEqual(newest.slice(0, 2));
+		const second = await call('GET', `/api/v1/sessions?server=db-*&limit=2&cursor=${first.body.nextCursor}`, { token: tokens.bob });
+		expect(second.body.sessions.map((session: { id: string }) => session.id)).toEqual(newest.slice(2, 4));
+		expect((await call('GET', '/api/v1/sessions?since=2030-01-04T00:00Z', { token: tokens.bob })).body.sessions).toHaveLength(2);
+
+		const badOutcome = await call('GET', '/api/v1/sessions?outcome=exploded');
+		expect(badOutcome.status).toBe(400);
+		expect(badOutcome.body.error.message).toBe("'outcome' must be one of blocked, masked, approved, errors, got 'exploded'");
+		expect((await call('GET', '/api/v1/sessions?since=whenever')).body.error.message).toContain("'since' expects a duration");
+		expect((await call('GET', '/api/v1/sessions?limit=0')).status).toBe(400);
+		expect((await call('GET', '/api/v1/sessions?cursor=zzz')).body.error.code).toBe('invalid_query');
+	});
+});
+
+describe('events', () => {
+	it('accepts a chain in batches, ignores re-sends and reads it back in both formats', async () => {
+		const document = await uploadSession();
+		const events = chain(document.id, [...callEvents(30), ...outcomeEvents()]);
+		expect((await postEvents(document.id, events.slice(0, 10))).body).toEqual({ ackSeq: 9, stored: 10, duplicates: 0, integrity: 'unsigned' });
+		expect((await postEvents(document.id, events.slice(5, 20))).body).toEqual({ ackSeq: 19, stored: 10, duplicates: 5, integrity: 'unsigned' });
+		expect((await postEvents(document.id, events.slice(0, 20))).body).toMatchObject({ ackSeq: 19, stored: 0, duplicates: 20 });
+		expect((await postEvents(document.id, events.slice(20))).body).toMatchObject({ ackSeq: 33 });
+		// An empty batch asks where the collector is.
+		expect((await call('POST', `/api/v1/sessions/${document.id}/events`, { ndjson: '' })).body).toMatchObject({ ackSeq: 33, stored: 0 });
+
+		const wire = await call('GET', `/api/v1/sessions/${document.id}/events?format=wire&limit=20`);
+		expect(wire.body.nextAfterSeq).toBe(19);
+		const rest = await call('GET', `/api/v1/sessions/${document.id}/events?format=wire&afterSeq=19`);
+		expect(rest.body.nextAfterSeq).toBeNull();
+		const downloaded = [...wire.body.events, ...rest.body.events].map((event) => ({ ...event, payload: Buffer.from(event.payload, 'base64') }));
+		expect(chainProblem(document.id, downloaded)).toBeUndefined();
+		expect(downloaded.map((event) => event.hash)).toEqual(events.map((event) => event.hash));
+
+		const replay = await call('GET', `/api/v1/sessions/${document.id}/events?limit=2`, { token: tokens.audrey });
+		expect(replay.body.events[0]).toMatchObject({ seq: 0, origin: 'client', method: 'tools/call', id: 1, tool: 'read_file', message: { method: 'tools/call' }, hash: events[0]!.hash });
+		expect(replay.body.events[0].ts).toMatch(/^\d{4}-\d\d-\d\dT.*\.\d{6}Z$/);
+		const session = await call('GET', `/api/v1/sessions/${document.id}`);
+		expect(session.body).toMatchObject({ stored: { events: 34, ackSeq: 33, headHash: events[33]!.hash }, outcomes: { blocked: 1, masked: 1, approved: 1, errors: 1 } });
+	});
+
+	it('answers a gap with 409 and the expected seq, a differing re-send with 409', async () => {
+		const document = await uploadSession();
+		const events = chain(document.id, callEvents(10));
+		await postEvents(document.id, events.slice(0, 4));
+		const gap = await postEvents(document.id, events.slice(6));
+		expect(gap.status).toBe(409);
+		expect(gap.body).toMatchObject({ error: { code: 'seq_gap', message: expect.stringContaining('send from seq 4') }, expectedSeq: 4 });
+		const forked = chain(document.id, callEvents(10, 'write_file'));
+		const conflict = await postEvents(document.id, forked.slice(2, 5));
+		expect(conflict.status).toBe(409);
+		expect(conflict.body).toMatchObject({ error: { code: 'seq_conflict' }, seq: 2 });
+	});
+
+	it('answers a tampered or unlinked event with 422 naming its seq, and stores nothing of that batch', async () => {
+		const document = await uploadSession();
+		const events = chain(document.id, callEvents(10));
+		await postEvents(document.id, events.slice(0, 3));
+		const tampered = events.slice(3).map((event) => (event.seq === 6 ? { ...event, payload: Buffer.from(event.payload.toString().replace('/tmp/6', '/tmp/X')) } : event));
+		const response = await postEvents(document.id, tampered);
+		expect(response.status).toBe(422);
+		expect(response.body).toMatchObject({ error: { code: 'hash_mismatch', message: expect.stringMatching(/^event 6: hash/) }, seq: 6 });
+
+		const other = chain(document.id, callEvents(4), { fromSeq: 3, prevHash: 'f'.repeat(64) });
+		const unlinked = await postEvents(document.id, other);
+		expect(unlinked.status).toBe(422);
+		expect(unlinked.body).toMatchObject({ error: { code: 'chain_broken' }, seq: 3 });
+
+		const reordered = await postEvents(document.id, [events[3]!, events[5]!]);
+		expect(reordered.body).toMatchObject({ error: { code: 'out_of_order' }, seq: 5 });
+		const resized = await postEvents(document.id, [{ ...events[3]!, size: 1 }]);
+		expect(resized.body.error.code).toBe('size_mismatch');
+		expect((await call('GET', `/api/v1/sessions/${document.id}`)).body.stored.events).toBe(3);
+	});
+
+	it('rejects malformed NDJSON naming the line, wrong content types, oversized bodies and unknown sessions', async () => {
+		const document = await uploadSession();
+		const lines = encodeEventLines(chain(document.id, callEvents(3))).split('\n');
+		lines[1] = lines[1]!.slice(0, 40);
+		const malformed = await call('POST', `/api/v1/sessions/${document.id}/events`, { ndjson: lines.join('\n') });
+		expect(malformed.status).toBe(400);
+		expect(malformed.body).toMatchObject({ error: { code: 'malformed_ndjson', message: expect.stringMatching(/^line 2: not JSON/) }, line: 2 });
+		const missingField = await call('POST', `/api/v1/sessions/${document.id}/events`, { ndjson: '{"seq":0,"ts":1}\n' });
+		expect(missingField.body.error.message).toMatch(/^line 1: 'origin' must be one of client, server, proxy/);
+
+		const json = await call('POST', `/api/v1/sessions/${document.id}/events`, { contentType: 'text/plain', ndjson: 'hello' });
+		expect(json.status).toBe(415);
+		expect(json.body.error.code).toBe('unsupported_media_type');
+
+		const huge = Buffer.alloc(33 * 1024 * 1024, 0x20);
+		const tooLarge = await call('POST', `/api/v1/sessions/${document.id}/events`, { ndjson: huge });
+		expect(tooLarge.status).toBe(413);
+		expect(tooLarge.body).toMatchObject({ error: { code: 'body_too_large', message: expect.stringContaining('32 MiB') }, limit: 32 * 1024 * 1024 });
+
+		const unknown = newSessionId();
+		const missing = await postEvents(unknown, chain(unknown, callEvents(1)));
+		expect(missing.status).toBe(404);
+		expect(missing.body.error.message).toBe(`unknown session '${unknown}'; upload it first with PUT /api/v1/sessions/${unknown}`);
+		const notYours = await postEvents(document.id, chain(document.id, callEvents(1)), tokens.audrey);
+		expect(notYours.status).toBe(403);
+		expect(notYours.body.error.message).toContain('a user may upload only their own sessions');
+	});
+});
+
+describe('device keys and signed heads', () => {
+	const device = generateKeyPairSync('ed25519');
+	const publicKey = device.publicKey.export({ format: 'jwk' });
+
+	it('registers a device key once for its user', async () => {
+		const first = await call('PUT', '/api/v1/devices/alice-laptop', { json: { publicKey, name: 'work laptop' } });
+		expect(first.status).toBe(201);
+		expect(first.body).toMatchObject({ id: 'alice-laptop', owner: 'alice', publicKey: { kty: 'OKP', crv: 'Ed25519', x: publicKey.x } });
+		expect((await call('PUT', '/api/v1/devices/alice-laptop', { json: { publicKey, name: 'work laptop' } })).status).toBe(200);
+		expect((await call('PUT', '/api/v1/devices/alice-laptop', { token: tokens.bob, json: { publicKey } })).status).toBe(403);
+		const otherKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+		const replaced = await call('PUT', '/api/v1/devices/alice-laptop', { json: { publicKey: otherKey } });
+		expect(replaced.status).toBe(409);
+		expect(replaced.body.error.code).toBe('device_key_mismatch');
+		const privateSent = await call('PUT', '/api/v1/devices/leaky', { json: { publicKey: device.privateKey.export({ format: 'jwk' }) } });
+		expect(privateSent.status).toBe(400);
+		expect(privateSent.body.error.message).toContain('private key');
+		const rsa = await call('PUT', '/api/v1/devices/rsa', { json: { publicKey: { kty: 'RSA', n: 'x', e: 'AQAB' } } });
+		expect(rsa.body.error.code).toBe('invalid_public_key');
+	});
+
+	it('verifies the signed head of a closed session against the registered key', async () => {
+		await call('PUT', '/api/v1/devices/alice-laptop', { json: { publicKey } });
+		const document = await uploadSession();
+		const events = chain(document.id, callEvents(8));
+		const head = { sessionId: document.id, eventCount: 8, headHash: events[7]!.hash };
+		const seal = { headHash: head.headHash, eventCount: 8, deviceId: 'alice-laptop', signature: signSealedHead(device.privateKey, head) };
+		const closed = { ...document, endedAt: '2026-11-22T14:00:00Z', seal };
+		const sealed = await call('PUT', `/api/v1/sessions/${document.id}`, { json: closed });
+		expect(sealed.body).toMatchObject({ integrity: 'incomplete', seal: { deviceId: 'alice-laptop', eventCount: 8, signatureValid: true } });
+		expect(sealed.body).not.toHaveProperty('sealProblem');
+		expect((await postEvents(document.id, events)).body).toMatchObject({ ackSeq: 7, integrity: 'verified' });
+		expect((await call('GET', `/api/v1/sessions/${document.id}`, { token: tokens.audrey })).body.integrity).toBe('verified');
+
+		const forged = { ...seal, signature: signSealedHead(generateKeyPairSync('ed25519').privateKey, head) };
+		const invalid = await call('PUT', `/api/v1/sessions/${document.id}`, { json: { ...closed, seal: forged } });
+		expect(invalid.body).toMatchObject({ integrity: 'invalid', seal: { signatureValid: false }, sealProblem: expect.stringContaining('does not verify') });
+		expect((await call('PUT', `/api/v1/sessions/${document.id}`, { json: closed })).body.integrity).toBe('verified');
+
+		const empty = await uploadSession();
+		const emptyHead = { sessionId: empty.id, eventCount: 0, headHash: genesisHash(empty.id) };
+		const unknownDevice = await call('PUT', `/api/v1/sessions/${empty.id}`, {
+			json: { ...empty, seal: { ...emptyHead, sessionId: undefined, deviceId: 'never-registered', signature: signSealedHead(device.privateKey, emptyHead) } },
+		});
+		expect(unknownDevice.body).toMatchObject({ integrity: 'invalid', sealProblem: expect.stringContaining("device 'never-registered' is not registered") });
+		const badSeal = await call('PUT', `/api/v1/sessions/${empty.id}`, { json: { ...empty, seal: { headHash: 'abc' } } });
+		expect(badSeal.status).toBe(400);
+		expect(badSeal.body.error.code).toBe('invalid_seal');
+	});
+});

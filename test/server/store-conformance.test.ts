@@ -1,0 +1,320 @@
+// One conformance suite that every collector storage backend must pass (STYLE.md, Teleport
+// lib/events): SQLite on a temp file and a real PostgreSQL started for the run. A missing
+// PostgreSQL fails the suite with the install command; it never skips.
+
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { genesisHash } from '../../src/recorder/hash-chain.js';
+import { newSessionId } from '../../src/recorder/session-id.js';
+import { parseSessionDocument } from '../../src/server/session-document.js';
+import type { CollectorStore, SessionQuery, StoredSession } from '../../src/server/store/collector-store.js';
+import { openPostgresCollectorStore } from '../../src/server/store/postgres-collector-store.js';
+import { openSqliteCollectorStore } from '../../src/server/store/sqlite-collector-store.js';
+import { verifyBatch } from '../../src/server/verify-batch.js';
+import type { ChainEvent } from '../../src/server/wire-event.js';
+import { callEvents, chain, chainProblem, outcomeEvents, sessionDocument } from '../helpers/collector-fixtures.js';
+import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+
+interface Backend {
+	name: string;
+	setup(): Promise<void>;
+	teardown(): Promise<void>;
+	/** A fresh, empty store; `connect` opens further clients of the same database. */
+	freshStore(): Promise<{ store: CollectorStore; connect(): Promise<CollectorStore> }>;
+}
+
+let clock = 1_800_000_000_000;
+const testClock = { now: () => clock };
+
+function sqliteBackend(): Backend {
+	let folder = '';
+	let count = 0;
+	return {
+		name: 'sqlite',
+		async setup() {
+			folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-collector-'));
+		},
+		async teardown() {
+			fs.rmSync(folder, { recursive: true, force: true });
+		},
+		async freshStore() {
+			const file = path.join(folder, `collector-${++count}.db`);
+			const connect = async () => openSqliteCollectorStore({ file, clock: testClock });
+			return { store: await connect(), connect };
+		},
+	};
+}
+
+function postgresBackend(): Backend {
+	let cluster: PostgresCluster | undefined;
+	let failure: Error | undefined;
+	let count = 0;
+	return {
+		name: 'postgres',
+		async setup() {
+			// Kept for each test to throw: a failed beforeAll would only mark the tests skipped.
+			cluster = await startPostgres().catch((error: Error) => {
+				failure = error;
+				return undefined;
+			});
+		},
+		async teardown() {
+			cluster?.stop();
+		},
+		async freshStore() {
+			if (!cluster) throw failure ?? new Error('PostgreSQL did not start');
+			const url = await cluster.createDatabase(`conformance_${++count}`);
+			const connect = async () => openPostgresCollectorStore({ url, clock: testClock, poolSize: 4 });
+			return { store: await connect(), connect };
+		},
+	};
+}
+
+describe.each([sqliteBackend(), postgresBackend()])('collector store conformance: $name', (backend) => {
+	const opened: CollectorStore[] = [];
+	beforeAll(() => backend.setup(), 120_000);
+	afterAll(async () => {
+		await Promise.all(opened.map((store) => store.close()));
+		await backend.teardown();
+	});
+
+	async function freshStore() {
+		const fresh = await backend.freshStore();
+		opened.push(fresh.store);
+		return {
+			store: fresh.store,
+			connect: async () => {
+				const store = await fresh.connect();
+				opened.push(store);
+				return store;
+			},
+		};
+	}
+
+	async function putSession(store: CollectorStore, overrides: Record<string, unknown> = {}, owner = 'alice'): Promise<StoredSession> {
+		const document = sessionDocument(overrides);
+		const result = await store.putSession({ document: parseSessionDocument(document, document.id), ownerSub: owner, ownerEmail: `${owner}@example.com`, seal: null });
+		if (result.kind !== 'stored') throw new Error(`putSession: ${result.kind}`);
+		return result.session;
+	}
+
+	const append = (store: CollectorStore, sessionId: string, events: ChainEvent[]) => store.appendEvents(verifyBatch(sessionId, events));
+
+	async function readAll(store: CollectorStore, sessionId: string): Promise<ChainEvent[]> {
+		const events: ChainEvent[] = [];
+		for (;;) {
+			const page = await store.readEvents(sessionId, { afterSeq: events.length - 1, limit: 1000 });
+			events.push(...page);
+			if (page.length < 1000) return events;
+		}
+	}
+
+	it('stores session metadata idempotently and never changes its owner', async () => {
+		const { store } = await freshStore();
+		const document = sessionDocument();
+		const input = { document: parseSessionDocument(document, document.id), ownerSub: 'alice', ownerEmail: 'Alice@Example.com', seal: null };
+		const first = await store.putSession(input);
+		expect(first).toMatchObject({ kind: 'stored', created: true });
+		const again = await store.putSession(input);
+		expect(again).toMatchObject({ kind: 'stored', created: false });
+		if (first.kind !== 'stored' || again.kind !== 'stored') return;
+		expect({ ...again.session, updatedAt: 0 }).toEqual({ ...first.session, updatedAt: 0 });
+		expect(first.session).toMatchObject({ id: document.id, ownerSub: 'alice', ownerEmail: 'alice@example.com', server: 'filesystem', startedAt: Date.parse('2026-11-22T13:40:41Z') * 1000 + 123_456, nextSeq: 0, headHash: null, integrity: 'unsigned', tools: [] });
+		expect(first.session.metadata).toMatchObject({ client: { name: 'claude-code' }, counts: { messages: 0 } });
+		expect(first.session.metadata).not.toHaveProperty('synced');
+
+		const ended = { ...document, endedAt: '2026-11-22T14:00:00.000001Z', endReason: 'client closed' };
+		const updated = await store.putSession({ ...input, document: parseSessionDocument(ended, document.id) });
+		expect(updated).toMatchObject({ kind: 'stored', created: false, session: { endedAt: Date.parse('2026-11-22T14:00:00Z') * 1000 + 1, metadata: { endReason: 'client closed' } } });
+
+		const stolen = await store.putSession({ ...input, ownerSub: 'mallory', document: parseSessionDocument({ ...document, server: 'evil' }, document.id) });
+		expect(stolen).toEqual({ kind: 'owned-by-other', ownerSub: 'alice' });
+		expect(await store.getSession(document.id)).toMatchObject({ ownerSub: 'alice', server: 'filesystem' });
+		expect(await store.getSession(newSessionId())).toBeUndefined();
+	});
+
+	it('appends batches in order and gives back exactly what was sent', async () => {
+		const { store } = await freshStore();
+		const session = await putSession(store);
+		const big = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 99, result: { content: [{ type: 'text', text: 'x'.repeat(20_000) }] } }));
+		const events = chain(session.id, [...callEvents(10), { origin: 'server', target: 'client', rpcId: '99', payload: big }, { kind: 'stderr', origin: 'server', target: null, payload: Buffer.from([0xff, 0x00, 0x0a]) }]);
+		expect(await append(store, session.id, events.slice(0, 5))).toMatchObject({ kind: 'appended', ackSeq: 4, stored: 5, duplicates: 0 });
+		expect(await append(store, session.id, events.slice(5))).toMatchObject({ kind: 'appended', ackSeq: 11, stored: 7, duplicates: 0 });
+		expect(await readAll(store, session.id)).toEqual(events);
+		expect(await store.readEvents(session.id, { afterSeq: 3, limit: 2 })).toEqual(events.slice(4, 6));
+		expect(await store.getSession(session.id)).toMatchObject({ nextSeq: 12, headHash: events[11]!.hash });
+		expect(await append(store, session.id, [])).toMatchObject({ kind: 'appended', ackSeq: 11, stored: 0 });
+	});
+
+	it('ignores re-sent events, reports a gap with the expected seq, refuses a conflicting or unlinked event', async () => {
+		const { store } = await freshStore();
+		const session = await putSession(store);
+		const events = chain(session.id, callEvents(20));
+		await append(store, session.id, events.slice(0, 10));
+		expect(await append(store, session.id, events.slice(5, 15))).toMatchObject({ kind: 'appended', ackSeq: 14, stored: 5, duplicates: 5 });
+		expect(await append(store, session.id, events.slice(0, 15))).toMatchObject({ kind: 'appended', ackSeq: 14, stored: 0, duplicates: 15 });
+		expect(await append(store, session.id, events.slice(17))).toEqual({ kind: 'gap', expectedSeq: 15 });
+
+		// Same seqs, other content: a forked history must not be accepted as a duplicate.
+		const forked = chain(session.id, callEvents(20, 'write_file'));
+		expect(await append(store, session.id, forked.slice(3, 8))).toEqual({ kind: 'conflict', seq: 3 });
+		const tail = chain(session.id, callEvents(3), { fromSeq: 15, prevHash: forked[14]!.hash });
+		expect(await append(store, session.id, tail)).toMatchObject({ kind: 'unlinked', seq: 15, expectedPrevHash: events[14]!.hash });
+
+		expect(await readAll(store, session.id)).toEqual(events.slice(0, 15));
+		const unknown = newSessionId();
+		expect(await append(store, unknown, chain(unknown, callEvents(1)))).toEqual({ kind: 'unknown-session' });
+	});
+
+	it('keeps per-session outcomes and tools from the events, without double counting re-sends', async () => {
+		const { store } = await freshStore();
+		const session = await putSession(store);
+		const events = chain(session.id, [...callEvents(4, 'read_file'), ...outcomeEvents(), ...callEvents(2, 'search')]);
+		await append(store, session.id, events.slice(0, 6));
+		await append(store, session.id, events);
+		const stored = await store.getSession(session.id);
+		expect(stored?.outcomes).toEqual({ blocked: 1, masked: 1, approved: 1, errors: 1 });
+		expect(stored?.tools).toEqual(['delete_file', 'drop_table', 'read_file', 'search']);
+	});
+
+	it('lists sessions newest first with filters and stable paging', async () => {
+		const { store } = await freshStore();
+		const ids: string[] = [];
+		for (let index = 0; index < 30; index++) {
+			const minute = String(index).padStart(2, '0');
+			const owner = index % 3 === 0 ? 'bob' : 'alice';
+			const session = await putSession(store, { server: index % 2 === 0 ? 'db-prod' : 'filesystem', startedAt: `2026-11-22T10:${minute}:00Z` }, owner);
+			ids.push(session.id);
+			const specs = index % 5 === 0 ? [...callEvents(2, 'drop_table'), ...outcomeEvents()] : callEvents(2, 'read_file');
+			await append(store, session.id, chain(session.id, specs));
+		}
+		const newestFirst = [...ids].reverse();
+		const list = async (query: Partial<SessionQuery>) => (await store.listSessions({ limit: 100, ...query })).sessions.map((session) => session.id);
+
+		expect(await list({})).toEqual(newestFirst);
+		const pages: string[] = [];
+		let page = await store.listSessions({ limit: 7 });
+		for (;;) {
+			pages.push(...page.sessions.map((session) => session.id));
+			if (!page.next) break;
+			page = await store.listSessions({ limit: 7, after: page.next });
+		}
+		expect(pages).toEqual(newestFirst);
+
+		const pick = (predicate: (index: number) => boolean) => newestFirst.filter((id) => predicate(ids.indexOf(id)));
+		expect(await list({ ownerSub: 'bob' })).toEqual(pick((index) => index % 3 === 0));
+		expect(await list({ user: 'BOB@example.com' })).toEqual(pick((index) => index % 3 === 0));
+		expect(await list({ user: 'alice' })).toEqual(pick((index) => index % 3 !== 0));
+		expect(await list({ server: 'db-prod' })).toEqual(pick((index) => index % 2 === 0));
+		expect(await list({ server: 'db-*' })).toEqual(pick((index) => index % 2 === 0));
+		expect(await list({ server: 'DB-*' })).toEqual([]);
+		expect(await list({ tool: 'drop_table' })).toEqual(pick((index) => index % 5 === 0));
+		expect(await list({ tool: 'read_file', ownerSub: 'alice' })).toEqual(pick((index) => index % 3 !== 0));
+		for (const outcome of ['blocked', 'masked', 'approved', 'errors'] as const) {
+			expect(await list({ outcome })).toEqual(pick((index) => index % 5 === 0));
+		}
+		expect(await list({ outcome: 'blocked', tool: 'drop_table', server: 'filesystem' })).toEqual(pick((index) => index % 10 === 5));
+		expect(await list({ since: Date.parse('2026-11-22T10:25:00Z') * 1000 })).toEqual(newestFirst.slice(0, 5));
+		const byTool = await store.listSessions({ limit: 2, tool: 'drop_table' });
+		expect(byTool.sessions.map((session) => session.id)).toEqual(pick((index) => index % 5 === 0).slice(0, 2));
+		expect((await store.listSessions({ limit: 2, tool: 'drop_table', after: byTool.next! })).sessions.map((session) => session.id)).toEqual(pick((index) => index % 5 === 0).slice(2, 4));
+	});
+
+	it('derives integrity from the device seal and the stored chain', async () => {
+		const { store } = await freshStore();
+		const session = await putSession(store);
+		const events = chain(session.id, callEvents(6));
+		const head = events[5]!.hash;
+		const document = sessionDocument({ id: session.id });
+		const seal = { headHash: head, eventCount: 6, deviceId: 'laptop-1', signature: 'c2ln', valid: true };
+		const put = (sealValue: typeof seal | null) => store.putSession({ document: parseSessionDocument(document, session.id), ownerSub: 'alice', ownerEmail: null, seal: sealValue });
+
+		expect(await put(seal)).toMatchObject({ session: { integrity: 'incomplete', seal: { eventCount: 6, headHash: head, valid: true } } });
+		expect(await append(store, session.id, events.slice(0, 3))).toMatchObject({ integrity: 'incomplete' });
+		expect(await append(store, session.id, events.slice(3))).toMatchObject({ integrity: 'verified' });
+		// A metadata re-send without the seal keeps it.
+		expect(await put(null)).toMatchObject({ session: { integrity: 'verified', seal: { valid: true } } });
+		expect(await put({ ...seal, valid: false })).toMatchObject({ session: { integrity: 'invalid' } });
+		expect(await put({ ...seal, headHash: events[4]!.hash })).toMatchObject({ session: { integrity: 'invalid' } });
+		expect(await put(seal)).toMatchObject({ session: { integrity: 'verified' } });
+
+		const empty = await putSession(store);
+		const emptySeal = { ...seal, eventCount: 0, headHash: genesisHash(empty.id) };
+		const sealedEmpty = await store.putSession({ document: parseSessionDocument(sessionDocument({ id: empty.id }), empty.id), ownerSub: 'alice', ownerEmail: null, seal: emptySeal });
+		expect(sealedEmpty).toMatchObject({ session: { integrity: 'verified' } });
+	});
+
+	it('registers device keys once per id and owner', async () => {
+		const { store } = await freshStore();
+		const key = (generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as { x: string }).x;
+		const other = (generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as { x: string }).x;
+		const device = { id: 'laptop-1', ownerSub: 'alice', publicKey: { kty: 'OKP' as const, crv: 'Ed25519' as const, x: key }, name: 'work laptop' };
+		expect(await store.putDevice(device)).toMatchObject({ kind: 'stored', created: true, device: { id: 'laptop-1', ownerSub: 'alice', name: 'work laptop', registeredAt: clock } });
+		expect(await store.putDevice(device)).toMatchObject({ kind: 'stored', created: false });
+		expect(await store.putDevice({ ...device, ownerSub: 'mallory' })).toEqual({ kind: 'owned-by-other' });
+		expect(await store.putDevice({ ...device, publicKey: { ...device.publicKey, x: other } })).toMatchObject({ kind: 'key-mismatch' });
+		expect(await store.getDevice('laptop-1')).toMatchObject({ publicKey: { x: key } });
+		expect(await store.getDevice('nope')).toBeUndefined();
+	});
+
+	it('takes concurrent uploads from 16 clients: nothing duplicated, nothing missing, chains intact', async () => {
+		const { store, connect } = await freshStore();
+		const clients = await Promise.all(Array.from({ length: 16 }, () => connect()));
+		const sessionCount = 6;
+		const eventsPerSession = 300;
+		const sessions = await Promise.all(Array.from({ length: sessionCount }, () => putSession(store)));
+		const chains = new Map(sessions.map((session) => [session.id, chain(session.id, callEvents(eventsPerSession, `tool_${session.id.slice(-4)}`))]));
+		const outcomes: string[] = [];
+
+		// Each client uploads two sessions in overlapping batches of random size, resending
+		// from the collector's answer on a gap, as `mcprec sync` does after an interruption.
+		await Promise.all(
+			clients.map(async (client, clientIndex) => {
+				let random = clientIndex + 1;
+				const next = () => (random = (random * 48271) % 2147483647);
+				for (const session of [sessions[clientIndex % sessionCount]!, sessions[(clientIndex * 7 + 3) % sessionCount]!]) {
+					const events = chains.get(session.id)!;
+					let from = next() % 40;
+					while (from < events.length) {
+						const to = Math.min(events.length, from + 5 + (next() % 60));
+						const result = await append(client, session.id, events.slice(from, to));
+						outcomes.push(result.kind);
+						if (result.kind === 'appended') from = Math.max(from + 1, result.ackSeq + 1 - (next() % 10));
+						else if (result.kind === 'gap') from = result.expectedSeq;
+						else throw new Error(`client ${clientIndex}: unexpected ${JSON.stringify(result)}`);
+					}
+				}
+			}),
+		);
+		expect(outcomes.filter((kind) => kind === 'appended').length).toBeGreaterThan(50);
+		for (const session of sessions) {
+			const expected = chains.get(session.id)!;
+			const stored = await readAll(store, session.id);
+			expect(stored.length).toBe(eventsPerSession);
+			expect(chainProblem(session.id, stored)).toBeUndefined();
+			expect(stored.map((event) => event.hash)).toEqual(expected.map((event) => event.hash));
+			expect(await store.getSession(session.id)).toMatchObject({ nextSeq: eventsPerSession, headHash: expected[eventsPerSession - 1]!.hash, tools: [`tool_${session.id.slice(-4)}`] });
+		}
+	});
+
+	it('lets concurrent first uploads of one new session id race without a second owner', async () => {
+		const { connect } = await freshStore();
+		const clients = await Promise.all(Array.from({ length: 8 }, () => connect()));
+		const document = sessionDocument();
+		const results = await Promise.all(
+			clients.map((client, index) =>
+				client.putSession({ document: parseSessionDocument(document, document.id), ownerSub: index % 2 === 0 ? 'alice' : 'bob', ownerEmail: null, seal: null }),
+			),
+		);
+		const winners = results.filter((result) => result.kind === 'stored' && result.created);
+		expect(winners).toHaveLength(1);
+		const owner = (winners[0] as { session: StoredSession }).session.ownerSub;
+		for (const result of results) {
+			if (result.kind === 'stored') expect(result.session.ownerSub).toBe(owner);
+			else expect(result.ownerSub).toBe(owner);
+		}
+	});
+});
