@@ -6,12 +6,14 @@
 //   3. a legacy-era client that declared `elicitation` is asked with mcprec's own
 //      `elicitation/create`;
 //   4. otherwise the call waits as a pending approval in the store, settled by
-//      `mcprec approve|deny <id>` from another terminal or by the collector's viewer.
+//      `mcprec approve|deny <id>` from another terminal or, when a collector is
+//      configured, in its web viewer (published there and polled; channel `viewer`).
 // No answer within the rule's timeout, a decline, a cancel → denied.
 
 import { randomBytes } from 'node:crypto';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { StoreDatabase } from '../store/open-store.js';
+import type { RemoteApprovals, RemoteDecision } from '../sync/collector-approvals.js';
 import { closeApproval, findGrant, insertApproval, newApprovalId, readApprovals } from './approval-store.js';
 import { APPROVAL_INPUT_KEY, approvalElicitation, readElicitationAnswer, type HeldCall } from './approval-prompt.js';
 
@@ -41,12 +43,18 @@ interface Waiting {
 	approvalId?: string;
 	timer: NodeJS.Timeout;
 	onCancel?: () => void;
+	/** The collector holds it too (published); its decision is polled. */
+	published?: boolean;
 }
 
 export interface ApprovalBrokerOptions {
 	sessionId: string;
 	openDatabase: () => StoreDatabase;
 	pollMs?: number;
+	/** The collector, when `sync.endpoint` is set and someone is signed in. */
+	remote?: RemoteApprovals;
+	/** How often the collector is asked (default 1 s). */
+	remotePollMs?: number;
 }
 
 export class ApprovalBroker {
@@ -54,6 +62,8 @@ export class ApprovalBroker {
 	private readonly issuedStates = new Map<string, { digest: string; expiresAt: number; call: HeldCall }>();
 	private database: StoreDatabase | undefined;
 	private poller: NodeJS.Timeout | undefined;
+	private lastRemotePoll = 0;
+	private remotePolling = false;
 
 	constructor(private readonly options: ApprovalBrokerOptions) {}
 
@@ -182,9 +192,63 @@ export class ApprovalBroker {
 		waiting.approvalId = id;
 		context.note({ kind: 'decision', details: { step: 'asked', channel: 'out-of-band', approvalId: id, rule: request.call.rule } }, request.rpcKey);
 		process.stderr.write(
-			`mcprec: call to '${request.call.tool ?? request.call.method}' on '${request.call.server}' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\` (${formatSeconds(request.timeoutMs)})\n`,
+			`mcprec: call to '${request.call.tool ?? request.call.method}' on '${request.call.server}' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\`${this.options.remote ? ' or decide in the collector\'s viewer' : ''} (${formatSeconds(request.timeoutMs)})\n`,
 		);
 		this.startPolling();
+		this.publish(waiting, id, Math.floor(now / 1000) + request.timeoutMs);
+	}
+
+	// Best effort: the local store already holds the approval, so a collector that cannot
+	// be reached only means the viewer cannot settle this one.
+	private publish(waiting: Waiting, id: string, expiresAtMs: number): void {
+		const { remote } = this.options;
+		if (!remote) return;
+		const { call, digest } = waiting.request;
+		remote
+			.publish({ id, sessionId: this.options.sessionId, server: call.server, method: call.method, tool: call.tool ?? null, rule: call.rule, summary: call.summary, digest, expiresAt: expiresAtMs })
+			.then(() => {
+				waiting.published = true;
+			})
+			.catch((error: unknown) => process.stderr.write(`mcprec: could not offer approval ${id} to the collector (${(error as Error).message}); approve it with \`mcprec approve ${id}\`\n`));
+	}
+
+	private pollRemote(): void {
+		const { remote } = this.options;
+		if (!remote || this.remotePolling || Date.now() - this.lastRemotePoll < (this.options.remotePollMs ?? 1000)) return;
+		const published = [...this.waiting.values()].filter((waiting) => waiting.published && waiting.approvalId);
+		if (published.length === 0) return;
+		this.lastRemotePoll = Date.now();
+		this.remotePolling = true;
+		Promise.all(
+			published.map((waiting) =>
+				remote.decision(waiting.approvalId!).then(
+					(decision) => this.settleFromRemote(waiting, decision),
+					() => {}, // unreachable now; asked again on a later tick
+				),
+			),
+		).finally(() => {
+			this.remotePolling = false;
+		});
+	}
+
+	private settleFromRemote(waiting: Waiting, decision: RemoteDecision): void {
+		if (decision.status !== 'approved' && decision.status !== 'denied') return;
+		const id = waiting.approvalId!;
+		const matches = decision.digest === waiting.request.digest;
+		const status = matches ? decision.status : 'denied';
+		// Mirrored into the local store so `mcprec approvals` tells the same story.
+		try {
+			closeApproval(this.store(), id, status, 'viewer', Date.now() * 1000, decision.decidedBy ?? undefined);
+		} catch {
+			// the held call is settled either way
+		}
+		const who = decision.decidedBy ? ` by ${decision.decidedBy}` : '';
+		waiting.settle({
+			decision: status,
+			via: 'viewer',
+			reason: matches ? `${status}${who} in the viewer` : 'the approval does not match the held call',
+			approvalId: id,
+		});
 	}
 
 	private expire(rpcKey: string, context: SessionContext): void {
@@ -214,6 +278,7 @@ export class ApprovalBroker {
 	}
 
 	private poll(): void {
+		this.pollRemote();
 		const byId = new Map<string, Waiting>();
 		for (const waiting of this.waiting.values()) if (waiting.approvalId) byId.set(waiting.approvalId, waiting);
 		let rows;

@@ -23,6 +23,12 @@ const MEASURES = {
 	large: (home: string) => measureLarge({ home, bytes: (quick ? 8 : 64) * 2 ** 20 }),
 	startup: (home: string) => measureStartup({ home, runs: quick ? 4 : 10 }),
 	recording: (home: string) => measureConcurrentRecording({ home, sessions: 8, requestsPerSession: quick ? 1000 : 10_000 }),
+	// Collector ingest with 16 concurrent sync clients, and session-list latency with 100k sessions
+	// stored, on SQLite and a throwaway PostgreSQL (needs the postgresql package). The slowest measure.
+	collector: async () => {
+		const { measureIngest } = await import('../server/measure-ingest.js');
+		return measureIngest({ clients: 16, listSessions: quick ? 5_000 : 100_000, log });
+	},
 	masking: async () => {
 		const { mbPerSecond, bytes } = measureMaskingThroughput({ targetBytes: quick ? 5e6 : 20e6 });
 		return { mbPerSecond, bytes, detectors: 'default (secrets)', note: 'CPU time of the best of 5 runs', budget: '≥ 50 MB/s', pass: mbPerSecond >= 50 };

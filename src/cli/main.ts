@@ -184,6 +184,7 @@ Examples:
 		.option('--client-id <id>', 'the client id registered for mcprec (default: identity.clientId, else $MCPREC_CLIENT_ID)')
 		.option('--scope <scopes>', 'extra scopes, space- or comma-separated (always requested: openid profile email offline_access)')
 		.option('--groups-claim <claim>', 'the claim that lists your groups, a dot path allowed (default: identity.groupsClaim, else groups)')
+		.option('--resource <aud>', "the audience to request the access token for (RFC 8707), e.g. the collector's (default: sync.audience, else server.audience)")
 		.option('--no-browser', 'only print the verification URL and code; do not open a browser')
 		.addHelpText(
 			'after',
@@ -262,6 +263,29 @@ back has it masked.`,
 		});
 
 	program
+		.command('sync')
+		.description('upload recorded sessions the collector does not hold yet (resumable; run it again after any interruption)')
+		.option('--endpoint <url>', 'the collector, e.g. https://mcprec.example.com (remembered as sync.endpoint in config.yaml)')
+		.option('--dry-run', 'list what would be uploaded; send and change nothing')
+		.option('--json', 'print the summary as JSON')
+		.option('--batch <n>', 'events per request (default 500)', parsePositiveInteger)
+		.option('--retries <n>', 'attempts per request on network errors and 5xx, with exponential back-off (default 6)', parsePositiveInteger)
+		.addHelpText(
+			'after',
+			`
+Signs in as the \`mcprec login\` user. Closed sessions are signed with this device's key
+(created on first use) once fully uploaded. \`sync: { auto: true }\` in config.yaml syncs in
+the background after each \`mcprec run\`.
+
+Exit codes: 0 done, 1 some sessions refused by the collector, 2 bad usage or not signed in,
+4 the collector could not be reached (run it again later: nothing is lost or duplicated).`,
+		)
+		.action(async (options) => {
+			const { syncCommand } = await import('../commands/sync.js');
+			await syncCommand(options);
+		});
+
+	program
 		.command('server')
 		.description('run the central collector that `mcprec sync` uploads to (DESIGN §7)')
 		.option('--port <n>', 'port to listen on (default: server.port in config.yaml, else 8740)', parseInteger)
@@ -273,6 +297,10 @@ back has it masked.`,
 		.option('--approver-group <group>', 'members settle held tool calls in the viewer')
 		.option('--groups-claim <claim>', 'the claim that lists groups, a dot path allowed (default groups)')
 		.option('--max-body-mib <n>', 'largest request body in MiB (default 32)', parseFloatOption)
+		.option('--viewer-client-id <id>', 'OIDC client the web viewer signs in with (authorization code + PKCE; default mcprec-viewer)')
+		.option('--viewer-scope <scope>', "scopes the viewer asks for (default 'openid email profile')")
+		.option('--public-url <url>', 'the URL people open the viewer at, for the sign-in redirect (default: from the request)')
+		.option('--cookie-secret <secret>', 'key for the viewer\'s sign-in cookie (default: a random key kept in the database)')
 		.addHelpText(
 			'after',
 			`
@@ -334,6 +362,12 @@ function exitCodeFor(error: unknown): number {
 function parseInteger(value: string): number {
 	const number = Number(value);
 	if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
+	return number;
+}
+
+function parsePositiveInteger(value: string): number {
+	const number = parseInteger(value);
+	if (number === 0) throw new InvalidArgumentError(`expected a whole number of at least 1, got '${value}'`);
 	return number;
 }
 

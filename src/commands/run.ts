@@ -52,8 +52,8 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		session,
 		clock,
 		lockTimeoutMs: options.lockTimeout,
-		// A short SQLite wait keeps the event loop free; the recorder retries with back-off.
-		openDatabase: () => openStore({ file: paths.database, busyTimeoutMs: 100 }),
+		// A short SQLite wait keeps the writer responsive; it retries with back-off.
+		store: { file: paths.database, busyTimeoutMs: 100 },
 		onHealthChange: (healthy, reason) => {
 			stderr.write(
 				healthy
@@ -75,7 +75,8 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		policyRefusal ?? (credentials.refusal ? { message: credentials.refusal.message, status: 2, reason: credentials.refusal.reason } : undefined);
 	const { secrets } = credentials;
 	const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
-	const dataPath = createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets });
+	const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
+	const dataPath = createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals });
 	const upstream = new SecretScrubbingUpstream(
 		{ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined },
 		secrets,
@@ -94,11 +95,11 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	proxy.clock = () => clock.nowMicros();
 	for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy.forwardSignal(signal));
 
-	proxy.start(commandLine);
+	await proxy.start(commandLine);
 	const result = await proxy.done;
 	dataPath.approvals.close();
 	await flushStream(process.stdout);
-	const closed = recorder.close();
+	const closed = await recorder.close();
 	if (!closed.ok) {
 		const spill = spillUnrecorded(recorder, paths.home);
 		stderr.write(
@@ -107,6 +108,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		);
 	}
 	await flushStream(stderr);
+	if (fs.existsSync(paths.config)) (await import('../sync/start-background-sync.js')).startBackgroundSync(paths.config);
 	process.exit(result.status);
 }
 
@@ -152,4 +154,20 @@ function flushStream(stream: NodeJS.WriteStream): Promise<void> {
 		stream.once('drain', () => resolve());
 		stream.once('error', () => resolve());
 	});
+}
+
+// Held calls are offered to the collector's viewer when a sync endpoint is configured and
+// someone is signed in; a config problem here never stops the session (sync reports it).
+async function collectorApprovals(configFile: string, signedIn: boolean) {
+	if (!signedIn) return undefined;
+	try {
+		const { readSyncConfig } = await import('../sync/sync-config.js');
+		const endpoint = readSyncConfig(configFile).endpoint;
+		if (!endpoint) return undefined;
+		const { createCollectorApprovals } = await import('../sync/collector-approvals.js');
+		const { createBearerTokenSource } = await import('../sync/bearer-token.js');
+		return createCollectorApprovals({ endpoint, accessToken: createBearerTokenSource() });
+	} catch {
+		return undefined;
+	}
 }

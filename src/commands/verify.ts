@@ -31,7 +31,7 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 		for (const result of results) {
 			process.stdout.write(
 				result.intact
-					? `${chalk.green('✓')} ${result.sessionId} intact (${result.events} events)\n`
+					? `${chalk.green('✓')} ${result.sessionId} intact (${result.events} events${result.signature ? ', signature ok' : ''})\n`
 					: `${chalk.red('✗')} ${result.sessionId} tampered at seq ${result.firstBadSeq}: ${result.problem}\n`,
 			);
 		}

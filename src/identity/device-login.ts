@@ -43,6 +43,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<LoginRec
 		clientId: settings.clientId,
 		scope: tokens.scope ?? settings.scopes.join(' '),
 		groupsClaim: settings.groupsClaim,
+		...(settings.resource ? { resource: settings.resource } : {}),
 		endpoints: { token: metadata.token_endpoint!, revocation: metadata.revocation_endpoint, userinfo: metadata.userinfo_endpoint },
 		profile: profileFromClaims(claims, settings.groupsClaim),
 		accessToken: tokens.access_token,
@@ -64,12 +65,13 @@ async function discover(client: OpenIdClient, settings: IdentitySettings): Promi
 
 async function startDeviceAuthorization(client: OpenIdClient, configuration: Configuration, settings: IdentitySettings): Promise<DeviceAuthorizationResponse> {
 	try {
-		return await client.initiateDeviceAuthorization(configuration, { scope: settings.scopes.join(' ') });
+		return await client.initiateDeviceAuthorization(configuration, { scope: settings.scopes.join(' '), ...resourceParameter(settings) });
 	} catch (error) {
 		const failure = describeOidcFailure(error, client);
 		if (failure.error === 'invalid_client' || failure.error === 'unauthorized_client') {
 			throw new UserError(`the identity provider refused client id '${settings.clientId}' (${failure.message}); check --client-id, identity.clientId or MCPREC_CLIENT_ID`);
 		}
+		if (failure.error === 'invalid_target') throw new UserError(`the identity provider does not issue tokens for the resource '${settings.resource}' (${failure.message}); check --resource, sync.audience or server.audience in config.yaml`);
 		if (failure.error === 'invalid_scope') throw new UserError(`the identity provider refused the scopes '${settings.scopes.join(' ')}' (${failure.message}); check --scope`);
 		throw new UserError(`the identity provider at ${settings.issuer} refused to start the sign-in (${failure.message})`, LoginExit.issuerProblem);
 	}
@@ -92,7 +94,7 @@ async function waitForApproval(
 	const deadline = new AbortController();
 	const timer = setTimeout(() => deadline.abort(), authorization.expires_in * 1000);
 	try {
-		return await client.pollDeviceAuthorizationGrant(configuration, authorization, undefined, { signal: deadline.signal });
+		return await client.pollDeviceAuthorizationGrant(configuration, authorization, resourceParameter(settings), { signal: deadline.signal });
 	} catch (error) {
 		const failure = describeOidcFailure(error, client);
 		if (failure.error === 'access_denied') throw new UserError(`sign-in was denied at the identity provider (${failure.message})`, LoginExit.refused);
@@ -104,6 +106,11 @@ async function waitForApproval(
 	} finally {
 		clearTimeout(timer);
 	}
+}
+
+// RFC 8707 §2: the audience the access token is for (the collector), in both requests.
+function resourceParameter(settings: IdentitySettings): Record<string, string> {
+	return settings.resource ? { resource: settings.resource } : {};
 }
 
 // Best effort: userinfo often carries claims (email, groups) the ID token leaves out.

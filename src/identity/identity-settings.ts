@@ -6,12 +6,16 @@
 //     clientId: mcprec-cli
 //     scope: groups            # extra scopes (a list or space-separated)
 //     groupsClaim: groups      # claim holding the groups (dot path allowed: realm_access.roles)
+//
+// The access token's audience (RFC 8707 `resource`): --resource, else `sync.audience`, else
+// `server.audience`, so the token `login` obtains is one the collector accepts.
 
 import fs from 'node:fs';
 import { isMap, isScalar, type Node } from 'yaml';
 import { UserError } from '../cli/user-error.js';
 import { parseYamlDocument } from '../policy/parse-yaml-document.js';
 import { PolicyNodes, type Entry } from '../policy/policy-nodes.js';
+import { readSyncConfig } from '../sync/sync-config.js';
 
 /** Always requested: who you are, and a refresh token so `run` never has to ask again. */
 export const BASE_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
@@ -23,6 +27,8 @@ export interface IdentitySettings {
 	/** Base scopes plus the extra ones, without duplicates. */
 	scopes: string[];
 	groupsClaim: string;
+	/** The resource indicator (RFC 8707) requested for the access token: the collector's audience. */
+	resource?: string;
 }
 
 export interface IdentityFlags {
@@ -30,6 +36,7 @@ export interface IdentityFlags {
 	clientId?: string;
 	scope?: string;
 	groupsClaim?: string;
+	resource?: string;
 }
 
 interface ConfigIdentity {
@@ -56,6 +63,7 @@ export function resolveIdentitySettings(options: { flags: IdentityFlags; configF
 		clientId,
 		scopes: [...new Set([...BASE_SCOPES, ...extra])],
 		groupsClaim: options.flags.groupsClaim ?? config.groupsClaim ?? DEFAULT_GROUPS_CLAIM,
+		resource: options.flags.resource ?? readSyncConfig(options.configFile).audience,
 	};
 }
 

@@ -20,6 +20,8 @@ export interface LoginRecord {
 	/** The scopes granted (or requested, when the issuer did not say). */
 	scope: string;
 	groupsClaim: string;
+	/** The resource indicator (RFC 8707) the access token was requested for, asked again on refresh. */
+	resource?: string;
 	/** From discovery, so a silent refresh needs no discovery request. */
 	endpoints: { token: string; revocation?: string; userinfo?: string };
 	profile: LoginProfile;

@@ -43,7 +43,7 @@ export async function loadFreshLogin(options: LoadFreshLoginOptions): Promise<Fr
 		const client = await loadOpenIdClient();
 		let tokens: TokenEndpointResponse & TokenEndpointResponseHelpers;
 		try {
-			tokens = await client.refreshTokenGrant(configurationFromLogin(client, current, options.timeoutSeconds ?? 10), current.refreshToken);
+			tokens = await client.refreshTokenGrant(configurationFromLogin(client, current, options.timeoutSeconds ?? 10), current.refreshToken, current.resource ? { resource: current.resource } : undefined);
 		} catch (error) {
 			const failure = describeOidcFailure(error, client);
 			return { problem: { kind: failure.unreachable ? 'unreachable' : 'expired', message: failure.message, record: current } };

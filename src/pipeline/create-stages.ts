@@ -6,6 +6,7 @@ import { ApprovalBroker } from '../approvals/approval-broker.js';
 import { createMasker } from '../masking/create-masker.js';
 import type { Policy } from '../policy/policy-types.js';
 import type { StoreDatabase } from '../store/open-store.js';
+import type { RemoteApprovals } from '../sync/collector-approvals.js';
 import { createCatalogStage } from '../stages/catalog.js';
 import { createGuardrailsStage } from '../stages/guardrails.js';
 import { createMaskingStage } from '../stages/masking.js';
@@ -19,6 +20,8 @@ export interface CreateStagesOptions {
 	warn: (text: string) => void;
 	/** Values injected into the server (`run --secret`): always masked. */
 	secrets?: { name: string; value: string }[];
+	/** Where held calls are also offered for a decision (the collector's viewer). */
+	remoteApprovals?: RemoteApprovals;
 }
 
 export interface DataPath {
@@ -31,7 +34,7 @@ export function createStages(options: CreateStagesOptions): DataPath {
 		sessionSalt: randomBytes(16).toString('hex'),
 		extraLiterals: options.secrets,
 	});
-	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase });
+	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase, remote: options.remoteApprovals });
 	const summarize = (args: unknown) => {
 		const text = masker.maskText(JSON.stringify(args ?? {})).text;
 		return text.length > 300 ? `${text.slice(0, 299)}…` : text;

@@ -90,12 +90,9 @@ export class Proxy {
 		};
 	}
 
-	start(command: string[]): void {
+	async start(command: string[]): Promise<void> {
 		const { input, output, upstream } = this.options;
 		this.lifecycle({ event: 'start', command, pid: process.pid });
-		// Write the session row before any client byte is read: a store that cannot be
-		// written is known before the first request, so that request is refused, not leaked.
-		this.options.recorder.flushNow();
 		const clientLines = new LineSplitter((frame) => this.onClientFrame(frame));
 		const serverLines = new LineSplitter((frame) => this.onServerFrame(frame));
 		const stderrLines = new LineSplitter((frame) => this.onServerStderrLine(frame));
@@ -115,6 +112,10 @@ export class Proxy {
 			},
 		});
 		if (upstream.pid !== undefined) this.lifecycle({ event: 'spawned', pid: upstream.pid });
+		// Write the session row before any client byte is read (the server starts meanwhile):
+		// a store that cannot be written is known before the first request, so that request
+		// is refused, not leaked.
+		await this.options.recorder.open();
 
 		input.on('data', (chunk: Buffer) => this.inOneWrite(() => clientLines.push(chunk)));
 		input.on('end', () => {

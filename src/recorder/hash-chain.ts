@@ -1,7 +1,7 @@
 // The tamper-evident chain over a session's events (DESIGN §5). The canonical form is
 // documented in README.md ("Verifying a recording") so anyone can check a chain.
 
-import { createHash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 
 /** The fields of an event that the hash covers, in canonical order. */
 export interface ChainedFields {
@@ -45,6 +45,34 @@ export function canonicalHeader(fields: ChainedFields): string {
 
 /** hash = SHA-256(prev_hash hex ‖ "\n" ‖ header ‖ "\n" ‖ payload bytes). */
 export function chainHash(prevHash: string, fields: ChainedFields, payload: Buffer): string {
-	// Same bytes as five separate updates, in two calls: each update crosses into C++.
-	return createHash('sha256').update(`${prevHash}\n${canonicalHeader(fields)}\n`).update(payload).digest('hex');
+	return startChainHash(prevHash, fields).update(payload).digest('hex');
+}
+
+/** chainHash for a payload that arrives in pieces: update() with each, in order, then digest('hex'). */
+export function startChainHash(prevHash: string, fields: ChainedFields): Hash {
+	// Same bytes as four separate updates, in one call: each update crosses into C++.
+	return createHash('sha256').update(`${prevHash}\n${canonicalHeader(fields)}\n`);
+}
+
+// Above this a payload is hashed in place (two updates) rather than copied into the buffer.
+const ONE_SHOT_MAX_BYTES = 1024 * 1024;
+
+/**
+ * chainHash for a stream of events: the same bytes, laid out in one reused buffer and
+ * hashed in one call, so no Hash object is made per event.
+ */
+export class ChainHasher {
+	private scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+	hash(prevHash: string, fields: ChainedFields, payload: Buffer): string {
+		if (payload.length > ONE_SHOT_MAX_BYTES) return chainHash(prevHash, fields, payload);
+		const head = `${prevHash}\n${canonicalHeader(fields)}\n`;
+		// UTF-8 takes at most 3 bytes per UTF-16 unit.
+		const bound = head.length * 3 + payload.length;
+		if (bound > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(Math.max(bound, this.scratch.length * 2));
+		const scratch = this.scratch;
+		let length = scratch.write(head, 0, 'utf8');
+		length += payload.copy(scratch, length);
+		return hash('sha256', scratch.subarray(0, length), 'hex');
+	}
 }

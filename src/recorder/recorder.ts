@@ -1,38 +1,30 @@
-// Batches session events into the SQLite store off the forwarding path. Events stay in
-// memory until a transaction that holds them commits, so a store that is locked or
-// failing loses nothing while the process lives; the proxy asks `healthy` before it
-// forwards new requests (record or refuse, DESIGN §3 / policy record.onError).
+// Records session events without slowing the forwarding path: record() only stamps and
+// keeps the event; hashing, compression and SQLite writes run in a worker thread
+// (record-writer.ts). Events stay in memory until the worker says a transaction holding
+// them committed, so a store that is locked or failing loses nothing while the process
+// lives; the proxy asks `healthy` before it forwards new requests (record or refuse,
+// DESIGN §3 / policy record.onError).
 
-import { deflateRawSync } from 'node:zlib';
-import type { Statement, Transaction } from 'better-sqlite3';
-import type { StoreDatabase } from '../store/open-store.js';
-import { describeStoreFailure } from '../store/describe-store-failure.js';
+import { Worker } from 'node:worker_threads';
+import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Clock } from './clock.js';
-import { chainHash, genesisHash } from './hash-chain.js';
 import { emptyCounters, type SessionCounters, type SessionEvent } from './event.js';
 import type { SessionStart, SessionUpdate } from './session-row.js';
+import { LARGE_PAYLOAD_BYTES, packEvents, packPiece, type FromWriter, type RecordedEvent, type ToWriter, type WriterData } from './writer-messages.js';
 
-const COMPRESS_ABOVE_BYTES = 64 * 1024;
-// Small enough that one transaction holds the write lock for milliseconds, well inside the
-// other mcprec processes' busy timeout; large enough that commits stay a small share.
-const MAX_BATCH_EVENTS = 256;
-// Events wait this long for company before a commit. Every commit costs a WAL append that
-// would otherwise sit between a request and its response; a full queue commits at once.
+// Events wait this long for company before they go to the writer. Handing over every
+// event at once (setImmediate) doubled the p50 round trip on a 2-core machine: each
+// hand-over wakes the writer thread for a commit of its own. A full window goes at once.
 const FLUSH_DELAY_MS = 5;
 const FLUSH_AT_EVENTS = 1024;
-const MAX_BATCH_BYTES = 32 * 1024 * 1024;
-
-interface QueuedEvent extends SessionEvent {
-	seq: number;
-	ts: number;
-	size: number;
-	hash?: string;
-	prevHash?: string;
-}
+// Pieces of a large payload on their way to the writer at once: enough to keep it busy,
+// few enough that a 64 MiB payload never has a second whole copy.
+const PIECES_IN_FLIGHT = 2;
 
 export interface RecorderOptions {
 	session: SessionStart;
-	openDatabase: () => StoreDatabase;
+	/** Opened by the writer thread; a short busy timeout, the writer retries with back-off. */
+	store: OpenStoreOptions;
 	clock: Clock;
 	/** How long events may wait on a busy store before the store counts as failing. */
 	lockTimeoutMs?: number;
@@ -40,31 +32,43 @@ export interface RecorderOptions {
 	onHealthChange?: (healthy: boolean, reason?: string) => void;
 }
 
+export interface RecorderCloseResult {
+	ok: boolean;
+	unrecorded: number;
+	reason?: string;
+}
+
 export class Recorder {
 	readonly counters: SessionCounters = emptyCounters();
-	private readonly queue: QueuedEvent[] = [];
+	// Recorded and not yet committed, in seq order; those from `unsent` on are not yet
+	// with the writer.
+	private readonly unacknowledged: RecordedEvent[] = [];
+	private unsent = 0;
+	// Sent events whose large payload still goes out in pieces, oldest first.
+	private readonly streams: { event: RecordedEvent; offset: number }[] = [];
+	private piecesInFlight = 0;
+	private spareBuffers: ArrayBuffer[] = [];
+	private closeRequested = false;
 	private nextSeq = 0;
-	private lastHash: string;
-	private database: StoreDatabase | undefined;
-	private statements:
-		| { insertSession: Statement; insertEvent: Statement; updateSession: Statement; writeBatch: Transaction<(batch: QueuedEvent[], head: string | undefined) => void> }
-		| undefined;
-	private sessionInserted = false;
-	private update: SessionUpdate = {};
+	private update: SessionUpdate | undefined;
 	private flushTimer: NodeJS.Timeout | undefined;
 	private flushImmediate: NodeJS.Immediate | undefined;
-	private retryTimer: NodeJS.Timeout | undefined;
-	private retryDelayMs = 25;
+	private readonly flushBound = () => this.flush();
+	private readonly worker: Worker;
+	private writerGone = false;
 	private healthyState = true;
 	private failure: string | undefined;
-	private lastFailureTransient = true;
-	private readonly lockTimeoutMs: number;
-	private lastCommitUs = 0;
-	private lastFailureUs = 0;
+	private whenOpened: { promise: Promise<void>; resolve: () => void } | undefined;
+	private whenClosed: { promise: Promise<RecorderCloseResult>; resolve: (result: RecorderCloseResult) => void } | undefined;
 
 	constructor(private readonly options: RecorderOptions) {
-		this.lastHash = genesisHash(options.session.id);
-		this.lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+		const data: WriterData = { sessionId: options.session.id, store: options.store, lockTimeoutMs: options.lockTimeoutMs ?? 5000 };
+		this.worker = new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data });
+		// Only open() and close() wait on the writer; otherwise it must not keep the process alive.
+		this.worker.unref();
+		this.worker.on('message', (message: FromWriter) => this.onWriterMessage(message));
+		this.worker.on('error', (error) => this.onWriterGone(`the recording writer failed: ${error.message}`));
+		this.worker.on('exit', (code) => this.onWriterGone(`the recording writer stopped (exit code ${code})`));
 	}
 
 	get sessionId(): string {
@@ -82,33 +86,46 @@ export class Recorder {
 
 	/** Events recorded but not yet committed. */
 	get backlog(): number {
-		return this.queue.length;
+		return this.unacknowledged.length;
 	}
 
-	/** Queues an event and returns its seq. Never throws, never blocks on the store. */
+	/**
+	 * Writes the session row. Resolves once the store took it or refused it, so a store that
+	 * cannot be written is known (`healthy`) before the first client request is read.
+	 */
+	open(): Promise<void> {
+		if (this.whenOpened) return this.whenOpened.promise;
+		let resolve!: () => void;
+		const promise = new Promise<void>((done) => (resolve = done));
+		this.whenOpened = { promise, resolve };
+		if (this.writerGone) resolve();
+		else {
+			this.worker.ref();
+			this.post({ type: 'open', session: this.options.session });
+		}
+		return promise;
+	}
+
+	/** Keeps an event for the writer and returns its seq. Never throws, never blocks on the store. */
 	record(event: SessionEvent): number {
 		const seq = this.nextSeq++;
-		const ts = event.ts ?? this.options.clock.nowMicros();
-		// Every field spelled out, no spread: one object shape for all events keeps this hot
-		// path cheap (a spread here cost more than the SQLite insert on a small machine).
-		this.queue.push({
+		const payload = event.payload;
+		// Every field spelled out, no spread: one object shape for all events keeps this hot path cheap.
+		this.unacknowledged.push({
+			seq,
+			ts: event.ts ?? this.options.clock.nowMicros(),
 			origin: event.origin,
 			target: event.target,
 			kind: event.kind,
 			method: event.method ?? null,
 			rpcId: event.rpcId ?? null,
 			tool: event.tool ?? null,
-			payload: event.payload,
+			payload,
 			latencyUs: event.latencyUs ?? null,
-			seq,
-			ts,
-			size: event.payload.length,
-			prevHash: undefined,
-			hash: undefined,
 		});
 		if (event.kind === 'message') {
 			this.counters.messages++;
-			this.counters.bytes += event.payload.length;
+			this.counters.bytes += payload.length;
 		}
 		this.scheduleFlush();
 		return seq;
@@ -116,76 +133,29 @@ export class Recorder {
 
 	/** Session facts to write with the next batch. */
 	updateSession(update: SessionUpdate): void {
-		Object.assign(this.update, update);
+		this.update = Object.assign(this.update ?? {}, update);
 		this.scheduleFlush();
 	}
 
-	private scheduleFlush(): void {
-		if (this.flushImmediate || this.retryTimer) return;
-		if (this.queue.length >= FLUSH_AT_EVENTS) {
-			clearTimeout(this.flushTimer);
-			this.flushTimer = undefined;
-			this.flushImmediate = setImmediate(() => this.scheduledFlush());
-		} else if (!this.flushTimer) {
-			this.flushTimer = setTimeout(() => this.scheduledFlush(), FLUSH_DELAY_MS);
+	/** Final flush at the end of a session: the writer retries until the lock timeout, then stops. */
+	close(): Promise<RecorderCloseResult> {
+		if (this.whenClosed) return this.whenClosed.promise;
+		let resolve!: (result: RecorderCloseResult) => void;
+		const promise = new Promise<RecorderCloseResult>((done) => (resolve = done));
+		this.whenClosed = { promise, resolve };
+		if (this.writerGone) this.settleClose(false);
+		else {
+			this.worker.ref();
+			this.flush();
+			this.closeRequested = true;
+			this.sendPieces();
 		}
-	}
-
-	private scheduledFlush(): void {
-		clearTimeout(this.flushTimer);
-		this.flushTimer = undefined;
-		this.flushImmediate = undefined;
-		this.flushNow();
-	}
-
-	/** Writes what is queued; on failure keeps it and retries with back-off. */
-	flushNow(): boolean {
-		while (this.queue.length > 0 || !this.sessionInserted) {
-			try {
-				this.writeBatch();
-			} catch (error) {
-				this.onWriteFailure(error);
-				return false;
-			}
-		}
-		this.onWriteSuccess();
-		return true;
-	}
-
-	/** Final flush at the end of a session: retries synchronously until the lock timeout. */
-	close(): { ok: boolean; unrecorded: number; reason?: string } {
-		clearTimeout(this.flushTimer);
-		clearImmediate(this.flushImmediate);
-		this.flushTimer = undefined;
-		this.flushImmediate = undefined;
-		if (this.retryTimer) clearTimeout(this.retryTimer);
-		this.retryTimer = undefined;
-		let deadline = Date.now() + this.lockTimeoutMs;
-		let ok = this.flushNow();
-		// Waiting helps only with a lock; a full disk or read-only file gets one more try.
-		// The timeout counts from the last progress: a backlog that drains between other
-		// writers' transactions is a busy store, not a locked one.
-		let backlog = this.queue.length;
-		while (!ok && this.lastFailureTransient && Date.now() < deadline) {
-			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-			ok = this.flushNow();
-			if (this.queue.length < backlog) deadline = Date.now() + this.lockTimeoutMs;
-			backlog = this.queue.length;
-		}
-		if (this.retryTimer) clearTimeout(this.retryTimer);
-		this.retryTimer = undefined;
-		try {
-			this.database?.close();
-		} catch {
-			// Closing a broken handle has nothing left to tell.
-		}
-		this.database = undefined;
-		return { ok, unrecorded: this.queue.length, reason: this.failure };
+		return promise;
 	}
 
 	/** The events no store accepted, as NDJSON (payload base64), so a spill file can keep them. */
 	unrecordedAsNdjson(): string {
-		return this.queue
+		return this.unacknowledged
 			.map((event) =>
 				JSON.stringify({
 					sessionId: this.options.session.id,
@@ -194,200 +164,133 @@ export class Recorder {
 					origin: event.origin,
 					target: event.target,
 					kind: event.kind,
-					method: event.method ?? null,
-					rpcId: event.rpcId ?? null,
-					tool: event.tool ?? null,
-					latencyUs: event.latencyUs ?? null,
+					method: event.method,
+					rpcId: event.rpcId,
+					tool: event.tool,
+					latencyUs: event.latencyUs,
 					payload: event.payload.toString('base64'),
 				}),
 			)
 			.join('\n');
 	}
 
-	private writeBatch(): void {
-		const database = this.ensureDatabase();
-		const statements = this.statements!;
-		let count = 0;
-		let bytes = 0;
-		while (count < this.queue.length && count < MAX_BATCH_EVENTS && bytes < MAX_BATCH_BYTES) {
-			const event = this.queue[count];
-			if (event.hash === undefined) this.hashEvent(event);
-			bytes += event.size;
-			count++;
+	private scheduleFlush(): void {
+		if (this.flushImmediate || this.writerGone) return;
+		if (this.unacknowledged.length - this.unsent >= FLUSH_AT_EVENTS) {
+			clearTimeout(this.flushTimer);
+			this.flushTimer = undefined;
+			this.flushImmediate = setImmediate(this.flushBound);
+		} else if (!this.flushTimer) {
+			this.flushTimer = setTimeout(this.flushBound, FLUSH_DELAY_MS);
 		}
-		const batch = this.queue.slice(0, count);
-		const head = count > 0 ? batch[count - 1].hash! : undefined;
-		statements.writeBatch.immediate(batch, head);
-		this.sessionInserted = true;
-		this.queue.splice(0, count);
-		this.lastCommitUs = this.options.clock.nowMicros();
 	}
 
-	private hashEvent(event: QueuedEvent): void {
-		event.prevHash = this.lastHash;
-		event.hash = chainHash(this.lastHash, chainFields(this.options.session.id, event), event.payload);
-		this.lastHash = event.hash;
+	// Hands every event not yet sent to the writer in one message; the payload bytes are
+	// copied once into buffers that move to the worker rather than being cloned.
+	private flush(): void {
+		clearTimeout(this.flushTimer);
+		clearImmediate(this.flushImmediate);
+		this.flushTimer = undefined;
+		this.flushImmediate = undefined;
+		if (this.writerGone) return;
+		const end = this.unacknowledged.length;
+		if (this.unsent === end && !this.update) return;
+		const { batch, transfer } = packEvents(this.unacknowledged, this.unsent, end, this.counters, this.takeUpdate());
+		for (let index = this.unsent; index < end; index++) {
+			const event = this.unacknowledged[index];
+			if (event.payload.length >= LARGE_PAYLOAD_BYTES) this.streams.push({ event, offset: 0 });
+		}
+		this.unsent = end;
+		this.worker.postMessage(batch, transfer);
+		this.sendPieces();
 	}
 
-	private sessionFields(head: string | undefined, batch: QueuedEvent[]): Record<string, unknown> {
-		const lastSeq = batch.length > 0 ? batch[batch.length - 1].seq : -1;
+	// The writer answers each piece; the next one goes out then. The close message waits
+	// until every piece is on its way (the writer reads its messages in order).
+	private sendPieces(): void {
+		if (this.writerGone) return;
+		while (this.streams.length > 0 && this.piecesInFlight < PIECES_IN_FLIGHT) {
+			const stream = this.streams[0];
+			const { piece, transfer } = packPiece(stream.event, stream.offset, this.spareBuffers.pop());
+			stream.offset += piece.length;
+			if (piece.last) this.streams.shift();
+			this.piecesInFlight++;
+			this.worker.postMessage(piece, transfer);
+		}
+		if (this.closeRequested && this.streams.length === 0) {
+			this.closeRequested = false;
+			this.post({ type: 'close', counters: { ...this.counters }, update: this.takeUpdate() });
+		}
+	}
+
+	private takeUpdate(): SessionUpdate | undefined {
 		const update = this.update;
-		return {
-			id: this.options.session.id,
-			...this.counters,
-			eventCount: lastSeq + 1 > 0 ? lastSeq + 1 : null,
-			headHash: head ?? null,
-			clientName: update.clientName ?? null,
-			clientVersion: update.clientVersion ?? null,
-			protocolVersion: update.protocolVersion ?? null,
-			endedAt: update.endedAt ?? null,
-			endReason: update.endReason ?? null,
-			exitCode: update.exitCode ?? null,
-			exitSignal: update.exitSignal ?? null,
-		};
+		this.update = undefined;
+		return update;
 	}
 
-	private ensureDatabase(): StoreDatabase {
-		if (this.database) return this.database;
-		const database = this.options.openDatabase();
-		const insertSession = database.prepare(INSERT_SESSION);
-		const insertEvent = database.prepare(INSERT_EVENT);
-		const updateSession = database.prepare(UPDATE_SESSION);
-		// Built once per handle: better-sqlite3 makes a new wrapper on every transaction() call.
-		const writeBatch = database.transaction((batch: QueuedEvent[], head: string | undefined) => {
-			if (!this.sessionInserted) insertSession.run(sessionRow(this.options.session));
-			for (const event of batch) insertEvent.run(eventRow(this.options.session.id, event));
-			updateSession.run(this.sessionFields(head, batch));
-		});
-		this.statements = { insertSession, insertEvent, updateSession, writeBatch };
-		this.database = database;
-		return database;
+	private post(message: ToWriter): void {
+		this.worker.postMessage(message);
 	}
 
-	private onWriteSuccess(): void {
-		this.retryDelayMs = 25;
-		if (!this.healthyState) {
-			this.healthyState = true;
-			this.failure = undefined;
-			this.options.onHealthChange?.(true);
+	private onWriterMessage(message: FromWriter): void {
+		switch (message.type) {
+			case 'ack':
+				this.acknowledge(message.committedSeq);
+				break;
+			case 'piece-taken':
+				this.piecesInFlight--;
+				if (this.streams.length > 0) this.spareBuffers.push(message.bytes);
+				this.sendPieces();
+				break;
+			case 'health':
+				this.setHealth(message.healthy, message.reason);
+				break;
+			case 'opened':
+				if (!this.whenClosed) this.worker.unref();
+				this.whenOpened?.resolve();
+				break;
+			case 'closed':
+				this.acknowledge(message.committedSeq);
+				if (!message.ok && message.reason) this.failure = message.reason;
+				this.settleClose(message.ok);
+				break;
 		}
 	}
 
-	private onWriteFailure(error: unknown): void {
-		const { reason, transient } = describeStoreFailure(error);
-		this.lastFailureTransient = transient;
-		const oldest = this.queue[0];
-		const now = this.options.clock.nowMicros();
-		// Waiting counts from the later of the oldest event and the last commit: a store that
-		// other mcprec processes keep busy but that still takes our batches is slow, not locked.
-		const waitedMs = oldest ? (now - Math.max(oldest.ts, this.lastCommitUs)) / 1000 : 0;
-		const progressed = this.lastCommitUs > this.lastFailureUs;
-		this.lastFailureUs = now;
-		if (!transient) {
-			// A handle that failed for a lasting reason is reopened on the next try.
-			try {
-				this.database?.close();
-			} catch {
-				// ignore: the handle is being replaced
-			}
-			this.database = undefined;
+	private acknowledge(committedSeq: number): void {
+		const events = this.unacknowledged;
+		if (events.length === 0) return;
+		const count = Math.min(committedSeq - events[0].seq + 1, this.unsent);
+		if (count <= 0) return;
+		events.splice(0, count);
+		this.unsent -= count;
+	}
+
+	private setHealth(healthy: boolean, reason?: string): void {
+		if (healthy === this.healthyState && reason === this.failure) return;
+		this.healthyState = healthy;
+		this.failure = healthy ? undefined : reason;
+		this.options.onHealthChange?.(healthy, this.failure);
+	}
+
+	private onWriterGone(reason: string): void {
+		if (this.writerGone) return;
+		this.writerGone = true;
+		// Everything not acknowledged stays here for the spill file.
+		this.unsent = this.unacknowledged.length;
+		if (!this.whenClosed) this.setHealth(false, reason);
+		this.whenOpened?.resolve();
+		this.settleClose(false);
+	}
+
+	private settleClose(ok: boolean): void {
+		if (!this.whenClosed) return;
+		if (!this.writerGone) {
+			this.writerGone = true;
+			void this.worker.terminate();
 		}
-		if ((!transient || waitedMs >= this.lockTimeoutMs) && this.healthyState) {
-			this.healthyState = false;
-			this.failure = reason;
-			this.options.onHealthChange?.(false, reason);
-		}
-		this.retryDelayMs = progressed ? 25 : Math.min(this.retryDelayMs * 2, 1000);
-		this.retryTimer = setTimeout(() => {
-			this.retryTimer = undefined;
-			this.flushNow();
-		}, this.retryDelayMs);
-		this.retryTimer.unref();
+		const unrecorded = this.unacknowledged.length;
+		this.whenClosed.resolve({ ok: ok && unrecorded === 0, unrecorded, reason: this.failure });
 	}
 }
-
-function chainFields(sessionId: string, event: QueuedEvent) {
-	return {
-		sessionId,
-		seq: event.seq,
-		ts: event.ts,
-		origin: event.origin,
-		target: event.target,
-		kind: event.kind,
-		method: event.method ?? null,
-		rpcId: event.rpcId ?? null,
-		tool: event.tool ?? null,
-		size: event.size,
-		latencyUs: event.latencyUs ?? null,
-	};
-}
-
-// Positional, in INSERT_EVENT's column order: binding 15 named parameters from an object
-// costs more than the insert itself.
-function eventRow(sessionId: string, event: QueuedEvent): unknown[] {
-	let payload = event.payload;
-	let encoding = 'identity';
-	if (payload.length > COMPRESS_ABOVE_BYTES) {
-		const compressed = deflateRawSync(payload, { level: 1 });
-		if (compressed.length < payload.length * 0.9) {
-			payload = compressed;
-			encoding = 'deflate-raw';
-		}
-	}
-	return [
-		sessionId,
-		event.seq,
-		event.ts,
-		event.origin,
-		event.target,
-		event.kind,
-		event.method ?? null,
-		event.rpcId ?? null,
-		event.tool ?? null,
-		payload,
-		encoding,
-		event.size,
-		event.latencyUs ?? null,
-		event.prevHash,
-		event.hash,
-	];
-}
-
-function sessionRow(session: SessionStart): Record<string, unknown> {
-	return {
-		id: session.id,
-		server: session.server,
-		command: session.command ? JSON.stringify(session.command) : null,
-		url: session.url,
-		cwd: session.cwd,
-		host: session.host,
-		osUser: session.osUser,
-		startedAt: session.startedAt,
-		policyDigest: session.policyDigest ?? null,
-		identityIssuer: session.identity?.issuer ?? null,
-		identitySub: session.identity?.sub ?? null,
-		identityEmail: session.identity?.email ?? null,
-		identityName: session.identity?.name ?? null,
-		identityGroups: session.identity?.groups ? JSON.stringify(session.identity.groups) : null,
-	};
-}
-
-const INSERT_SESSION = `INSERT OR IGNORE INTO sessions
-  (id, server, command, url, cwd, host, os_user, started_at, policy_digest,
-   identity_issuer, identity_sub, identity_email, identity_name, identity_groups)
-  VALUES (@id, @server, @command, @url, @cwd, @host, @osUser, @startedAt, @policyDigest,
-   @identityIssuer, @identitySub, @identityEmail, @identityName, @identityGroups)`;
-
-const INSERT_EVENT = `INSERT INTO events
-  (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const UPDATE_SESSION = `UPDATE sessions SET
-  messages = @messages, requests = @requests, errors = @errors, blocked = @blocked, masked = @masked,
-  approvals = @approvals, bytes = @bytes,
-  event_count = coalesce(@eventCount, event_count), head_hash = coalesce(@headHash, head_hash),
-  client_name = coalesce(@clientName, client_name), client_version = coalesce(@clientVersion, client_version),
-  protocol_version = coalesce(@protocolVersion, protocol_version),
-  ended_at = coalesce(@endedAt, ended_at), end_reason = coalesce(@endReason, end_reason),
-  exit_code = coalesce(@exitCode, exit_code), exit_signal = coalesce(@exitSignal, exit_signal)
-  WHERE id = @id`;

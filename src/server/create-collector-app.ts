@@ -1,15 +1,19 @@
 // The collector's HTTP app (DESIGN §7): bearer auth on every /api route, the session,
-// event and device routes, and one error handler. Holds no state of its own: everything
-// lives in the store, so several collectors can share one PostgreSQL.
+// event, device and approval routes, the web viewer, and one error handler. Holds no
+// state of its own: everything lives in the store, so several collectors can share one
+// PostgreSQL.
 
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { ApiError } from './api-error.js';
+import { registerApprovalRoutes } from './approval-routes.js';
 import { registerDeviceRoutes } from './device-routes.js';
 import { createErrorHandler } from './error-handler.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
-import type { CollectorStore } from './store/collector-store.js';
+import { systemClock, type CollectorStore, type StoreClock } from './store/collector-store.js';
 import type { Principal, TokenVerifier } from './verify-access-token.js';
+import type { ViewerAuthOptions } from './viewer/viewer-auth.js';
+import { registerViewerRoutes } from './viewer/viewer-routes.js';
 
 declare module 'fastify' {
 	interface FastifyRequest {
@@ -26,6 +30,9 @@ export interface CollectorAppOptions {
 	/** Largest accepted request body (default 32 MiB → 413 beyond). */
 	bodyLimitBytes?: number;
 	logger?: FastifyServerOptions['logger'];
+	/** Serves the web viewer when given (its sign-in settings; the token verifier is shared). */
+	viewer?: Omit<ViewerAuthOptions, 'verifyToken' | 'cookieSecret'> & { cookieSecret?: string };
+	clock?: StoreClock;
 }
 
 export async function createCollectorApp(options: CollectorAppOptions): Promise<FastifyInstance> {
@@ -42,6 +49,16 @@ export async function createCollectorApp(options: CollectorAppOptions): Promise<
 	registerSessionRoutes(app, options.store);
 	registerEventRoutes(app, options.store);
 	registerDeviceRoutes(app, options.store);
+	const clock = options.clock ?? systemClock;
+	registerApprovalRoutes(app, options.store, clock);
+	if (options.viewer) {
+		const { cookieSecret, ...viewer } = options.viewer;
+		registerViewerRoutes(app, {
+			store: options.store,
+			clock,
+			auth: { ...viewer, verifyToken: options.verifyToken, cookieSecret: async () => cookieSecret ?? options.store.sharedSecret('viewer-cookie') },
+		});
+	}
 	return app;
 }
 

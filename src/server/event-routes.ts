@@ -53,7 +53,8 @@ export function registerEventRoutes(app: FastifyInstance, store: CollectorStore)
 	});
 }
 
-function replayView(sessionId: string, event: ChainEvent) {
+/** A stored event as `mcprec replay --json` prints it. */
+export function replayView(sessionId: string, event: ChainEvent) {
 	return toReplayEvent({
 		session_id: sessionId,
 		seq: event.seq,

@@ -17,6 +17,15 @@ export interface ServerSettings {
 	auditorGroup: string | undefined;
 	approverGroup: string | undefined;
 	bodyLimitBytes: number;
+	/** OIDC client of the web viewer (authorization code + PKCE). */
+	viewerClientId?: string;
+	/** Only for a confidential viewer client; read from config.yaml, never a flag. */
+	viewerClientSecret?: string;
+	viewerScope?: string;
+	/** Where people open the viewer, for the redirect URI; otherwise taken from each request. */
+	publicUrl?: string;
+	/** Key material for the sign-in cookie; otherwise a random key kept in the database. */
+	cookieSecret?: string;
 }
 
 export type ServerFlags = Partial<{
@@ -29,6 +38,11 @@ export type ServerFlags = Partial<{
 	auditorGroup: string;
 	approverGroup: string;
 	maxBodyMib: number;
+	viewerClientId: string;
+	viewerClientSecret: string;
+	viewerScope: string;
+	publicUrl: string;
+	cookieSecret: string;
 }>;
 
 export const DEFAULT_PORT = 8740;
@@ -43,6 +57,11 @@ const KEYS: Record<string, 'string' | 'number'> = {
 	auditorGroup: 'string',
 	approverGroup: 'string',
 	maxBodyMib: 'number',
+	viewerClientId: 'string',
+	viewerClientSecret: 'string',
+	viewerScope: 'string',
+	publicUrl: 'string',
+	cookieSecret: 'string',
 };
 
 export function resolveServerSettings(options: { flags: ServerFlags; configFile: string; dataDir: string }): ServerSettings {
@@ -66,6 +85,11 @@ export function resolveServerSettings(options: { flags: ServerFlags; configFile:
 		auditorGroup: merged.auditorGroup,
 		approverGroup: merged.approverGroup,
 		bodyLimitBytes: Math.round((merged.maxBodyMib ?? 32) * 1024 * 1024),
+		viewerClientId: merged.viewerClientId,
+		viewerClientSecret: merged.viewerClientSecret,
+		viewerScope: merged.viewerScope,
+		publicUrl: merged.publicUrl?.replace(/\/+$/, ''),
+		cookieSecret: merged.cookieSecret ?? process.env.MCPREC_COOKIE_SECRET,
 	};
 }
 

@@ -38,7 +38,7 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 	});
 
 	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/sessions', async (request) => {
-		const query = parseListQuery(request.query, request.principal!);
+		const query = parseSessionListQuery(request.query, request.principal!);
 		const page = await store.listSessions(query);
 		return { sessions: page.sessions.map(sessionView), nextCursor: page.next ? encodeCursor(page.next) : null };
 	});
@@ -64,7 +64,8 @@ async function checkSeal(store: CollectorStore, principal: Principal, sessionId:
 
 const MAX_LIMIT = 500;
 
-function parseListQuery(raw: Record<string, string | undefined>, principal: Principal): SessionQuery {
+/** The list filters of the API and the viewer: owners see their own, auditors everything. */
+export function parseSessionListQuery(raw: Record<string, string | undefined>, principal: Principal): SessionQuery {
 	const query: SessionQuery = { limit: 50 };
 	if (!principal.auditor) query.ownerSub = principal.sub;
 	const value = (name: string) => {
@@ -100,7 +101,7 @@ function parseListQuery(raw: Record<string, string | undefined>, principal: Prin
 	return query;
 }
 
-function encodeCursor(cursor: SessionCursor): string {
+export function encodeCursor(cursor: SessionCursor): string {
 	return Buffer.from(JSON.stringify([cursor.startedAt, cursor.id])).toString('base64url');
 }
 

@@ -36,7 +36,21 @@ export async function startCollector(options: StartCollectorOptions): Promise<Ru
 			auditorGroup: settings.auditorGroup,
 			approverGroup: settings.approverGroup,
 		});
-	const app = await createCollectorApp({ store, verifyToken, bodyLimitBytes: settings.bodyLimitBytes, logger: options.logger });
+	const app = await createCollectorApp({
+		store,
+		verifyToken,
+		bodyLimitBytes: settings.bodyLimitBytes,
+		logger: options.logger,
+		viewer: {
+			issuer: settings.issuer,
+			audience: settings.audience,
+			clientId: settings.viewerClientId ?? 'mcprec-viewer',
+			clientSecret: settings.viewerClientSecret,
+			scope: settings.viewerScope ?? 'openid email profile',
+			publicUrl: settings.publicUrl,
+			cookieSecret: settings.cookieSecret,
+		},
+	});
 	try {
 		await app.listen({ host: settings.host, port: settings.port });
 	} catch (error) {

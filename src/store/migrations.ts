@@ -103,4 +103,24 @@ CREATE TABLE tool_pins (
 );
 `,
 	},
+	{
+		// mcprec sync (issue 5): the signed head of a closed session, kept locally so `verify`
+		// checks the signature too, and the device public keys it is checked against.
+		// `synced_seq` is the collector's last acknowledged seq; `sync_state` is local,
+		// partial (some events uploaded, or open) or synced (closed, all uploaded, seal sent).
+		version: 3,
+		sql: `
+ALTER TABLE sessions ADD COLUMN seal_device_id TEXT;
+ALTER TABLE sessions ADD COLUMN seal_event_count INTEGER;
+ALTER TABLE sessions ADD COLUMN seal_head_hash TEXT;
+ALTER TABLE sessions ADD COLUMN seal_signature TEXT;
+ALTER TABLE sessions ADD COLUMN seal_sent INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_sync_state ON sessions (sync_state);
+CREATE TABLE device_keys (
+  id TEXT PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`,
+	},
 ];

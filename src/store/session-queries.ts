@@ -37,6 +37,12 @@ export interface SessionRow {
 	head_hash: string | null;
 	synced_seq: number;
 	sync_state: string;
+	/** The signed head, once `mcprec sync` sealed the closed session (migration 3). */
+	seal_device_id?: string | null;
+	seal_event_count?: number | null;
+	seal_head_hash?: string | null;
+	seal_signature?: string | null;
+	seal_sent?: number;
 }
 
 export interface SessionFilter {

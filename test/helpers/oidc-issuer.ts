@@ -1,6 +1,8 @@
 // A real OpenID Provider (oidc-provider) on 127.0.0.1 that mints JWT access tokens for the
 // collector's API tests. Each test user is a client_credentials client whose id is the
-// user's `sub`; its groups travel in the token through extraTokenClaims.
+// user's `sub`; its groups travel in the token through extraTokenClaims. With `viewer`, the
+// same users can also sign in to the web viewer in a browser: authorization code + PKCE,
+// through the provider's own login and consent pages (any password).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +30,12 @@ export interface OidcIssuer {
 export const COLLECTOR_AUDIENCE = 'urn:mcprec:collector';
 const OTHER_RESOURCE = 'urn:example:other-api';
 
-export async function startOidcIssuer(users: IssuerUser[]): Promise<OidcIssuer> {
+export interface OidcIssuerOptions {
+	/** A public client for the viewer's browser sign-in. */
+	viewer?: { clientId: string; redirectUris: string[] };
+}
+
+export async function startOidcIssuer(users: IssuerUser[], options: OidcIssuerOptions = {}): Promise<OidcIssuer> {
 	const server = http.createServer();
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -45,13 +52,31 @@ export async function startOidcIssuer(users: IssuerUser[]): Promise<OidcIssuer> 
 			response_types: [],
 			token_endpoint_auth_method: 'client_secret_post',
 			id_token_signed_response_alg: 'ES256',
-		})),
+		})).concat(
+			options.viewer
+				? [{
+						client_id: options.viewer.clientId,
+						grant_types: ['authorization_code'],
+						redirect_uris: options.viewer.redirectUris,
+						response_types: ['code'],
+						token_endpoint_auth_method: 'none',
+						id_token_signed_response_alg: 'ES256',
+					} as never]
+				: [],
+		),
 		jwks: { keys: [signingKey] },
 		adapter: MemoryAdapter,
 		ttl: { ClientCredentials: (_ctx: unknown, token: { resourceServer?: { accessTokenTTL?: number } }) => token.resourceServer?.accessTokenTTL ?? 600 },
 		cookies: { keys: ['mcprec-test-cookie-key'] },
+		findAccount: async (_ctx: unknown, id: string) => {
+			const user = byClient.get(id);
+			if (!user) return undefined;
+			return { accountId: id, claims: async () => ({ sub: id, ...(user.email ? { email: user.email, email_verified: true } : {}) }) };
+		},
+		claims: { openid: ['sub'], email: ['email', 'email_verified'] },
 		features: {
-			devInteractions: { enabled: false },
+			// The provider's own login and consent pages, for the viewer's browser sign-in.
+			devInteractions: { enabled: options.viewer !== undefined },
 			clientCredentials: { enabled: true },
 			resourceIndicators: {
 				enabled: true,
@@ -67,7 +92,8 @@ export async function startOidcIssuer(users: IssuerUser[]): Promise<OidcIssuer> 
 			},
 		},
 		extraTokenClaims: (_ctx, token) => {
-			const user = byClient.get((token as { clientId?: string }).clientId ?? '');
+			const { accountId, clientId } = token as { accountId?: string; clientId?: string };
+			const user = byClient.get(accountId ?? clientId ?? '');
 			if (!user) return undefined;
 			return { groups: user.groups ?? [], ...(user.email ? { email: user.email } : {}) };
 		},
@@ -122,10 +148,14 @@ class MemoryAdapter {
 	async findByUserCode() {
 		return undefined;
 	}
-	async findByUid() {
+	async findByUid(uid: string) {
+		for (const payload of this.items.values()) if ((payload as { uid?: string }).uid === uid) return payload;
 		return undefined;
 	}
-	async consume() {}
+	async consume(id: string) {
+		const payload = this.items.get(id) as Record<string, unknown> | undefined;
+		if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+	}
 	async destroy(id: string) {
 		this.items.delete(id);
 	}

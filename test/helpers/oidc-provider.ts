@@ -3,11 +3,13 @@
 // `groups` claim. The person's side of the device flow — enter the code, sign in,
 // consent or abort — is driven over HTTP with a cookie jar, the way the provider's own
 // tests drive its interaction endpoints. Nothing here leaves the machine.
+// With `resourceServers`, a login that names one of them with the RFC 8707 `resource`
+// parameter gets a JWT access token for that audience: what the collector accepts.
 
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 export const CLIENT_ID = 'mcprec-cli';
 
@@ -25,6 +27,11 @@ export interface ProviderSettings {
 	interval: number;
 	/** Answer this many upcoming token requests with `slow_down`. */
 	slowDownPolls: number;
+}
+
+export interface TestProviderOptions {
+	/** Audiences (resource indicators) that get JWT access tokens, e.g. the collector's. */
+	resourceServers?: string[];
 }
 
 export interface TokenRequest {
@@ -45,12 +52,15 @@ export class TestProvider {
 		private readonly server: http.Server,
 	) {}
 
-	static async start(): Promise<TestProvider> {
+	private options: TestProviderOptions = {};
+
+	static async start(options: TestProviderOptions = {}): Promise<TestProvider> {
 		let handle: http.RequestListener = (_request, response) => response.end();
 		const server = http.createServer((request, response) => handle(request, response));
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 		const test = new TestProvider(issuer, server);
+		test.options = options;
 		const provider = test.createProvider();
 		const callback = provider.callback();
 		handle = (request, response) => test.intercept(request, response, callback);
@@ -103,6 +113,7 @@ export class TestProvider {
 	private createProvider(): Provider {
 		const { settings } = this;
 		const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+		const resourceServers = new Set(this.options.resourceServers ?? []);
 		const provider = new Provider(this.issuer, {
 			clients: [
 				{
@@ -113,7 +124,25 @@ export class TestProvider {
 					redirect_uris: [],
 				},
 			],
-			features: { deviceFlow: { enabled: true }, revocation: { enabled: true }, devInteractions: { enabled: true } },
+			features: {
+				deviceFlow: { enabled: true },
+				revocation: { enabled: true },
+				devInteractions: { enabled: true },
+				resourceIndicators: {
+					enabled: resourceServers.size > 0,
+					// A refresh keeps the audience the login asked for.
+					useGrantedResource: () => true,
+					getResourceServerInfo: (_context: unknown, resource: string) => {
+						if (!resourceServers.has(resource)) throw new errors.InvalidTarget();
+						return { scope: 'openid profile email offline_access', audience: resource, accessTokenTTL: settings.accessTokenTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+					},
+				},
+			},
+			// The collector reads `email` and groups from the access token.
+			extraTokenClaims: async (_context: unknown, token: { kind?: string; accountId?: string; resourceServer?: unknown }) => {
+				const account = token.accountId ? ACCOUNTS[token.accountId] : undefined;
+				return token.resourceServer && account ? { email: account.email, groups: account.groups } : undefined;
+			},
 			claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
 			// Scope claims go into the ID token too, where mcprec reads them.
 			conformIdTokenClaims: false,

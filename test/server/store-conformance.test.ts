@@ -260,6 +260,62 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		expect(await store.getDevice('nope')).toBeUndefined();
 	});
 
+	it('keeps approvals: published once per owner, listed pending, settled once, expired ones refused', async () => {
+		const { store, connect } = await freshStore();
+		const approval = (id: string, ownerSub = 'alice', expiresAt = clock + 60_000) => ({
+			id,
+			ownerSub,
+			ownerEmail: `${ownerSub.toUpperCase()}@example.com`,
+			sessionId: newSessionId(),
+			server: 'db-prod',
+			method: 'tools/call',
+			tool: 'drop_table',
+			rule: 'confirm-drops',
+			summary: '{"table":"users"}',
+			digest: `digest-${id}`,
+			expiresAt,
+		});
+		const first = await store.putApproval(approval('a1'));
+		expect(first).toMatchObject({ kind: 'stored', created: true, approval: { id: 'a1', ownerSub: 'alice', ownerEmail: 'alice@example.com', status: 'pending', requestedAt: clock, decidedAt: null } });
+		expect(await store.putApproval(approval('a1'))).toMatchObject({ kind: 'stored', created: false });
+		expect(await store.putApproval(approval('a1', 'mallory'))).toEqual({ kind: 'owned-by-other' });
+		clock += 1;
+		await store.putApproval(approval('b1', 'bob'));
+		clock += 1;
+		await store.putApproval(approval('a2', 'alice', clock + 10));
+		clock += 1;
+		await store.putApproval(approval('a3', 'alice', clock - 1));
+
+		const ids = (list: { id: string }[]) => list.map((item) => item.id);
+		expect(ids(await store.listApprovals({ status: 'pending', now: clock, limit: 10 }))).toEqual(['a2', 'b1', 'a1']);
+		expect(ids(await store.listApprovals({ status: 'pending', ownerSub: 'alice', now: clock, limit: 10 }))).toEqual(['a2', 'a1']);
+		expect(ids(await store.listApprovals({ ownerSub: 'alice', now: clock, limit: 10 }))).toEqual(['a3', 'a2', 'a1']);
+		expect(ids(await store.listApprovals({ now: clock, limit: 2 }))).toEqual(['a3', 'a2']);
+
+		expect(await store.decideApproval({ id: 'nope', decision: 'approved', decidedBy: 'audrey', now: clock })).toEqual({ kind: 'unknown' });
+		expect(await store.decideApproval({ id: 'a3', decision: 'approved', decidedBy: 'audrey', now: clock })).toMatchObject({ kind: 'expired', approval: { status: 'pending' } });
+		// Two collectors deciding at once: exactly one decision stands.
+		const other = await connect();
+		const raced = await Promise.all([
+			store.decideApproval({ id: 'a1', decision: 'approved', decidedBy: 'audrey', now: clock }),
+			other.decideApproval({ id: 'a1', decision: 'denied', decidedBy: 'victor', now: clock }),
+		]);
+		expect(raced.map((result) => result.kind).sort()).toEqual(['decided', 'settled']);
+		const winner = raced.find((result) => result.kind === 'decided') as { approval: { status: string; decidedBy: string } };
+		expect(await store.getApproval('a1')).toMatchObject({ status: winner.approval.status, decidedBy: winner.approval.decidedBy, decidedAt: clock });
+		expect(ids(await store.listApprovals({ status: 'pending', now: clock, limit: 10 }))).toEqual(['a2', 'b1']);
+		expect(await store.getApproval('nope')).toBeUndefined();
+	});
+
+	it('keeps one shared secret per name for every collector on the database', async () => {
+		const { store, connect } = await freshStore();
+		const other = await connect();
+		const [mine, theirs] = await Promise.all([store.sharedSecret('viewer-cookie'), other.sharedSecret('viewer-cookie')]);
+		expect(mine).toHaveLength(32);
+		expect(theirs.equals(mine)).toBe(true);
+		expect((await store.sharedSecret('other')).equals(mine)).toBe(false);
+	});
+
 	it('takes concurrent uploads from 16 clients: nothing duplicated, nothing missing, chains intact', async () => {
 		const { store, connect } = await freshStore();
 		const clients = await Promise.all(Array.from({ length: 16 }, () => connect()));

@@ -97,6 +97,52 @@ export type PutDeviceResult =
 	/** The id is registered with another key; keys are never replaced silently. */
 	| { kind: 'key-mismatch'; device: Device };
 
+/** A held call a run process published for the viewer (DESIGN §3): times in ms since the epoch. */
+export interface CollectorApproval {
+	/** The id `mcprec approvals` shows on the laptop. */
+	id: string;
+	/** The token's `sub` of the run process that published it. */
+	ownerSub: string;
+	ownerEmail: string | null;
+	sessionId: string;
+	server: string;
+	method: string;
+	tool: string | null;
+	rule: string | null;
+	/** The arguments, shortened and already masked on the laptop. */
+	summary: string;
+	/** Digest of server, tool and arguments: the decision is bound to it. */
+	digest: string;
+	status: 'pending' | 'approved' | 'denied';
+	requestedAt: number;
+	expiresAt: number;
+	decidedAt: number | null;
+	decidedBy: string | null;
+}
+
+export type ApprovalInput = Omit<CollectorApproval, 'status' | 'requestedAt' | 'decidedAt' | 'decidedBy'>;
+
+export type PutApprovalResult =
+	| { kind: 'stored'; created: boolean; approval: CollectorApproval }
+	/** The id is taken by another user's approval; nothing was changed. */
+	| { kind: 'owned-by-other' };
+
+export type DecideApprovalResult =
+	| { kind: 'decided'; approval: CollectorApproval }
+	| { kind: 'unknown' }
+	/** Already approved or denied: the first decision stands. */
+	| { kind: 'settled'; approval: CollectorApproval }
+	| { kind: 'expired'; approval: CollectorApproval };
+
+export interface ApprovalQuery {
+	/** Only this owner's approvals (callers outside the approver group). */
+	ownerSub?: string;
+	/** `pending`: undecided and not yet expired at `now`. */
+	status?: 'pending';
+	now: number;
+	limit: number;
+}
+
 export interface CollectorStore {
 	readonly backend: 'sqlite' | 'postgres';
 	/** Creates or updates a session's metadata; idempotent; never changes its owner. */
@@ -109,6 +155,15 @@ export interface CollectorStore {
 	readEvents(sessionId: string, options: { afterSeq: number; limit: number }): Promise<ChainEvent[]>;
 	putDevice(device: Omit<Device, 'registeredAt'>): Promise<PutDeviceResult>;
 	getDevice(id: string): Promise<Device | undefined>;
+	/** Publishes a pending approval; re-sending the same id by its owner is a no-op. */
+	putApproval(input: ApprovalInput): Promise<PutApprovalResult>;
+	getApproval(id: string): Promise<CollectorApproval | undefined>;
+	/** Newest first. */
+	listApprovals(query: ApprovalQuery): Promise<CollectorApproval[]>;
+	/** Settles a pending, unexpired approval once; concurrent deciders: the first wins. */
+	decideApproval(input: { id: string; decision: 'approved' | 'denied'; decidedBy: string; now: number }): Promise<DecideApprovalResult>;
+	/** A random secret kept in the database under `name` (created on first use), shared by every collector on it. */
+	sharedSecret(name: string): Promise<Buffer>;
 	close(): Promise<void>;
 }
 

@@ -3,16 +3,17 @@
 // uploads of one session run one after the other and see each other's events; uploads
 // of different sessions run in parallel. (session_id, seq) is the primary key besides.
 
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { genesisHash } from '../../recorder/hash-chain.js';
 import { addOutcome, noOutcomes } from '../event-outcomes.js';
 import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
-import { systemClock, type AppendResult, type CollectorStore, type Device, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession } from './collector-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { buildSessionListSql, globToLike, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { mergeTools, sealOf, toChainEvent, toDevice, toStoredSession, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+import { judgeDecision, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
 
 export interface PostgresStoreOptions {
 	/** postgres://user:password@host:port/database */
@@ -74,6 +75,33 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 		async getDevice(id) {
 			const { rows } = await pool.query<DeviceRow>('SELECT * FROM devices WHERE id = $1', [id]);
 			return rows[0] && toDevice(rows[0]);
+		},
+		putApproval: (input) => transaction(pool, (client) => putApproval(client, input, clock)),
+		async getApproval(id) {
+			const { rows } = await pool.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1', [id]);
+			return rows[0] && toApproval(rows[0]);
+		},
+		async listApprovals({ ownerSub, status, now, limit }) {
+			const conditions: string[] = [];
+			const params: unknown[] = [];
+			if (status === 'pending') {
+				params.push(now);
+				conditions.push(`status = 'pending' AND expires_at > $${params.length}`);
+			}
+			if (ownerSub !== undefined) {
+				params.push(ownerSub);
+				conditions.push(`owner_sub = $${params.length}`);
+			}
+			params.push(limit);
+			const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+			const { rows } = await pool.query<ApprovalRowValues>(`SELECT * FROM approvals ${where} ORDER BY requested_at DESC, id DESC LIMIT $${params.length}`, params);
+			return rows.map(toApproval);
+		},
+		decideApproval: (input) => transaction(pool, (client) => decideApproval(client, input)),
+		async sharedSecret(name) {
+			await pool.query('INSERT INTO collector_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, randomBytes(32).toString('base64')]);
+			const { rows } = await pool.query<{ value: string }>('SELECT value FROM collector_secrets WHERE name = $1', [name]);
+			return Buffer.from(rows[0]!.value, 'base64');
 		},
 		close: () => pool.end(),
 	};
@@ -232,4 +260,27 @@ async function putDevice(client: pg.PoolClient, device: Omit<Device, 'registered
 	if (stored.ownerSub !== device.ownerSub) return { kind: 'owned-by-other' };
 	if (stored.publicKey.x !== device.publicKey.x) return { kind: 'key-mismatch', device: stored };
 	return { kind: 'stored', created: (inserted.rowCount ?? 0) > 0, device: stored };
+}
+
+async function putApproval(client: pg.PoolClient, input: ApprovalInput, clock: StoreClock): Promise<PutApprovalResult> {
+	const inserted = await client.query(
+		`INSERT INTO approvals (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, digest, requested_at, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+		[input.id, input.ownerSub, input.ownerEmail?.toLowerCase() ?? null, input.sessionId, input.server, input.method, input.tool, input.rule, input.summary, input.digest, clock.now(), input.expiresAt],
+	);
+	const { rows } = await client.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1', [input.id]);
+	const approval = toApproval(rows[0]!);
+	if (approval.ownerSub !== input.ownerSub) return { kind: 'owned-by-other' };
+	return { kind: 'stored', created: (inserted.rowCount ?? 0) > 0, approval };
+}
+
+// The row lock makes concurrent deciders (two approvers, two collectors) settle it once.
+async function decideApproval(client: pg.PoolClient, input: { id: string; decision: 'approved' | 'denied'; decidedBy: string; now: number }): Promise<DecideApprovalResult> {
+	const { rows } = await client.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1 FOR UPDATE', [input.id]);
+	const approval: CollectorApproval | undefined = rows[0] && toApproval(rows[0]);
+	const verdict = judgeDecision(approval, input.now);
+	if (verdict === 'unknown') return { kind: 'unknown' };
+	if (verdict !== 'open') return { kind: verdict, approval: approval! };
+	const updated = await client.query<ApprovalRowValues>('UPDATE approvals SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 RETURNING *', [input.decision, input.now, input.decidedBy, input.id]);
+	return { kind: 'decided', approval: toApproval(updated.rows[0]!) };
 }

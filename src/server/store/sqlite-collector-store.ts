@@ -2,6 +2,7 @@
 // so each write is one IMMEDIATE transaction: writers queue on SQLite's lock (busy
 // timeout), whether they are requests of this process or of another collector.
 
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,9 +12,9 @@ import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import type { ChainEvent } from '../wire-event.js';
-import { systemClock, type AppendResult, type CollectorStore, type Device, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession } from './collector-store.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { mergeTools, sealOf, toChainEvent, toDevice, toStoredSession, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+import { judgeDecision, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
@@ -71,7 +72,39 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		events: database.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
 		device: database.prepare('SELECT * FROM devices WHERE id = ?'),
 		insertDevice: database.prepare('INSERT OR IGNORE INTO devices (id, owner_sub, public_key, name, registered_at) VALUES (?, ?, ?, ?, ?)'),
+		approval: database.prepare('SELECT * FROM approvals WHERE id = ?'),
+		insertApproval: database.prepare(`INSERT OR IGNORE INTO approvals
+  (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, digest, requested_at, expires_at)
+  VALUES (@id, @ownerSub, @ownerEmail, @sessionId, @server, @method, @tool, @rule, @summary, @digest, @now, @expiresAt)`),
+		decide: database.prepare("UPDATE approvals SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'"),
+		pendingApprovals: database.prepare("SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? ORDER BY requested_at DESC, id DESC LIMIT ?"),
+		ownPendingApprovals: database.prepare("SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? AND owner_sub = ? ORDER BY requested_at DESC, id DESC LIMIT ?"),
+		allApprovals: database.prepare('SELECT * FROM approvals ORDER BY requested_at DESC, id DESC LIMIT ?'),
+		ownApprovals: database.prepare('SELECT * FROM approvals WHERE owner_sub = ? ORDER BY requested_at DESC, id DESC LIMIT ?'),
+		secret: database.prepare('SELECT value FROM collector_secrets WHERE name = ?').pluck(),
+		insertSecret: database.prepare('INSERT OR IGNORE INTO collector_secrets (name, value) VALUES (?, ?)'),
 	};
+
+	const getApproval = (id: string) => {
+		const row = statements.approval.get(id) as ApprovalRowValues | undefined;
+		return row && toApproval(row);
+	};
+
+	const putApproval = database.transaction((input: ApprovalInput): PutApprovalResult => {
+		const created = statements.insertApproval.run({ ...input, ownerEmail: input.ownerEmail?.toLowerCase() ?? null, now: clock.now() }).changes > 0;
+		const approval = getApproval(input.id)!;
+		if (approval.ownerSub !== input.ownerSub) return { kind: 'owned-by-other' };
+		return { kind: 'stored', created, approval };
+	});
+
+	const decideApproval = database.transaction((input: { id: string; decision: 'approved' | 'denied'; decidedBy: string; now: number }): DecideApprovalResult => {
+		const approval = getApproval(input.id);
+		const verdict = judgeDecision(approval, input.now);
+		if (verdict === 'unknown') return { kind: 'unknown' };
+		if (verdict !== 'open') return { kind: verdict, approval: approval! };
+		statements.decide.run(input.decision, input.now, input.decidedBy, input.id);
+		return { kind: 'decided', approval: getApproval(input.id)! };
+	});
 
 	const getSession = (id: string): StoredSession | undefined => {
 		const row = statements.session.get(id) as SessionRowValues | undefined;
@@ -162,6 +195,24 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		async getDevice(id) {
 			const row = statements.device.get(id) as DeviceRow | undefined;
 			return row && toDevice(row);
+		},
+		putApproval: async (input) => putApproval.immediate(input),
+		getApproval: async (id) => getApproval(id),
+		async listApprovals({ ownerSub, status, now, limit }) {
+			const rows =
+				status === 'pending'
+					? ownerSub === undefined
+						? statements.pendingApprovals.all(now, limit)
+						: statements.ownPendingApprovals.all(now, ownerSub, limit)
+					: ownerSub === undefined
+						? statements.allApprovals.all(limit)
+						: statements.ownApprovals.all(ownerSub, limit);
+			return (rows as ApprovalRowValues[]).map(toApproval);
+		},
+		decideApproval: async (input) => decideApproval.immediate(input),
+		async sharedSecret(name) {
+			statements.insertSecret.run(name, randomBytes(32).toString('base64'));
+			return Buffer.from(statements.secret.get(name) as string, 'base64');
 		},
 		async close() {
 			database.close();

@@ -76,4 +76,33 @@ CREATE TABLE devices (
 );
 `,
 	},
+	{
+		// Approvals published by run processes for the viewer; the viewer's cookie key.
+		version: 2,
+		sql: `
+CREATE TABLE approvals (
+  id TEXT PRIMARY KEY,
+  owner_sub TEXT NOT NULL,
+  owner_email TEXT,
+  session_id TEXT NOT NULL,
+  server TEXT NOT NULL,
+  method TEXT NOT NULL,
+  tool TEXT,
+  rule TEXT,
+  summary TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending',
+  requested_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_at INTEGER,
+  decided_by TEXT
+);
+CREATE INDEX approvals_pending ON approvals (expires_at) WHERE status = 'pending';
+CREATE INDEX approvals_owner ON approvals (owner_sub, requested_at);
+CREATE TABLE collector_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`,
+	},
 ];

@@ -5,7 +5,7 @@ import { inflateRawSync } from 'node:zlib';
 import type { DevicePublicKey } from '../device-signature.js';
 import type { Integrity, Seal } from '../session-integrity.js';
 import type { ChainEvent } from '../wire-event.js';
-import type { Device, StoredSession } from './collector-store.js';
+import type { CollectorApproval, Device, StoredSession } from './collector-store.js';
 
 export interface SessionRowValues {
 	id: string;
@@ -127,4 +127,49 @@ export interface DeviceRow {
 
 export function toDevice(row: DeviceRow): Device {
 	return { id: row.id, ownerSub: row.owner_sub, publicKey: JSON.parse(row.public_key) as DevicePublicKey, name: row.name, registeredAt: row.registered_at };
+}
+
+export interface ApprovalRowValues {
+	id: string;
+	owner_sub: string;
+	owner_email: string | null;
+	session_id: string;
+	server: string;
+	method: string;
+	tool: string | null;
+	rule: string | null;
+	summary: string;
+	digest: string;
+	status: string;
+	requested_at: number;
+	expires_at: number;
+	decided_at: number | null;
+	decided_by: string | null;
+}
+
+export function toApproval(row: ApprovalRowValues): CollectorApproval {
+	return {
+		id: row.id,
+		ownerSub: row.owner_sub,
+		ownerEmail: row.owner_email,
+		sessionId: row.session_id,
+		server: row.server,
+		method: row.method,
+		tool: row.tool,
+		rule: row.rule,
+		summary: row.summary,
+		digest: row.digest,
+		status: row.status as CollectorApproval['status'],
+		requestedAt: row.requested_at,
+		expiresAt: row.expires_at,
+		decidedAt: row.decided_at,
+		decidedBy: row.decided_by,
+	};
+}
+
+/** The decision rules both backends apply to the row they read under their lock. */
+export function judgeDecision(approval: CollectorApproval | undefined, now: number): 'unknown' | 'settled' | 'expired' | 'open' {
+	if (!approval) return 'unknown';
+	if (approval.status !== 'pending') return 'settled';
+	return approval.expiresAt <= now ? 'expired' : 'open';
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalHeader, chainHash, genesisHash } from '../../../src/recorder/hash-chain.js';
+import { ChainHasher, canonicalHeader, chainHash, genesisHash } from '../../../src/recorder/hash-chain.js';
 
 const fields = {
 	sessionId: '01a20381-e641-77a0-a5fa-5b0480990e2c',
@@ -32,5 +32,17 @@ describe('hash chain canonical form (README "Verifying a recording")', () => {
 		expect(chainHash('00', { ...fields, seq: 1 }, Buffer.from('{}'))).not.toBe(base);
 		expect(chainHash('00', { ...fields, tool: 'rm' }, Buffer.from('{}'))).not.toBe(base);
 		expect(chainHash('00', fields, Buffer.from('{ }'))).not.toBe(base);
+	});
+
+	it('hashes the same bytes with the one-shot ChainHasher, whatever the sizes', () => {
+		const hasher = new ChainHasher();
+		const unicode = { ...fields, tool: 'écho \u2028 "quoted" \u{1F600}', rpcId: '"s:x"' };
+		for (const size of [0, 2, 70_000, 200_000, 2 * 1024 * 1024]) {
+			const payload = Buffer.alloc(size, 'ab€');
+			for (const each of [fields, unicode]) {
+				const sized = { ...each, size };
+				expect(hasher.hash('00', sized, payload)).toBe(chainHash('00', sized, payload));
+			}
+		}
 	});
 });

@@ -1,0 +1,438 @@
+// The store side of the recorder, run in a worker thread (record-writer-worker.ts): hashes
+// events into the chain, compresses large payloads and writes them in short transactions,
+// retrying with back-off while the store is locked or failing. It tells the Recorder which
+// seq is committed and when the store starts or stops taking writes.
+
+import type { Hash } from 'node:crypto';
+import { constants as zlib, deflateRawSync } from 'node:zlib';
+import type { Statement, Transaction } from 'better-sqlite3';
+import { openStore, type OpenStoreOptions, type StoreDatabase } from '../store/open-store.js';
+import { describeStoreFailure } from '../store/describe-store-failure.js';
+import { systemClock } from './clock.js';
+import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from './hash-chain.js';
+import { emptyCounters, type SessionCounters } from './event.js';
+import type { SessionStart, SessionUpdate } from './session-row.js';
+import type { RecordedEvent } from './writer-messages.js';
+
+const COMPRESS_ABOVE_BYTES = 64 * 1024;
+// Small enough that one transaction holds the write lock for milliseconds, well inside the
+// other mcprec processes' busy timeout; large enough that commits stay a small share.
+const MAX_BATCH_EVENTS = 256;
+const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+// Rows per INSERT statement: one run() per row cost as much as binding its 15 values.
+const ROWS_PER_INSERT = 16;
+
+interface QueuedEvent extends RecordedEvent {
+	/** The payload's length; a large payload's bytes are still arriving while `stream` is set. */
+	size: number;
+	stream?: PayloadStream;
+	/** A large payload, deflated piece by piece as it arrived. */
+	deflated?: Buffer;
+	hash?: string;
+	prevHash?: string;
+}
+
+// A large payload is hashed and deflated as its pieces arrive, so it is never held whole
+// here: each piece is deflated with a sync flush, and the byte-aligned outputs laid end to
+// end are one raw deflate stream (the last piece finishes it).
+interface PayloadStream {
+	hash: Hash | undefined;
+	output: Buffer;
+	written: number;
+}
+
+export interface RecordWriterOptions {
+	sessionId: string;
+	store: OpenStoreOptions;
+	/** How long events may wait on a busy store before the store counts as failing. */
+	lockTimeoutMs: number;
+	/** Told after commits: every event up to this seq is in the store. */
+	onAcknowledge: (committedSeq: number) => void;
+	onHealthChange: (healthy: boolean, reason?: string) => void;
+}
+
+export class RecordWriter {
+	private readonly queue: QueuedEvent[] = [];
+	/** Queued events whose payload is still arriving in pieces, in seq order. */
+	private readonly streaming: QueuedEvent[] = [];
+	private readonly clock = systemClock();
+	private readonly hasher = new ChainHasher();
+	private session: SessionStart | undefined;
+	private lastHash: string;
+	private committedSeq = -1;
+	private acknowledgedSeq = -1;
+	private counters: SessionCounters = emptyCounters();
+	private readonly update: SessionUpdate = {};
+	private updatePending = false;
+	private database: StoreDatabase | undefined;
+	private statements:
+		| {
+				insertSession: Statement;
+				insertEvent: Statement;
+				insertEvents: Statement;
+				updateSession: Statement;
+				writeBatch: Transaction<(batch: QueuedEvent[], head: string | undefined) => void>;
+		  }
+		| undefined;
+	private sessionInserted = false;
+	private flushImmediate: NodeJS.Immediate | undefined;
+	private retryTimer: NodeJS.Timeout | undefined;
+	private retryDelayMs = 25;
+	private healthy = true;
+	private failure: string | undefined;
+	private lastFailureTransient = true;
+	private lastCommitUs = 0;
+	private lastFailureUs = 0;
+
+	constructor(private readonly options: RecordWriterOptions) {
+		this.lastHash = genesisHash(options.sessionId);
+	}
+
+	/** Opens the store ahead of the session row, while the caller still prepares the session. */
+	warmUp(): void {
+		try {
+			this.ensureDatabase();
+		} catch {
+			// start() tries again and reports what it finds.
+		}
+	}
+
+	/** Writes the session row (and anything queued); false when the store refused it. */
+	start(session: SessionStart): boolean {
+		this.session = session;
+		return this.flushNow();
+	}
+
+	/** Events in seq order; one whose payload is shorter than `size` waits for its pieces (addPiece). */
+	add(events: (RecordedEvent & { size: number })[], counters: SessionCounters, update: SessionUpdate | undefined): void {
+		for (const event of events as QueuedEvent[]) {
+			if (event.payload.length < event.size) {
+				// Sized for incompressible bytes: stored blocks cost 5 bytes per 64 KiB, a flush 5.
+				event.stream = { hash: undefined, output: Buffer.allocUnsafeSlow(event.size + (event.size >>> 10) + 1024), written: 0 };
+				this.streaming.push(event);
+			}
+			this.queue.push(event);
+		}
+		this.takeFacts(counters, update);
+		this.scheduleFlush();
+	}
+
+	/** The next piece of the oldest large payload still arriving. */
+	addPiece(seq: number, piece: Buffer, last: boolean): void {
+		const event = this.streaming[0];
+		if (event?.seq !== seq) throw new Error(`record writer: a payload piece for seq ${seq} arrived, expected ${event?.seq ?? 'none'}`);
+		const stream = event.stream!;
+		if (!stream.hash) {
+			// Everything before it is here and whole: hash up to it, then start its own hash.
+			for (const earlier of this.queue) {
+				if (earlier === event) break;
+				if (earlier.hash === undefined) this.hashEvent(earlier);
+			}
+			event.prevHash = this.lastHash;
+			stream.hash = startChainHash(this.lastHash, this.chainedFields(event));
+		}
+		stream.hash.update(piece);
+		const deflated = deflateRawSync(piece, { level: 1, finishFlush: last ? zlib.Z_FINISH : zlib.Z_SYNC_FLUSH });
+		if (stream.written + deflated.length > stream.output.length) {
+			const grown = Buffer.allocUnsafeSlow((stream.written + deflated.length) * 2);
+			stream.output.copy(grown, 0, 0, stream.written);
+			stream.output = grown;
+		}
+		stream.written += deflated.copy(stream.output, stream.written);
+		if (!last) return;
+		event.hash = stream.hash.digest('hex');
+		this.lastHash = event.hash;
+		event.deflated = stream.output.subarray(0, stream.written);
+		event.stream = undefined;
+		this.streaming.shift();
+		this.scheduleFlush();
+	}
+
+	private takeFacts(counters: SessionCounters, update: SessionUpdate | undefined): void {
+		this.counters = counters;
+		if (update) {
+			Object.assign(this.update, update);
+			this.updatePending = true;
+		}
+	}
+
+	private scheduleFlush(): void {
+		if (this.flushImmediate || this.retryTimer || !this.session) return;
+		// setImmediate lets batches that arrived together share one transaction.
+		this.flushImmediate = setImmediate(() => {
+			this.flushImmediate = undefined;
+			this.flushNow();
+		});
+	}
+
+	/** Writes what is queued; on failure keeps it and retries with back-off. */
+	private flushNow(): boolean {
+		if (!this.session) return false;
+		let ok = true;
+		try {
+			while (this.writable() || !this.sessionInserted || this.updatePending) this.writeBatch();
+		} catch (error) {
+			ok = false;
+			this.onWriteFailure(error);
+		}
+		if (ok) this.onWriteSuccess();
+		return ok;
+	}
+
+	/** Final flush at the end of a session: retries synchronously until the lock timeout. */
+	close(counters: SessionCounters, update: SessionUpdate | undefined): { ok: boolean; committedSeq: number; reason?: string } {
+		this.takeFacts(counters, update);
+		clearImmediate(this.flushImmediate);
+		this.flushImmediate = undefined;
+		clearTimeout(this.retryTimer);
+		this.retryTimer = undefined;
+		let deadline = Date.now() + this.options.lockTimeoutMs;
+		let ok = this.flushNow();
+		// Waiting helps only with a lock; a full disk or read-only file gets one more try.
+		// The timeout counts from the last progress: a backlog that drains between other
+		// writers' transactions is a busy store, not a locked one.
+		let backlog = this.queue.length;
+		while (!ok && this.lastFailureTransient && Date.now() < deadline) {
+			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+			ok = this.flushNow();
+			if (this.queue.length < backlog) deadline = Date.now() + this.options.lockTimeoutMs;
+			backlog = this.queue.length;
+		}
+		clearTimeout(this.retryTimer);
+		this.retryTimer = undefined;
+		try {
+			this.database?.close();
+		} catch {
+			// Closing a broken handle has nothing left to tell.
+		}
+		this.database = undefined;
+		if (ok && this.queue.length > 0) return { ok: false, committedSeq: this.committedSeq, reason: 'the session ended before a large payload reached the recording writer' };
+		return { ok, committedSeq: this.committedSeq, reason: this.failure };
+	}
+
+	private writable(): boolean {
+		return this.queue.length > 0 && this.queue[0].stream === undefined;
+	}
+
+	private acknowledge(): void {
+		if (this.committedSeq === this.acknowledgedSeq) return;
+		this.acknowledgedSeq = this.committedSeq;
+		this.options.onAcknowledge(this.committedSeq);
+	}
+
+	private writeBatch(): void {
+		this.ensureDatabase();
+		const queue = this.queue;
+		let count = 0;
+		let bytes = 0;
+		while (count < queue.length && count < MAX_BATCH_EVENTS && bytes < MAX_BATCH_BYTES) {
+			const event = queue[count];
+			if (event.stream) break;
+			if (event.hash === undefined) this.hashEvent(event);
+			bytes += event.size;
+			count++;
+		}
+		const batch = count === queue.length ? queue.slice() : queue.slice(0, count);
+		const head = count > 0 ? batch[count - 1].hash! : undefined;
+		this.statements!.writeBatch.immediate(batch, head);
+		this.sessionInserted = true;
+		this.updatePending = false;
+		queue.splice(0, count);
+		this.lastCommitUs = this.clock.nowMicros();
+		if (count > 0) {
+			this.committedSeq = batch[count - 1].seq;
+			// Told per commit, so a long catch-up frees the Recorder's memory as it goes.
+			this.acknowledge();
+		}
+	}
+
+	private hashEvent(event: QueuedEvent): void {
+		event.prevHash = this.lastHash;
+		event.hash = this.hasher.hash(this.lastHash, this.chainedFields(event), event.payload);
+		this.lastHash = event.hash;
+	}
+
+	private chainedFields(event: QueuedEvent): ChainedFields {
+		return {
+			sessionId: this.options.sessionId,
+			seq: event.seq,
+			ts: event.ts,
+			origin: event.origin,
+			target: event.target,
+			kind: event.kind,
+			method: event.method,
+			rpcId: event.rpcId,
+			tool: event.tool,
+			size: event.size,
+			latencyUs: event.latencyUs,
+		};
+	}
+
+	private sessionFields(head: string | undefined, batch: QueuedEvent[]): Record<string, unknown> {
+		const lastSeq = batch.length > 0 ? batch[batch.length - 1].seq : -1;
+		const { counters, update } = this;
+		return {
+			id: this.options.sessionId,
+			messages: counters.messages,
+			requests: counters.requests,
+			errors: counters.errors,
+			blocked: counters.blocked,
+			masked: counters.masked,
+			approvals: counters.approvals,
+			bytes: counters.bytes,
+			eventCount: lastSeq + 1 > 0 ? lastSeq + 1 : null,
+			headHash: head ?? null,
+			clientName: update.clientName ?? null,
+			clientVersion: update.clientVersion ?? null,
+			protocolVersion: update.protocolVersion ?? null,
+			endedAt: update.endedAt ?? null,
+			endReason: update.endReason ?? null,
+			exitCode: update.exitCode ?? null,
+			exitSignal: update.exitSignal ?? null,
+		};
+	}
+
+	private ensureDatabase(): StoreDatabase {
+		if (this.database) return this.database;
+		const database = openStore(this.options.store);
+		const insertSession = database.prepare(INSERT_SESSION);
+		const insertEvent = database.prepare(`${INSERT_EVENT} ${EVENT_VALUES}`);
+		const insertEvents = database.prepare(`${INSERT_EVENT} ${Array(ROWS_PER_INSERT).fill(EVENT_VALUES).join(', ')}`);
+		const updateSession = database.prepare(UPDATE_SESSION);
+		const sessionId = this.options.sessionId;
+		// Built once per handle: better-sqlite3 makes a new wrapper on every transaction() call.
+		const writeBatch = database.transaction((batch: QueuedEvent[], head: string | undefined) => {
+			if (!this.sessionInserted) insertSession.run(sessionRow(this.session!));
+			let index = 0;
+			for (; index + ROWS_PER_INSERT <= batch.length; index += ROWS_PER_INSERT) {
+				const values: unknown[] = [];
+				for (let row = index; row < index + ROWS_PER_INSERT; row++) pushEventRow(values, sessionId, batch[row]);
+				insertEvents.run(values);
+			}
+			for (; index < batch.length; index++) {
+				const values: unknown[] = [];
+				pushEventRow(values, sessionId, batch[index]);
+				insertEvent.run(values);
+			}
+			updateSession.run(this.sessionFields(head, batch));
+		});
+		this.statements = { insertSession, insertEvent, insertEvents, updateSession, writeBatch };
+		this.database = database;
+		return database;
+	}
+
+	private onWriteSuccess(): void {
+		this.retryDelayMs = 25;
+		if (!this.healthy) {
+			this.healthy = true;
+			this.failure = undefined;
+			this.options.onHealthChange(true);
+		}
+	}
+
+	private onWriteFailure(error: unknown): void {
+		const { reason, transient } = describeStoreFailure(error);
+		this.lastFailureTransient = transient;
+		const oldest = this.queue[0];
+		const now = this.clock.nowMicros();
+		// Waiting counts from the later of the oldest event and the last commit: a store that
+		// other mcprec processes keep busy but that still takes our batches is slow, not locked.
+		const waitedMs = oldest ? (now - Math.max(oldest.ts, this.lastCommitUs)) / 1000 : 0;
+		const progressed = this.lastCommitUs > this.lastFailureUs;
+		this.lastFailureUs = now;
+		if (!transient) {
+			// A handle that failed for a lasting reason is reopened on the next try.
+			try {
+				this.database?.close();
+			} catch {
+				// ignore: the handle is being replaced
+			}
+			this.database = undefined;
+		}
+		if ((!transient || waitedMs >= this.options.lockTimeoutMs) && this.healthy) {
+			this.healthy = false;
+			this.failure = reason;
+			this.options.onHealthChange(false, reason);
+		}
+		this.retryDelayMs = progressed ? 25 : Math.min(this.retryDelayMs * 2, 1000);
+		clearTimeout(this.retryTimer);
+		this.retryTimer = setTimeout(() => {
+			this.retryTimer = undefined;
+			this.flushNow();
+		}, this.retryDelayMs);
+	}
+}
+
+// Positional, in INSERT_EVENT's column order: binding 15 named parameters from an object
+// costs more than the insert itself.
+function pushEventRow(values: unknown[], sessionId: string, event: QueuedEvent): void {
+	let payload = event.payload;
+	let encoding = 'identity';
+	if (event.deflated) {
+		payload = event.deflated;
+		encoding = 'deflate-raw';
+	} else if (payload.length > COMPRESS_ABOVE_BYTES) {
+		const compressed = deflateRawSync(payload, { level: 1 });
+		if (compressed.length < payload.length * 0.9) {
+			payload = compressed;
+			encoding = 'deflate-raw';
+		}
+	}
+	values.push(
+		sessionId,
+		event.seq,
+		event.ts,
+		event.origin,
+		event.target,
+		event.kind,
+		event.method,
+		event.rpcId,
+		event.tool,
+		payload,
+		encoding,
+		event.size,
+		event.latencyUs,
+		event.prevHash,
+		event.hash,
+	);
+}
+
+function sessionRow(session: SessionStart): Record<string, unknown> {
+	return {
+		id: session.id,
+		server: session.server,
+		command: session.command ? JSON.stringify(session.command) : null,
+		url: session.url,
+		cwd: session.cwd,
+		host: session.host,
+		osUser: session.osUser,
+		startedAt: session.startedAt,
+		policyDigest: session.policyDigest ?? null,
+		identityIssuer: session.identity?.issuer ?? null,
+		identitySub: session.identity?.sub ?? null,
+		identityEmail: session.identity?.email ?? null,
+		identityName: session.identity?.name ?? null,
+		identityGroups: session.identity?.groups ? JSON.stringify(session.identity.groups) : null,
+	};
+}
+
+const INSERT_SESSION = `INSERT OR IGNORE INTO sessions
+  (id, server, command, url, cwd, host, os_user, started_at, policy_digest,
+   identity_issuer, identity_sub, identity_email, identity_name, identity_groups)
+  VALUES (@id, @server, @command, @url, @cwd, @host, @osUser, @startedAt, @policyDigest,
+   @identityIssuer, @identitySub, @identityEmail, @identityName, @identityGroups)`;
+
+const INSERT_EVENT = `INSERT INTO events
+  (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
+  VALUES`;
+const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+const UPDATE_SESSION = `UPDATE sessions SET
+  messages = @messages, requests = @requests, errors = @errors, blocked = @blocked, masked = @masked,
+  approvals = @approvals, bytes = @bytes,
+  event_count = coalesce(@eventCount, event_count), head_hash = coalesce(@headHash, head_hash),
+  client_name = coalesce(@clientName, client_name), client_version = coalesce(@clientVersion, client_version),
+  protocol_version = coalesce(@protocolVersion, protocol_version),
+  ended_at = coalesce(@endedAt, ended_at), end_reason = coalesce(@endReason, end_reason),
+  exit_code = coalesce(@exitCode, exit_code), exit_signal = coalesce(@exitSignal, exit_signal)
+  WHERE id = @id`;

@@ -1,0 +1,51 @@
+// The session list: filters (user, server, tool, outcome, since) as a plain GET form,
+// newest first, one page at a time with a cursor link, from the indexed list query.
+
+import type { StoredSession } from '../store/collector-store.js';
+import { OUTCOME_NAMES } from '../event-outcomes.js';
+import { isoMicros } from '../../replay/replay-event.js';
+import { html, type Html } from './html.js';
+import { integrityBadge, outcomeBadges, userLabel } from './session-labels.js';
+
+export const FILTERS = ['user', 'server', 'tool', 'outcome', 'since'] as const;
+
+export function renderSessionList(options: { sessions: StoredSession[]; filters: Record<string, string>; nextCursor: string | null; auditor: boolean; error?: string }): Html {
+	const { filters } = options;
+	const next = options.nextCursor ? `/?${new URLSearchParams({ ...filters, cursor: options.nextCursor })}` : null;
+	return html`<h1>Sessions</h1>
+<p class="scope">${options.auditor ? 'All sessions (auditor).' : 'Your sessions.'}</p>
+<form class="filters" method="get" action="/" data-testid="filters">
+  <label>User <input name="user" value="${filters.user ?? ''}" placeholder="sub or email"></label>
+  <label>Server <input name="server" value="${filters.server ?? ''}" placeholder="label, * globs"></label>
+  <label>Tool <input name="tool" value="${filters.tool ?? ''}" placeholder="tool name"></label>
+  <label>Outcome <select name="outcome"><option value="">any</option>${OUTCOME_NAMES.map((name) => html`<option value="${name}"${filters.outcome === name ? html` selected` : ''}>${name}</option>`)}</select></label>
+  <label>Since <input name="since" value="${filters.since ?? ''}" placeholder="2h, 7d or ISO time"></label>
+  <button type="submit">Filter</button> <a href="/">Clear</a>
+</form>
+${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
+<table class="sessions" data-testid="sessions">
+<thead><tr><th>Started</th><th>User</th><th>Server</th><th>Client</th><th>Tools</th><th>Events</th><th>Outcomes</th><th>Integrity</th></tr></thead>
+<tbody>
+${options.sessions.map(
+	(session) => html`<tr data-testid="session-row" data-session-id="${session.id}">
+<td><a href="/sessions/${session.id}">${isoMicros(session.startedAt).slice(0, 19).replace('T', ' ')}</a>${session.endedAt === null ? html` <span class="badge open">open</span>` : ''}</td>
+<td>${userLabel(session)}</td>
+<td>${session.server}</td>
+<td>${clientLabel(session.metadata)}</td>
+<td class="tools">${session.tools.slice(0, 4).join(', ')}${session.tools.length > 4 ? ` +${session.tools.length - 4}` : ''}</td>
+<td class="number">${session.nextSeq}</td>
+<td>${outcomeBadges(session.outcomes)}</td>
+<td>${integrityBadge(session.integrity)}</td>
+</tr>`,
+)}
+</tbody>
+</table>
+${options.sessions.length === 0 ? html`<p class="empty">No sessions match.</p>` : ''}
+${next ? html`<p class="pager"><a href="${next}" data-testid="older">Older sessions →</a></p>` : ''}`;
+}
+
+export function clientLabel(metadata: Record<string, unknown>): string {
+	const client = metadata.client as { name?: unknown; version?: unknown } | null | undefined;
+	if (!client || typeof client.name !== 'string') return '';
+	return typeof client.version === 'string' ? `${client.name} ${client.version}` : client.name;
+}

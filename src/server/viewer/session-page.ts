@@ -1,0 +1,59 @@
+// One session: who, where, when, counters and integrity up top; below, the timeline of
+// exchanges, a page at a time (the rest arrives as the reader scrolls or asks for more).
+
+import { isoMicros } from '../../replay/replay-event.js';
+import type { StoredSession } from '../store/collector-store.js';
+import { html, type Html } from './html.js';
+import type { ExchangePage } from './page-exchanges.js';
+import { renderExchanges } from './render-exchanges.js';
+import { clientLabel } from './session-list-page.js';
+import { INTEGRITY_TEXT, integrityBadge, outcomeBadges, userLabel } from './session-labels.js';
+
+export function renderSessionPage(session: StoredSession, firstPage: ExchangePage): Html {
+	const metadata = session.metadata;
+	const counts = (metadata.counts ?? {}) as Record<string, unknown>;
+	const user = (metadata.user ?? {}) as Record<string, unknown>;
+	const started = isoMicros(session.startedAt);
+	const ended = session.endedAt === null ? null : isoMicros(session.endedAt);
+	const seconds = session.endedAt === null ? null : (session.endedAt - session.startedAt) / 1e6;
+	const command = Array.isArray(metadata.command) ? (metadata.command as unknown[]).join(' ') : typeof metadata.url === 'string' ? metadata.url : '';
+	const field = (label: string, value: Html | string | number | null | undefined) =>
+		value === null || value === undefined || value === '' ? '' : html`<div><dt>${label}</dt><dd>${value}</dd></div>`;
+	return html`<p class="crumbs"><a href="/">Sessions</a> / <span class="mono">${session.id}</span></p>
+<section class="header" data-testid="session-header">
+<h1>${session.server} <span class="light">· ${userLabel(session)}</span></h1>
+<div class="integrity-box integrity-${session.integrity}" data-testid="integrity">${integrityBadge(session.integrity)}<span>${INTEGRITY_TEXT[session.integrity]}</span></div>
+<dl class="facts">
+${field('User', `${userLabel(session)}${typeof user.host === 'string' ? ` on ${user.host}` : ''}`)}
+${field('Server', session.server)}
+${field('Command', command)}
+${field('Client', clientLabel(metadata))}
+${field('Protocol', typeof metadata.protocolVersion === 'string' ? metadata.protocolVersion : null)}
+${field('Started', started.replace('T', ' '))}
+${field('Ended', ended ? `${ended.replace('T', ' ')} (${seconds!.toFixed(1)} s${typeof metadata.endReason === 'string' ? `, ${metadata.endReason}` : ''})` : 'still open')}
+${field('Exit', metadata.exitCode === null || metadata.exitCode === undefined ? (typeof metadata.exitSignal === 'string' ? metadata.exitSignal : null) : String(metadata.exitCode))}
+${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors · ${num(counts.blocked)} blocked · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
+${field('Outcomes', outcomeBadges(session.outcomes))}
+${field('Stored', html`<span data-testid="stored-events">${session.nextSeq}</span> events, head <span class="mono">${session.headHash?.slice(0, 16) ?? '—'}</span>`)}
+${field('Seal', session.seal ? html`device <span class="mono">${session.seal.deviceId}</span>, ${session.seal.eventCount} events, signature ${session.seal.valid ? 'valid' : 'INVALID'}` : 'none')}
+</dl>
+</section>
+<section class="timeline" data-testid="timeline">
+<h2>Timeline</h2>
+<div class="exchange-head"><span>#</span><span>time</span><span></span><span>method</span><span>tool / subject</span><span>status</span><span>duration</span><span>markers</span></div>
+<div id="exchanges" data-testid="exchanges">${renderExchanges(firstPage.exchanges, session.startedAt)}</div>
+${moreButton(session.id, firstPage)}
+</section>`;
+}
+
+/** The "more" control; the viewer script replaces it with the next page's. */
+export function moreButton(sessionId: string, page: ExchangePage): Html {
+	if (page.nextAfterSeq === null) return html`<p class="end" id="more" data-testid="timeline-end">End of session.</p>`;
+	const query = new URLSearchParams({ afterSeq: String(page.nextAfterSeq) });
+	if (page.nextSkip.length > 0) query.set('skip', page.nextSkip.join(','));
+	return html`<p id="more"><a class="button" data-testid="load-more" data-more="/sessions/${sessionId}/exchanges?${query.toString()}" href="/sessions/${sessionId}/exchanges?${query.toString()}">Load more</a></p>`;
+}
+
+function num(value: unknown): string {
+	return typeof value === 'number' ? String(value) : '0';
+}

@@ -1,0 +1,110 @@
+// The viewer's only static files, kept as strings so the build needs no bundler and no
+// copy step: a stylesheet and a small module script that loads more of a timeline when
+// the reader scrolls to its end or presses "Load more".
+
+export const VIEWER_SCRIPT = `// mcprec viewer: load the next page of a session's timeline.
+const exchanges = document.getElementById('exchanges');
+let loading = false;
+
+async function loadMore() {
+  const link = document.querySelector('[data-more]');
+  if (!link || loading) return;
+  loading = true;
+  link.textContent = 'Loading…';
+  try {
+    const response = await fetch(link.dataset.more, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+    if (response.status === 401) { location.reload(); return; }
+    if (!response.ok) throw new Error('HTTP ' + response.status);
+    const template = document.createElement('template');
+    template.innerHTML = await response.text();
+    const more = template.content.getElementById('more');
+    if (more) more.remove();
+    exchanges.append(template.content);
+    document.getElementById('more').replaceWith(more ?? document.createTextNode(''));
+  } catch (error) {
+    link.textContent = 'Load more (failed: ' + error.message + ', try again)';
+  } finally {
+    loading = false;
+    watch();
+  }
+}
+
+let observer;
+function watch() {
+  const link = document.querySelector('[data-more]');
+  if (!link || !('IntersectionObserver' in window)) return;
+  observer?.disconnect();
+  observer = new IntersectionObserver((entries) => { if (entries.some((entry) => entry.isIntersecting)) loadMore(); }, { rootMargin: '600px' });
+  observer.observe(link);
+}
+
+if (exchanges) {
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest && event.target.closest('[data-more]');
+    if (!link) return;
+    event.preventDefault();
+    loadMore();
+  });
+  watch();
+}
+`;
+
+export const VIEWER_STYLES = `:root { --fg: #1d232b; --muted: #66707c; --line: #dde2e8; --bg: #f6f7f9; --card: #fff; --accent: #2457c5;
+  --ok: #1c7c3a; --error: #b42318; --blocked: #a15c00; --held: #7a3fb0; --approved: #0f7b8a; --masked: #2457c5; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
+header.top { display: flex; align-items: center; gap: 24px; padding: 10px 24px; background: #111827; color: #e5e7eb; }
+header.top a { color: #e5e7eb; } header.top .brand { font-weight: 700; font-size: 16px; }
+header.top nav { display: flex; gap: 16px; flex: 1; } header.top nav a.current { color: #fff; border-bottom: 2px solid #93b4ff; }
+header.top .who { display: flex; gap: 10px; align-items: center; color: #cbd5e1; } .roles { color: #94a3b8; }
+header.top form { margin: 0; } header.top button.link { background: none; border: 0; color: #93b4ff; cursor: pointer; padding: 0; font: inherit; }
+main { padding: 18px 24px 48px; max-width: 1400px; margin: 0 auto; }
+h1 { font-size: 20px; margin: 4px 0 8px; } h2 { font-size: 16px; margin: 22px 0 8px; } .light { color: var(--muted); font-weight: 400; }
+.scope, .crumbs { color: var(--muted); margin: 0 0 12px; }
+.mono, code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
+form.filters { display: flex; flex-wrap: wrap; gap: 10px; align-items: end; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; margin-bottom: 12px; }
+form.filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); gap: 2px; }
+input, select { font: inherit; padding: 4px 6px; border: 1px solid #c4cbd4; border-radius: 5px; min-width: 130px; background: #fff; }
+button, a.button { font: inherit; padding: 5px 12px; border-radius: 5px; border: 1px solid #b9c2cc; background: #fff; cursor: pointer; color: var(--fg); display: inline-block; }
+button[type=submit] { background: var(--accent); border-color: var(--accent); color: #fff; }
+button.approve { background: var(--ok); border-color: var(--ok); color: #fff; } button.deny { background: var(--error); border-color: var(--error); color: #fff; }
+table { border-collapse: collapse; width: 100%; background: var(--card); border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #eef1f5; font-weight: 600; font-size: 12px; color: #475160; } tr:last-child td { border-bottom: 0; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; } td.tools { color: var(--muted); }
+.badge, .marker, .integrity { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 11.5px; font-weight: 600; line-height: 18px; white-space: nowrap; }
+.badge.open { background: #eef1f5; color: var(--muted); }
+.marker-blocked { background: #fff1d6; color: var(--blocked); } .marker-held { background: #f1e6fb; color: var(--held); }
+.marker-approved { background: #dcf3f5; color: var(--approved); } .marker-masked { background: #e3ebfc; color: var(--masked); }
+.marker-errors { background: #fde4e1; color: var(--error); }
+.integrity-verified.integrity { background: #dcf5e3; color: var(--ok); } .integrity-incomplete.integrity { background: #fff1d6; color: var(--blocked); }
+.integrity-invalid.integrity { background: #b42318; color: #fff; } .integrity-unsigned.integrity { background: #eef1f5; color: var(--muted); }
+.header { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+.integrity-box { display: flex; gap: 10px; align-items: center; padding: 8px 10px; border-radius: 6px; margin: 4px 0 10px; background: #f3f5f8; }
+.integrity-box .integrity { font-size: 13px; padding: 2px 10px; text-transform: uppercase; letter-spacing: .04em; }
+.integrity-box.integrity-invalid { background: #fde4e1; } .integrity-box.integrity-verified { background: #ecf8f0; }
+dl.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 4px 24px; margin: 0; }
+dl.facts div { display: flex; gap: 8px; } dt { color: var(--muted); min-width: 72px; } dd { margin: 0; overflow-wrap: anywhere; }
+.timeline { margin-top: 16px; }
+.exchange-head, details.exchange > summary { display: grid; grid-template-columns: 64px 84px 22px minmax(140px, 1.2fr) minmax(120px, 1.5fr) 64px 80px minmax(120px, 1.3fr); gap: 8px; align-items: center; }
+.exchange-head { padding: 4px 10px; font-size: 12px; color: var(--muted); font-weight: 600; }
+#exchanges { background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
+details.exchange { border-bottom: 1px solid var(--line); } details.exchange:last-child { border-bottom: 0; }
+details.exchange > summary { list-style: none; cursor: pointer; padding: 4px 10px; font-variant-numeric: tabular-nums; }
+details.exchange > summary::-webkit-details-marker { display: none; }
+details.exchange > summary:hover { background: #f3f6fb; } details.exchange[open] > summary { background: #eef3fd; }
+summary .seq, summary .at, summary .duration { color: var(--muted); font-size: 12px; } summary .method { font-weight: 600; }
+summary .subject { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; } summary .rule { color: var(--muted); font-size: 11.5px; margin-left: 4px; }
+.status-ok summary .status { color: var(--ok); } .status-error summary .status { color: var(--error); font-weight: 600; }
+.status-refused summary .status { color: var(--blocked); font-weight: 600; } .status-pending summary .status { color: var(--muted); }
+.kind-stderr summary .method { color: #8a5a00; } .kind-lifecycle summary .method { color: var(--muted); }
+.parts { padding: 4px 12px 10px 40px; background: #fafbfc; }
+.part h4 { margin: 8px 0 4px; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; } .part .meta { color: var(--muted); font-weight: 400; text-transform: none; letter-spacing: 0; }
+pre.json { margin: 0; padding: 8px 10px; background: #fff; border: 1px solid var(--line); border-radius: 6px; overflow: auto; max-height: 480px; white-space: pre-wrap; overflow-wrap: anywhere; }
+#more, .end { text-align: center; margin: 12px 0; color: var(--muted); }
+.error { color: var(--error); background: #fde4e1; padding: 8px 12px; border-radius: 6px; }
+.notice { background: #ecf8f0; padding: 8px 12px; border-radius: 6px; } .empty { color: var(--muted); }
+td.actions form { display: flex; gap: 6px; margin: 0; } code.summary { white-space: pre-wrap; overflow-wrap: anywhere; }
+.message { max-width: 640px; margin: 40px auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 20px 24px; }
+`;

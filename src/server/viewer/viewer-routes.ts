@@ -1,0 +1,139 @@
+// The web viewer (DESIGN §7), served by the collector itself: server-rendered pages over
+// the same store and the same access rules as the API (owners see their own, the auditor
+// group everything, the approver group settles held calls), signed in through the issuer.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, badRequest } from '../api-error.js';
+import { replayView } from '../event-routes.js';
+import { decideAsPrincipal, listVisibleApprovals } from '../approval-routes.js';
+import { assertCanRead, requireSession } from '../session-access.js';
+import { encodeCursor, parseSessionListQuery, sessionIdParam } from '../session-routes.js';
+import type { CollectorStore, StoreClock } from '../store/collector-store.js';
+import { renderApprovalsPage } from './approvals-page.js';
+import { Html } from './html.js';
+import { LOOKAHEAD_EVENTS, PAGE_EVENTS, pageExchanges } from './page-exchanges.js';
+import { renderExchanges } from './render-exchanges.js';
+import { FILTERS, renderSessionList } from './session-list-page.js';
+import { moreButton, renderSessionPage } from './session-page.js';
+import { VIEWER_SCRIPT, VIEWER_STYLES } from './viewer-assets.js';
+import { registerViewerAuth, type ViewerAuthOptions, type ViewerSignIn } from './viewer-auth.js';
+import { renderMessagePage, renderPage } from './viewer-layout.js';
+
+export interface ViewerOptions {
+	store: CollectorStore;
+	clock: StoreClock;
+	auth: ViewerAuthOptions;
+}
+
+// No inline script or style anywhere, so the policy can forbid both.
+const SECURITY_HEADERS = {
+	'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+	'x-content-type-options': 'nosniff',
+	'referrer-policy': 'same-origin',
+	'cache-control': 'no-store',
+};
+
+export function registerViewerRoutes(app: FastifyInstance, options: ViewerOptions): void {
+	const { store, clock } = options;
+	app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
+	const auth = registerViewerAuth(app, options.auth);
+
+	// Every viewer route answers HTML, errors included, and asks for a sign-in when there is none.
+	const page = <Request extends FastifyRequest>(handler: (request: Request, reply: FastifyReply, signIn: ViewerSignIn) => Promise<Html | FastifyReply>) =>
+		async function viewerPage(request: Request, reply: FastifyReply) {
+			reply.headers(SECURITY_HEADERS);
+			const signIn = await auth.signedIn(request);
+			if (!signIn) {
+				if (request.method === 'GET' && request.headers.accept?.includes('text/html') !== false && !request.url.includes('/exchanges?')) return auth.redirectToLogin(request, reply);
+				return sendHtml(reply, 401, renderMessagePage({ title: 'Signed out', message: 'Your sign-in has expired.', link: { href: '/auth/login', text: 'Sign in' } }));
+			}
+			try {
+				const result = await handler(request, reply, signIn);
+				return result instanceof Html ? sendHtml(reply, 200, result) : result;
+			} catch (error) {
+				if (!(error instanceof ApiError)) throw error;
+				return sendHtml(reply, error.status, renderMessagePage({ title: error.status === 403 ? 'Not allowed' : error.status === 404 ? 'Not found' : 'Cannot show this', message: error.message, principal: signIn.principal, link: { href: '/', text: 'Back to sessions' } }));
+			}
+		};
+
+	app.get<{ Querystring: Record<string, string | undefined> }>(
+		'/',
+		page(async (request, _reply, { principal }) => {
+			const filters: Record<string, string> = {};
+			for (const name of FILTERS) {
+				const value = request.query[name];
+				if (typeof value === 'string' && value !== '') filters[name] = value;
+			}
+			let body: Html;
+			try {
+				const query = parseSessionListQuery({ ...filters, cursor: request.query.cursor }, principal);
+				const result = await store.listSessions(query);
+				body = renderSessionList({ sessions: result.sessions, filters, nextCursor: result.next ? encodeCursor(result.next) : null, auditor: principal.auditor });
+			} catch (error) {
+				if (!(error instanceof ApiError)) throw error;
+				body = renderSessionList({ sessions: [], filters, nextCursor: null, auditor: principal.auditor, error: error.message });
+			}
+			return renderPage({ title: 'Sessions', principal, section: 'sessions', body });
+		}),
+	);
+
+	app.get<{ Params: { id: string } }>(
+		'/sessions/:id',
+		page(async (request, _reply, { principal }) => {
+			const id = sessionIdParam(request.params.id);
+			const session = requireSession(await store.getSession(id), id);
+			assertCanRead(principal, session);
+			const events = await store.readEvents(id, { afterSeq: -1, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
+			const first = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq: -1, skip: new Set() });
+			return renderPage({ title: `${session.server} session`, principal, section: 'sessions', body: renderSessionPage(session, first) });
+		}),
+	);
+
+	// The next page of a timeline, as the rows plus the next "more" control.
+	app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+		'/sessions/:id/exchanges',
+		page(async (request, _reply, { principal }) => {
+			const id = sessionIdParam(request.params.id);
+			const session = requireSession(await store.getSession(id), id);
+			assertCanRead(principal, session);
+			const afterSeq = Number(request.query.afterSeq ?? '-1');
+			if (!Number.isInteger(afterSeq) || afterSeq < -1) throw badRequest('invalid_query', `'afterSeq' must be a whole number, got '${request.query.afterSeq}'`);
+			const skip = new Set((request.query.skip ?? '').split(',').filter(Boolean).map(Number));
+			const events = await store.readEvents(id, { afterSeq, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
+			const next = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq, skip });
+			return new Html(renderExchanges(next.exchanges, session.startedAt).text + moreButton(id, next).text);
+		}),
+	);
+
+	app.get<{ Querystring: { notice?: string } }>(
+		'/approvals',
+		page(async (request, _reply, { principal, formToken }) => {
+			const now = clock.now();
+			const pending = await listVisibleApprovals(store, principal, { status: 'pending', now });
+			const recent = (await listVisibleApprovals(store, principal, { status: 'all', now })).filter((approval) => approval.status !== 'pending' || approval.expiresAt <= now).slice(0, 50);
+			const notice = typeof request.query.notice === 'string' ? request.query.notice.slice(0, 200) : undefined;
+			return renderPage({ title: 'Approvals', principal, section: 'approvals', body: renderApprovalsPage({ pending, recent, principal, formToken, now, notice }) });
+		}),
+	);
+
+	app.post<{ Params: { id: string }; Body: Record<string, string> | undefined }>(
+		'/approvals/:id/decision',
+		page(async (request, reply, { principal, formToken }) => {
+			const body = request.body ?? {};
+			if (body.formToken !== formToken) throw new ApiError(403, 'forbidden', 'this form is from another sign-in; reload the page and try again');
+			const decision = body.decision;
+			if (decision !== 'approved' && decision !== 'denied') throw badRequest('invalid_decision', `choose Approve or Deny (got '${decision ?? ''}')`);
+			const approval = await decideAsPrincipal(store, principal, request.params.id, decision, clock.now());
+			const notice = `${approval.status === 'approved' ? 'Approved' : 'Denied'} ${approval.tool ?? approval.method} on ${approval.server} (${approval.id}).`;
+			return reply.redirect(`/approvals?notice=${encodeURIComponent(notice)}`, 303);
+		}),
+	);
+
+	app.get('/viewer/viewer.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_SCRIPT));
+	app.get('/viewer/viewer.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_STYLES));
+
+}
+
+function sendHtml(reply: FastifyReply, status: number, body: Html): FastifyReply {
+	return reply.status(status).type('text/html; charset=utf-8').send(body.text);
+}

@@ -1,0 +1,303 @@
+// The web viewer in a real headless Chromium (playwright-core, the system's chromium):
+// sign in through the issuer's login and consent pages, browse and filter sessions
+// uploaded through the API, read a session's timeline, page through a large one, and
+// settle held calls as an approver (and fail to as anyone else).
+
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSessionId } from '../../src/recorder/session-id.js';
+import { signSealedHead } from '../../src/server/device-signature.js';
+import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
+import { encodeEventLines } from '../../src/server/wire-event.js';
+import { callEvents, chain, sessionDocument, type EventSpec } from '../helpers/collector-fixtures.js';
+import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+
+let folder: string;
+let issuer: OidcIssuer;
+let collector: RunningCollector;
+let browser: Browser;
+const tokens: Record<string, string> = {};
+const ids: Record<string, string> = {};
+
+async function freePort(): Promise<number> {
+	const server = net.createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const port = (server.address() as net.AddressInfo).port;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
+}
+
+async function api(method: string, url: string, token: string, body?: unknown, contentType = 'application/json') {
+	const response = await fetch(`${collector.url}${url}`, {
+		method,
+		headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+		body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+	});
+	const text = await response.text();
+	return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function upload(user: string, overrides: Record<string, unknown>, specs: EventSpec[], seal?: { deviceId: string; privateKey: import('node:crypto').KeyObject }) {
+	const document = sessionDocument({ id: newSessionId(), ...overrides });
+	expect((await api('PUT', `/api/v1/sessions/${document.id}`, tokens[user]!, document)).status).toBe(201);
+	const events = chain(document.id, specs);
+	for (let from = 0; from < events.length; from += 1000) {
+		const sent = await api('POST', `/api/v1/sessions/${document.id}/events`, tokens[user]!, encodeEventLines(events.slice(from, from + 1000)), 'application/x-ndjson');
+		expect(sent.status).toBe(200);
+	}
+	if (seal) {
+		const head = { sessionId: document.id, eventCount: events.length, headHash: events[events.length - 1]!.hash };
+		const closed = { ...document, endedAt: '2026-11-22T14:00:00Z', endReason: 'client closed', seal: { headHash: head.headHash, eventCount: head.eventCount, deviceId: seal.deviceId, signature: signSealedHead(seal.privateKey, head) } };
+		expect((await api('PUT', `/api/v1/sessions/${document.id}`, tokens[user]!, closed)).body).toMatchObject({ integrity: 'verified' });
+	}
+	return document.id;
+}
+
+const proxyNote = (kind: 'decision' | 'mask', rpcId: string, tool: string, details: Record<string, unknown>): EventSpec => ({ origin: 'proxy', target: null, kind, method: 'tools/call', rpcId, tool, payload: JSON.stringify(details) });
+const request = (id: number, tool: string, args: Record<string, unknown>): EventSpec => ({ method: 'tools/call', rpcId: String(id), tool, payload: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: args } }) });
+const response = (id: number, tool: string, result: unknown, origin = 'server'): EventSpec => ({ origin, target: 'client', method: 'tools/call', rpcId: String(id), tool, latencyUs: 2500, payload: JSON.stringify({ jsonrpc: '2.0', id, result }) });
+
+beforeAll(async () => {
+	folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-viewer-'));
+	const port = await freePort();
+	issuer = await startOidcIssuer(
+		[
+			{ sub: 'alice', groups: ['engineering'], email: 'alice@example.com' },
+			{ sub: 'bob', groups: ['engineering'], email: 'bob@example.com' },
+			{ sub: 'audrey', groups: ['auditors', 'approvers'], email: 'audrey@example.com' },
+		],
+		{ viewer: { clientId: 'mcprec-viewer', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] } },
+	);
+	collector = await startCollector({
+		settings: {
+			host: '127.0.0.1',
+			port,
+			database: path.join(folder, 'collector.db'),
+			issuer: issuer.issuer,
+			audience: issuer.audience,
+			groupsClaim: 'groups',
+			auditorGroup: 'auditors',
+			approverGroup: 'approvers',
+			bodyLimitBytes: 32 * 1024 * 1024,
+			viewerClientId: 'mcprec-viewer',
+			viewerScope: 'openid email',
+		},
+	});
+	for (const user of ['alice', 'bob', 'audrey']) tokens[user] = await issuer.accessToken(user);
+
+	const device = generateKeyPairSync('ed25519');
+	expect((await api('PUT', '/api/v1/devices/alice-laptop', tokens.alice!, { publicKey: device.publicKey.export({ format: 'jwk' }) })).status).toBe(201);
+	ids.guarded = await upload(
+		'alice',
+		{ server: 'filesystem', startedAt: '2026-11-22T10:00:00Z' },
+		[
+			{ origin: 'proxy', target: null, kind: 'lifecycle', payload: JSON.stringify({ event: 'start', command: ['npx', 'server-filesystem'], pid: 42 }) },
+			request(1, 'read_file', { path: '/home/alice/.env' }),
+			proxyNote('mask', '1', 'read_file', { findings: { 'aws-access-key': 1 } }),
+			response(1, 'read_file', { content: [{ type: 'text', text: 'AWS_KEY=[REDACTED:aws-access-key]' }] }),
+			{ ...request(2, 'delete_file', { path: '/etc/passwd' }), target: null },
+			proxyNote('decision', '2', 'delete_file', { action: 'deny', rule: 'no-etc-writes', message: 'Writes under /etc are not allowed' }),
+			response(2, 'delete_file', { isError: true, content: [{ type: 'text', text: "Blocked by policy rule 'no-etc-writes'" }] }, 'proxy'),
+			{ origin: 'server', target: null, kind: 'stderr', payload: 'filesystem server: listing /home/alice' },
+		],
+		{ deviceId: 'alice-laptop', privateKey: device.privateKey },
+	);
+	ids.approved = await upload('bob', { server: 'db-prod', startedAt: '2026-11-22T11:00:00Z', client: { name: 'cursor', version: '1.0' } }, [
+		proxyNote('decision', '7', 'drop_table', { action: 'approve', status: 'held', rule: 'confirm-drops' }),
+		request(7, 'drop_table', { table: 'sessions_old' }),
+		proxyNote('decision', '7', 'drop_table', { action: 'approve', status: 'approved', rule: 'confirm-drops', via: 'viewer' }),
+		response(7, 'drop_table', { content: [{ type: 'text', text: 'dropped' }] }),
+		request(8, 'query', { sql: 'select 1' }),
+		{ origin: 'server', target: 'client', method: 'tools/call', rpcId: '8', tool: 'query', payload: JSON.stringify({ jsonrpc: '2.0', id: 8, error: { code: -32000, message: 'syntax error' } }) },
+	]);
+	ids.large = await upload('alice', { server: 'memory', startedAt: '2026-11-22T12:00:00Z' }, callEvents(3000, 'search'));
+
+	browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}, 120_000);
+
+afterAll(async () => {
+	await browser?.close();
+	await collector?.close();
+	await issuer?.close();
+	fs.rmSync(folder, { recursive: true, force: true });
+});
+
+/** Opens the viewer in a fresh browser profile and signs in as `user` through the issuer's pages. */
+async function signIn(user: string): Promise<{ context: BrowserContext; page: Page }> {
+	const context = await browser.newContext();
+	const page = await context.newPage();
+	await page.goto(`${collector.url}/`);
+	// oidc-provider's login page, then its consent page.
+	await page.waitForURL(`${issuer.issuer}/**`);
+	await page.fill('input[name=login]', user);
+	await page.fill('input[name=password]', 'any password');
+	await page.click('button[type=submit]');
+	await page.waitForSelector('button[type=submit]', { timeout: 5000 }).catch(async (error: Error) => {
+		throw new Error(`${error.message}\n${page.url()}\n${(await page.content()).slice(0, 3000)}`);
+	});
+	await page.click('button[type=submit]');
+	await page.waitForURL(`${collector.url}/`);
+	await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe(`${user}@example.com`);
+	return { context, page };
+}
+
+const rowIds = (page: Page) => page.getByTestId('session-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-session-id')));
+
+describe('web viewer', () => {
+	let auditor: { context: BrowserContext; page: Page };
+
+	beforeAll(async () => {
+		auditor = await signIn('audrey');
+	}, 60_000);
+
+	it('signs in through the identity provider and lists every session newest first for an auditor', async () => {
+		const { page } = auditor;
+		expect(await rowIds(page)).toEqual([ids.large, ids.approved, ids.guarded]);
+		const cookies = await auditor.context.cookies(collector.url);
+		expect(cookies.find((cookie) => cookie.name === 'mcprec_viewer')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+		expect(await page.locator(`[data-session-id="${ids.guarded}"] [data-integrity]`).textContent()).toBe('verified');
+	});
+
+	it('filters by user, server, tool, outcome and time', async () => {
+		const { page } = auditor;
+		const filter = async (values: Record<string, string>) => {
+			await page.goto(`${collector.url}/`);
+			for (const [name, value] of Object.entries(values)) {
+				if (name === 'outcome') await page.selectOption('select[name=outcome]', value);
+				else await page.fill(`input[name=${name}]`, value);
+			}
+			await page.click('form[data-testid=filters] button[type=submit]');
+			await page.waitForLoadState();
+			return rowIds(page);
+		};
+		expect(await filter({ user: 'bob@example.com' })).toEqual([ids.approved]);
+		expect(await filter({ user: 'alice' })).toEqual([ids.large, ids.guarded]);
+		expect(await filter({ server: 'db-*' })).toEqual([ids.approved]);
+		expect(await filter({ tool: 'search' })).toEqual([ids.large]);
+		expect(await filter({ outcome: 'blocked' })).toEqual([ids.guarded]);
+		expect(await filter({ outcome: 'masked' })).toEqual([ids.guarded]);
+		expect(await filter({ outcome: 'approved' })).toEqual([ids.approved]);
+		expect(await filter({ outcome: 'errors' })).toEqual([ids.approved]);
+		expect(await filter({ since: '2026-11-22T10:30:00Z' })).toEqual([ids.large, ids.approved]);
+		expect(await filter({ user: 'alice', outcome: 'blocked', tool: 'delete_file' })).toEqual([ids.guarded]);
+		expect(await filter({ since: 'yesterday-ish' })).toEqual([]);
+		expect(await page.getByRole('alert').textContent()).toContain("'since'");
+	});
+
+	it('shows a session: header, integrity, exchanges with markers, stderr and lifecycle, expandable JSON', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/`);
+		await page.click(`[data-session-id="${ids.guarded}"] a`);
+		await page.waitForURL(`**/sessions/${ids.guarded}`);
+		expect(await page.getByTestId('integrity').locator('[data-integrity]').textContent()).toBe('verified');
+		expect(await page.getByTestId('session-header').textContent()).toContain('alice@example.com');
+		const rows = page.getByTestId('exchange');
+		const summaries = (await rows.locator('summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
+		expect(summaries).toHaveLength(4);
+		expect(summaries[0]).toMatch(/lifecycle.*start/);
+		expect(summaries[1]).toMatch(/tools\/call.*read_file.*ok.*2\.5 ms.*masked/);
+		expect(summaries[2]).toMatch(/tools\/call.*delete_file.*refused.*blocked.*rule no-etc-writes/);
+		expect(summaries[3]).toMatch(/stderr.*filesystem server: listing/);
+
+		const readFile = rows.nth(1);
+		await expect(readFile.locator('pre').first().isVisible()).resolves.toBe(false);
+		await readFile.locator('summary').click();
+		const shown = await readFile.locator('pre').allTextContents();
+		expect(shown[0]).toContain('"path": "/home/alice/.env"');
+		expect(shown[1]).toContain('[REDACTED:aws-access-key]');
+		expect(shown[2]).toContain('aws-access-key');
+		fs.mkdirSync(path.join(folder, 'shots'), { recursive: true });
+		await page.screenshot({ path: path.join(folder, 'shots', 'session.png'), fullPage: true });
+		if (process.env.MCPREC_VIEWER_SHOTS) fs.copyFileSync(path.join(folder, 'shots', 'session.png'), path.join(process.env.MCPREC_VIEWER_SHOTS, 'session.png'));
+
+		await page.goto(`${collector.url}/sessions/${ids.approved}`);
+		const approved = (await page.getByTestId('exchange').locator('summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
+		expect(approved[0]).toMatch(/drop_table.*ok.*held.*approved/);
+		expect(approved[1]).toMatch(/query.*error/);
+		expect(await page.getByTestId('integrity').textContent()).toContain('unsigned');
+	});
+
+	it('pages through a 3000-event session without showing an exchange twice or losing one', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.large}`);
+		const rows = page.getByTestId('exchange');
+		const first = await rows.count();
+		expect(first).toBeGreaterThan(100);
+		expect(first).toBeLessThan(400);
+		for (let clicks = 0; clicks < 20 && (await page.getByTestId('timeline-end').count()) === 0; clicks++) {
+			const before = await rows.count();
+			const more = page.getByTestId('load-more');
+			if ((await more.count()) > 0) await more.click().catch(() => {});
+			await page.waitForFunction((count) => document.querySelectorAll('[data-testid=exchange]').length > count || document.querySelector('[data-testid=timeline-end]'), before);
+		}
+		const seqs = await rows.evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-seq'))));
+		expect(seqs).toEqual(Array.from({ length: 1500 }, (_, index) => index * 2));
+		const summaries = await rows.locator('summary .status').allTextContents();
+		expect(summaries.every((status) => status === 'ok')).toBe(true);
+	});
+
+	it('lets an approver approve a pending call; others see theirs without buttons and get 403', async () => {
+		const expiresAt = new Date(Date.now() + 120_000).toISOString();
+		const publish = (id: string) =>
+			api('POST', '/api/v1/approvals', tokens.alice!, { id, sessionId: ids.guarded, server: 'db-prod', method: 'tools/call', tool: 'drop_table', rule: 'confirm-drops', summary: '{"table":"users"}', digest: `sha256:${id}`, expiresAt });
+		expect((await publish('ab12cd34')).status).toBe(201);
+		expect((await publish('ab12cd34')).status).toBe(200);
+		expect((await publish('ef56ab78')).status).toBe(201);
+		expect((await api('POST', '/api/v1/approvals', tokens.bob!, { id: 'ab12cd34', sessionId: ids.guarded, server: 'x', summary: '{}', digest: 'd', expiresAt })).status).toBe(409);
+
+		const { page } = auditor;
+		await page.goto(`${collector.url}/approvals`);
+		const row = page.locator('[data-testid=pending-approval][data-approval-id=ab12cd34]');
+		expect(await row.textContent()).toContain('drop_table');
+		await row.getByTestId('approve').click();
+		await page.waitForURL('**/approvals?notice=*');
+		expect(await page.getByTestId('notice').textContent()).toContain('Approved drop_table on db-prod (ab12cd34)');
+		expect(await page.locator('[data-testid=pending-approval][data-approval-id=ab12cd34]').count()).toBe(0);
+		expect(await api('GET', '/api/v1/approvals/ab12cd34', tokens.alice!)).toMatchObject({ status: 200, body: { status: 'approved', decidedBy: 'audrey@example.com' } });
+		expect(await api('POST', '/api/v1/approvals/ab12cd34/decision', tokens.audrey!, { decision: 'denied' })).toMatchObject({ status: 409, body: { error: { code: 'approval_settled' } } });
+
+		// alice owns the other one: she sees it, has no buttons, and the API refuses her decision.
+		const owner = await signIn('alice');
+		try {
+			expect(await rowIds(owner.page)).toEqual([ids.large, ids.guarded]);
+			await owner.page.goto(`${collector.url}/approvals`);
+			const mine = owner.page.locator('[data-testid=pending-approval][data-approval-id=ef56ab78]');
+			expect(await mine.textContent()).toContain('drop_table');
+			expect(await owner.page.getByTestId('approve').count()).toBe(0);
+			const posted = await owner.page.evaluate(async () => {
+				const response = await fetch('/approvals/ef56ab78/decision', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=approved&formToken=x' });
+				return response.status;
+			});
+			expect(posted).toBe(403);
+			const other = await owner.page.goto(`${collector.url}/sessions/${ids.approved}`);
+			expect(other?.status()).toBe(403);
+		} finally {
+			await owner.context.close();
+		}
+		expect(await api('POST', '/api/v1/approvals/ef56ab78/decision', tokens.alice!, { decision: 'approved' })).toMatchObject({ status: 403 });
+		expect(await api('GET', '/api/v1/approvals?status=pending', tokens.bob!)).toMatchObject({ status: 200, body: { approvals: [] } });
+		expect((await api('GET', '/api/v1/approvals?status=pending', tokens.audrey!)).body.approvals.map((approval: { id: string }) => approval.id)).toEqual(['ef56ab78']);
+	});
+
+	it('sends a signed-out browser to sign in and refuses forged cookies', async () => {
+		const context = await browser.newContext();
+		try {
+			await context.addCookies([{ name: 'mcprec_viewer', value: 'forged', url: collector.url }]);
+			const page = await context.newPage();
+			await page.goto(`${collector.url}/sessions/${ids.guarded}`);
+			await page.waitForURL(`${issuer.issuer}/**`);
+			const fragment = await fetch(`${collector.url}/sessions/${ids.guarded}/exchanges?afterSeq=0`);
+			expect(fragment.status).toBe(401);
+		} finally {
+			await context.close();
+		}
+	});
+});
