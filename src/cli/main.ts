@@ -4,7 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CredentialStoreError } from '../identity/credential-store.js';
 import { PolicyError } from '../policy/policy-types.js';
-import { StoreError } from '../store/open-store.js';
+import { StoreError } from '../store/store-error.js';
 import { ExitCode, UserError } from './user-error.js';
 import { VERSION } from './version.js';
 

@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveStatePaths } from '../config/paths.js';
-import { createStages } from '../pipeline/create-stages.js';
 import { defaultPolicy } from '../policy/default-policy.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
 import { Proxy, type Refusal } from '../proxy/proxy.js';
@@ -13,7 +12,6 @@ import type { SessionStart } from '../recorder/session-row.js';
 import { systemClock } from '../recorder/clock.js';
 import { Recorder } from '../recorder/recorder.js';
 import { newSessionId } from '../recorder/session-id.js';
-import { openStore } from '../store/open-store.js';
 import { SecretScrubbingUpstream } from '../upstream/secret-scrubbing-upstream.js';
 import { UserError } from '../cli/user-error.js';
 import { currentUser } from '../cli/current-user.js';
@@ -74,9 +72,14 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	const refusal: Refusal | undefined =
 		policyRefusal ?? (credentials.refusal ? { message: credentials.refusal.message, status: 2, reason: credentials.refusal.reason } : undefined);
 	const { secrets } = credentials;
-	const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
-	const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
-	const dataPath = createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals });
+	// The stages (masking detectors, the store for approvals and pins) load while the server
+	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
+	const dataPathReady = (async () => {
+		const [{ createStages }, { openStore }] = await Promise.all([import('../pipeline/create-stages.js'), import('../store/open-store.js')]);
+		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
+		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
+		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals });
+	})();
 	const upstream = new SecretScrubbingUpstream(
 		{ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined },
 		secrets,
@@ -87,7 +90,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		errorOutput: stderr,
 		upstream,
 		recorder,
-		stages: dataPath.stages,
+		stages: dataPathReady.then((dataPath) => dataPath.stages),
 		context: { sessionId: session.id, server: session.server, policy, identity: credentials.identity ?? undefined },
 		onRecordError: policy.record.onError,
 		refuse: refusal,
@@ -97,7 +100,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 
 	await proxy.start(commandLine);
 	const result = await proxy.done;
-	dataPath.approvals.close();
+	(await dataPathReady).approvals.close();
 	await flushStream(process.stdout);
 	const closed = await recorder.close();
 	if (!closed.ok) {

@@ -24,7 +24,7 @@ export interface ProxyOptions {
 	/** What to do when the store cannot be written (policy record.onError). */
 	onRecordError?: 'block' | 'allow';
 	/** The data path's stages, in order (src/pipeline/create-stages.ts). */
-	stages?: readonly Stage[];
+	stages?: readonly Stage[] | Promise<readonly Stage[]>;
 	/** Set when the session must not run (a broken policy): the server is not started, every request gets this error. */
 	refuse?: Refusal;
 	/** Session facts the stages see; the proxy adds client capabilities and its own request channel. */
@@ -60,7 +60,7 @@ export class Proxy {
 	private readonly ownRequests = new Map<string, OwnRequest>();
 	private ownRequestCounter = 0;
 	private currentFlow: Flow | undefined;
-	private readonly stages: readonly Stage[];
+	private stages: readonly Stage[] = [];
 	readonly context: SessionContext;
 	private refusal: Refusal | undefined;
 	private clientClosed = false;
@@ -72,7 +72,7 @@ export class Proxy {
 	});
 
 	constructor(private readonly options: ProxyOptions) {
-		this.stages = options.stages ?? [];
+		if (Array.isArray(options.stages)) this.stages = options.stages;
 		const base = options.context;
 		this.context = {
 			sessionId: base?.sessionId ?? options.recorder.sessionId,
@@ -115,7 +115,9 @@ export class Proxy {
 		// Write the session row before any client byte is read (the server starts meanwhile):
 		// a store that cannot be written is known before the first request, so that request
 		// is refused, not leaked.
-		await this.options.recorder.open();
+		// Stages may still be loading: they are built while the server boots.
+		const [, stages] = await Promise.all([this.options.recorder.open(), this.options.stages]);
+		if (stages) this.stages = stages;
 
 		input.on('data', (chunk: Buffer) => this.inOneWrite(() => clientLines.push(chunk)));
 		input.on('end', () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { StoreError } from './store-error.js';
 
 export type StoreDatabase = Database.Database;
 
@@ -46,7 +47,4 @@ function applyMigrations(database: StoreDatabase): void {
 	}).immediate();
 }
 
-/** A store problem a person can act on; printed without a stack. */
-export class StoreError extends Error {
-	override name = 'StoreError';
-}
+export { StoreError } from './store-error.js';
