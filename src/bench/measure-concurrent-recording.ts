@@ -9,6 +9,7 @@ import { chainHash, genesisHash } from '../recorder/hash-chain.js';
 import { mcprecPath } from './bench-paths.js';
 import { echoRequests, RpcClient } from './rpc-client.js';
 import { elapsedMs, log, round } from './stats.js';
+import type { EventRow } from '../store/event-queries.js';
 
 export interface RecordingOptions {
 	home: string;
@@ -16,22 +17,6 @@ export interface RecordingOptions {
 	requestsPerSession: number;
 }
 
-interface EventRow {
-	seq: number;
-	ts: number;
-	origin: string;
-	target: string | null;
-	kind: string;
-	method: string | null;
-	rpc_id: string | null;
-	tool: string | null;
-	payload: Buffer;
-	encoding: string;
-	size: number;
-	latency_us: number | null;
-	prev_hash: string;
-	hash: string;
-}
 
 interface SessionCheck {
 	label: string;

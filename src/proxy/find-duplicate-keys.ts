@@ -2,8 +2,9 @@
 // a lenient JSON decoder could be tricked: `{"name":"read","Name":"delete"}` or a second
 // `"name"`. JSON.parse silently keeps the last one, so this reads the raw text.
 
+import { findStringEnd } from './scan-top-level.js';
+
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 // Keys whose second copy could change what a lenient server executes. A request where none
 // of them occurs twice (in any letter case, anywhere) cannot hide a duplicate that matters,
@@ -31,7 +32,7 @@ export function findDuplicateKeys(body: Buffer): [string, string] | undefined {
 	for (let position = 0; position < body.length; position++) {
 		const byte = body[position];
 		if (byte === QUOTE) {
-			const end = stringEnd(body, position);
+			const end = findStringEnd(body, position);
 			if (end === -1) return undefined;
 			if (expectKey && isObject[depth] && tracked(depth, keyOfDepth)) {
 				const key = JSON.parse(body.toString('utf8', position, end + 1)) as string;
@@ -66,16 +67,4 @@ export function findDuplicateKeys(body: Buffer): [string, string] | undefined {
 // Depth 1 is the envelope; depth 2 is checked only inside `params`.
 function tracked(depth: number, keyOfDepth: (string | undefined)[]): boolean {
 	return depth === 1 || (depth === 2 && keyOfDepth[1] === 'params');
-}
-
-function stringEnd(body: Buffer, open: number): number {
-	let search = open + 1;
-	for (;;) {
-		const quote = body.indexOf(QUOTE, search);
-		if (quote === -1) return -1;
-		let backslashes = 0;
-		for (let index = quote - 1; index > open && body[index] === BACKSLASH; index--) backslashes++;
-		if (backslashes % 2 === 0) return quote;
-		search = quote + 1;
-	}
 }

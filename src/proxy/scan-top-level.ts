@@ -76,7 +76,8 @@ export function scanTopLevel(body: Buffer): ScanResult {
 	return { ok: false, problem: 'unexpected end of JSON' };
 }
 
-function findStringEnd(body: Buffer, open: number): number {
+/** Index of the quote closing the JSON string that opens at `open`, or -1. */
+export function findStringEnd(body: Buffer, open: number): number {
 	let search = open + 1;
 	for (;;) {
 		const quote = body.indexOf(QUOTE, search);

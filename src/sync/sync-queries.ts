@@ -2,10 +2,9 @@
 // events a batch at a time, and the cursor the collector acknowledged (DESIGN §5, §7).
 
 import type { EventRow } from '../store/event-queries.js';
-import { decodePayload } from '../store/event-queries.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import type { SessionRow } from '../store/session-queries.js';
-import type { ChainEvent } from '../server/wire-event.js';
+import { toChainEvent, type ChainEvent } from '../server/wire-event.js';
 import type { DevicePublicKey } from '../server/device-signature.js';
 
 /** A session with work left: events after the acknowledged seq, or a seal not yet sent. */
@@ -40,30 +39,12 @@ export function readEventBatch(database: StoreDatabase, options: { sessionId: st
 	const batch: ChainEvent[] = [];
 	let bytes = 0;
 	for (const stored of statement.iterate(options.sessionId, options.afterSeq, options.limit) as Iterable<EventRow>) {
-		const row = decodePayload(stored);
+		const row = toChainEvent(stored);
 		if (batch.length > 0 && bytes + row.payload.length > options.maxBytes) break;
 		bytes += row.payload.length;
-		batch.push(toChainEvent(row));
+		batch.push(row);
 	}
 	return batch;
-}
-
-function toChainEvent(row: EventRow): ChainEvent {
-	return {
-		seq: row.seq,
-		ts: row.ts,
-		origin: row.origin,
-		target: row.target,
-		kind: row.kind,
-		method: row.method,
-		rpcId: row.rpc_id,
-		tool: row.tool,
-		size: row.size,
-		latencyUs: row.latency_us,
-		prevHash: row.prev_hash,
-		hash: row.hash,
-		payload: row.payload,
-	};
 }
 
 /** Records the collector's acknowledged seq: its word, not ours, is where the next run resumes. */

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { inflateRawSync } from 'node:zlib';
 import { execa, type Options } from 'execa';
+import type { EventRow } from '../../src/store/event-queries.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI; `npm test` builds before running vitest. */
@@ -43,23 +44,8 @@ export function openDatabase(home: string): Database.Database {
 	return new Database(path.join(home, 'mcprec.db'));
 }
 
-export interface StoredEventRow {
-	session_id: string;
-	seq: number;
-	ts: number;
-	origin: string;
-	target: string | null;
-	kind: string;
-	method: string | null;
-	rpc_id: string | null;
-	tool: string | null;
-	payload: Buffer;
-	encoding: string;
-	size: number;
-	latency_us: number | null;
-	prev_hash: string;
-	hash: string;
-}
+/** An events row as stored (DESIGN §5). */
+export type StoredEventRow = EventRow;
 
 /** All events of the newest session (or the given one), in seq order. */
 export function readEvents(home: string, sessionId?: string): StoredEventRow[] {

@@ -1,10 +1,9 @@
 // Row shapes shared by both backends (same column names) and their mapping to the
 // store's types.
 
-import { inflateRawSync } from 'node:zlib';
 import type { DevicePublicKey } from '../device-signature.js';
 import type { Integrity, Seal } from '../session-integrity.js';
-import type { ChainEvent } from '../wire-event.js';
+import type { EventRow } from '../../store/event-queries.js';
 import type { CollectorApproval, Device, StoredSession } from './collector-store.js';
 
 export interface SessionRowValues {
@@ -82,40 +81,10 @@ export function sealOf(row: HeadRow): Seal | null {
 	return { headHash: row.seal_head_hash, eventCount: row.seal_event_count!, deviceId: row.seal_device_id!, signature: row.seal_signature!, valid: Boolean(row.seal_valid) };
 }
 
-export interface EventRowValues {
-	seq: number;
-	ts: number;
-	origin: string;
-	target: string | null;
-	kind: string;
-	method: string | null;
-	rpc_id: string | null;
-	tool: string | null;
-	payload: Buffer;
-	encoding: string;
-	size: number;
-	latency_us: number | null;
-	prev_hash: string;
-	hash: string;
-}
+/** The collector's events table has the local store's columns, without session_id in reads. */
+export type EventRowValues = Omit<EventRow, 'session_id'>;
 
-export function toChainEvent(row: EventRowValues): ChainEvent {
-	return {
-		seq: row.seq,
-		ts: row.ts,
-		origin: row.origin,
-		target: row.target,
-		kind: row.kind,
-		method: row.method,
-		rpcId: row.rpc_id,
-		tool: row.tool,
-		size: row.size,
-		latencyUs: row.latency_us,
-		prevHash: row.prev_hash,
-		hash: row.hash,
-		payload: row.encoding === 'deflate-raw' ? inflateRawSync(row.payload) : row.payload,
-	};
-}
+export { toChainEvent } from '../wire-event.js';
 
 export interface DeviceRow {
 	id: string;
