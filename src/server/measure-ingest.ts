@@ -16,6 +16,8 @@ import { startPostgres, type PostgresCluster } from './throwaway-postgres.js';
 import type { Principal } from './verify-access-token.js';
 import { verifyBatch } from './verify-batch.js';
 import { encodeEventLines, type ChainEvent } from './wire-event.js';
+import { createCookieSealer } from './viewer/sealed-cookie.js';
+import { SESSION_COOKIE } from './viewer/viewer-auth.js';
 
 export interface MeasureIngestOptions {
 	/** Concurrent upload clients (default 16). */
@@ -53,6 +55,8 @@ export interface ListNumbers {
 	seedSeconds: number;
 	/** Per query: median and 99th percentile in ms, and rows returned. */
 	queries: Record<string, { p50Ms: number; p99Ms: number; rows: number }>;
+	/** The same filters through the web viewer's list page (HTML, signed-in auditor). */
+	viewer?: Record<string, { p50Ms: number; p99Ms: number; rows: number }>;
 }
 
 export type BackendNumbers = { ingest: IngestNumbers; list: ListNumbers } | { error: string };
@@ -193,7 +197,30 @@ async function measureList(collector: RunningCollector, options: MeasureIngestOp
 		times.sort((a, b) => a - b);
 		results[name] = { p50Ms: round(times[Math.floor(times.length / 2)]!), p99Ms: round(times[Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)]!), rows };
 	}
-	return { sessions: total, seedSeconds: round(seedSeconds, 1), queries: results };
+	return { sessions: total, seedSeconds: round(seedSeconds, 1), queries: results, viewer: await measureViewerList(collector, queries, runs) };
+}
+
+// The viewer's session list page (`GET /`), rendered as HTML for a signed-in auditor, with
+// the same filters: what a person waits for in the browser, minus the network.
+async function measureViewerList(collector: RunningCollector, queries: Record<string, string>, runs: number): Promise<ListNumbers['queries']> {
+	const sealer = createCookieSealer({ secret: await collector.store.sharedSecret('viewer-cookie') });
+	const cookie = `${SESSION_COOKIE}=${sealer.seal({ accessToken: `${PRINCIPAL_PREFIX.slice('Bearer '.length)}auditor` }, 3600)}`;
+	const results: ListNumbers['queries'] = {};
+	for (const [name, query] of Object.entries(queries)) {
+		const times: number[] = [];
+		let rows = 0;
+		for (let run = 0; run < runs + 2; run++) {
+			const started = process.hrtime.bigint();
+			const response = await fetch(`${collector.url}/?${query.replace(/(^|&)limit=\d+/, '')}`, { headers: { cookie } });
+			const html = await response.text();
+			if (response.status !== 200) throw new Error(`viewer list '${name}' answered ${response.status}`);
+			if (run >= 2) times.push(Number(process.hrtime.bigint() - started) / 1e6);
+			rows = html.match(/href="\/sessions\//g)?.length ?? 0;
+		}
+		times.sort((a, b) => a - b);
+		results[name] = { p50Ms: round(times[Math.floor(times.length / 2)]!), p99Ms: round(times[Math.min(times.length - 1, Math.ceil(times.length * 0.99) - 1)]!), rows };
+	}
+	return results;
 }
 
 // 100k sessions through the store (not HTTP, to keep seeding time bounded), 16 at a time:
