@@ -62,7 +62,7 @@ async function runBench(): Promise<void> {
 	}
 	summary.failed = failed;
 	summary.totalSeconds = round(elapsedMs(started) / 1000, 1);
-	process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+	process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`); // stdout-ok: the bench's JSON summary
 	log(failed.length === 0 ? 'every budget passes' : `budgets failed: ${failed.join(', ')}`);
 }
 

@@ -16,15 +16,20 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const mcprec = path.join(root, 'bin/mcprec.js');
 const everything = path.join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
+// The demo is a report for a person: it writes to stdout on purpose (never part of `run`).
+function say(text: string): void {
+	process.stdout.write(text); // stdout-ok: the demo's report
+}
+
 function step(text: string): void {
-	process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
+	say(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
 }
 
 async function main(): Promise<void> {
 	const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-demo-'));
 	const env = { ...process.env, MCPREC_HOME: home } as Record<string, string>;
 	step(`Recording into MCPREC_HOME=${home}`);
-	process.stdout.write(`  client → mcprec run --name everything -- node ${path.relative(root, everything)}\n`);
+	say(`  client → mcprec run --name everything -- node ${path.relative(root, everything)}\n`);
 
 	const client = new Client({ name: 'mcprec-demo', version: '1.0.0' }, { capabilities: { sampling: {} } });
 	client.setRequestHandler(CreateMessageRequestSchema, async () => ({
@@ -41,20 +46,20 @@ async function main(): Promise<void> {
 	await client.connect(transport);
 
 	const tools = await client.listTools();
-	process.stdout.write(`  tools/list: ${tools.tools.length} tools (${tools.tools.slice(0, 4).map((tool) => tool.name).join(', ')}, …)\n`);
+	say(`  tools/list: ${tools.tools.length} tools (${tools.tools.slice(0, 4).map((tool) => tool.name).join(', ')}, …)\n`);
 	const echo = await client.callTool({ name: 'echo', arguments: { message: 'hello through mcprec' } });
-	process.stdout.write(`  tools/call echo: ${JSON.stringify(echo.content)}\n`);
+	say(`  tools/call echo: ${JSON.stringify(echo.content)}\n`);
 	const sum = await client.callTool({ name: 'get-sum', arguments: { a: 2, b: 40 } });
-	process.stdout.write(`  tools/call get-sum: ${JSON.stringify(sum.content)}\n`);
+	say(`  tools/call get-sum: ${JSON.stringify(sum.content)}\n`);
 	let progress = 0;
 	await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 1, steps: 3 } }, undefined, {
 		onprogress: () => progress++,
 	});
-	process.stdout.write(`  tools/call trigger-long-running-operation: ${progress} progress notifications\n`);
+	say(`  tools/call trigger-long-running-operation: ${progress} progress notifications\n`);
 	const sampled = await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'Say hi', maxTokens: 20 } });
-	process.stdout.write(`  server → client sampling/createMessage answered; tool said: ${JSON.stringify(sampled.content).slice(0, 90)}…\n`);
+	say(`  server → client sampling/createMessage answered; tool said: ${JSON.stringify(sampled.content).slice(0, 90)}…\n`);
 	const resources = await client.listResources();
-	process.stdout.write(`  resources/list: ${resources.resources.length} resources\n`);
+	say(`  resources/list: ${resources.resources.length} resources\n`);
 	await client.close();
 
 	for (const [title, args] of [
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
 	] as const) {
 		step(title);
 		const result = await execa(process.execPath, [mcprec, ...args], { env, reject: false });
-		process.stdout.write(`${result.stdout}\n`);
+		say(`${result.stdout}\n`);
 		if (result.stderr) process.stderr.write(`${result.stderr}\n`);
 		if (result.exitCode !== 0) throw new Error(`${title} exited with ${result.exitCode}`);
 	}
