@@ -2,6 +2,8 @@
 // documented in README.md ("Verifying a recording") so anyone can check a chain.
 
 import { createHash, hash, type Hash } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import type { EventRow } from '../store/event-queries.js';
 
 /** The fields of an event that the hash covers, in canonical order. */
 export interface ChainedFields {
@@ -75,4 +77,30 @@ export class ChainHasher {
 		length += payload.copy(scratch, length);
 		return hash('sha256', scratch.subarray(0, length), 'hex');
 	}
+}
+
+/** An event with its payload as bytes: what the chain is computed over. */
+export interface ChainEvent extends Omit<ChainedFields, 'sessionId'> {
+	prevHash: string;
+	hash: string;
+	payload: Buffer;
+}
+
+/** A stored event row (local store or collector: same columns) as a chain event, payload uncompressed. */
+export function toChainEvent(row: Omit<EventRow, 'session_id'>): ChainEvent {
+	return {
+		seq: row.seq,
+		ts: row.ts,
+		origin: row.origin,
+		target: row.target,
+		kind: row.kind,
+		method: row.method,
+		rpcId: row.rpc_id,
+		tool: row.tool,
+		size: row.size,
+		latencyUs: row.latency_us,
+		prevHash: row.prev_hash,
+		hash: row.hash,
+		payload: row.encoding === 'deflate-raw' ? inflateRawSync(row.payload) : row.payload,
+	};
 }

@@ -1,9 +1,9 @@
 // The wire shape of one event: a line of the NDJSON body of `POST /sessions/:id/events`
 // and an item of `GET /sessions/:id/events?format=wire` (README "Collector API").
 
-import { inflateRawSync } from 'node:zlib';
-import type { ChainedFields } from '../recorder/hash-chain.js';
-import type { EventRow } from '../store/event-queries.js';
+import type { ChainEvent } from '../recorder/hash-chain.js';
+
+export { toChainEvent, type ChainEvent } from '../recorder/hash-chain.js';
 
 /** One event on the wire: the chained fields, both hashes, and the payload in base64. */
 export interface WireEvent {
@@ -25,12 +25,6 @@ export interface WireEvent {
 	payload: string;
 }
 
-/** An event with its payload as bytes: what the chain is computed over. */
-export interface ChainEvent extends Omit<ChainedFields, 'sessionId'> {
-	prevHash: string;
-	hash: string;
-	payload: Buffer;
-}
 
 export function toWireEvent(event: ChainEvent): WireEvent {
 	return {
@@ -55,23 +49,4 @@ export function encodeEventLines(events: ChainEvent[]): string {
 	let body = '';
 	for (const event of events) body += `${JSON.stringify(toWireEvent(event))}\n`;
 	return body;
-}
-
-/** A stored event row (local store or collector: same columns) as a chain event, payload uncompressed. */
-export function toChainEvent(row: Omit<EventRow, 'session_id'>): ChainEvent {
-	return {
-		seq: row.seq,
-		ts: row.ts,
-		origin: row.origin,
-		target: row.target,
-		kind: row.kind,
-		method: row.method,
-		rpcId: row.rpc_id,
-		tool: row.tool,
-		size: row.size,
-		latencyUs: row.latency_us,
-		prevHash: row.prev_hash,
-		hash: row.hash,
-		payload: row.encoding === 'deflate-raw' ? inflateRawSync(row.payload) : row.payload,
-	};
 }

@@ -3,7 +3,7 @@
 // `mcprec sync` sealed is also checked against its signed head: the signature must verify
 // with the device's public key, and the signed count and head must be what is stored.
 
-import { chainHash, genesisHash } from '../recorder/hash-chain.js';
+import { chainHash, genesisHash, toChainEvent } from '../recorder/hash-chain.js';
 import { verifySealedHead } from '../server/device-signature.js';
 import { deviceKeyOf, sealOf } from '../sync/sync-queries.js';
 import { iterateEvents } from '../store/event-queries.js';
@@ -33,23 +33,8 @@ export function verifySession(database: StoreDatabase, session: SessionRow, opti
 		}
 		if (row.prev_hash !== previousHash) return fail('prev_hash does not link to the previous event (removed or reordered)', row.seq);
 		if (row.payload.length !== row.size) return fail(`payload is ${row.payload.length} bytes but ${row.size} were recorded`, row.seq);
-		const hash = chainHash(
-			previousHash,
-			{
-				sessionId: session.id,
-				seq: row.seq,
-				ts: row.ts,
-				origin: row.origin,
-				target: row.target,
-				kind: row.kind,
-				method: row.method,
-				rpcId: row.rpc_id,
-				tool: row.tool,
-				size: row.size,
-				latencyUs: row.latency_us,
-			},
-			row.payload,
-		);
+		const event = toChainEvent(row);
+		const hash = chainHash(previousHash, { sessionId: session.id, ...event }, event.payload);
 		if (hash !== row.hash) return fail('hash does not match the stored event (it was altered)', row.seq);
 		previousHash = row.hash;
 		expectedSeq++;
