@@ -36,8 +36,9 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 			// Mask what is forwarded: an earlier stage's rewrite (an approved retry stripped of its answer), else the original.
 			const message = (flow.rewrite !== undefined && !Buffer.isBuffer(flow.rewrite) ? flow.rewrite : parsedMessage(flow)) as Record<string, unknown> | undefined;
 			if (!message?.params) return;
-			// A fresh parse is a deep copy several times cheaper than structuredClone.
-			const copy = flow.rewrite === undefined ? (JSON.parse(flow.frame.toString('utf8')) as Record<string, unknown>) : structuredClone(message);
+			// Without a rewrite the original bytes are forwarded, so the parsed copy (read by no later
+			// stage) can be masked in place for the record: no second parse on the hot path.
+			const copy = flow.rewrite === undefined ? message : structuredClone(message);
 			const findings = masker.maskMessage(copy);
 			if (findings.length === 0) return;
 			flow.recordAs = copy;
