@@ -49,6 +49,7 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 		names: [...literals.map((detector) => detector.name), ...names, ...custom.map((detector) => detector.name)],
 		needsOriginal,
 		replace,
+		mayMatch: combineTriggers(detectors, needsOriginal),
 	};
 
 	const maskString = (text: string, path: string): { text: string; findings: MaskFinding[] } => {
@@ -66,4 +67,27 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 		maskMessage: (message) => maskMessageTree(message, tree),
 		maskText: (text, path = '$') => maskString(text, path),
 	};
+}
+
+// One test for all triggers: those of detectors that see the same text and share flags
+// are joined into one regex; custom patterns (which may hold backreferences) stay alone.
+// Undefined when a detector has no trigger: then every detector always runs.
+function combineTriggers(detectors: readonly Detector[], needsOriginal: ReadonlySet<number>): TextEngine['mayMatch'] {
+	const groups = new Map<string, { original: boolean; flags: string; sources: string[] }>();
+	const alone: { original: boolean; pattern: RegExp }[] = [];
+	for (let index = 0; index < detectors.length; index++) {
+		const trigger = detectors[index].trigger;
+		if (!trigger) return undefined;
+		const original = needsOriginal.has(index);
+		if (/\\\d|\(\?</.test(trigger.source)) {
+			alone.push({ original, pattern: trigger });
+			continue;
+		}
+		const key = `${original}/${trigger.flags}`;
+		const group = groups.get(key) ?? { original, flags: trigger.flags, sources: [] };
+		group.sources.push(`(?:${trigger.source})`);
+		groups.set(key, group);
+	}
+	const tests = [...[...groups.values()].map((group) => ({ original: group.original, pattern: new RegExp(group.sources.join('|'), group.flags) })), ...alone];
+	return (original, narrowed) => tests.some((test) => test.pattern.test(test.original ? original : narrowed));
 }

@@ -14,6 +14,8 @@ export interface TextEngine {
 	/** Indexes into `detectors` of those that must see the original text (custom patterns, literals), not its narrowed copy. */
 	needsOriginal: ReadonlySet<number>;
 	replace: Replace;
+	/** False when no detector can report anything in the text (see Detector.trigger); absent: always run them. */
+	mayMatch?: (original: string, narrowed: string) => boolean;
 }
 
 export interface MaskedText {
@@ -56,13 +58,15 @@ const UNCHANGED = (text: string): MaskedText => ({ text, counts: NOTHING, jsonSa
 export function maskRanges(engine: TextEngine, text: string): MaskedText {
 	if (text.length < MIN_MASKABLE_LENGTH) return UNCHANGED(text);
 	const { detectors, names } = engine;
+	const narrowed = narrow(text);
+	// Most strings (ids, names, prose) hold no trigger at all: one regex instead of every detector.
+	if (engine.mayMatch && !engine.mayMatch(text, narrowed)) return UNCHANGED(text);
 	// Flat [start, end, priority] triples: no object per range on the hot path.
 	const ranges: number[] = [];
 	let ownPriority = 0;
 	const report = (start: number, end: number, name?: string) => {
 		if (end > start) ranges.push(start, end, name === undefined ? ownPriority : names.indexOf(name));
 	};
-	const narrowed = narrow(text);
 	for (let index = 0; index < detectors.length; index++) {
 		const detector = detectors[index];
 		ownPriority = names.indexOf(detector.name);

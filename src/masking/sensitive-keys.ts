@@ -2,6 +2,8 @@
 // lower-casing and dropping separators (`DB_PASSWORD`, `x-api-key`, `clientSecret`), plus
 // the policy's `fields` globs, matched case-insensitively on the key as written.
 
+import { escapeRegExp } from './detectors/detector.js';
+
 // Normalised key endings that name a secret.
 const SECRET_ENDINGS = [
 	'pass',
@@ -67,9 +69,6 @@ function globToRegExp(glob: string): RegExp {
 	return new RegExp(`^${source}$`, 'i');
 }
 
-function escapeRegExp(literal: string): string {
-	return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 function longestLiteral(glob: string): string {
 	return glob

@@ -93,5 +93,5 @@ function toolName(params: unknown): string | undefined {
 
 /** A stable text key for an id, so `1` and `"1"` stay distinct. */
 export function idKey(id: JsonRpcId | undefined): string {
-	return JSON.stringify(id ?? null);
+	return typeof id === 'number' ? String(id) : JSON.stringify(id ?? null);
 }

@@ -7,16 +7,16 @@ import { findStringEnd } from './scan-top-level.js';
 const QUOTE = 0x22;
 
 // Keys whose second copy could change what a lenient server executes. A request where none
-// of them occurs twice (in any letter case, anywhere) cannot hide a duplicate that matters,
-// so the byte walk below runs only when the native regex finds a repeat.
-const WATCHED_KEY = /"(jsonrpc|id|method|params|name|arguments|_meta|requestState|inputResponses)"\s*:/gi;
+// of them occurs twice (in any letter case, anywhere, even as a value) cannot hide a
+// duplicate that matters, so the byte walk below runs only when a quick search finds one
+// twice. Native searches in a lower-cased copy: no match object per key.
+const WATCHED_KEYS = ['jsonrpc', 'id', 'method', 'params', 'name', 'arguments', '_meta', 'requeststate', 'inputresponses'].map((key) => `"${key}"`);
 
 function mayHideDuplicate(body: Buffer): boolean {
-	const seen = new Set<string>();
-	for (const match of body.toString('latin1').matchAll(WATCHED_KEY)) {
-		const key = match[1].toLowerCase();
-		if (seen.has(key)) return true;
-		seen.add(key);
+	const text = body.toString('latin1').toLowerCase();
+	for (const key of WATCHED_KEYS) {
+		const first = text.indexOf(key);
+		if (first !== -1 && text.indexOf(key, first + key.length) !== -1) return true;
 	}
 	return false;
 }

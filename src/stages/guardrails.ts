@@ -33,7 +33,7 @@ export function createGuardrailsStage(options: GuardrailsOptions): Stage {
 				return;
 			}
 			if (flow.message.shape !== 'request') return;
-			if (flow.message.method === 'tools/call' && refuseSmuggledKeys(flow)) return;
+			if (flow.message.method === 'tools/call' && guardsCalls(context) && refuseSmuggledKeys(flow)) return;
 			checkRequest(flow, context, options);
 		},
 		toClient(flow, context) {
@@ -69,6 +69,14 @@ function refuseGuardedBatch(flow: Flow, context: SessionContext): void {
 	flow.answer = requests.map((item) => errorMessage(item.id, ErrorCode.policyDenied, `Blocked by policy: ${message}`, { rule: 'batch', message }));
 	if (requests.length === 0) flow.answer = [errorMessage(null, ErrorCode.policyDenied, `Blocked by policy: ${message}`)];
 	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'batch', message } });
+}
+
+// Duplicate keys matter where a decision rests on the tool name or arguments: rules and
+// hidden tools. Without either nothing can be smuggled past a check, and the record keeps
+// the request's exact bytes, both keys included; skipping the byte walk then saves the
+// most expensive step of a plain call.
+function guardsCalls(context: SessionContext): boolean {
+	return context.policy.rules.length > 0 || context.policy.tools.hide.length > 0;
 }
 
 function refuseSmuggledKeys(flow: Flow): boolean {

@@ -9,6 +9,7 @@ const ISSUER = /^(?:4|5[1-5]|2(?:2[2-9]|[3-6]|7[01]|720)|3[47]|6(?:011|5|4[4-9]|
 
 export const creditCard: Detector = createScanningDetector({
 	name: 'credit-card',
+	trigger: /[2-6]\d{3}/,
 	pattern: /(?<![\d.,/:-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d]|[.,/:-]\d)/g,
 	accept: (value, match, text) => {
 		const digits = value.replace(/[ -]/g, '');

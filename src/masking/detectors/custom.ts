@@ -8,6 +8,8 @@ export function createCustomDetector(custom: CustomDetector): Detector {
 	const pattern = new RegExp(custom.pattern.source, `${flags}g`);
 	return {
 		name: custom.name,
+		// The pattern itself: it reports nothing in a text it doesn't match.
+		trigger: new RegExp(custom.pattern.source, flags),
 		collect(text, report) {
 			pattern.lastIndex = 0;
 			let match: RegExpExecArray | null;

@@ -14,6 +14,12 @@ export interface Detector {
 	readonly alsoReports?: readonly string[];
 	/** Reports every range to mask; returns quickly (one literal search) when the text cannot match. */
 	collect(text: string, report: ReportRange): void;
+	/**
+	 * Found in every text this detector reports anything in (a literal anchor, a character
+	 * class), so a text it doesn't match can skip the detector: the masker tests all
+	 * triggers in one regex before running any detector. Absent: the detector always runs.
+	 */
+	readonly trigger?: RegExp;
 }
 
 /**
@@ -43,6 +49,7 @@ export function createAnchoredDetector(options: AnchoredDetectorOptions): Detect
 	if (!pattern.sticky) throw new Error(`detector '${name}': pattern ${pattern} needs the y flag`);
 	return {
 		name,
+		trigger: new RegExp(anchors.map(escapeRegExp).join('|')),
 		collect(text, report) {
 			for (const anchor of anchors) {
 				for (let found = text.indexOf(anchor, offset); found !== -1; found = text.indexOf(anchor, found + 1)) {
@@ -64,6 +71,8 @@ export interface ScanningDetectorOptions {
 	name: string;
 	/** Cheap precondition (literal checks); the pattern runs only when it holds. */
 	mayMatch?: (text: string) => boolean;
+	/** See Detector.trigger: must match every text the pattern (and mayMatch) could report in. */
+	trigger: RegExp;
 	/** Global (`g`); add `d` when `group` is used. */
 	pattern: RegExp;
 	group?: number;
@@ -71,10 +80,11 @@ export interface ScanningDetectorOptions {
 }
 
 export function createScanningDetector(options: ScanningDetectorOptions): Detector {
-	const { name, mayMatch, pattern, group, accept } = options;
+	const { name, mayMatch, pattern, group, accept, trigger } = options;
 	if (!pattern.global) throw new Error(`detector '${name}': pattern ${pattern} needs the g flag`);
 	return {
 		name,
+		trigger,
 		collect(text, report) {
 			if (mayMatch && !mayMatch(text)) return;
 			pattern.lastIndex = 0;
@@ -104,6 +114,11 @@ function reportMatch(found: {
 	}
 	if (found.accept && !found.accept(text.slice(start, end), match, text)) return;
 	if (end > start) found.report(start, end);
+}
+
+/** A literal as a regex source. */
+export function escapeRegExp(literal: string): string {
+	return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** True when the text contains one of the literals. */

@@ -14,6 +14,7 @@ const NOT_PEOPLE = new Set(['git', 'hg', 'svn']);
 
 export const email: Detector = {
 	name: 'email',
+	trigger: /@/,
 	collect(text, report) {
 		for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
 			let start = at;

@@ -12,6 +12,7 @@ const NOT_PERSONAL_V4 = /^(?:127\.|0\.|255\.|192\.0\.2\.|198\.51\.100\.|203\.0\.
 
 export const ipv4: Detector = createScanningDetector({
 	name: 'ipv4',
+	trigger: /\d\.\d/,
 	mayMatch: (text) => text.includes('.'),
 	pattern: new RegExp(`(?<![\\w.-])${OCTET}(?:\\.${OCTET}){3}(?![\\w-]|\\.\\d)`, 'g'),
 	accept: (value, match, text) => !NOT_PERSONAL_V4.test(value) && !VERSION_BEFORE.test(text.slice(Math.max(0, match.index - 12), match.index)),
@@ -21,6 +22,8 @@ const V6_CANDIDATE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\
 
 export const ipv6: Detector = createScanningDetector({
 	name: 'ipv6',
+	// Two colons with at most four hex digits between them.
+	trigger: /:[0-9A-Fa-f]{0,4}:/,
 	mayMatch: (text) => text.includes(':'),
 	pattern: V6_CANDIDATE,
 	accept: (value) => isPersonalIpv6(value),

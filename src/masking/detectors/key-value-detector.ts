@@ -36,9 +36,13 @@ export function createKeyValueDetector(options: { enabled: ReadonlySet<string>; 
 	if (bearerToken) alternatives.push('b(?:earer|asic) +[A-Za-z0-9]');
 	const keyword = new RegExp(alternatives.join('|'), 'gi');
 	const names = KEY_VALUE_DETECTORS.filter((name) => enabled.has(name));
+	// The key words without what must follow them, and `-u` (also in `--user`) for the
+	// command-line values that carry no key word (`curl -u user:password`).
+	const triggerWords = [...words, ...(bearerToken ? ['b(?:earer|asic) +[A-Za-z0-9]'] : []), ...(sensitiveField ? ['-u'] : [])];
 	return {
 		name: names[0],
 		alsoReports: names.slice(1),
+		trigger: new RegExp(triggerWords.join('|'), 'i'),
 		collect(text, report) {
 			keyword.lastIndex = 0;
 			// test() and lastIndex rather than exec(): no match object per hit.

@@ -16,6 +16,8 @@ const NOT_A_NUMBER_AFTER_LABEL = /\d{4}-\d{2}-\d{2}|^\d{1,3}(?:\.\d{1,3}){3}$|^\
 
 export const phone: Detector = {
 	name: 'phone',
+	// INTERNATIONAL starts `+digit`, NORTH_AMERICAN holds three digits in a row, LABELLED a label.
+	trigger: /\+[1-9]|\d{3}|t[eé]l|phone|mob|cell|fax|call|whatsapp|sms|contact|portable/i,
 	collect(text, report) {
 		collectPattern(text, INTERNATIONAL, 0, report, 8, 15);
 		collectPattern(text, NORTH_AMERICAN, 0, report, 10, 10);

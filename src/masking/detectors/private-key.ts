@@ -13,6 +13,7 @@ const BASE64_PEM = /LS0tLS1CRUdJTi[A-Za-z0-9+/]{20,}={0,2}/g;
 
 export const privateKey: Detector = {
 	name: 'private-key',
+	trigger: /PRIVATE KEY|LS0tLS1CRUdJTi/,
 	collect(text, report) {
 		if (text.includes('PRIVATE KEY')) collectPem(text, report);
 		if (text.includes('LS0tLS1CRUdJTi')) collectBase64(text, report);

@@ -10,6 +10,7 @@ const USERINFO = /([^\s:/?#@"'<>\\[\]{}]{0,128}):([^\s/?#@"'<>\\[\]{}]{1,256})@(
 
 export const urlCredentials: Detector = {
 	name: 'url-credentials',
+	trigger: /:\/\//,
 	collect(text, report) {
 		for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 3)) {
 			USERINFO.lastIndex = at + 3;

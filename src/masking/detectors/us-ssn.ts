@@ -7,18 +7,21 @@ import { createScanningDetector, type Detector, includesAny } from './detector.j
 const formatted = createScanningDetector({
 	name: 'us-ssn',
 	mayMatch: (text) => text.includes('-'),
+	trigger: /\d{3}-\d{2}-\d{4}/,
 	pattern: /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g,
 });
 
 const labelled = createScanningDetector({
 	name: 'us-ssn',
 	mayMatch: (text) => includesAny(text, ['SSN', 'ssn', 'Ssn', 'ocial', 'OCIAL']),
+	trigger: /ssn|ocial/i,
 	pattern: /\b(?:ssn|social security(?: number)?)\W{1,12}((?!000|666|9\d\d)\d{3}(?!00)\d{2}(?!0000)\d{4})(?!\d)/dgi,
 	group: 1,
 });
 
 export const usSsn: Detector = {
 	name: 'us-ssn',
+	trigger: /\d{3}-\d{2}-\d{4}|ssn|ocial/i,
 	collect(text, report) {
 		formatted.collect(text, report);
 		labelled.collect(text, report);
