@@ -52,9 +52,9 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 		mayMatch: combineTriggers(detectors, needsOriginal),
 	};
 
-	const maskString = (text: string, path: string): { text: string; findings: MaskFinding[] } => {
+	const maskString = (text: string, path: string): { text: string; findings: MaskFinding[] } | undefined => {
 		const masked = maskRanges(engine, text);
-		if (masked.counts.size === 0) return { text, findings: [] };
+		if (masked === undefined) return undefined;
 		const findings = [...masked.counts].map(([detector, count]) => ({ detector, path, count }));
 		return keepJsonValid({ original: text, masked: masked.text, jsonSafe: masked.jsonSafe, findings, path, masking: tree });
 	};
@@ -65,7 +65,7 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 	};
 	return {
 		maskMessage: (message) => maskMessageTree(message, tree),
-		maskText: (text, path = '$') => maskString(text, path),
+		maskText: (text, path = '$') => maskString(text, path) ?? { text, findings: [] },
 	};
 }
 

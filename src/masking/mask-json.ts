@@ -13,7 +13,8 @@ export interface MaskFinding {
 }
 
 export interface TreeMasking {
-	maskString(text: string, path: string): { text: string; findings: MaskFinding[] };
+	/** The masked text and its findings; undefined when nothing was found. */
+	maskString(text: string, path: string): { text: string; findings: MaskFinding[] } | undefined;
 	/** True when a key's string value is a secret in itself; absent when that check is off. */
 	isSensitiveKey?: (key: string) => boolean;
 	replace(detector: string, value: string): string;
@@ -61,34 +62,46 @@ function pathOf(place: Place): string {
 
 function maskContainer(root: unknown, rootPath: string, envelope: boolean, masking: TreeMasking, findings: MaskFinding[]): void {
 	if (typeof root !== 'object' || root === null) return;
-	const stack: { container: Container; place: Place; top: boolean }[] = [{ container: root as Container, place: { parent: null, key: rootPath }, top: envelope }];
-	while (stack.length > 0) {
-		const { container, place, top } = stack.pop()!;
+	// Parallel stacks, and a place (for paths) only per container: a leaf's place is made
+	// only when it had a finding, so a clean message allocates almost nothing here.
+	const containers: Container[] = [root as Container];
+	const places: Place[] = [{ parent: null, key: rootPath }];
+	let top = envelope;
+	while (containers.length > 0) {
+		const container = containers.pop()!;
+		const place = places.pop()!;
 		if (Array.isArray(container)) {
 			for (let index = 0; index < container.length; index++) {
 				const value = container[index];
-				if (typeof value === 'string') container[index] = maskLeaf(value, { parent: place, key: index }, masking, findings);
-				else if (typeof value === 'object' && value !== null) stack.push({ container: value as Container, place: { parent: place, key: index }, top: false });
+				if (typeof value === 'string') container[index] = maskLeaf(value, place, index, masking, findings);
+				else if (typeof value === 'object' && value !== null) {
+					containers.push(value as Container);
+					places.push({ parent: place, key: index });
+				}
 			}
-			continue;
+		} else {
+			for (const key in container) {
+				if (!Object.hasOwn(container, key) || (top && ENVELOPE.has(key))) continue;
+				const value = container[key];
+				if (typeof value === 'string') {
+					if (masking.isSensitiveKey?.(key) && !isPlaceholder(value)) {
+						container[key] = masking.replace('sensitive-field', value);
+						findings.push({ detector: 'sensitive-field', path: pathOf({ parent: place, key }), count: 1 });
+					} else container[key] = maskLeaf(value, place, key, masking, findings);
+				} else if (typeof value === 'object' && value !== null) {
+					containers.push(value as Container);
+					places.push({ parent: place, key });
+				}
+			}
 		}
-		for (const key of Object.keys(container)) {
-			if (top && ENVELOPE.has(key)) continue;
-			const value = container[key];
-			if (typeof value === 'string') {
-				if (masking.isSensitiveKey?.(key) && !isPlaceholder(value)) {
-					container[key] = masking.replace('sensitive-field', value);
-					findings.push({ detector: 'sensitive-field', path: pathOf({ parent: place, key }), count: 1 });
-				} else container[key] = maskLeaf(value, { parent: place, key }, masking, findings);
-			} else if (typeof value === 'object' && value !== null) stack.push({ container: value as Container, place: { parent: place, key }, top: false });
-		}
+		top = false;
 	}
 }
 
-function maskLeaf(value: string, place: Place, masking: TreeMasking, findings: MaskFinding[]): string {
+function maskLeaf(value: string, parent: Place, key: string | number, masking: TreeMasking, findings: MaskFinding[]): string {
 	const masked = masking.maskString(value, LEAF_PATH);
-	if (masked.findings.length === 0) return value;
-	const path = pathOf(place);
+	if (masked === undefined) return value;
+	const path = pathOf({ parent, key });
 	for (const finding of masked.findings) findings.push({ ...finding, path });
 	return masked.text;
 }

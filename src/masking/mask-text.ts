@@ -20,7 +20,7 @@ export interface TextEngine {
 
 export interface MaskedText {
 	text: string;
-	/** Masked ranges per detector name; empty when nothing was masked. */
+	/** Masked ranges per detector name. */
 	counts: Map<string, number>;
 	/**
 	 * False when a masked range held a double quote or split a backslash escape, so that
@@ -52,15 +52,13 @@ export function narrow(text: string): string {
 	return bytes.toString('latin1');
 }
 
-const NOTHING: Map<string, number> = new Map();
-const UNCHANGED = (text: string): MaskedText => ({ text, counts: NOTHING, jsonSafe: true });
-
-export function maskRanges(engine: TextEngine, text: string): MaskedText {
-	if (text.length < MIN_MASKABLE_LENGTH) return UNCHANGED(text);
+/** The text with every finding replaced; undefined when nothing was found (no allocation for the common case). */
+export function maskRanges(engine: TextEngine, text: string): MaskedText | undefined {
+	if (text.length < MIN_MASKABLE_LENGTH) return undefined;
 	const { detectors, names } = engine;
 	const narrowed = narrow(text);
 	// Most strings (ids, names, prose) hold no trigger at all: one regex instead of every detector.
-	if (engine.mayMatch && !engine.mayMatch(text, narrowed)) return UNCHANGED(text);
+	if (engine.mayMatch && !engine.mayMatch(text, narrowed)) return undefined;
 	// Flat [start, end, priority] triples: no object per range on the hot path.
 	const ranges: number[] = [];
 	let ownPriority = 0;
@@ -72,7 +70,7 @@ export function maskRanges(engine: TextEngine, text: string): MaskedText {
 		ownPriority = names.indexOf(detector.name);
 		detector.collect(engine.needsOriginal.has(index) ? text : narrowed, report);
 	}
-	if (ranges.length === 0) return UNCHANGED(text);
+	if (ranges.length === 0) return undefined;
 	return rebuild(engine, text, ranges);
 }
 

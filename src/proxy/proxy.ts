@@ -39,6 +39,8 @@ interface OwnRequest {
 	timer: NodeJS.Timeout;
 }
 
+type Columns = Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>;
+
 export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'policy-invalid' | 'identity-required' | 'secret-missing' | 'signal';
 
 /** Why every request is refused and no server runs (it could not be started, the policy is broken, a required login or secret is missing). */
@@ -237,10 +239,9 @@ export class Proxy {
 		const toServer = flow.direction === 'to-server';
 		const origin = toServer ? 'client' : 'server';
 		const columns = this.columnsFor(flow);
-		const body = frameBody(flow.frame);
 		if (flow.answer !== undefined || flow.swallow) {
-			this.record({ origin, target: null, kind: 'message', payload: body, ts, ...columns });
-			this.recordNotes(flow);
+			this.record({ origin, target: null, kind: 'message', payload: frameBody(flow.frame), ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool });
+			this.recordNotes(flow, columns);
 			if (flow.answer !== undefined) {
 				const answer = Buffer.from(`${JSON.stringify(flow.answer)}\n`);
 				if (toServer) this.replyToClient(answer, columns);
@@ -251,14 +252,13 @@ export class Proxy {
 		const outgoing = outgoingFrame(flow);
 		const recorded = flow.recordAs !== undefined ? Buffer.from(JSON.stringify(flow.recordAs)) : frameBody(outgoing);
 		const latencyUs = flow.request ? ts - flow.request.ts : null;
-		this.record({ origin, target: toServer ? 'server' : 'client', kind: 'message', payload: recorded, ts, latencyUs, ...columns });
-		this.recordNotes(flow);
+		this.record({ origin, target: toServer ? 'server' : 'client', kind: 'message', payload: recorded, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool });
+		this.recordNotes(flow, columns);
+		const { message } = flow;
 		if (toServer) {
 			if (this.upstreamGone) return;
-			for (const request of requestsIn(flow.message)) {
-				this.options.recorder.counters.requests++;
-				this.fromClient.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
-			}
+			if (message.shape === 'request') this.addPending(this.fromClient, message, ts);
+			else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') this.addPending(this.fromClient, item, ts);
 			if (!this.options.upstream.write(outgoing) && !this.waitingForServer) {
 				this.waitingForServer = true;
 				this.options.input.pause();
@@ -268,20 +268,28 @@ export class Proxy {
 				});
 			}
 		} else {
-			for (const request of requestsIn(flow.message)) this.fromServer.add({ id: request.id!, method: request.method!, ts });
+			if (message.shape === 'request') this.addPending(this.fromServer, message, ts);
+			else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') this.addPending(this.fromServer, item, ts);
 			this.forwardToClient(outgoing);
 		}
 	}
 
-	private columnsFor(flow: Flow): Pick<SessionEvent, 'method' | 'rpcId' | 'tool'> {
-		const columns = columnsOf(flow.message);
-		if (flow.request) return { ...columns, method: flow.request.method, tool: flow.request.tool ?? columns.tool };
-		return columns;
+	private addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number): void {
+		if (pending === this.fromClient) this.options.recorder.counters.requests++;
+		pending.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
 	}
 
-	private recordNotes(flow: Flow): void {
+	/** The method, id and tool columns of a flow's events; a response is labelled with its request's method and tool. */
+	private columnsFor(flow: Flow): Columns {
+		const { message, request } = flow;
+		if (message.shape === 'batch') return { method: 'batch', rpcId: null, tool: null };
+		const rpcId = message.id === undefined ? null : idKey(message.id);
+		if (request) return { method: request.method, rpcId, tool: request.tool ?? message.tool ?? null };
+		return { method: message.method ?? null, rpcId, tool: message.tool ?? null };
+	}
+
+	private recordNotes(flow: Flow, columns: Columns = this.columnsFor(flow)): void {
 		if (flow.notes.length === 0) return;
-		const columns = this.columnsFor(flow);
 		for (const note of flow.notes) this.recordNote(note, columns);
 		flow.notes = [];
 	}

@@ -91,6 +91,8 @@ function refuseSmuggledKeys(flow: Flow): boolean {
 function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOptions): void {
 	const method = flow.message.method!;
 	const params = (parsedMessage(flow)?.params ?? {}) as Record<string, unknown>;
+	// No rule to match and no approval to resume: nothing to decide.
+	if (context.policy.rules.length === 0 && params.requestState === undefined) return;
 	const tool = method === 'tools/call' && typeof params.name === 'string' ? params.name : undefined;
 	const decision = evaluatePolicy(context.policy, {
 		method,
