@@ -6,6 +6,7 @@ import type { Recorder } from '../recorder/recorder.js';
 import type { SessionEvent } from '../recorder/event.js';
 import { exitStatus, type StdioUpstream, type UpstreamExit } from '../upstream/stdio-upstream.js';
 import { classifyLine, idKey, type ClassifiedMessage, type JsonRpcId } from './classify.js';
+import { ContiguousWriter } from './contiguous-writer.js';
 import { frameBody, LineSplitter } from './framing.js';
 import { PendingRequests, type PendingRequest } from './pending-requests.js';
 import { ErrorCode, errorFrame } from './rpc-errors.js';
@@ -259,14 +260,7 @@ export class Proxy {
 			if (this.upstreamGone) return;
 			if (message.shape === 'request') this.addPending(this.fromClient, message, ts);
 			else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') this.addPending(this.fromClient, item, ts);
-			if (!this.options.upstream.write(outgoing) && !this.waitingForServer) {
-				this.waitingForServer = true;
-				this.options.input.pause();
-				this.options.upstream.onDrain(() => {
-					this.waitingForServer = false;
-					this.options.input.resume();
-				});
-			}
+			this.writeToServer(outgoing);
 		} else {
 			if (message.shape === 'request') this.addPending(this.fromServer, message, ts);
 			else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') this.addPending(this.fromServer, item, ts);
@@ -405,6 +399,10 @@ export class Proxy {
 	// One drain listener per direction, however many frames of a chunk meet back-pressure.
 	private waitingForServer = false;
 	private waitingForClient = false;
+	// While a chunk is split, frames queue in runs and leave when it is done; otherwise at once.
+	private splitting = false;
+	private readonly toServer = new ContiguousWriter((bytes) => this.options.upstream.write(bytes));
+	private readonly toClient = new ContiguousWriter((bytes) => this.options.output.write(bytes));
 
 	// The frames split from one incoming chunk leave in one writev per direction instead of
 	// one write syscall each: same bytes, same order, far fewer syscalls under load.
@@ -412,30 +410,53 @@ export class Proxy {
 		const { output, upstream } = this.options;
 		output.cork();
 		upstream.cork();
+		this.splitting = true;
 		try {
 			splitChunk();
 		} finally {
+			this.splitting = false;
+			this.flushToServer();
+			this.flushToClient();
 			upstream.uncork();
 			output.uncork();
 		}
 	}
 
+	private writeToServer(frame: Buffer): void {
+		this.toServer.add(frame);
+		if (!this.splitting) this.flushToServer();
+	}
+
+	private flushToServer(): void {
+		if (this.toServer.flush() || this.waitingForServer) return;
+		this.waitingForServer = true;
+		this.options.input.pause();
+		this.options.upstream.onDrain(() => {
+			this.waitingForServer = false;
+			this.options.input.resume();
+		});
+	}
+
 	private forwardToClient(frame: Buffer): void {
 		if (this.clientClosed) return;
-		if (!this.options.output.write(frame) && !this.waitingForClient) {
-			this.waitingForClient = true;
-			this.options.upstream.pauseOutput();
-			this.options.output.once('drain', () => {
-				this.waitingForClient = false;
-				this.options.upstream.resumeOutput();
-			});
-		}
+		this.toClient.add(frame);
+		if (!this.splitting) this.flushToClient();
+	}
+
+	private flushToClient(): void {
+		if (this.toClient.flush() || this.waitingForClient || this.clientClosed) return;
+		this.waitingForClient = true;
+		this.options.upstream.pauseOutput();
+		this.options.output.once('drain', () => {
+			this.waitingForClient = false;
+			this.options.upstream.resumeOutput();
+		});
 	}
 
 	/** mcprec's answer to a server→client request a stage refused. */
 	private replyToServer(frame: Buffer, columns: Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>): void {
 		this.record({ origin: 'proxy', target: 'server', kind: 'message', payload: frameBody(frame), ...columns });
-		this.options.upstream.write(frame);
+		this.writeToServer(frame);
 	}
 
 	/** A message mcprec itself sends the client (an error answer), recorded as origin proxy. */
