@@ -127,12 +127,27 @@ export class ChainHasher {
 			this.at += scratch.write(JSON.stringify(value), this.at, 'utf8');
 			return;
 		}
+		// Two halves below 10^8 each, so the digits come from int32 arithmetic, not doubles.
+		const high = Math.floor(value / 1e8);
+		if (high > 0) {
+			this.writeDigits(high, 0);
+			this.writeDigits(value - high * 1e8, 8);
+		} else {
+			this.writeDigits(value, 0);
+		}
+	}
+
+	// Writes an integer below 10^8, zero-padded to `width` digits.
+	private writeDigits(value: number, width: number): void {
 		let digits = 1;
-		for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-		let rest = value;
+		for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
+		if (digits < width) digits = width;
+		const scratch = this.scratch;
+		let rest = value | 0;
 		for (let index = this.at + digits - 1; index >= this.at; index--) {
-			scratch[index] = 0x30 + (rest % 10);
-			rest = Math.floor(rest / 10);
+			const next = (rest / 10) | 0;
+			scratch[index] = 0x30 + rest - next * 10;
+			rest = next;
 		}
 		this.at += digits;
 	}
