@@ -17,11 +17,11 @@ import type { RecordedEvent } from './writer-messages.js';
 const COMPRESS_ABOVE_BYTES = 64 * 1024;
 // Small enough that one transaction holds the write lock for milliseconds, well inside the
 // other mcprec processes' busy timeout; large enough that commits stay a small share.
+// Not larger when behind: the writer runs at low priority (record-writer-worker.ts), and a
+// descheduled writer holding the lock stalls every other mcprec process on the store. With
+// 1024-event transactions the 8-session recording bench on a loaded 2-core machine had
+// writers waiting past the lock timeout (and refusing requests); with 256 it did not.
 const MAX_BATCH_EVENTS = 256;
-// A writer that fell behind (it runs at low priority, see record-writer-worker.ts) catches
-// up in larger transactions: each commit rewrites the last pages of the table and index and
-// the session row into the WAL, so fewer commits write fewer bytes. Still some 10 ms each.
-const BACKLOGGED_BATCH_EVENTS = 1024;
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 // Rows per INSERT statement: one run() per row cost as much as binding its values.
 const ROWS_PER_INSERT = 16;
@@ -237,7 +237,7 @@ export class RecordWriter {
 		this.ensureDatabase();
 		const queue = this.queue;
 		const start = this.queueHead;
-		const limit = start + (queue.length - start > MAX_BATCH_EVENTS ? BACKLOGGED_BATCH_EVENTS : MAX_BATCH_EVENTS);
+		const limit = start + MAX_BATCH_EVENTS;
 		let end = start;
 		let bytes = 0;
 		while (end < queue.length && end < limit && bytes < MAX_BATCH_BYTES) {
