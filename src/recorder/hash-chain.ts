@@ -58,24 +58,119 @@ export function startChainHash(prevHash: string, fields: ChainedFields): Hash {
 
 // Above this a payload is hashed in place (two updates) rather than copied into the buffer.
 const ONE_SHOT_MAX_BYTES = 1024 * 1024;
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const NULL_BYTES = Buffer.from('null');
 
 /**
- * chainHash for a stream of events: the same bytes, laid out in one reused buffer and
- * hashed in one call, so no Hash object is made per event.
+ * chainHash for a stream of events: the same bytes, written straight into one reused buffer
+ * and hashed in one call, so no Hash object, header string or copy is made per event.
+ * Building the header with JSON.stringify and then encoding it cost as much as the hash.
+ * Numbers and strings that JSON writes verbatim (non-negative safe integers, printable
+ * ASCII without quote or backslash) are written here byte by byte; anything else goes
+ * through JSON.stringify, so the bytes are canonicalHeader's exactly.
  */
 export class ChainHasher {
 	private scratch = Buffer.allocUnsafeSlow(64 * 1024);
+	private sessionId: string | undefined;
+	private prefix = Buffer.alloc(0);
+	private at = 0;
 
 	hash(prevHash: string, fields: ChainedFields, payload: Buffer): string {
 		if (payload.length > ONE_SHOT_MAX_BYTES) return chainHash(prevHash, fields, payload);
-		const head = `${prevHash}\n${canonicalHeader(fields)}\n`;
-		// UTF-8 takes at most 3 bytes per UTF-16 unit.
-		const bound = head.length * 3 + payload.length;
+		if (fields.sessionId !== this.sessionId) {
+			this.sessionId = fields.sessionId;
+			this.prefix = Buffer.from(`${JSON.stringify([FORMAT, fields.sessionId]).slice(0, -1)},`);
+		}
+		const { method, rpcId, tool } = fields;
+		// JSON escapes a UTF-16 unit into at most 6 bytes; numbers take at most 24.
+		const textUnits = fields.origin.length + (fields.target?.length ?? 0) + fields.kind.length + (method?.length ?? 0) + (rpcId?.length ?? 0) + (tool?.length ?? 0);
+		const bound = prevHash.length * 3 + this.prefix.length + textUnits * 6 + 4 * 24 + 32 + payload.length;
 		if (bound > this.scratch.length) this.scratch = Buffer.allocUnsafeSlow(Math.max(bound, this.scratch.length * 2));
 		const scratch = this.scratch;
-		let length = scratch.write(head, 0, 'utf8');
-		length += payload.copy(scratch, length);
+		this.at = scratch.write(prevHash, 0, 'utf8');
+		scratch[this.at++] = NEWLINE;
+		this.at += this.prefix.copy(scratch, this.at);
+		this.writeNumber(fields.seq);
+		scratch[this.at++] = COMMA;
+		this.writeNumber(fields.ts);
+		scratch[this.at++] = COMMA;
+		this.writeString(fields.origin);
+		scratch[this.at++] = COMMA;
+		this.writeString(fields.target);
+		scratch[this.at++] = COMMA;
+		this.writeString(fields.kind);
+		scratch[this.at++] = COMMA;
+		this.writeString(method);
+		scratch[this.at++] = COMMA;
+		this.writeString(rpcId);
+		scratch[this.at++] = COMMA;
+		this.writeString(tool);
+		scratch[this.at++] = COMMA;
+		this.writeNumber(fields.size);
+		scratch[this.at++] = COMMA;
+		this.writeNumber(fields.latencyUs);
+		scratch[this.at++] = 0x5d; // ]
+		scratch[this.at++] = NEWLINE;
+		const length = this.at + payload.copy(scratch, this.at);
 		return hash('sha256', scratch.subarray(0, length), 'hex');
+	}
+
+	private writeNumber(value: number | null): void {
+		const scratch = this.scratch;
+		if (value === null) {
+			this.at += NULL_BYTES.copy(scratch, this.at);
+			return;
+		}
+		if (!Number.isSafeInteger(value) || value < 0) {
+			this.at += scratch.write(JSON.stringify(value), this.at, 'utf8');
+			return;
+		}
+		// Two halves below 10^8 each, so the digits come from int32 arithmetic, not doubles.
+		const high = Math.floor(value / 1e8);
+		if (high > 0) {
+			this.writeDigits(high, 0);
+			this.writeDigits(value - high * 1e8, 8);
+		} else {
+			this.writeDigits(value, 0);
+		}
+	}
+
+	// Writes an integer below 10^8, zero-padded to `width` digits.
+	private writeDigits(value: number, width: number): void {
+		let digits = 1;
+		for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
+		if (digits < width) digits = width;
+		const scratch = this.scratch;
+		let rest = value | 0;
+		for (let index = this.at + digits - 1; index >= this.at; index--) {
+			const next = (rest / 10) | 0;
+			scratch[index] = 0x30 + rest - next * 10;
+			rest = next;
+		}
+		this.at += digits;
+	}
+
+	private writeString(value: string | null): void {
+		const scratch = this.scratch;
+		if (value === null) {
+			this.at += NULL_BYTES.copy(scratch, this.at);
+			return;
+		}
+		const start = this.at;
+		let at = start;
+		scratch[at++] = QUOTE;
+		for (let index = 0; index < value.length; index++) {
+			const unit = value.charCodeAt(index);
+			if (unit < 0x20 || unit >= 0x80 || unit === QUOTE || unit === 0x5c) {
+				this.at = start + scratch.write(JSON.stringify(value), start, 'utf8');
+				return;
+			}
+			scratch[at++] = unit;
+		}
+		scratch[at++] = QUOTE;
+		this.at = at;
 	}
 }
 

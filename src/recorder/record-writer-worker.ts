@@ -1,9 +1,12 @@
 // Worker-thread entry of the recorder: wires the Recorder's messages to a RecordWriter, so
 // hashing, compression and SQLite writes never run on the thread that forwards messages.
 
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordWriter } from './record-writer.js';
 import { unpackEvents, type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
+
+yieldToForwarding();
 
 const port = parentPort!;
 const data = workerData as WriterData;
@@ -37,3 +40,20 @@ port.on('message', (message: ToWriter) => {
 		}
 	}
 });
+
+// Recording must never compete with forwarding for the CPU: under load the writer falls
+// behind (the Recorder keeps its events and applies back-pressure past a watermark) and
+// catches up when the proxy is idle. On Linux the nice value belongs to the thread, so
+// setpriority(PRIO_PROCESS, 0) - os.setPriority(19) - lowers only this thread; elsewhere
+// it would lower the whole process, forwarding included, so it is skipped. Threads inherit
+// the nice value of the thread that creates them: this thread does only synchronous I/O,
+// so it never starts libuv's shared thread pool with its own priority. Best effort: a
+// sandbox may refuse it, and recording works the same at normal priority.
+function yieldToForwarding(): void {
+	if (process.platform !== 'linux') return;
+	try {
+		os.setPriority(19);
+	} catch {
+		// Recording at normal priority still records everything.
+	}
+}

@@ -17,10 +17,18 @@ import type { RecordedEvent } from './writer-messages.js';
 const COMPRESS_ABOVE_BYTES = 64 * 1024;
 // Small enough that one transaction holds the write lock for milliseconds, well inside the
 // other mcprec processes' busy timeout; large enough that commits stay a small share.
+// Not larger when behind: the writer runs at low priority (record-writer-worker.ts), and a
+// descheduled writer holding the lock stalls every other mcprec process on the store. With
+// 1024-event transactions the 8-session recording bench on a loaded 2-core machine had
+// writers waiting past the lock timeout (and refusing requests); with 256 it did not.
 const MAX_BATCH_EVENTS = 256;
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
-// Rows per INSERT statement: one run() per row cost as much as binding its 15 values.
+// Rows per INSERT statement: one run() per row cost as much as binding its values.
 const ROWS_PER_INSERT = 16;
+// Values bound per row: every column but session_id, which is in the statement's text.
+const VALUES_PER_ROW = 14;
+// Acknowledged events are dropped from the front of the queue in bulk.
+const COMPACT_AFTER_EVENTS = 4096;
 
 interface QueuedEvent extends RecordedEvent {
 	/** The payload's length; a large payload's bytes are still arriving while `stream` is set. */
@@ -52,7 +60,9 @@ export interface RecordWriterOptions {
 }
 
 export class RecordWriter {
+	// Not yet committed, in seq order, from index `queueHead` on.
 	private readonly queue: QueuedEvent[] = [];
+	private queueHead = 0;
 	/** Queued events whose payload is still arriving in pieces, in seq order. */
 	private readonly streaming: QueuedEvent[] = [];
 	private readonly clock = systemClock();
@@ -71,7 +81,7 @@ export class RecordWriter {
 				insertEvent: Statement;
 				insertEvents: Statement;
 				updateSession: Statement;
-				writeBatch: Transaction<(batch: QueuedEvent[], head: string | undefined) => void>;
+				writeBatch: Transaction<(start: number, end: number) => void>;
 		  }
 		| undefined;
 	private sessionInserted = false;
@@ -124,9 +134,8 @@ export class RecordWriter {
 		const stream = event.stream!;
 		if (!stream.hash) {
 			// Everything before it is here and whole: hash up to it, then start its own hash.
-			for (const earlier of this.queue) {
-				if (earlier === event) break;
-				if (earlier.hash === undefined) this.hashEvent(earlier);
+			for (let index = this.queueHead; this.queue[index] !== event; index++) {
+				if (this.queue[index].hash === undefined) this.hashEvent(this.queue[index]);
 			}
 			event.prevHash = this.lastHash;
 			stream.hash = startChainHash(this.lastHash, this.chainedFields(event));
@@ -191,12 +200,12 @@ export class RecordWriter {
 		// Waiting helps only with a lock; a full disk or read-only file gets one more try.
 		// The timeout counts from the last progress: a backlog that drains between other
 		// writers' transactions is a busy store, not a locked one.
-		let backlog = this.queue.length;
+		let backlog = this.queued();
 		while (!ok && this.lastFailureTransient && Date.now() < deadline) {
 			Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
 			ok = this.flushNow();
-			if (this.queue.length < backlog) deadline = Date.now() + this.options.lockTimeoutMs;
-			backlog = this.queue.length;
+			if (this.queued() < backlog) deadline = Date.now() + this.options.lockTimeoutMs;
+			backlog = this.queued();
 		}
 		clearTimeout(this.retryTimer);
 		this.retryTimer = undefined;
@@ -206,12 +215,16 @@ export class RecordWriter {
 			// Closing a broken handle has nothing left to tell.
 		}
 		this.database = undefined;
-		if (ok && this.queue.length > 0) return { ok: false, committedSeq: this.committedSeq, reason: 'the session ended before a large payload reached the recording writer' };
+		if (ok && this.queued() > 0) return { ok: false, committedSeq: this.committedSeq, reason: 'the session ended before a large payload reached the recording writer' };
 		return { ok, committedSeq: this.committedSeq, reason: this.failure };
 	}
 
+	private queued(): number {
+		return this.queue.length - this.queueHead;
+	}
+
 	private writable(): boolean {
-		return this.queue.length > 0 && this.queue[0].stream === undefined;
+		return this.queued() > 0 && this.queue[this.queueHead].stream === undefined;
 	}
 
 	private acknowledge(): void {
@@ -223,27 +236,31 @@ export class RecordWriter {
 	private writeBatch(): void {
 		this.ensureDatabase();
 		const queue = this.queue;
-		let count = 0;
+		const start = this.queueHead;
+		const limit = start + MAX_BATCH_EVENTS;
+		let end = start;
 		let bytes = 0;
-		while (count < queue.length && count < MAX_BATCH_EVENTS && bytes < MAX_BATCH_BYTES) {
-			const event = queue[count];
+		while (end < queue.length && end < limit && bytes < MAX_BATCH_BYTES) {
+			const event = queue[end];
 			if (event.stream) break;
 			if (event.hash === undefined) this.hashEvent(event);
 			bytes += event.size;
-			count++;
+			end++;
 		}
-		const batch = count === queue.length ? queue.slice() : queue.slice(0, count);
-		const head = count > 0 ? batch[count - 1].hash! : undefined;
-		this.statements!.writeBatch.immediate(batch, head);
+		this.statements!.writeBatch.immediate(start, end);
 		this.sessionInserted = true;
 		this.updatePending = false;
-		queue.splice(0, count);
 		this.lastCommitUs = this.clock.nowMicros();
-		if (count > 0) {
-			this.committedSeq = batch[count - 1].seq;
-			// Told per commit, so a long catch-up frees the Recorder's memory as it goes.
-			this.acknowledge();
+		if (end === start) return;
+		this.committedSeq = queue[end - 1].seq;
+		queue.fill(undefined as unknown as QueuedEvent, start, end);
+		this.queueHead = end;
+		if (end >= COMPACT_AFTER_EVENTS && end * 2 >= queue.length) {
+			queue.splice(0, end);
+			this.queueHead = 0;
 		}
+		// Told per commit, so a long catch-up frees the Recorder's memory as it goes.
+		this.acknowledge();
 	}
 
 	private hashEvent(event: QueuedEvent): void {
@@ -268,8 +285,9 @@ export class RecordWriter {
 		};
 	}
 
-	private sessionFields(head: string | undefined, batch: QueuedEvent[]): Record<string, unknown> {
-		const lastSeq = batch.length > 0 ? batch[batch.length - 1].seq : -1;
+	private sessionFields(last: QueuedEvent | undefined): Record<string, unknown> {
+		const lastSeq = last ? last.seq : -1;
+		const head = last?.hash;
 		const { counters, update } = this;
 		return {
 			id: this.options.sessionId,
@@ -296,25 +314,31 @@ export class RecordWriter {
 		if (this.database) return this.database;
 		const database = openStore(this.options.store);
 		const insertSession = database.prepare(INSERT_SESSION);
-		const insertEvent = database.prepare(`${INSERT_EVENT} ${EVENT_VALUES}`);
-		const insertEvents = database.prepare(`${INSERT_EVENT} ${Array(ROWS_PER_INSERT).fill(EVENT_VALUES).join(', ')}`);
+		// The session id is the same on every row: written into the statement, it is not
+		// converted and bound again per row. It is our own UUIDv7, quoted all the same.
+		const rowValues = `('${this.options.sessionId.replaceAll("'", "''")}', ${Array(VALUES_PER_ROW).fill('?').join(', ')})`;
+		const insertEvent = database.prepare(`${INSERT_EVENT} ${rowValues}`);
+		const insertEvents = database.prepare(`${INSERT_EVENT} ${Array(ROWS_PER_INSERT).fill(rowValues).join(', ')}`);
 		const updateSession = database.prepare(UPDATE_SESSION);
-		const sessionId = this.options.sessionId;
+		const values: unknown[] = [];
 		// Built once per handle: better-sqlite3 makes a new wrapper on every transaction() call.
-		const writeBatch = database.transaction((batch: QueuedEvent[], head: string | undefined) => {
+		// Values go in as arguments, not as one array: better-sqlite3 reads an array element by
+		// element through the V8 API, which cost more than SQLite's insert.
+		const writeBatch = database.transaction((start: number, end: number) => {
 			if (!this.sessionInserted) insertSession.run(sessionRow(this.session!));
-			let index = 0;
-			for (; index + ROWS_PER_INSERT <= batch.length; index += ROWS_PER_INSERT) {
-				const values: unknown[] = [];
-				for (let row = index; row < index + ROWS_PER_INSERT; row++) pushEventRow(values, sessionId, batch[row]);
-				insertEvents.run(values);
+			const queue = this.queue;
+			let index = start;
+			for (; index + ROWS_PER_INSERT <= end; index += ROWS_PER_INSERT) {
+				values.length = 0;
+				for (let row = index; row < index + ROWS_PER_INSERT; row++) pushEventRow(values, queue[row]);
+				insertEvents.run(...values);
 			}
-			for (; index < batch.length; index++) {
-				const values: unknown[] = [];
-				pushEventRow(values, sessionId, batch[index]);
-				insertEvent.run(values);
+			for (; index < end; index++) {
+				values.length = 0;
+				pushEventRow(values, queue[index]);
+				insertEvent.run(...values);
 			}
-			updateSession.run(this.sessionFields(head, batch));
+			updateSession.run(this.sessionFields(end > start ? queue[end - 1] : undefined));
 		});
 		this.statements = { insertSession, insertEvent, insertEvents, updateSession, writeBatch };
 		this.database = database;
@@ -333,7 +357,7 @@ export class RecordWriter {
 	private onWriteFailure(error: unknown): void {
 		const { reason, transient } = describeStoreFailure(error);
 		this.lastFailureTransient = transient;
-		const oldest = this.queue[0];
+		const oldest = this.queue[this.queueHead];
 		const now = this.clock.nowMicros();
 		// Waiting counts from the later of the oldest event and the last commit: a store that
 		// other mcprec processes keep busy but that still takes our batches is slow, not locked.
@@ -365,7 +389,7 @@ export class RecordWriter {
 
 // Positional, in INSERT_EVENT's column order: binding 15 named parameters from an object
 // costs more than the insert itself.
-function pushEventRow(values: unknown[], sessionId: string, event: QueuedEvent): void {
+function pushEventRow(values: unknown[], event: QueuedEvent): void {
 	let payload = event.payload;
 	let encoding = 'identity';
 	if (event.deflated) {
@@ -379,7 +403,6 @@ function pushEventRow(values: unknown[], sessionId: string, event: QueuedEvent):
 		}
 	}
 	values.push(
-		sessionId,
 		event.seq,
 		event.ts,
 		event.origin,
@@ -425,7 +448,6 @@ const INSERT_SESSION = `INSERT OR IGNORE INTO sessions
 const INSERT_EVENT = `INSERT INTO events
   (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
   VALUES`;
-const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 const UPDATE_SESSION = `UPDATE sessions SET
   messages = @messages, requests = @requests, errors = @errors, blocked = @blocked, masked = @masked,

@@ -20,6 +20,25 @@ const FLUSH_AT_EVENTS = 1024;
 // Pieces of a large payload on their way to the writer at once: enough to keep it busy,
 // few enough that a 64 MiB payload never has a second whole copy.
 const PIECES_IN_FLIGHT = 2;
+// Back-pressure (DESIGN §8, bounded memory): past the high watermark the proxy stops
+// reading until the writer has caught up to the low one. Each unacknowledged event costs
+// its payload here and in the writer, plus roughly 0.5 KiB of objects on both sides, so the
+// high marks bound the backlog near 2 × 32 MiB + 256k × 0.5 KiB ≈ 190 MiB. 256k events
+// let a burst of 100k pipelined requests (200k messages) through a writer that runs at
+// low priority without pausing; a flood longer than that runs at the writer's pace.
+// The low marks are half the high ones, so reading resumes for a worthwhile stretch.
+const DEFAULT_WATERMARKS: Watermarks = { highBytes: 32 * 1024 * 1024, highEvents: 256 * 1024, lowBytes: 16 * 1024 * 1024, lowEvents: 128 * 1024 };
+// Acknowledged events are dropped from the front of the queue in bulk, not one splice per
+// acknowledgement (which moved the whole backlog every time).
+const COMPACT_AFTER_EVENTS = 4096;
+
+/** Backlog limits of a Recorder: congested at or above either high mark, relieved at or below both low marks. */
+export interface Watermarks {
+	highBytes: number;
+	highEvents: number;
+	lowBytes: number;
+	lowEvents: number;
+}
 
 export interface RecorderOptions {
 	session: SessionStart;
@@ -30,6 +49,8 @@ export interface RecorderOptions {
 	lockTimeoutMs?: number;
 	/** Told when the store starts or stops accepting writes. */
 	onHealthChange?: (healthy: boolean, reason?: string) => void;
+	/** Backlog limits for `congested`; tests make them small. */
+	watermarks?: Watermarks;
 }
 
 export interface RecorderCloseResult {
@@ -40,10 +61,16 @@ export interface RecorderCloseResult {
 
 export class Recorder {
 	readonly counters: SessionCounters = emptyCounters();
-	// Recorded and not yet committed, in seq order; those from `unsent` on are not yet
-	// with the writer.
+	// Recorded and not yet committed, in seq order, from index `head` on (the ones before
+	// are acknowledged, dropped in bulk); those from index `unsent` on are not yet with the
+	// writer.
 	private readonly unacknowledged: RecordedEvent[] = [];
+	private head = 0;
 	private unsent = 0;
+	private backlogBytesCount = 0;
+	private congestedState = false;
+	private readonly watermarks: Watermarks;
+	private readonly reliefListeners = new Set<() => void>();
 	// Sent events whose large payload still goes out in pieces, oldest first.
 	private readonly streams: { event: RecordedEvent; offset: number }[] = [];
 	private piecesInFlight = 0;
@@ -62,6 +89,7 @@ export class Recorder {
 	private whenClosed: { promise: Promise<RecorderCloseResult>; resolve: (result: RecorderCloseResult) => void } | undefined;
 
 	constructor(private readonly options: RecorderOptions) {
+		this.watermarks = options.watermarks ?? DEFAULT_WATERMARKS;
 		const data: WriterData = { sessionId: options.session.id, store: options.store, lockTimeoutMs: options.lockTimeoutMs ?? 5000 };
 		this.worker = new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data });
 		// Only open() and close() wait on the writer; otherwise it must not keep the process alive.
@@ -86,7 +114,30 @@ export class Recorder {
 
 	/** Events recorded but not yet committed. */
 	get backlog(): number {
-		return this.unacknowledged.length;
+		return this.unacknowledged.length - this.head;
+	}
+
+	/** Payload bytes of the events recorded but not yet committed. */
+	get backlogBytes(): number {
+		return this.backlogBytesCount;
+	}
+
+	/**
+	 * True once the backlog reached a high watermark (32 MiB of payloads or 256k events),
+	 * until the writer brought it down to the low ones (16 MiB and 128k events); then every
+	 * onRelief listener runs. While congested the proxy should stop reading new messages:
+	 * record() still takes everything (one event larger than the watermark too), so nothing
+	 * already read is lost. False again, with relief, if the writer stops for good: nothing
+	 * would drain, and `healthy` tells the proxy what to do then.
+	 */
+	get congested(): boolean {
+		return this.congestedState;
+	}
+
+	/** Runs `listener` each time `congested` turns false; returns a function that removes it. */
+	onRelief(listener: () => void): () => void {
+		this.reliefListeners.add(listener);
+		return () => this.reliefListeners.delete(listener);
 	}
 
 	/**
@@ -110,6 +161,7 @@ export class Recorder {
 	record(event: SessionEvent): number {
 		const seq = this.nextSeq++;
 		const payload = event.payload;
+		this.backlogBytesCount += payload.length;
 		// Every field spelled out, no spread: one object shape for all events keeps this hot path cheap.
 		this.unacknowledged.push({
 			seq,
@@ -126,6 +178,10 @@ export class Recorder {
 		if (event.kind === 'message') {
 			this.counters.messages++;
 			this.counters.bytes += payload.length;
+		}
+		if (!this.congestedState && !this.writerGone) {
+			const { highBytes, highEvents } = this.watermarks;
+			if (this.backlogBytesCount >= highBytes || this.unacknowledged.length - this.head >= highEvents) this.congestedState = true;
 		}
 		this.scheduleFlush();
 		return seq;
@@ -156,6 +212,7 @@ export class Recorder {
 	/** The events no store accepted, as NDJSON (payload base64), so a spill file can keep them. */
 	unrecordedAsNdjson(): string {
 		return this.unacknowledged
+			.slice(this.head)
 			.map((event) =>
 				JSON.stringify({
 					sessionId: this.options.session.id,
@@ -176,7 +233,7 @@ export class Recorder {
 
 	private scheduleFlush(): void {
 		if (this.flushImmediate || this.writerGone) return;
-		if (this.unacknowledged.length - this.unsent >= FLUSH_AT_EVENTS) {
+		if (this.unacknowledged.length - this.unsent >= FLUSH_AT_EVENTS || this.congestedState) {
 			clearTimeout(this.flushTimer);
 			this.flushTimer = undefined;
 			this.flushImmediate = setImmediate(this.flushBound);
@@ -260,11 +317,30 @@ export class Recorder {
 
 	private acknowledge(committedSeq: number): void {
 		const events = this.unacknowledged;
-		if (events.length === 0) return;
-		const count = Math.min(committedSeq - events[0].seq + 1, this.unsent);
-		if (count <= 0) return;
-		events.splice(0, count);
-		this.unsent -= count;
+		const head = this.head;
+		if (head === events.length) return;
+		const end = head + Math.min(committedSeq - events[head].seq + 1, this.unsent - head);
+		if (end <= head) return;
+		let bytes = 0;
+		for (let index = head; index < end; index++) bytes += events[index].payload.length;
+		this.backlogBytesCount -= bytes;
+		// Cleared, so the payloads (often views of a whole read chunk) can be collected.
+		events.fill(undefined as unknown as RecordedEvent, head, end);
+		this.head = end;
+		if (end >= COMPACT_AFTER_EVENTS && end * 2 >= events.length) {
+			events.splice(0, end);
+			this.unsent -= end;
+			this.head = 0;
+		}
+		if (this.congestedState) {
+			const { lowBytes, lowEvents } = this.watermarks;
+			if (this.backlogBytesCount <= lowBytes && events.length - this.head <= lowEvents) this.relieve();
+		}
+	}
+
+	private relieve(): void {
+		this.congestedState = false;
+		for (const listener of [...this.reliefListeners]) listener();
 	}
 
 	private setHealth(healthy: boolean, reason?: string): void {
@@ -280,6 +356,7 @@ export class Recorder {
 		// Everything not acknowledged stays here for the spill file.
 		this.unsent = this.unacknowledged.length;
 		if (!this.whenClosed) this.setHealth(false, reason);
+		if (this.congestedState) this.relieve();
 		this.whenOpened?.resolve();
 		this.settleClose(false);
 	}
@@ -290,7 +367,7 @@ export class Recorder {
 			this.writerGone = true;
 			void this.worker.terminate();
 		}
-		const unrecorded = this.unacknowledged.length;
+		const unrecorded = this.backlog;
 		this.whenClosed.resolve({ ok: ok && unrecorded === 0, unrecorded, reason: this.failure });
 	}
 }

@@ -45,4 +45,22 @@ describe('hash chain canonical form (README "Verifying a recording")', () => {
 			}
 		}
 	});
+
+	it('writes the canonical header byte for byte, escapes and odd numbers included', () => {
+		const hasher = new ChainHasher();
+		const payload = Buffer.from('{"x":1}');
+		const odd = [
+			{ ...fields, method: null, rpcId: null, tool: null, target: null },
+			{ ...fields, method: 'a"b\\c\n\u0000\u001f\u007f', rpcId: '"s:\u2028"', tool: 'lone \ud800 surrogate' },
+			{ ...fields, seq: 9, ts: 0, size: 0, latencyUs: 0 },
+			{ ...fields, seq: 1e8, ts: 100_000_007, size: 99_999_999, latencyUs: 1_000_000_000_000_001 },
+			{ ...fields, seq: Number.MAX_SAFE_INTEGER, ts: 2 ** 60, latencyUs: -5 },
+			{ ...fields, ts: 1.5, latencyUs: Number.NaN, size: 1e21 },
+			{ ...fields, sessionId: 'other "session" é' },
+		];
+		for (const each of odd) {
+			const expected = createHash('sha256').update(`00\n${canonicalHeader(each)}\n`).update(payload).digest('hex');
+			expect(hasher.hash('00', each, payload)).toBe(expected);
+		}
+	});
 });
