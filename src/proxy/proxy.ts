@@ -122,6 +122,10 @@ export class Proxy {
 		const [, stages] = await Promise.all([this.options.recorder.open(), this.options.stages]);
 		if (stages) this.stages = stages;
 
+		this.options.recorder.onRelief(() => {
+			this.recordingBehind = false;
+			this.holdStreams();
+		});
 		input.on('data', (chunk: Buffer) => this.inOneWrite(() => clientLines.push(chunk)));
 		input.on('end', () => {
 			clientLines.end();
@@ -430,10 +434,10 @@ export class Proxy {
 	private flushToServer(): void {
 		if (this.toServer.flush() || this.waitingForServer) return;
 		this.waitingForServer = true;
-		this.options.input.pause();
+		this.holdStreams();
 		this.options.upstream.onDrain(() => {
 			this.waitingForServer = false;
-			this.options.input.resume();
+			this.holdStreams();
 		});
 	}
 
@@ -446,11 +450,33 @@ export class Proxy {
 	private flushToClient(): void {
 		if (this.toClient.flush() || this.waitingForClient || this.clientClosed) return;
 		this.waitingForClient = true;
-		this.options.upstream.pauseOutput();
+		this.holdStreams();
 		this.options.output.once('drain', () => {
 			this.waitingForClient = false;
-			this.options.upstream.resumeOutput();
+			this.holdStreams();
 		});
+	}
+
+	// Reading from a side stops while what it sends cannot be written on, or while the
+	// recording is far behind (a flood faster than the store): memory stays bounded, and
+	// the flood slows to what can be recorded instead of growing the backlog.
+	private recordingBehind = false;
+	private clientHeld = false;
+	private serverHeld = false;
+
+	private holdStreams(): void {
+		const holdClient = this.waitingForServer || this.recordingBehind;
+		const holdServer = this.waitingForClient || this.recordingBehind;
+		if (holdClient !== this.clientHeld) {
+			this.clientHeld = holdClient;
+			if (holdClient) this.options.input.pause();
+			else this.options.input.resume();
+		}
+		if (holdServer !== this.serverHeld) {
+			this.serverHeld = holdServer;
+			if (holdServer) this.options.upstream.pauseOutput();
+			else this.options.upstream.resumeOutput();
+		}
 	}
 
 	/** mcprec's answer to a server→client request a stage refused. */
@@ -529,7 +555,13 @@ export class Proxy {
 	}
 
 	private record(event: SessionEvent): void {
-		this.options.recorder.record(event);
+		const { recorder } = this.options;
+		recorder.record(event);
+		// A store that fails refuses requests instead (record.onError): don't stall on it.
+		if (recorder.congested && !this.recordingBehind && recorder.healthy) {
+			this.recordingBehind = true;
+			this.holdStreams();
+		}
 	}
 
 	private warn(text: string): void {
