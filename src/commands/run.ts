@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveStatePaths } from '../config/paths.js';
-import type { Policy } from '../policy/policy-types.js';
+import { PolicyError, type Policy } from '../policy/policy-types.js';
 import type { Refusal } from '../proxy/proxy.js';
 import type { SessionStart } from '../recorder/session-row.js';
 import { systemClock } from '../recorder/clock.js';
@@ -127,7 +127,7 @@ async function loadRunPolicy(policyFlag: string | undefined, configFile: string)
 	const { defaultPolicy } = await import('../policy/default-policy.js');
 	// The YAML parser is loaded only when there is a file to read: `run` starts faster without one.
 	if (policyFlag === undefined && !fs.existsSync(configFile)) return { policy: defaultPolicy() };
-	const [{ resolvePolicy }, { PolicyError }] = await Promise.all([import('../policy/resolve-policy.js'), import('../policy/policy-types.js')]);
+	const { resolvePolicy } = await import('../policy/resolve-policy.js');
 	try {
 		return { policy: resolvePolicy({ policyFlag, configFile }) };
 	} catch (error) {
