@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (run `npm run build` first).
-import { main } from '../dist/cli/main.js';
+// Thin launcher: the CLI is compiled to dist/ and bundled into dist/bundle/ (`npm run build`;
+// scripts/bundle-cli.mjs says why).
+import { main } from '../dist/bundle/main.js';
 
 main(process.argv);

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BENCH_ENVIRONMENT_NOTE, removedVariables } from './bench-paths.js';
 import { measureConcurrentRecording } from './measure-concurrent-recording.js';
 import { measureLarge } from './measure-large.js';
 import { measureLatency } from './measure-latency.js';
@@ -41,6 +42,8 @@ async function runBench(): Promise<void> {
 		node: process.version,
 		cpus: os.cpus().length,
 		quick,
+		// Every spawned path (direct, relay, mcprec) runs without these; see bench-paths.ts.
+		environment: { unset: removedVariables(), note: BENCH_ENVIRONMENT_NOTE },
 	};
 	const failed: string[] = [];
 	for (const [name, measure] of Object.entries(MEASURES)) {

@@ -5,17 +5,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveStatePaths } from '../config/paths.js';
-import { defaultPolicy } from '../policy/default-policy.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
-import { Proxy, type Refusal } from '../proxy/proxy.js';
+import type { Refusal } from '../proxy/proxy.js';
 import type { SessionStart } from '../recorder/session-row.js';
 import { systemClock } from '../recorder/clock.js';
 import { Recorder } from '../recorder/recorder.js';
 import { newSessionId } from '../recorder/session-id.js';
-import { SecretScrubbingUpstream } from '../upstream/secret-scrubbing-upstream.js';
 import { UserError } from '../cli/user-error.js';
 import { currentUser } from '../cli/current-user.js';
-import { loadRunCredentials } from '../identity/load-run-credentials.js';
 
 export interface RunOptions {
 	name?: string;
@@ -46,6 +43,9 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		startedAt: clock.nowMicros(),
 	};
 	const stderr = process.stderr;
+	// First, before anything else is loaded: the recorder's writer thread boots and opens the
+	// store on the other core while this one loads the rest, spawns the server and builds the
+	// stages (DESIGN §8, startup). The session row is written later, by proxy.start().
 	const recorder = new Recorder({
 		session,
 		clock,
@@ -60,6 +60,12 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 			);
 		},
 	});
+	// Imported here, not at the top, so the writer thread above starts before they load.
+	const [{ Proxy }, { SecretScrubbingUpstream }, { loadRunCredentials }] = await Promise.all([
+		import('../proxy/proxy.js'),
+		import('../upstream/secret-scrubbing-upstream.js'),
+		import('../identity/load-run-credentials.js'),
+	]);
 	const { policy, refusal: policyRefusal } = await loadRunPolicy(options.policy, paths.config);
 	session.policyDigest = policy.digest;
 	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
@@ -118,10 +124,11 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 // A policy that doesn't load must not leave the server running unprotected: the session
 // starts, refuses every request with the policy's own error, and never spawns the server.
 async function loadRunPolicy(policyFlag: string | undefined, configFile: string): Promise<{ policy: Policy; refusal?: Refusal }> {
+	const { defaultPolicy } = await import('../policy/default-policy.js');
 	// The YAML parser is loaded only when there is a file to read: `run` starts faster without one.
 	if (policyFlag === undefined && !fs.existsSync(configFile)) return { policy: defaultPolicy() };
+	const { resolvePolicy } = await import('../policy/resolve-policy.js');
 	try {
-		const { resolvePolicy } = await import('../policy/resolve-policy.js');
 		return { policy: resolvePolicy({ policyFlag, configFile }) };
 	} catch (error) {
 		if (!(error instanceof PolicyError)) throw error;

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import { isMap, isScalar, type Node } from 'yaml';
 import { UserError } from '../cli/user-error.js';
+import { isLoopback } from './is-loopback.js';
 import { parseYamlDocument } from '../policy/parse-yaml-document.js';
 import { PolicyNodes, type Entry } from '../policy/policy-nodes.js';
 import { readSyncConfig } from '../sync/sync-config.js';
@@ -80,9 +81,8 @@ export function checkIssuer(issuer: string): string {
 	throw new UserError(`issuer '${issuer}' must use https (plain http is accepted only for 127.0.0.1, ::1 and localhost)`);
 }
 
-export function isLoopback(url: URL): boolean {
-	return ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-}
+// Re-exported for the commands that already import it from here.
+export { isLoopback };
 
 function splitScopes(text: string): string[] {
 	return text.split(/[\s,]+/).filter(Boolean);

@@ -2,7 +2,7 @@
 // its crypto would slow every `mcprec run` down), plus one way to describe its failures.
 
 import type { Configuration } from 'openid-client';
-import { isLoopback } from './identity-settings.js';
+import { isLoopback } from './is-loopback.js';
 import type { LoginRecord } from './login-record.js';
 
 export type OpenIdClient = typeof import('openid-client');
