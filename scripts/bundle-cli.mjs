@@ -3,7 +3,8 @@
 // could answer `initialize`. tsc still type-checks and compiles src/ to dist/ (tests and the
 // bench use those files); this only joins dist/'s output into dist/bundle/.
 //
-// - Two entries, side by side: the CLI and the recorder's writer thread, which recorder.ts
+// - Three entries, side by side: the CLI, the fast path of `run` (src/cli/run-fast-path.ts)
+//   and the recorder's writer thread, which recorder.ts
 //   loads as new URL('./record-writer-worker.js', import.meta.url), so it must sit beside
 //   whichever chunk holds the recorder.
 // - Commands stay separate chunks (they are imported when invoked), so `run` never loads
@@ -24,7 +25,7 @@ const isBundled = (id) => BUNDLED_PACKAGES.some((name) => id === name || id.star
 rmSync(outDir, { recursive: true, force: true });
 const bundle = await rolldown({
 	cwd: root,
-	input: { main: 'dist/cli/main.js', 'record-writer-worker': 'dist/recorder/record-writer-worker.js' },
+	input: { main: 'dist/cli/main.js', 'run-fast-path': 'dist/cli/run-fast-path.js', 'record-writer-worker': 'dist/recorder/record-writer-worker.js' },
 	platform: 'node',
 	external: (id, importer) => id.startsWith('node:') || (importer !== undefined && !id.startsWith('.') && !id.startsWith('/') && !isBundled(id)),
 	// A changed warning is worth reading, but it must not hide in a passing build.

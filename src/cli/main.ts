@@ -2,10 +2,8 @@
 // is imported only when invoked, so `mcprec run` doesn't pay for ink, react or others.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CredentialStoreError } from '../identity/credential-store.js';
-import { PolicyError } from '../policy/policy-types.js';
-import { StoreError } from '../store/store-error.js';
-import { ExitCode, UserError } from './user-error.js';
+import { reportFailure } from './report-failure.js';
+import { ExitCode } from './user-error.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -334,29 +332,9 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 function exitCodeFor(error: unknown): number {
-	if (error instanceof CommanderError) {
-		// Commander already printed help, the version or the usage error.
-		return error.exitCode === 0 ? 0 : ExitCode.usage;
-	}
-	if (error instanceof UserError) {
-		process.stderr.write(`mcprec: ${error.message}\n`);
-		return error.exitCode;
-	}
-	if (error instanceof PolicyError || error instanceof CredentialStoreError) {
-		process.stderr.write(`mcprec: ${error.message}\n`);
-		return ExitCode.usage;
-	}
-	if (error instanceof StoreError) {
-		process.stderr.write(`mcprec: ${error.message}\n`);
-		return ExitCode.store;
-	}
-	const code = (error as { code?: string }).code;
-	if (typeof code === 'string' && code.startsWith('SQLITE_')) {
-		process.stderr.write(`mcprec: the recording database failed: ${(error as Error).message}\n`);
-		return ExitCode.store;
-	}
-	process.stderr.write(`mcprec: unexpected error (please report it): ${(error as Error).stack ?? String(error)}\n`);
-	return 70;
+	// Commander already printed help, the version or the usage error.
+	if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : ExitCode.usage;
+	return reportFailure(error);
 }
 
 function parseInteger(value: string): number {

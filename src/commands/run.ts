@@ -45,7 +45,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	const stderr = process.stderr;
 	// First, before anything else is loaded: the recorder's writer thread boots and opens the
 	// store on the other core while this one loads the rest, spawns the server and builds the
-	// stages (DESIGN §8, startup). The session row is written later, by proxy.start().
+	// stages (DESIGN §8, startup). The session row is written by proxy.start() (recorder.open()).
 	const recorder = new Recorder({
 		session,
 		clock,
@@ -60,23 +60,25 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 			);
 		},
 	});
-	// Imported here, not at the top, so the writer thread above starts before they load.
-	const [{ Proxy }, { SecretScrubbingUpstream }, { loadRunCredentials }] = await Promise.all([
-		import('../proxy/proxy.js'),
-		import('../upstream/secret-scrubbing-upstream.js'),
-		import('../identity/load-run-credentials.js'),
-	]);
 	const { policy, refusal: policyRefusal } = await loadRunPolicy(options.policy, paths.config);
 	session.policyDigest = policy.digest;
+	const secretNames = [...(options.secret ?? []), ...(options.env ?? [])];
+	// Imported here, not at the top, so the writer thread above starts before they load.
+	const { SecretScrubbingUpstream } = await import('../upstream/secret-scrubbing-upstream.js');
+	// Without secrets to inject or a login to require, nothing can stop the server from
+	// starting: it is spawned now and boots while the proxy and the stages load.
+	const launchedEarly = !policyRefusal && secretNames.length === 0 && !policy.identity.required;
+	const earlyUpstream = launchedEarly ? new SecretScrubbingUpstream({ command, args }, []) : undefined;
+	earlyUpstream?.launch();
+	const [{ Proxy }, { loadRunCredentials }] = await Promise.all([import('../proxy/proxy.js'), import('../identity/load-run-credentials.js')]);
 	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
-	const credentials = await loadRunCredentials({
-		identityRequired: policy.identity.required,
-		secretNames: [...(options.secret ?? []), ...(options.env ?? [])],
-	});
+	const credentials = await loadRunCredentials({ identityRequired: policy.identity.required, secretNames });
 	for (const warning of credentials.warnings) stderr.write(`mcprec: ${warning}\n`);
 	session.identity = credentials.identity;
 	const refusal: Refusal | undefined =
 		policyRefusal ?? (credentials.refusal ? { message: credentials.refusal.message, status: 2, reason: credentials.refusal.reason } : undefined);
+	// Not expected (no secrets, no required login), but a refused session never keeps a server.
+	if (refusal && earlyUpstream) earlyUpstream.shutdown();
 	const { secrets } = credentials;
 	// The stages (masking detectors, the store for approvals and pins) load while the server
 	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
@@ -86,10 +88,12 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
 		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals });
 	})();
-	const upstream = new SecretScrubbingUpstream(
-		{ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined },
-		secrets,
-	);
+	const upstream =
+		earlyUpstream ??
+		new SecretScrubbingUpstream(
+			{ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined },
+			secrets,
+		);
 	const proxy = new Proxy({
 		input: process.stdin,
 		output: process.stdout,

@@ -11,7 +11,7 @@ import { describeStoreFailure } from '../store/describe-store-failure.js';
 import { systemClock } from './clock.js';
 import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from './hash-chain.js';
 import { emptyCounters, type SessionCounters } from './event.js';
-import type { SessionStart, SessionUpdate } from './session-row.js';
+import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from './session-row.js';
 import type { RecordedEvent } from './writer-messages.js';
 
 const COMPRESS_ABOVE_BYTES = 64 * 1024;
@@ -419,31 +419,6 @@ function pushEventRow(values: unknown[], event: QueuedEvent): void {
 		event.hash,
 	);
 }
-
-function sessionRow(session: SessionStart): Record<string, unknown> {
-	return {
-		id: session.id,
-		server: session.server,
-		command: session.command ? JSON.stringify(session.command) : null,
-		url: session.url,
-		cwd: session.cwd,
-		host: session.host,
-		osUser: session.osUser,
-		startedAt: session.startedAt,
-		policyDigest: session.policyDigest ?? null,
-		identityIssuer: session.identity?.issuer ?? null,
-		identitySub: session.identity?.sub ?? null,
-		identityEmail: session.identity?.email ?? null,
-		identityName: session.identity?.name ?? null,
-		identityGroups: session.identity?.groups ? JSON.stringify(session.identity.groups) : null,
-	};
-}
-
-const INSERT_SESSION = `INSERT OR IGNORE INTO sessions
-  (id, server, command, url, cwd, host, os_user, started_at, policy_digest,
-   identity_issuer, identity_sub, identity_email, identity_name, identity_groups)
-  VALUES (@id, @server, @command, @url, @cwd, @host, @osUser, @startedAt, @policyDigest,
-   @identityIssuer, @identitySub, @identityEmail, @identityName, @identityGroups)`;
 
 const INSERT_EVENT = `INSERT INTO events
   (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Clock } from './clock.js';
 import { emptyCounters, type SessionCounters, type SessionEvent } from './event.js';
-import type { SessionStart, SessionUpdate } from './session-row.js';
+import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from './session-row.js';
 import { LARGE_PAYLOAD_BYTES, packEvents, packPiece, type FromWriter, type RecordedEvent, type ToWriter, type WriterData } from './writer-messages.js';
 
 // Events wait this long for company before they go to the writer. Handing over every
@@ -17,6 +17,8 @@ import { LARGE_PAYLOAD_BYTES, packEvents, packPiece, type FromWriter, type Recor
 // hand-over wakes the writer thread for a commit of its own. A full window goes at once.
 const FLUSH_DELAY_MS = 5;
 const FLUSH_AT_EVENTS = 1024;
+// How long after the session starts the writer thread may start (see startWriter).
+const WRITER_START_DELAY_MS = 200;
 // Pieces of a large payload on their way to the writer at once: enough to keep it busy,
 // few enough that a 64 MiB payload never has a second whole copy.
 const PIECES_IN_FLIGHT = 2;
@@ -81,7 +83,6 @@ export class Recorder {
 	private flushTimer: NodeJS.Timeout | undefined;
 	private flushImmediate: NodeJS.Immediate | undefined;
 	private readonly flushBound = () => this.flush();
-	private readonly worker: Worker;
 	private writerGone = false;
 	private healthyState = true;
 	private failure: string | undefined;
@@ -90,13 +91,31 @@ export class Recorder {
 
 	constructor(private readonly options: RecorderOptions) {
 		this.watermarks = options.watermarks ?? DEFAULT_WATERMARKS;
-		const data: WriterData = { sessionId: options.session.id, store: options.store, lockTimeoutMs: options.lockTimeoutMs ?? 5000 };
-		this.worker = new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data });
-		// Only open() and close() wait on the writer; otherwise it must not keep the process alive.
-		this.worker.unref();
-		this.worker.on('message', (message: FromWriter) => this.onWriterMessage(message));
-		this.worker.on('error', (error) => this.onWriterGone(`the recording writer failed: ${error.message}`));
-		this.worker.on('exit', (code) => this.onWriterGone(`the recording writer stopped (exit code ${code})`));
+		this.writerDueAt = performance.now() + WRITER_START_DELAY_MS;
+	}
+
+	// The writer thread starts when the first batch is due, not with the session: booting a
+	// Node thread takes as long as the server's own boot, and on two cores it would compete
+	// with the server and the first exchange (DESIGN §8, startup). open() needs no thread.
+	private writer: Worker | undefined;
+	private readonly writerDueAt: number;
+
+	private get worker(): Worker {
+		return this.writer ?? this.startWriter();
+	}
+
+	private startWriter(): Worker {
+		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000 };
+		const worker = new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data });
+		this.writer = worker;
+		// Only close() waits on the writer; otherwise it must not keep the process alive.
+		worker.unref();
+		worker.on('message', (message: FromWriter) => this.onWriterMessage(message));
+		worker.on('error', (error) => this.onWriterGone(`the recording writer failed: ${error.message}`));
+		worker.on('exit', (code) => this.onWriterGone(`the recording writer stopped (exit code ${code})`));
+		// First, before any events: the writer needs the session to write its row.
+		worker.postMessage({ type: 'open', session: this.options.session } satisfies ToWriter);
+		return worker;
 	}
 
 	get sessionId(): string {
@@ -150,11 +169,36 @@ export class Recorder {
 		const promise = new Promise<void>((done) => (resolve = done));
 		this.whenOpened = { promise, resolve };
 		if (this.writerGone) resolve();
-		else {
-			this.worker.ref();
-			this.post({ type: 'open', session: this.options.session });
-		}
+		else void this.writeSessionRow().then(resolve);
 		return promise;
+	}
+
+	// The writer thread is not running yet when the session starts: this thread writes the
+	// row itself, so the first request waits for one insert, not for a thread to boot. The
+	// writer inserts it again with its first batch (ignored when present) and reports the
+	// store's health from then on.
+	private rowConnection: { close(): unknown } | undefined;
+
+	private closeRowConnection(): void {
+		this.rowConnection?.close();
+		this.rowConnection = undefined;
+	}
+
+	private async writeSessionRow(): Promise<void> {
+		try {
+			const [{ openStore }, { describeStoreFailure }] = await Promise.all([import('../store/open-store.js'), import('../store/describe-store-failure.js')]);
+			try {
+				const database = openStore({ file: this.options.store.file, busyTimeoutMs: this.options.lockTimeoutMs ?? 5000 });
+				// Open until the writer has its own connection: closing the last one would remove
+				// the WAL files, which the writer could then fail to create on a full disk.
+				this.rowConnection = database;
+				database.prepare(INSERT_SESSION).run(sessionRow(this.options.session));
+			} catch (error) {
+				this.setHealth(false, describeStoreFailure(error).reason);
+			}
+		} catch (error) {
+			this.setHealth(false, `the store could not be opened: ${(error as Error).message}`);
+		}
 	}
 
 	/** Keeps an event for the writer and returns its seq. Never throws, never blocks on the store. */
@@ -252,6 +296,11 @@ export class Recorder {
 		if (this.writerGone) return;
 		const end = this.unacknowledged.length;
 		if (this.unsent === end && !this.update) return;
+		const wait = this.writerDueAt - performance.now();
+		if (this.writer === undefined && wait > 0 && !this.whenClosed && end - this.unsent < FLUSH_AT_EVENTS && !this.congestedState) {
+			this.flushTimer = setTimeout(this.flushBound, wait);
+			return;
+		}
 		const { batch, transfer } = packEvents(this.unacknowledged, this.unsent, end, this.counters, this.takeUpdate());
 		for (let index = this.unsent; index < end; index++) {
 			const event = this.unacknowledged[index];
@@ -305,6 +354,7 @@ export class Recorder {
 				break;
 			case 'opened':
 				if (!this.whenClosed) this.worker.unref();
+				this.closeRowConnection();
 				this.whenOpened?.resolve();
 				break;
 			case 'closed':
@@ -316,6 +366,9 @@ export class Recorder {
 	}
 
 	private acknowledge(committedSeq: number): void {
+		// A commit means the store takes writes, whoever last saw it fail (this thread may
+		// have, writing the session row, before the writer ever tried).
+		if (!this.healthyState) this.setHealth(true);
 		const events = this.unacknowledged;
 		const head = this.head;
 		if (head === events.length) return;
@@ -363,9 +416,10 @@ export class Recorder {
 
 	private settleClose(ok: boolean): void {
 		if (!this.whenClosed) return;
+		this.closeRowConnection();
 		if (!this.writerGone) {
 			this.writerGone = true;
-			void this.worker.terminate();
+			void this.writer?.terminate();
 		}
 		const unrecorded = this.backlog;
 		this.whenClosed.resolve({ ok: ok && unrecorded === 0, unrecorded, reason: this.failure });

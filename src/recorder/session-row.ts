@@ -28,3 +28,30 @@ export interface SessionUpdate {
 	exitCode?: number | null;
 	exitSignal?: string | null;
 }
+
+/** The named parameters of INSERT_SESSION. */
+export function sessionRow(session: SessionStart): Record<string, unknown> {
+	return {
+		id: session.id,
+		server: session.server,
+		command: session.command ? JSON.stringify(session.command) : null,
+		url: session.url,
+		cwd: session.cwd,
+		host: session.host,
+		osUser: session.osUser,
+		startedAt: session.startedAt,
+		policyDigest: session.policyDigest ?? null,
+		identityIssuer: session.identity?.issuer ?? null,
+		identitySub: session.identity?.sub ?? null,
+		identityEmail: session.identity?.email ?? null,
+		identityName: session.identity?.name ?? null,
+		identityGroups: session.identity?.groups ? JSON.stringify(session.identity.groups) : null,
+	};
+}
+
+/** Ignored when the row exists: the main thread writes it first, the writer again with its first batch. */
+export const INSERT_SESSION = `INSERT OR IGNORE INTO sessions
+  (id, server, command, url, cwd, host, os_user, started_at, policy_digest,
+   identity_issuer, identity_sub, identity_email, identity_name, identity_groups)
+  VALUES (@id, @server, @command, @url, @cwd, @host, @osUser, @startedAt, @policyDigest,
+   @identityIssuer, @identitySub, @identityEmail, @identityName, @identityGroups)`;

@@ -37,7 +37,13 @@ export class StdioUpstream {
 		return this.child?.pid;
 	}
 
-	start(handlers: UpstreamHandlers): void {
+	/**
+	 * Spawns the server now; what it says waits until start() attaches the handlers (its
+	 * output stays in the pipe meanwhile). `run` launches before it has loaded the proxy,
+	 * so the server boots while mcprec still does.
+	 */
+	launch(): void {
+		if (this.child) return;
 		const child = spawn(this.options.command, this.options.args, {
 			stdio: ['pipe', 'pipe', 'pipe'],
 			env: this.options.env ?? process.env,
@@ -50,14 +56,12 @@ export class StdioUpstream {
 			if (child.pid === undefined && !spawnFailed) {
 				spawnFailed = true;
 				this.exited = true;
-				handlers.onSpawnError(error);
+				this.whenAttached((handlers) => handlers.onSpawnError(error));
 			}
 		});
 		child.stdin.on('error', () => {
 			// EPIPE after the child died: its exit is reported through onExit.
 		});
-		child.stdout.on('data', handlers.onStdout);
-		child.stderr.on('data', handlers.onStderr);
 		let exit: UpstreamExit | undefined;
 		child.on('exit', (code, signal) => {
 			exit = { code, signal };
@@ -71,7 +75,7 @@ export class StdioUpstream {
 			if (spawnFailed) return;
 			this.exited = true;
 			for (const timer of this.shutdownTimers) clearTimeout(timer);
-			const report = () => handlers.onExit(exit ?? { code, signal });
+			const report = () => this.whenAttached((handlers) => handlers.onExit(exit ?? { code, signal }));
 			const pid = child.pid;
 			if (pid === undefined || !groupAlive(pid)) {
 				report();
@@ -81,6 +85,24 @@ export class StdioUpstream {
 			// nobody else will stop them: they get the rest of the recipe before mcprec exits.
 			void stopGroup(pid, this.options.termGraceMs ?? 2000).then(report);
 		});
+	}
+
+	/** Attaches the handlers (spawning the server if launch() did not). */
+	start(handlers: UpstreamHandlers): void {
+		this.launch();
+		const child = this.child!;
+		child.stdout.on('data', handlers.onStdout);
+		child.stderr.on('data', handlers.onStderr);
+		this.handlers = handlers;
+		for (const deliver of this.waiting.splice(0)) deliver(handlers);
+	}
+
+	private handlers: UpstreamHandlers | undefined;
+	private readonly waiting: ((handlers: UpstreamHandlers) => void)[] = [];
+
+	private whenAttached(deliver: (handlers: UpstreamHandlers) => void): void {
+		if (this.handlers) deliver(this.handlers);
+		else this.waiting.push(deliver);
 	}
 
 	/** Writes a frame; false means wait for `drain` (back-pressure). */
