@@ -9,7 +9,7 @@ import { PolicyError, type Policy } from '../policy/policy-types.js';
 import type { Refusal } from '../proxy/proxy.js';
 import type { SessionStart } from '../recorder/session-row.js';
 import { systemClock } from '../recorder/clock.js';
-import { Recorder } from '../recorder/recorder.js';
+import { backlogWatermarks, Recorder } from '../recorder/recorder.js';
 import { newSessionId } from '../recorder/session-id.js';
 import { UserError } from '../cli/user-error.js';
 import { currentUser } from '../cli/current-user.js';
@@ -50,6 +50,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		session,
 		clock,
 		lockTimeoutMs: options.lockTimeout,
+		watermarks: backlogFromEnvironment(),
 		// A short SQLite wait keeps the writer responsive; it retries with back-off.
 		store: { file: paths.database, busyTimeoutMs: 100 },
 		onHealthChange: (healthy, reason) => {
@@ -184,4 +185,16 @@ async function collectorApprovals(configFile: string, signedIn: boolean) {
 	} catch {
 		return undefined;
 	}
+}
+
+// How much unrecorded payload may wait in memory before mcprec stops reading until the
+// store catches up (default 32 MiB): a flood then runs at the store's pace.
+function backlogFromEnvironment() {
+	const value = process.env.MCPREC_RECORD_BACKLOG_MB;
+	if (value === undefined || value === '') return undefined;
+	const megabytes = Number(value);
+	if (!Number.isFinite(megabytes) || megabytes <= 0) {
+		throw new UserError(`MCPREC_RECORD_BACKLOG_MB must be a positive number of megabytes, got '${value}'`);
+	}
+	return backlogWatermarks(megabytes);
 }

@@ -33,6 +33,12 @@ const PIECES_IN_FLIGHT = 2;
 // low priority without pausing; a flood longer than that runs at the writer's pace.
 // The low marks are half the high ones, so reading resumes for a worthwhile stretch.
 const DEFAULT_WATERMARKS: Watermarks = { highBytes: 32 * 1024 * 1024, highEvents: 256 * 1024, lowBytes: 16 * 1024 * 1024, lowEvents: 128 * 1024 };
+/** Marks for a backlog of at most `megabytes` of payload (MCPREC_RECORD_BACKLOG_MB), events as by default. */
+export function backlogWatermarks(megabytes: number): Watermarks {
+	const bytes = Math.round(megabytes * 1024 * 1024);
+	return { ...DEFAULT_WATERMARKS, highBytes: bytes, lowBytes: Math.floor(bytes / 2) };
+}
+
 // Acknowledged events are dropped from the front of the queue in bulk, not one splice per
 // acknowledgement (which moved the whole backlog every time).
 const COMPACT_AFTER_EVENTS = 4096;

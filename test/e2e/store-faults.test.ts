@@ -125,4 +125,32 @@ describe('a store that cannot be written', () => {
 		expect(session.stderr).toMatch(/could not be recorded.*saved to \S+unrecorded/);
 		expect(session.stderr).not.toMatch(/\n\s+at /);
 	});
+
+	it('a flood bigger than the recording backlog is slowed to the store, not lost (MCPREC_RECORD_BACKLOG_MB)', async () => {
+		const home = makeHome();
+		cleanups.push(() => removeHome(home));
+		session = startRaw(rawServer, home, { env: { MCPREC_RECORD_BACKLOG_MB: '0.25' } });
+		session.send(initialize(1));
+		await session.response(1);
+		// 2000 calls of 2 KiB in one write: ~8 MiB both ways, 32 times the backlog allowed.
+		const count = 2000;
+		const text = 'y'.repeat(2048);
+		session.write(Array.from({ length: count }, (_, index) => `${echo(index + 2, text)}\n`).join(''));
+		await session.response(count + 1, 60_000);
+		expect(session.lines.filter((line) => parse(line).result !== undefined)).toHaveLength(count + 1);
+		session.end();
+		expect((await session.exit()).code).toBe(0);
+		const calls = readEvents(home).filter((event) => event.method === 'tools/call' && event.kind === 'message');
+		expect(calls).toHaveLength(2 * count);
+		expect((await runMcprec(['verify', '--all'], home)).exitCode).toBe(0);
+	});
+
+	it('a backlog limit that is not a number is a clear usage error', async () => {
+		const home = makeHome();
+		cleanups.push(() => removeHome(home));
+		session = startRaw(rawServer, home, { env: { MCPREC_RECORD_BACKLOG_MB: 'lots' } });
+		const exit = await session.exit();
+		expect(exit.code).toBe(2);
+		expect(session.stderr).toMatch(/MCPREC_RECORD_BACKLOG_MB must be a positive number/);
+	});
 });
