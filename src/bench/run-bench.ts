@@ -22,7 +22,7 @@ const MEASURES = {
 	latency: (home: string) => measureLatency({ home, calls: quick ? 400 : 4000, warmup: quick ? 50 : 300, rounds: quick ? 4 : 40 }),
 	throughput: (home: string) => measureThroughput({ home, messages: quick ? 20_000 : 100_000, runs: 2 }),
 	large: (home: string) => measureLarge({ home, bytes: (quick ? 8 : 64) * 2 ** 20 }),
-	startup: (home: string) => measureStartup({ home, runs: quick ? 4 : 10 }),
+	startup: (home: string) => measureStartup({ home, runs: quick ? 4 : 20 }),
 	recording: (home: string) => measureConcurrentRecording({ home, sessions: 8, requestsPerSession: quick ? 1000 : 10_000 }),
 	// Collector ingest with 16 concurrent sync clients, and session-list latency with 100k sessions
 	// stored, on SQLite and a throwaway PostgreSQL (needs the postgresql package). The slowest measure.

@@ -6,6 +6,8 @@ import type { Replace } from './replacement.js';
 
 /** Shorter strings cannot hold any secret the detectors know. */
 export const MIN_MASKABLE_LENGTH = 4;
+/** Longer strings skip the trigger test (TextEngine.mayMatch) and go to the detectors. */
+const TRIGGER_TEST_MAX_LENGTH = 512;
 
 export interface TextEngine {
 	detectors: readonly Detector[];
@@ -57,8 +59,10 @@ export function maskRanges(engine: TextEngine, text: string): MaskedText | undef
 	if (text.length < MIN_MASKABLE_LENGTH) return undefined;
 	const { detectors, names } = engine;
 	const narrowed = narrow(text);
-	// Most strings (ids, names, prose) hold no trigger at all: one regex instead of every detector.
-	if (engine.mayMatch && !engine.mayMatch(text, narrowed)) return undefined;
+	// Most short strings (ids, names, labels) hold no trigger at all: one regex instead of
+	// every detector. A long text usually holds some trigger, and there the detectors' own
+	// literal searches are cheaper than a first pass that would rarely spare them.
+	if (text.length <= TRIGGER_TEST_MAX_LENGTH && engine.mayMatch && !engine.mayMatch(text, narrowed)) return undefined;
 	// Flat [start, end, priority] triples: no object per range on the hot path.
 	const ranges: number[] = [];
 	let ownPriority = 0;
