@@ -43,9 +43,9 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 		startedAt: clock.nowMicros(),
 	};
 	const stderr = process.stderr;
-	// First, before anything else is loaded: the recorder's writer thread boots and opens the
-	// store on the other core while this one loads the rest, spawns the server and builds the
-	// stages (DESIGN §8, startup). The session row is written by proxy.start() (recorder.open()).
+	// Startup (DESIGN §8) is mostly this thread loading code while the server boots: the
+	// server is spawned as soon as nothing can forbid it, the session row is written here by
+	// proxy.start() (recorder.open()), and the writer thread starts once the session runs.
 	const recorder = new Recorder({
 		session,
 		clock,
@@ -64,7 +64,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	const { policy, refusal: policyRefusal } = await loadRunPolicy(options.policy, paths.config);
 	session.policyDigest = policy.digest;
 	const secretNames = [...(options.secret ?? []), ...(options.env ?? [])];
-	// Imported here, not at the top, so the writer thread above starts before they load.
+	// Imported here, not at the top: the server is spawned before the proxy is loaded.
 	const { SecretScrubbingUpstream } = await import('../upstream/secret-scrubbing-upstream.js');
 	// Without secrets to inject or a login to require, nothing can stop the server from
 	// starting: it is spawned now and boots while the proxy and the stages load.
