@@ -259,17 +259,13 @@ export class Proxy {
 		const latencyUs = flow.request ? ts - flow.request.ts : null;
 		this.record({ origin, target: toServer ? 'server' : 'client', kind: 'message', payload: recorded, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool });
 		this.recordNotes(flow, columns);
+		if (toServer && this.upstreamGone) return;
 		const { message } = flow;
-		if (toServer) {
-			if (this.upstreamGone) return;
-			if (message.shape === 'request') this.addPending(this.fromClient, message, ts);
-			else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') this.addPending(this.fromClient, item, ts);
-			this.writeToServer(outgoing);
-		} else {
-			if (message.shape === 'request') this.addPending(this.fromServer, message, ts);
-			else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') this.addPending(this.fromServer, item, ts);
-			this.forwardToClient(outgoing);
-		}
+		const pending = toServer ? this.fromClient : this.fromServer;
+		if (message.shape === 'request') this.addPending(pending, message, ts);
+		else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') this.addPending(pending, item, ts);
+		if (toServer) this.writeToServer(outgoing);
+		else this.forwardToClient(outgoing);
 	}
 
 	private addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number): void {
@@ -292,7 +288,7 @@ export class Proxy {
 		flow.notes = [];
 	}
 
-	private recordNote(note: FlowNote, columns: Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>): void {
+	private recordNote(note: FlowNote, columns: Columns): void {
 		const counters = this.options.recorder.counters;
 		const details = note.details;
 		if (note.kind === 'mask') counters.masked++;
@@ -480,13 +476,13 @@ export class Proxy {
 	}
 
 	/** mcprec's answer to a server→client request a stage refused. */
-	private replyToServer(frame: Buffer, columns: Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>): void {
+	private replyToServer(frame: Buffer, columns: Columns): void {
 		this.record({ origin: 'proxy', target: 'server', kind: 'message', payload: frameBody(frame), ...columns });
 		this.writeToServer(frame);
 	}
 
 	/** A message mcprec itself sends the client (an error answer), recorded as origin proxy. */
-	private replyToClient(frame: Buffer, columns?: Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>): void {
+	private replyToClient(frame: Buffer, columns?: Columns): void {
 		const message = classifyLine(frameBody(frame));
 		if (message.isError) this.options.recorder.counters.errors++;
 		this.record({ origin: 'proxy', target: 'client', kind: 'message', payload: frameBody(frame), rpcId: rpcIdOf(message.id), ...columns });
@@ -595,7 +591,7 @@ function requestsIn(message: ClassifiedMessage): (ClassifiedMessage & { parsed?:
 	return [];
 }
 
-function columnsOf(message: ClassifiedMessage): Pick<SessionEvent, 'method' | 'rpcId' | 'tool'> {
+function columnsOf(message: ClassifiedMessage): Columns {
 	if (message.shape === 'batch') return { method: 'batch' };
 	return { method: message.method ?? null, rpcId: rpcIdOf(message.id), tool: message.tool ?? null };
 }
