@@ -89,5 +89,8 @@ function combineTriggers(detectors: readonly Detector[], needsOriginal: Readonly
 		groups.set(key, group);
 	}
 	const tests = [...[...groups.values()].map((group) => ({ original: group.original, pattern: new RegExp(group.sources.join('|'), group.flags) })), ...alone];
-	return (original, narrowed) => tests.some((test) => test.pattern.test(test.original ? original : narrowed));
+	return (original, narrowed) => {
+		for (const test of tests) if (test.pattern.test(test.original ? original : narrowed)) return true;
+		return false;
+	};
 }
