@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { reportFailure } from './report-failure.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from './run-fast-path.js';
 import { ExitCode } from './user-error.js';
 import { VERSION } from './version.js';
 
@@ -34,7 +35,7 @@ Exit codes: 0 ok, 1 a check failed (verify; login denied or expired; whoami: not
 		.argument('<command...>', 'the MCP server command and its arguments, after --')
 		.option('-n, --name <label>', "server label stored on the session (default: the command's basename)")
 		.option('-p, --policy <file>', 'policy file (YAML or JSON); default: `policy:` in config.yaml, else record and mask secrets')
-		.option('--lock-timeout <ms>', 'how long to wait on a locked database before refusing requests', parseInteger, 5000)
+		.option('--lock-timeout <ms>', 'how long to wait on a locked database before refusing requests', parseInteger, DEFAULT_LOCK_TIMEOUT_MS)
 		.option('--secret <NAME>', 'put secret NAME from the credential store into the server\'s environment as $NAME (repeatable; see `mcprec secret`)', collect, [])
 		.option('--env <NAME>', 'same as --secret', collect, [])
 		.addHelpText(

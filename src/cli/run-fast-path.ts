@@ -12,7 +12,8 @@ export interface RunInvocation {
 	options: RunOptions & { lockTimeout: number; secret: string[]; env: string[] };
 }
 
-const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+/** `run --lock-timeout` when not given (main.ts uses it too). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 
 /** Reads `[options] -- <command...>` (what follows `run`); undefined when main.ts must decide. */
 export function parseRunArguments(args: readonly string[]): RunInvocation | undefined {
