@@ -28,7 +28,10 @@ function openReplay(name: string, args: string[] = [], size = { columns: 120, ro
 	return terminal;
 }
 
-const timelineShown = (screen: string) => screen.includes('Exchanges') && screen.includes('tools/call');
+// ink writes a frame in pieces and tmux may be read in between: a frame counts as drawn
+// once its last line, the status bar with the key hints, is there too.
+const frameDrawn = (screen: string) => screen.includes('↑↓/jk');
+const timelineShown = (screen: string) => screen.includes('Exchanges') && screen.includes('tools/call') && frameDrawn(screen);
 
 // Presses `j` until the selected row contains `text`, one press per rendered move.
 async function moveDownTo(terminal: TmuxTerminal, text: string): Promise<string> {
@@ -175,7 +178,7 @@ describe.runIf(hasTmux())('mcprec replay on a terminal', () => {
 		terminal.resize(80, 24);
 		const screen = await terminal.waitFor('a redraw at 80×24', (text) => {
 			const lines = text.split('\n');
-			return lines.some((line) => line.startsWith('╰') && line.length === 80) && lines.filter((line) => line.startsWith('╭')).length === 2;
+			return lines.some((line) => line.startsWith('╰') && line.length === 80) && lines.filter((line) => line.startsWith('╭')).length === 2 && frameDrawn(text);
 		});
 		const lines = screen.split('\n');
 		expect(lines.length).toBeLessThanOrEqual(24);
