@@ -4,7 +4,8 @@
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RecordWriter } from './record-writer.js';
-import { unpackEvents, type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
+import { ArenaReader } from './event-arena.js';
+import { type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
 
 yieldToForwarding();
 
@@ -22,7 +23,7 @@ writer.warmUp();
 port.on('message', (message: ToWriter) => {
 	switch (message.type) {
 		case 'events':
-			writer.add(unpackEvents(message), message.counters, message.update);
+			writer.add(new ArenaReader(message.ranges), message.firstSeq, message.counters, message.update);
 			break;
 		case 'piece':
 			writer.addPiece(message.seq, Buffer.from(message.bytes, 0, message.length), message.last);

@@ -12,6 +12,7 @@ import { systemClock } from './clock.js';
 import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from './hash-chain.js';
 import { emptyCounters, type SessionCounters } from './event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from './session-row.js';
+import type { ArenaEvent } from './event-arena.js';
 import type { RecordedEvent } from './writer-messages.js';
 
 const COMPRESS_ABOVE_BYTES = 64 * 1024;
@@ -29,6 +30,7 @@ const ROWS_PER_INSERT = 16;
 const VALUES_PER_ROW = 14;
 // Acknowledged events are dropped from the front of the queue in bulk.
 const COMPACT_AFTER_EVENTS = 4096;
+const EMPTY = Buffer.alloc(0);
 
 interface QueuedEvent extends RecordedEvent {
 	/** The payload's length; a large payload's bytes are still arriving while `stream` is set. */
@@ -38,6 +40,30 @@ interface QueuedEvent extends RecordedEvent {
 	deflated?: Buffer;
 	hash?: string;
 	prevHash?: string;
+}
+
+/**
+ * Events not yet taken into the writer's queue, in seq order: read only when a transaction
+ * is about to write them, so a writer far behind keeps ranges of shared memory, not one
+ * object per event (event-arena.ts).
+ */
+export interface EventSource {
+	remaining: number;
+	/** The next event; `payload` undefined when it follows in pieces (addPiece). */
+	next(): ArenaEvent;
+}
+
+/** A source over events already in hand; one with fewer payload bytes than `size` follows in pieces. */
+export function eventsSource(events: readonly (Omit<RecordedEvent, 'seq'> & { size: number })[]): EventSource {
+	let index = 0;
+	return {
+		remaining: events.length,
+		next() {
+			const event = events[index++];
+			this.remaining--;
+			return { ...event, payload: event.payload.length < event.size ? undefined : event.payload };
+		},
+	};
 }
 
 // A large payload is hashed and deflated as its pieces arrive, so it is never held whole
@@ -63,6 +89,9 @@ export class RecordWriter {
 	// Not yet committed, in seq order, from index `queueHead` on.
 	private readonly queue: QueuedEvent[] = [];
 	private queueHead = 0;
+	// Events after the queue, not read yet; `unread` counts them.
+	private readonly sources: { source: EventSource; seq: number }[] = [];
+	private unread = 0;
 	/** Queued events whose payload is still arriving in pieces, in seq order. */
 	private readonly streaming: QueuedEvent[] = [];
 	private readonly clock = systemClock();
@@ -113,22 +142,54 @@ export class RecordWriter {
 		return this.flushNow();
 	}
 
-	/** Events in seq order; one whose payload is shorter than `size` waits for its pieces (addPiece). */
-	add(events: (RecordedEvent & { size: number })[], counters: SessionCounters, update: SessionUpdate | undefined): void {
-		for (const event of events as QueuedEvent[]) {
-			if (event.payload.length < event.size) {
+	/**
+	 * Events in seq order, the first of them numbered `firstSeq`; one without a payload
+	 * waits for its pieces (addPiece).
+	 */
+	add(source: EventSource, firstSeq: number, counters: SessionCounters, update: SessionUpdate | undefined): void {
+		if (source.remaining > 0) {
+			this.sources.push({ source, seq: firstSeq });
+			this.unread += source.remaining;
+		}
+		this.takeFacts(counters, update);
+		this.scheduleFlush();
+	}
+
+	// Takes events from the sources until the queue holds `wanted` from its head on.
+	private read(wanted: number): void {
+		while (this.unread > 0 && this.queue.length - this.queueHead < wanted) {
+			const entry = this.sources[0];
+			const read = entry.source.next();
+			if (entry.source.remaining === 0) this.sources.shift();
+			this.unread--;
+			const payload = read.payload;
+			const event: QueuedEvent = {
+				seq: entry.seq++,
+				ts: read.ts,
+				origin: read.origin,
+				target: read.target,
+				kind: read.kind,
+				method: read.method,
+				rpcId: read.rpcId,
+				tool: read.tool,
+				payload: payload ?? EMPTY,
+				size: read.size,
+				latencyUs: read.latencyUs,
+			};
+			if (payload === undefined) {
 				// Sized for incompressible bytes: stored blocks cost 5 bytes per 64 KiB, a flush 5.
 				event.stream = { hash: undefined, output: Buffer.allocUnsafeSlow(event.size + (event.size >>> 10) + 1024), written: 0 };
 				this.streaming.push(event);
 			}
 			this.queue.push(event);
 		}
-		this.takeFacts(counters, update);
-		this.scheduleFlush();
 	}
 
 	/** The next piece of the oldest large payload still arriving. */
 	addPiece(seq: number, piece: Buffer, last: boolean): void {
+		// Its event came in an earlier batch; read up to it. Large payloads are rare, so the
+		// events read ahead of a transaction here are few.
+		while (this.streaming.length === 0 && this.unread > 0) this.read(this.queue.length - this.queueHead + 1);
 		const event = this.streaming[0];
 		if (event?.seq !== seq) throw new Error(`record writer: a payload piece for seq ${seq} arrived, expected ${event?.seq ?? 'none'}`);
 		const stream = event.stream!;
@@ -220,10 +281,11 @@ export class RecordWriter {
 	}
 
 	private queued(): number {
-		return this.queue.length - this.queueHead;
+		return this.queue.length - this.queueHead + this.unread;
 	}
 
 	private writable(): boolean {
+		this.read(1);
 		return this.queued() > 0 && this.queue[this.queueHead].stream === undefined;
 	}
 
@@ -235,6 +297,7 @@ export class RecordWriter {
 
 	private writeBatch(): void {
 		this.ensureDatabase();
+		this.read(MAX_BATCH_EVENTS);
 		const queue = this.queue;
 		const start = this.queueHead;
 		const limit = start + MAX_BATCH_EVENTS;
@@ -357,6 +420,7 @@ export class RecordWriter {
 	private onWriteFailure(error: unknown): void {
 		const { reason, transient } = describeStoreFailure(error);
 		this.lastFailureTransient = transient;
+		this.read(1);
 		const oldest = this.queue[this.queueHead];
 		const now = this.clock.nowMicros();
 		// Waiting counts from the later of the oldest event and the last commit: a store that

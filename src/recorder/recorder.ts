@@ -1,5 +1,5 @@
-// Records session events without slowing the forwarding path: record() only stamps and
-// keeps the event; hashing, compression and SQLite writes run in a worker thread
+// Records session events without slowing the forwarding path: record() only stamps the
+// event and writes it into shared memory (event-arena.ts); hashing, compression and SQLite writes run in a worker thread
 // (record-writer.ts). Events stay in memory until the worker says a transaction holding
 // them committed, so a store that is locked or failing loses nothing while the process
 // lives; the proxy asks `healthy` before it forwards new requests (record or refuse,
@@ -10,7 +10,8 @@ import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Clock } from './clock.js';
 import { emptyCounters, type SessionCounters, type SessionEvent } from './event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from './session-row.js';
-import { LARGE_PAYLOAD_BYTES, packEvents, packPiece, type FromWriter, type RecordedEvent, type ToWriter, type WriterData } from './writer-messages.js';
+import { EventArena } from './event-arena.js';
+import { LARGE_PAYLOAD_BYTES, packPiece, type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
 
 // Events wait this long for company before they go to the writer. Handing over every
 // event at once (setImmediate) doubled the p50 round trip on a 2-core machine: each
@@ -38,10 +39,6 @@ export function backlogWatermarks(megabytes: number): Watermarks {
 	const bytes = Math.round(megabytes * 1024 * 1024);
 	return { ...DEFAULT_WATERMARKS, highBytes: bytes, lowBytes: Math.floor(bytes / 2) };
 }
-
-// Acknowledged events are dropped from the front of the queue in bulk, not one splice per
-// acknowledgement (which moved the whole backlog every time).
-const COMPACT_AFTER_EVENTS = 4096;
 
 /** Backlog limits of a Recorder: congested at or above either high mark, relieved at or below both low marks. */
 export interface Watermarks {
@@ -72,18 +69,19 @@ export interface RecorderCloseResult {
 
 export class Recorder {
 	readonly counters: SessionCounters = emptyCounters();
-	// Recorded and not yet committed, in seq order, from index `head` on (the ones before
-	// are acknowledged, dropped in bulk); those from index `unsent` on are not yet with the
-	// writer.
-	private readonly unacknowledged: RecordedEvent[] = [];
-	private head = 0;
+	// Recorded and not yet committed: seqs from `uncommitted` on, in the arena; those from
+	// `unsent` on are not yet with the writer.
+	private readonly arena = new EventArena();
+	private uncommitted = 0;
 	private unsent = 0;
+	// Large payloads by seq, until committed: the arena keeps only their fields.
+	private readonly largePayloads = new Map<number, Buffer>();
 	private backlogBytesCount = 0;
 	private congestedState = false;
 	private readonly watermarks: Watermarks;
 	private readonly reliefListeners = new Set<() => void>();
 	// Sent events whose large payload still goes out in pieces, oldest first.
-	private readonly streams: { event: RecordedEvent; offset: number }[] = [];
+	private readonly streams: { event: { seq: number; payload: Buffer }; offset: number }[] = [];
 	private piecesInFlight = 0;
 	private spareBuffers: ArrayBuffer[] = [];
 	private closeRequested = false;
@@ -142,7 +140,7 @@ export class Recorder {
 
 	/** Events recorded but not yet committed. */
 	get backlog(): number {
-		return this.unacknowledged.length - this.head;
+		return this.nextSeq - this.uncommitted;
 	}
 
 	/** Payload bytes of the events recorded but not yet committed. */
@@ -215,18 +213,20 @@ export class Recorder {
 		const seq = this.nextSeq++;
 		const payload = event.payload;
 		this.backlogBytesCount += payload.length;
+		const large = payload.length >= LARGE_PAYLOAD_BYTES;
+		if (large) this.largePayloads.set(seq, payload);
 		// Every field spelled out, no spread: one object shape for all events keeps this hot path cheap.
-		this.unacknowledged.push({
-			seq,
+		this.arena.append({
 			ts: event.ts ?? this.options.clock.nowMicros(),
+			latencyUs: event.latencyUs ?? null,
 			origin: event.origin,
 			target: event.target,
 			kind: event.kind,
 			method: event.method ?? null,
 			rpcId: event.rpcId ?? null,
 			tool: event.tool ?? null,
-			payload,
-			latencyUs: event.latencyUs ?? null,
+			size: payload.length,
+			payload: large ? undefined : payload,
 		});
 		if (event.kind === 'message') {
 			this.counters.messages++;
@@ -234,7 +234,7 @@ export class Recorder {
 		}
 		if (!this.congestedState && !this.writerGone) {
 			const { highBytes, highEvents } = this.watermarks;
-			if (this.backlogBytesCount >= highBytes || this.unacknowledged.length - this.head >= highEvents) this.congestedState = true;
+			if (this.backlogBytesCount >= highBytes || this.nextSeq - this.uncommitted >= highEvents) this.congestedState = true;
 		}
 		this.scheduleFlush();
 		return seq;
@@ -264,12 +264,14 @@ export class Recorder {
 
 	/** The events no store accepted, as NDJSON (payload base64), so a spill file can keep them. */
 	unrecordedAsNdjson(): string {
-		return this.unacknowledged
-			.slice(this.head)
-			.map((event) =>
+		const lines: string[] = [];
+		let seq = this.uncommitted;
+		for (const event of this.arena.unreleased()) {
+			const payload = event.payload ?? this.largePayloads.get(seq)!;
+			lines.push(
 				JSON.stringify({
 					sessionId: this.options.session.id,
-					seq: event.seq,
+					seq,
 					ts: event.ts,
 					origin: event.origin,
 					target: event.target,
@@ -278,15 +280,17 @@ export class Recorder {
 					rpcId: event.rpcId,
 					tool: event.tool,
 					latencyUs: event.latencyUs,
-					payload: event.payload.toString('base64'),
+					payload: payload.toString('base64'),
 				}),
-			)
-			.join('\n');
+			);
+			seq++;
+		}
+		return lines.join('\n');
 	}
 
 	private scheduleFlush(): void {
 		if (this.flushImmediate || this.writerGone) return;
-		if (this.unacknowledged.length - this.unsent >= FLUSH_AT_EVENTS || this.congestedState) {
+		if (this.nextSeq - this.unsent >= FLUSH_AT_EVENTS || this.congestedState) {
 			clearTimeout(this.flushTimer);
 			this.flushTimer = undefined;
 			this.flushImmediate = setImmediate(this.flushBound);
@@ -295,28 +299,26 @@ export class Recorder {
 		}
 	}
 
-	// Hands every event not yet sent to the writer in one message; the payload bytes are
-	// copied once into buffers that move to the worker rather than being cloned.
+	// Hands every event not yet sent to the writer in one message: where they are in the
+	// shared memory, not the events.
 	private flush(): void {
 		clearTimeout(this.flushTimer);
 		clearImmediate(this.flushImmediate);
 		this.flushTimer = undefined;
 		this.flushImmediate = undefined;
 		if (this.writerGone) return;
-		const end = this.unacknowledged.length;
+		const end = this.nextSeq;
 		if (this.unsent === end && !this.update) return;
 		const wait = this.writerDueAt - performance.now();
 		if (this.writer === undefined && wait > 0 && !this.whenClosed && end - this.unsent < FLUSH_AT_EVENTS && !this.congestedState) {
 			this.flushTimer = setTimeout(this.flushBound, wait);
 			return;
 		}
-		const { batch, transfer } = packEvents(this.unacknowledged, this.unsent, end, this.counters, this.takeUpdate());
-		for (let index = this.unsent; index < end; index++) {
-			const event = this.unacknowledged[index];
-			if (event.payload.length >= LARGE_PAYLOAD_BYTES) this.streams.push({ event, offset: 0 });
+		this.post({ type: 'events', firstSeq: this.unsent, ranges: this.arena.takeUnsent(), counters: { ...this.counters }, update: this.takeUpdate() });
+		for (const [seq, payload] of this.largePayloads) {
+			if (seq >= this.unsent) this.streams.push({ event: { seq, payload }, offset: 0 });
 		}
 		this.unsent = end;
-		this.worker.postMessage(batch, transfer);
 		this.sendPieces();
 	}
 
@@ -378,25 +380,16 @@ export class Recorder {
 		// A commit means the store takes writes, whoever last saw it fail (this thread may
 		// have, writing the session row, before the writer ever tried).
 		if (!this.healthyState) this.setHealth(true);
-		const events = this.unacknowledged;
-		const head = this.head;
-		if (head === events.length) return;
-		const end = head + Math.min(committedSeq - events[head].seq + 1, this.unsent - head);
-		if (end <= head) return;
-		let bytes = 0;
-		for (let index = head; index < end; index++) bytes += events[index].payload.length;
-		this.backlogBytesCount -= bytes;
-		// Cleared, so the payloads (often views of a whole read chunk) can be collected.
-		events.fill(undefined as unknown as RecordedEvent, head, end);
-		this.head = end;
-		if (end >= COMPACT_AFTER_EVENTS && end * 2 >= events.length) {
-			events.splice(0, end);
-			this.unsent -= end;
-			this.head = 0;
+		const end = Math.min(committedSeq + 1, this.unsent);
+		if (end <= this.uncommitted) return;
+		this.backlogBytesCount -= this.arena.release(end - this.uncommitted);
+		if (this.largePayloads.size > 0) {
+			for (const seq of this.largePayloads.keys()) if (seq < end) this.largePayloads.delete(seq);
 		}
+		this.uncommitted = end;
 		if (this.congestedState) {
 			const { lowBytes, lowEvents } = this.watermarks;
-			if (this.backlogBytesCount <= lowBytes && events.length - this.head <= lowEvents) this.relieve();
+			if (this.backlogBytesCount <= lowBytes && this.nextSeq - this.uncommitted <= lowEvents) this.relieve();
 		}
 	}
 
@@ -416,7 +409,6 @@ export class Recorder {
 		if (this.writerGone) return;
 		this.writerGone = true;
 		// Everything not acknowledged stays here for the spill file.
-		this.unsent = this.unacknowledged.length;
 		if (!this.whenClosed) this.setHealth(false, reason);
 		if (this.congestedState) this.relieve();
 		this.whenOpened?.resolve();

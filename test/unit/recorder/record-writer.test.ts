@@ -5,7 +5,7 @@ import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyCounters } from '../../../src/recorder/event.js';
-import { RecordWriter } from '../../../src/recorder/record-writer.js';
+import { eventsSource, RecordWriter } from '../../../src/recorder/record-writer.js';
 import type { SessionStart } from '../../../src/recorder/session-row.js';
 import { LARGE_PAYLOAD_BYTES, type RecordedEvent } from '../../../src/recorder/writer-messages.js';
 import { openStore } from '../../../src/store/open-store.js';
@@ -67,8 +67,8 @@ describe('the record writer', () => {
 		const file = storeFile();
 		const { recordWriter, acks } = writer(file);
 		expect(recordWriter.start(session)).toBe(true);
-		recordWriter.add(events(0, 600), { ...emptyCounters(), messages: 600 }, { clientName: 'c' });
-		recordWriter.add(events(600, 2, 100_000), { ...emptyCounters(), messages: 602 }, undefined);
+		recordWriter.add(eventsSource(events(0, 600)), 0, { ...emptyCounters(), messages: 600 }, { clientName: 'c' });
+		recordWriter.add(eventsSource(events(600, 2, 100_000)), 600, { ...emptyCounters(), messages: 602 }, undefined);
 		expect(recordWriter.close({ ...emptyCounters(), messages: 602 }, { endReason: 'client-closed' })).toEqual({ ok: true, committedSeq: 601 });
 		expect(acks.at(-1)).toBe(601);
 		const database = openStore({ file, readonly: true });
@@ -86,7 +86,7 @@ describe('the record writer', () => {
 		const large = Buffer.alloc(LARGE_PAYLOAD_BYTES * 2 + 5);
 		for (let index = 0; index < large.length; index++) large[index] = (index * 2654435761) >>> 27;
 		const [before, streamed, after] = events(0, 3);
-		recordWriter.add([before, { ...streamed, payload: Buffer.alloc(0), size: large.length }, after], emptyCounters(), undefined);
+		recordWriter.add(eventsSource([before, { ...streamed, payload: Buffer.alloc(0), size: large.length }, after]), 0, emptyCounters(), undefined);
 		recordWriter.addPiece(1, large.subarray(0, LARGE_PAYLOAD_BYTES), false);
 		recordWriter.addPiece(1, large.subarray(LARGE_PAYLOAD_BYTES, 2 * LARGE_PAYLOAD_BYTES), false);
 		expect(() => recordWriter.addPiece(2, Buffer.alloc(1), true)).toThrow(/expected 1/);
@@ -109,7 +109,7 @@ describe('the record writer', () => {
 		const holder = new Database(file);
 		holder.exec('BEGIN IMMEDIATE');
 		const old = events(0, 3).map((event) => ({ ...event, ts: event.ts - 1_000_000 }));
-		recordWriter.add(old, emptyCounters(), undefined);
+		recordWriter.add(eventsSource(old), 0, emptyCounters(), undefined);
 		const closed = recordWriter.close(emptyCounters(), undefined);
 		expect(closed.ok).toBe(false);
 		expect(closed.committedSeq).toBe(-1);
