@@ -8,7 +8,7 @@ import type { Detector } from './detectors/detector.js';
 import { createLiteralDetector, MIN_LITERAL_LENGTH } from './detectors/literal.js';
 import { keepJsonValid } from './keep-json-valid.js';
 import { type MaskFinding, maskMessageTree, type TreeMasking } from './mask-json.js';
-import { maskRanges, type TextEngine } from './mask-text.js';
+import { maskRanges, narrow, type TextEngine } from './mask-text.js';
 import { createReplace } from './replacement.js';
 import { createSensitiveKeys } from './sensitive-keys.js';
 
@@ -19,6 +19,12 @@ export interface Masker {
 	maskMessage(message: unknown): MaskFinding[];
 	/** Masks a plain string; a string that holds a JSON document stays valid JSON. */
 	maskText(text: string, path?: string): { text: string; findings: MaskFinding[] };
+	/**
+	 * False when maskMessage can find nothing in a message whose JSON text, without escapes
+	 * (so every key and string appears in it as is), is `json`: no detector's trigger and no
+	 * sensitive key occurs anywhere in it. True whenever that cannot be ruled out.
+	 */
+	mayFindIn(json: string): boolean;
 }
 
 export interface MaskerOptions {
@@ -63,16 +69,23 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 		isSensitiveKey: names.includes('sensitive-field') ? (key) => keys.matches(key) : undefined,
 		replace,
 	};
+	// Over a whole message's text, sensitive keys count as triggers too: one more
+	// alternative in the (case-insensitive) regex of the key/value detector's trigger.
+	const keyTriggers = tree.isSensitiveKey === undefined ? [] : keys.fragments === null ? undefined : [{ trigger: new RegExp(keys.fragments.join('|'), 'i') }];
+	// A policy's field glob may be non-ASCII, which the narrowed copy loses: then keys are looked for in the original text.
+	const keysNeedOriginal = keys.fragments?.some((fragment) => /[^\x00-\x7f]/.test(fragment)) ?? false;
+	const mayMatchMessage = keyTriggers === undefined ? undefined : combineTriggers([...detectors, ...keyTriggers], keysNeedOriginal ? new Set([...needsOriginal, detectors.length]) : needsOriginal);
 	return {
 		maskMessage: (message) => maskMessageTree(message, tree),
 		maskText: (text, path = '$') => maskString(text, path) ?? { text, findings: [] },
+		mayFindIn: (json) => mayMatchMessage === undefined || mayMatchMessage(json, narrow(json)),
 	};
 }
 
 // One test for all triggers: those of detectors that see the same text and share flags
 // are joined into one regex; custom patterns (which may hold backreferences) stay alone.
 // Undefined when a detector has no trigger: then every detector always runs.
-function combineTriggers(detectors: readonly Detector[], needsOriginal: ReadonlySet<number>): TextEngine['mayMatch'] {
+function combineTriggers(detectors: readonly Pick<Detector, 'trigger'>[], needsOriginal: ReadonlySet<number>): TextEngine['mayMatch'] {
 	const groups = new Map<string, { original: boolean; flags: string; sources: string[] }>();
 	const alone: { original: boolean; pattern: RegExp }[] = [];
 	for (let index = 0; index < detectors.length; index++) {

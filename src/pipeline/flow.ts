@@ -2,7 +2,7 @@
 // of mitmproxy's flow. Stages read it and may answer it, rewrite it, hold it or let it
 // pass; they leave notes for the recorder. They never write to a stream themselves.
 
-import type { ClassifiedMessage, JsonRpcId } from '../proxy/classify.js';
+import { parsedLine, type ClassifiedMessage, type JsonRpcId } from '../proxy/classify.js';
 import type { PendingRequest } from '../proxy/pending-requests.js';
 import { ErrorCode } from '../proxy/rpc-errors.js';
 
@@ -38,16 +38,9 @@ export function newFlow(direction: Direction, frame: Buffer, message: Classified
 	return { direction, frame, message, request, notes: [] };
 }
 
-/** The parsed line, object or batch array (small lines are parsed at classification; huge ones on demand). */
+/** The parsed line, object or batch array, parsed on first use. */
 export function parsedValue(flow: Flow): unknown {
-	if (flow.message.parsed === undefined) {
-		try {
-			flow.message.parsed = JSON.parse(flow.frame.toString('utf8'));
-		} catch {
-			return undefined;
-		}
-	}
-	return flow.message.parsed;
+	return parsedLine(flow.message, flow.frame);
 }
 
 /** The parsed message when it is a single JSON-RPC object. */

@@ -1,6 +1,9 @@
 // Classifies one JSON-RPC line so the proxy can route, pair and record it. The original
-// bytes are never re-serialised here; small lines are parsed, huge ones are scanned.
+// bytes are never re-serialised here. Lines are scanned for their envelope, and parsed
+// only when the scan cannot settle them (escapes, batches, errors) or a stage needs the
+// content (parsedLine).
 
+import { scanEnvelope } from './scan-envelope.js';
 import { scanTopLevel } from './scan-top-level.js';
 
 export type JsonRpcId = string | number | null;
@@ -15,8 +18,13 @@ export interface ClassifiedMessage {
 	id?: JsonRpcId;
 	tool?: string;
 	isError?: boolean;
-	/** The parsed object, for lines small enough to parse cheaply. */
+	/** The parsed line, once something parsed it (see parsedLine). */
 	parsed?: unknown;
+	/**
+	 * Set when the line was scanned, not parsed, and holds no escape: each of its strings
+	 * appears in its text as is. Names the text's encoding.
+	 */
+	verbatim?: 'ascii' | 'utf8';
 	/** Elements of a batch, classified one by one. */
 	items?: ClassifiedMessage[];
 	/** Why a line was refused (invalid or unparseable). */
@@ -25,9 +33,20 @@ export interface ClassifiedMessage {
 
 /** Lines above this size are scanned for their envelope instead of parsed. */
 export const PARSE_LIMIT_BYTES = 1 << 20;
+// Lines up to this size are first scanned (scan-envelope.ts): the scan saves most on small
+// messages, where building the parsed objects costs more than the bytes.
+const SCAN_LIMIT_BYTES = 64 * 1024;
+const BACKSLASH = 0x5c;
 
 export function classifyLine(body: Buffer): ClassifiedMessage {
 	if (body.length > PARSE_LIMIT_BYTES) return classifyLarge(body);
+	// A line with an escape is parsed anyway (see scan-envelope.ts): a memchr tells first.
+	const envelope = body.length <= SCAN_LIMIT_BYTES && body.indexOf(BACKSLASH) === -1 ? scanEnvelope(body) : undefined;
+	if (envelope !== undefined) {
+		const classified = classifyObject(envelope.fields);
+		classified.verbatim = envelope.nonAscii ? 'utf8' : 'ascii';
+		return classified;
+	}
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(body.toString('utf8'));
@@ -38,6 +57,18 @@ export function classifyLine(body: Buffer): ClassifiedMessage {
 	const classified = classifyObject(parsed);
 	classified.parsed = parsed;
 	return classified;
+}
+
+/** The line as parsed JSON, parsed now if classification only scanned it; undefined when it is not JSON. */
+export function parsedLine(message: ClassifiedMessage, body: Buffer): unknown {
+	if (message.parsed === undefined) {
+		try {
+			message.parsed = JSON.parse(body.toString('utf8'));
+		} catch {
+			return undefined;
+		}
+	}
+	return message.parsed;
 }
 
 function classifyBatch(items: unknown[]): ClassifiedMessage {

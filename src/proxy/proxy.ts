@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Recorder } from '../recorder/recorder.js';
 import type { SessionEvent } from '../recorder/event.js';
 import { exitStatus, type StdioUpstream, type UpstreamExit } from '../upstream/stdio-upstream.js';
-import { classifyLine, idKey, type ClassifiedMessage, type JsonRpcId } from './classify.js';
+import { classifyLine, idKey, parsedLine, type ClassifiedMessage, type JsonRpcId } from './classify.js';
 import { ContiguousWriter } from './contiguous-writer.js';
 import { frameBody, LineSplitter } from './framing.js';
 import { PendingRequests, type PendingRequest } from './pending-requests.js';
@@ -183,10 +183,10 @@ export class Proxy {
 		if (message.shape === 'response' && this.settleOwnRequest(message.id, body, ts)) return;
 		// A client response to a server request is labelled with that request's method, like server responses.
 		const answered = this.settleResponses(this.fromServer, message);
-		forgetCancelled(this.fromClient, message);
+		forgetCancelled(this.fromClient, message, body);
 		for (const request of requests) {
 			if (request.method === 'initialize' || request.method === 'server/discover' || this.needsFacts) {
-				this.learnFacts(request.parsed);
+				this.learnFacts(request.parsed ?? parsedLine(request, body));
 			}
 		}
 		const flow = newFlow('to-server', frame, message, answered);
@@ -364,12 +364,12 @@ export class Proxy {
 			request = this.fromClient.settle(message.id);
 			if (message.isError) recorder.counters.errors++;
 			if (request?.method === 'initialize') {
-				const facts = factsFromInitializeResult(message.parsed);
+				const facts = factsFromInitializeResult(parsedLine(message, body));
 				if (facts) recorder.updateSession(facts);
 			}
 		} else {
 			this.settleResponses(this.fromClient, message);
-			forgetCancelled(this.fromServer, message);
+			forgetCancelled(this.fromServer, message, body);
 		}
 		this.process(newFlow('to-client', frame, message, request), ts);
 	}
@@ -573,9 +573,9 @@ export class Proxy {
 }
 
 // A cancelled request gets no response (MCP cancellation utility), so stop waiting for it.
-function forgetCancelled(pending: PendingRequests, message: ClassifiedMessage): void {
+function forgetCancelled(pending: PendingRequests, message: ClassifiedMessage, body: Buffer): void {
 	if (message.shape !== 'notification' || message.method !== 'notifications/cancelled') return;
-	const requestId = (message.parsed as { params?: { requestId?: unknown } } | undefined)?.params?.requestId;
+	const requestId = (parsedLine(message, body) as { params?: { requestId?: unknown } } | undefined)?.params?.requestId;
 	if (typeof requestId === 'string' || typeof requestId === 'number') pending.settle(requestId);
 }
 

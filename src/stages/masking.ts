@@ -23,6 +23,7 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 				maskHugeMessage(flow, masker);
 				return;
 			}
+			if (flow.rewrite === undefined && nothingToFind(flow, masker)) return;
 			const message = flow.rewrite ?? parsedValue(flow);
 			if (message === undefined) return;
 			// A batch is masked element by element, each as its own message.
@@ -33,6 +34,7 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 		},
 		toServer(flow) {
 			if (!options.maskRequestsInRecord || flow.message.shape !== 'request') return;
+			if (flow.rewrite === undefined && nothingToFind(flow, masker)) return;
 			// Mask what is forwarded: an earlier stage's rewrite (an approved retry stripped of its answer), else the original.
 			const message = (flow.rewrite !== undefined && !Buffer.isBuffer(flow.rewrite) ? flow.rewrite : parsedMessage(flow)) as Record<string, unknown> | undefined;
 			if (!message?.params) return;
@@ -45,6 +47,16 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 			flow.notes.push({ kind: 'mask', details: { findings: summarize(findings), recordOnly: true } });
 		},
 	};
+}
+
+// A line the proxy did not parse and that holds no escape has each of its strings in its
+// text as is: when that text holds no trigger of any detector and no sensitive key, no
+// string in it can, and the message is left unparsed (DESIGN §8: most messages hold no
+// secret). Anything else is parsed and walked.
+function nothingToFind(flow: Flow, masker: Masker): boolean {
+	const { verbatim } = flow.message;
+	if (verbatim === undefined) return false;
+	return !masker.mayFindIn(flow.frame.toString(verbatim === 'ascii' ? 'latin1' : 'utf8', 0, flow.frame.length - 1));
 }
 
 // A message too big to parse cheaply (a 64 MiB file read) is masked as JSON text: the

@@ -63,4 +63,38 @@ describe('detector triggers', () => {
 		const message = { jsonrpc: '2.0', id: 1, result: { card_pin: '4321', content: [{ type: 'text', text: 'hello' }] } };
 		expect(masker.maskMessage(message)).toEqual([{ detector: 'sensitive-field', path: '$.result.card_pin', count: 1 }]);
 	});
+
+	// The masking stage skips parsing a line whose text (with no escapes) mayFindIn clears:
+	// every message that would have findings must not be cleared.
+	it.each([
+		['the default policy', { detectors: ['secrets'], exclude: [], custom: [], fields: [], strategy: 'redact', requests: 'record' }, 10],
+		['secrets, non-ASCII fields and a custom pattern', { detectors: ['secrets'], exclude: [], custom: [{ name: 'ticket', pattern: /(T)-\d{5}-\1/ }], fields: ['*_pin', 'пароль*'], strategy: 'redact', requests: 'record' }, 10],
+		// PII triggers (digits around a dot, "call") occur in nearly every envelope: little is cleared.
+		['every detector', { detectors: ['secrets', 'pii'], exclude: [], custom: [], fields: [], strategy: 'redact', requests: 'record' }, -1],
+	] as [string, MaskPolicy, number][])('mayFindIn never clears a message with findings (%s)', (_name, policy, minimumCleared) => {
+		const masker = createMasker(policy, { sessionSalt: 'triggers', extraLiterals: [{ name: 'API_TOKEN', value: 'zz-injected-value-99' }] });
+		const extra = ['ticket T-12345-T', 'zz-injected-value-99'];
+		let checked = 0;
+		let cleared = 0;
+		for (const text of [...texts, ...extra]) {
+			for (const message of [
+				{ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text }] } },
+				{ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'x', arguments: { value: text } } },
+				{ jsonrpc: '2.0', id: 3, result: { card_pin: text.slice(0, 6) } },
+				{ jsonrpc: '2.0', id: 4, result: { пароль_почты: text.slice(0, 6) } },
+			]) {
+				const json = JSON.stringify(message);
+				if (json.includes('\\')) continue;
+				checked++;
+				const found = masker.maskMessage(structuredClone(message)).length > 0;
+				if (!masker.mayFindIn(json)) {
+					cleared++;
+					expect(found, `mayFindIn cleared ${json.slice(0, 160)}`).toBe(false);
+				}
+			}
+		}
+		// Enough of both kinds that the check means something.
+		expect(checked).toBeGreaterThan(100);
+		expect(cleared).toBeGreaterThan(minimumCleared);
+	});
 });

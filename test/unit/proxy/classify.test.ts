@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyLine, idKey, PARSE_LIMIT_BYTES } from '../../../src/proxy/classify.js';
 
 const classify = (text: string) => {
-	const { parsed: _parsed, items, ...rest } = classifyLine(Buffer.from(text));
+	const { parsed: _parsed, verbatim: _verbatim, items, ...rest } = classifyLine(Buffer.from(text));
 	return items ? { ...rest, items: items.map(({ parsed: _p, ...item }) => item) } : rest;
 };
 
@@ -31,6 +31,16 @@ describe('classifyLine', () => {
 		const result = classifyLine(Buffer.from(line));
 		expect(result.shape).toBe(shape);
 		expect(result.problem).toBeTruthy();
+	});
+
+	it('leaves a line without escapes unparsed, saying how its text is encoded; parses one with escapes', () => {
+		const plain = classifyLine(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/list"}'));
+		expect(plain).toMatchObject({ shape: 'request', verbatim: 'ascii' });
+		expect(plain.parsed).toBeUndefined();
+		expect(classifyLine(Buffer.from('{"jsonrpc":"2.0","id":"é","method":"m"}')).verbatim).toBe('utf8');
+		const escaped = classifyLine(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"m","params":{"t":"a\\nb"}}'));
+		expect(escaped).toMatchObject({ shape: 'request', parsed: { params: { t: 'a\nb' } } });
+		expect(escaped.verbatim).toBeUndefined();
 	});
 
 	it('classifies each element of a batch', () => {
