@@ -21,10 +21,10 @@ export interface ClassifiedMessage {
 	/** The parsed line, once something parsed it (see parsedLine). */
 	parsed?: unknown;
 	/**
-	 * Set when the line was scanned, not parsed, and holds no escape: each of its strings
-	 * appears in its text as is. Names the text's encoding.
+	 * The line's text when it was scanned, not parsed: ASCII without escapes, so each of its
+	 * keys and strings appears in it as is.
 	 */
-	verbatim?: 'ascii' | 'utf8';
+	verbatim?: string;
 	/** Elements of a batch, classified one by one. */
 	items?: ClassifiedMessage[];
 	/** Why a line was refused (invalid or unparseable). */
@@ -36,15 +36,13 @@ export const PARSE_LIMIT_BYTES = 1 << 20;
 // Lines up to this size are first scanned (scan-envelope.ts): the scan saves most on small
 // messages, where building the parsed objects costs more than the bytes.
 const SCAN_LIMIT_BYTES = 64 * 1024;
-const BACKSLASH = 0x5c;
 
 export function classifyLine(body: Buffer): ClassifiedMessage {
 	if (body.length > PARSE_LIMIT_BYTES) return classifyLarge(body);
-	// A line with an escape is parsed anyway (see scan-envelope.ts): a memchr tells first.
-	const envelope = body.length <= SCAN_LIMIT_BYTES && body.indexOf(BACKSLASH) === -1 ? scanEnvelope(body) : undefined;
+	const envelope = body.length <= SCAN_LIMIT_BYTES ? scanEnvelope(body) : undefined;
 	if (envelope !== undefined) {
 		const classified = classifyObject(envelope.fields);
-		classified.verbatim = envelope.nonAscii ? 'utf8' : 'ascii';
+		classified.verbatim = envelope.text;
 		return classified;
 	}
 	let parsed: unknown;

@@ -5,36 +5,49 @@
 // when a stage needs the content.
 //
 // It gives up (undefined) on anything it does not settle itself, and the caller parses as
-// before: a backslash anywhere (escapes), nesting deeper than MAX_DEPTH, a top level that
-// is not an object (batches), and every line that is not valid JSON, so JSON.parse still
-// names the problem. When it does answer, JSON.parse would have accepted the line and
+// before: non-ASCII bytes, escapes, control characters, nesting deeper than MAX_DEPTH, a
+// top level that is not an object (batches), and every line that is not valid JSON, so
+// JSON.parse still names the problem. When it does answer, JSON.parse would have accepted the line and
 // read the same members (the last of duplicate keys wins, as there).
 
+import { isAscii } from 'node:buffer';
+
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const MAX_DEPTH = 64;
+// Escapes, and control characters (tabs and carriage returns included, though they may
+// stand between tokens): lines with any of these are left to JSON.parse.
+const UNSCANNABLE = /[\x00-\x1f\\]/;
 
 /** The top-level members classification reads, as JSON.parse would have given them (params: only its `name`). */
 export interface Envelope {
 	fields: Record<string, unknown>;
-	/** True when some string holds non-ASCII bytes (the line is UTF-8, not ASCII). */
-	nonAscii: boolean;
+	/** The line as text: ASCII without escapes, so every key and string appears in it as is. */
+	text: string;
 }
 
 // Keys of interest, by code: at the top level, and `name` inside a top-level params object.
 const OTHER = 0;
+const JSONRPC = 1;
+const ID = 2;
+const METHOD = 3;
 const PARAMS = 4;
+const RESULT = 5;
+const ERROR = 6;
 const NAME = 7;
 const TOP_KEYS: [string, number][] = [
-	['jsonrpc', 1],
-	['id', 2],
-	['method', 3],
+	['jsonrpc', JSONRPC],
+	['id', ID],
+	['method', METHOD],
 	['params', PARAMS],
-	['result', 5],
-	['error', 6],
+	['result', RESULT],
+	['error', ERROR],
 ];
-const TOP_KEY_BYTES = TOP_KEYS.map(([key, code]) => ({ bytes: Buffer.from(key), code }));
-const NAME_BYTES = Buffer.from('name');
+// Stand-ins for values the classification only type-checks: an object or array where an
+// id, a method, jsonrpc or params.name belongs is the wrong type whatever it holds.
+const WRONG_TYPE_OBJECT = Object.freeze({});
+const WRONG_TYPE_ARRAY = Object.freeze([]);
+// params is an object (then only its `name` matters).
+const PARAMS_OBJECT = Symbol('params object');
 
 // What the scan expects next.
 const KEY_OR_CLOSE = 0; // after `{`
@@ -50,107 +63,128 @@ const IN_ARRAY = 2;
 // Reused between calls: the scan itself allocates only the fields it returns.
 const containers = new Uint8Array(MAX_DEPTH + 1);
 
-// stringEnd's answer: the closing quote's index, plus ASCII_LIMIT when the string held a
-// non-ASCII byte; negative when the string has an escape, a control character or no end.
-const ASCII_LIMIT = 1 << 30;
-
 export function scanEnvelope(body: Buffer): Envelope | undefined {
-	const length = body.length;
-	let position = skipWhitespace(body, 0);
-	if (body[position] !== 0x7b) return undefined;
+	// Native passes rule out what the scan below does not handle, so it can find each
+	// string's end with indexOf and read keys and values as slices of one string.
+	if (!isAscii(body)) return undefined;
+	const text = body.toString('latin1');
+	if (UNSCANNABLE.test(text)) return undefined;
+	const length = text.length;
+	let position = skipSpaces(text, 0);
+	if (text.charCodeAt(position) !== 0x7b) return undefined;
 	position++;
 	let depth = 1;
 	containers[1] = IN_OBJECT;
 	let state = KEY_OR_CLOSE;
-	let nonAscii = false;
 	// The key whose value comes next, as a code; `inParams` while inside a top-level params object.
 	let key = OTHER;
 	let inParams = false;
-	const fields: Record<string, unknown> = {};
+	// The members found (bits by code) and their values; the last of duplicates wins.
+	let seen = 0;
+	let jsonrpc: unknown;
+	let id: unknown;
+	let method: unknown;
+	let params: unknown;
+	let name: unknown;
 	for (;;) {
-		position = skipWhitespace(body, position);
+		position = skipSpaces(text, position);
 		if (position >= length) return undefined;
-		const byte = body[position];
+		const char = text.charCodeAt(position);
 		switch (state) {
 			case KEY_OR_CLOSE:
 			case KEY: {
-				if (byte === 0x7d && state === KEY_OR_CLOSE) {
+				if (char === 0x7d && state === KEY_OR_CLOSE) {
 					position++;
 					depth--;
 					if (depth === 1) inParams = false;
-					if (depth === 0) return skipWhitespace(body, position) === length ? { fields, nonAscii } : undefined;
+					if (depth === 0) return skipSpaces(text, position) === length ? envelope(text, seen, jsonrpc, id, method, params, name) : undefined;
 					state = AFTER_VALUE;
 					break;
 				}
-				if (byte !== QUOTE) return undefined;
-				const end = stringEnd(body, position + 1);
-				if (end < 0) return undefined;
-				if (end >= ASCII_LIMIT) nonAscii = true;
-				const close = end & ~ASCII_LIMIT;
-				key = depth === 1 ? topKey(body, position + 1, close) : depth === 2 && inParams && sameBytes(body, position + 1, close, NAME_BYTES) ? NAME : OTHER;
+				if (char !== QUOTE) return undefined;
+				const close = text.indexOf('"', position + 1);
+				if (close < 0) return undefined;
+				key = depth === 1 ? topKey(text, position + 1, close) : depth === 2 && inParams && close - position - 1 === 4 && text.startsWith('name', position + 1) ? NAME : OTHER;
 				position = close + 1;
 				state = COLON;
 				break;
 			}
 			case COLON:
-				if (byte !== 0x3a) return undefined;
+				if (char !== 0x3a) return undefined;
 				position++;
 				state = VALUE;
 				break;
 			case VALUE_OR_CLOSE:
 			case VALUE: {
-				if (byte === 0x5d && state === VALUE_OR_CLOSE) {
+				if (char === 0x5d && state === VALUE_OR_CLOSE) {
 					position++;
 					depth--;
 					state = AFTER_VALUE;
 					break;
 				}
 				const member = containers[depth] === IN_OBJECT ? key : OTHER;
-				if (byte === 0x7b || byte === 0x5b) {
+				if (char === 0x7b || char === 0x5b) {
 					if (depth === MAX_DEPTH) return undefined;
 					if (depth === 1 && member !== OTHER) {
 						// An object or array: as an id or method the wrong type, for result/error only
 						// present; params is reset, its `name` filled in as the scan meets it.
-						fields[keyName(member)] = byte === 0x7b ? {} : [];
-						if (member === PARAMS && byte === 0x7b) inParams = true;
+						seen |= 1 << member;
+						const marker = char === 0x7b ? WRONG_TYPE_OBJECT : WRONG_TYPE_ARRAY;
+						if (member === JSONRPC) jsonrpc = marker;
+						else if (member === ID) id = marker;
+						else if (member === METHOD) method = marker;
+						else if (member === PARAMS) {
+							params = char === 0x7b ? PARAMS_OBJECT : marker;
+							name = undefined;
+							inParams = char === 0x7b;
+						}
 					} else if (depth === 2 && member === NAME) {
 						// params.name that is not a string names no tool.
-						(fields.params as Record<string, unknown>).name = {};
+						name = WRONG_TYPE_OBJECT;
 					}
 					depth++;
-					containers[depth] = byte === 0x7b ? IN_OBJECT : IN_ARRAY;
+					containers[depth] = char === 0x7b ? IN_OBJECT : IN_ARRAY;
 					position++;
-					state = byte === 0x7b ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
+					state = char === 0x7b ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
 					break;
 				}
 				const start = position;
-				if (byte === QUOTE) {
-					const end = stringEnd(body, position + 1);
-					if (end < 0) return undefined;
-					if (end >= ASCII_LIMIT) nonAscii = true;
-					position = (end & ~ASCII_LIMIT) + 1;
-				} else if (byte === 0x2d || (byte >= 0x30 && byte <= 0x39)) {
-					position = numberEnd(body, position);
+				if (char === QUOTE) {
+					const close = text.indexOf('"', position + 1);
+					if (close < 0) return undefined;
+					position = close + 1;
+				} else if (char === 0x2d || (char >= 0x30 && char <= 0x39)) {
+					position = numberEnd(text, position);
 				} else {
-					position = literalEnd(body, position);
+					position = literalEnd(text, position);
 				}
 				if (position < 0) return undefined;
-				if (member !== OTHER && (depth === 1 || member === NAME)) takeScalar(fields, member, body, start, position);
+				if (member !== OTHER && (depth === 1 || member === NAME)) {
+					const value = scalar(text, start, position);
+					if (member === NAME) name = value;
+					else {
+						seen |= 1 << member;
+						if (member === JSONRPC) jsonrpc = value;
+						else if (member === ID) id = value;
+						else if (member === METHOD) method = value;
+						else if (member === PARAMS) params = value;
+					}
+				}
 				state = AFTER_VALUE;
 				break;
 			}
 			case AFTER_VALUE: {
 				const container = containers[depth];
-				if (byte === 0x2c) {
+				if (char === 0x2c) {
 					position++;
 					state = container === IN_OBJECT ? KEY : VALUE;
 					break;
 				}
-				if ((byte === 0x7d && container === IN_OBJECT) || (byte === 0x5d && container === IN_ARRAY)) {
+				if ((char === 0x7d && container === IN_OBJECT) || (char === 0x5d && container === IN_ARRAY)) {
 					position++;
 					depth--;
 					if (depth === 1) inParams = false;
-					if (depth === 0) return skipWhitespace(body, position) === length ? { fields, nonAscii } : undefined;
+					if (depth === 0) return skipSpaces(text, position) === length ? envelope(text, seen, jsonrpc, id, method, params, name) : undefined;
 					break;
 				}
 				return undefined;
@@ -159,83 +193,69 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 	}
 }
 
-function takeScalar(fields: Record<string, unknown>, member: number, body: Buffer, start: number, end: number): void {
-	const first = body[start];
-	let value: unknown;
-	if (first === QUOTE) value = body.toString('utf8', start + 1, end - 1);
-	else if (first === 0x74) value = true;
-	else if (first === 0x66) value = false;
-	else if (first === 0x6e) value = null;
-	else value = Number(body.toString('latin1', start, end));
-	if (member === NAME) (fields.params as Record<string, unknown>).name = value;
-	else fields[keyName(member)] = value;
+// The members as JSON.parse gives them, built in one order with fixed names, so every
+// envelope has a shape the engine knows.
+function envelope(text: string, seen: number, jsonrpc: unknown, id: unknown, method: unknown, params: unknown, name: unknown): Envelope {
+	const fields: Record<string, unknown> = {};
+	if (seen & (1 << JSONRPC)) fields.jsonrpc = jsonrpc;
+	if (seen & (1 << ID)) fields.id = id;
+	if (seen & (1 << METHOD)) fields.method = method;
+	if (seen & (1 << PARAMS)) fields.params = params === PARAMS_OBJECT ? { name } : params;
+	if (seen & (1 << RESULT)) fields.result = true;
+	if (seen & (1 << ERROR)) fields.error = true;
+	return { fields, text };
 }
 
-function keyName(member: number): string {
-	return member === NAME ? 'name' : TOP_KEYS[member - 1][0];
+function scalar(text: string, start: number, end: number): unknown {
+	const first = text.charCodeAt(start);
+	if (first === QUOTE) return text.slice(start + 1, end - 1);
+	if (first === 0x74) return true;
+	if (first === 0x66) return false;
+	if (first === 0x6e) return null;
+	return Number(text.slice(start, end));
 }
 
-function topKey(body: Buffer, start: number, end: number): number {
-	for (const { bytes, code } of TOP_KEY_BYTES) if (sameBytes(body, start, end, bytes)) return code;
+function topKey(text: string, start: number, end: number): number {
+	for (const [name, code] of TOP_KEYS) if (end - start === name.length && text.startsWith(name, start)) return code;
 	return OTHER;
 }
 
-function sameBytes(body: Buffer, start: number, end: number, bytes: Buffer): boolean {
-	if (end - start !== bytes.length) return false;
-	for (let index = 0; index < bytes.length; index++) if (body[start + index] !== bytes[index]) return false;
-	return true;
-}
-
-function stringEnd(body: Buffer, position: number): number {
-	let nonAscii = 0;
-	for (const length = body.length; position < length; position++) {
-		const byte = body[position];
-		if (byte === QUOTE) return position | nonAscii;
-		if (byte === BACKSLASH || byte < 0x20) return -1;
-		if (byte >= 0x80) nonAscii = ASCII_LIMIT;
-	}
-	return -1;
-}
-
 // JSON numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-function numberEnd(body: Buffer, position: number): number {
-	if (body[position] === 0x2d) position++;
-	if (body[position] === 0x30) position++;
-	else if (isDigit(body[position])) while (isDigit(body[position])) position++;
+function numberEnd(text: string, position: number): number {
+	if (text.charCodeAt(position) === 0x2d) position++;
+	if (text.charCodeAt(position) === 0x30) position++;
+	else if (isDigit(text.charCodeAt(position))) while (isDigit(text.charCodeAt(position))) position++;
 	else return -1;
-	if (body[position] === 0x2e) {
+	if (text.charCodeAt(position) === 0x2e) {
 		position++;
-		if (!isDigit(body[position])) return -1;
-		while (isDigit(body[position])) position++;
+		if (!isDigit(text.charCodeAt(position))) return -1;
+		while (isDigit(text.charCodeAt(position))) position++;
 	}
-	if (body[position] === 0x65 || body[position] === 0x45) {
+	const exponent = text.charCodeAt(position);
+	if (exponent === 0x65 || exponent === 0x45) {
 		position++;
-		if (body[position] === 0x2b || body[position] === 0x2d) position++;
-		if (!isDigit(body[position])) return -1;
-		while (isDigit(body[position])) position++;
+		const sign = text.charCodeAt(position);
+		if (sign === 0x2b || sign === 0x2d) position++;
+		if (!isDigit(text.charCodeAt(position))) return -1;
+		while (isDigit(text.charCodeAt(position))) position++;
 	}
 	return position;
 }
 
-function isDigit(byte: number | undefined): boolean {
-	return byte !== undefined && byte >= 0x30 && byte <= 0x39;
+// charCodeAt past the end is NaN, which is no digit.
+function isDigit(char: number): boolean {
+	return char >= 0x30 && char <= 0x39;
 }
 
-const LITERALS = [Buffer.from('true'), Buffer.from('false'), Buffer.from('null')];
+const LITERALS = ['true', 'false', 'null'];
 
-function literalEnd(body: Buffer, position: number): number {
-	for (const literal of LITERALS) {
-		if (body[position] === literal[0]) return sameBytes(body, position, position + literal.length, literal) ? position + literal.length : -1;
-	}
+function literalEnd(text: string, position: number): number {
+	for (const literal of LITERALS) if (text.startsWith(literal, position)) return position + literal.length;
 	return -1;
 }
 
-function skipWhitespace(body: Buffer, position: number): number {
-	const length = body.length;
-	while (position < length) {
-		const byte = body[position];
-		if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) break;
-		position++;
-	}
+function skipSpaces(text: string, position: number): number {
+	const length = text.length;
+	while (position < length && text.charCodeAt(position) === 0x20) position++;
 	return position;
 }

@@ -88,14 +88,12 @@ function refuseSmuggledKeys(flow: Flow): boolean {
 	return true;
 }
 
-// A line that was only scanned (classify.ts: verbatim) holds no escapes, so a requestState
-// member would be in its text as is.
-const REQUEST_STATE_KEY = Buffer.from('"requestState"');
 
 function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOptions): void {
 	const method = flow.message.method!;
-	// No rule to match and no approval to resume, seen without parsing the line.
-	if (context.policy.rules.length === 0 && flow.message.verbatim !== undefined && !flow.frame.includes(REQUEST_STATE_KEY)) return;
+	// No rule to match and no approval to resume, seen without parsing the line: the text of
+	// a line that was only scanned holds every key as is (classify.ts).
+	if (context.policy.rules.length === 0 && flow.message.verbatim?.includes('"requestState"') === false) return;
 	const params = (parsedMessage(flow)?.params ?? {}) as Record<string, unknown>;
 	// No rule to match and no approval to resume: nothing to decide.
 	if (context.policy.rules.length === 0 && params.requestState === undefined) return;

@@ -55,8 +55,7 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 // secret). Anything else is parsed and walked.
 function nothingToFind(flow: Flow, masker: Masker): boolean {
 	const { verbatim } = flow.message;
-	if (verbatim === undefined) return false;
-	return !masker.mayFindIn(flow.frame.toString(verbatim === 'ascii' ? 'latin1' : 'utf8', 0, flow.frame.length - 1));
+	return verbatim !== undefined && !masker.mayFindIn(verbatim);
 }
 
 // A message too big to parse cheaply (a 64 MiB file read) is masked as JSON text: the

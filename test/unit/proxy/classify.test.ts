@@ -33,11 +33,13 @@ describe('classifyLine', () => {
 		expect(result.problem).toBeTruthy();
 	});
 
-	it('leaves a line without escapes unparsed, saying how its text is encoded; parses one with escapes', () => {
+	it('leaves an ASCII line without escapes unparsed, keeping its text; parses others', () => {
 		const plain = classifyLine(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/list"}'));
-		expect(plain).toMatchObject({ shape: 'request', verbatim: 'ascii' });
+		expect(plain).toMatchObject({ shape: 'request', verbatim: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
 		expect(plain.parsed).toBeUndefined();
-		expect(classifyLine(Buffer.from('{"jsonrpc":"2.0","id":"é","method":"m"}')).verbatim).toBe('utf8');
+		const wide = classifyLine(Buffer.from('{"jsonrpc":"2.0","id":"é","method":"m"}'));
+		expect(wide).toMatchObject({ shape: 'request', id: 'é', parsed: { id: 'é' } });
+		expect(wide.verbatim).toBeUndefined();
 		const escaped = classifyLine(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"m","params":{"t":"a\\nb"}}'));
 		expect(escaped).toMatchObject({ shape: 'request', parsed: { params: { t: 'a\nb' } } });
 		expect(escaped.verbatim).toBeUndefined();

@@ -17,7 +17,7 @@ describe('scanning a line for its envelope', () => {
 		'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello"}}}',
 		'{"result":{"content":[{"type":"text","text":"hi"}]},"jsonrpc":"2.0","id":"a-1"}',
 		'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"x"}}',
-		' {"jsonrpc" : "2.0" , "method" : "notifications/progress" , "params" : { "progress" : 1.5e-3 , "total" : -0 } }\t\r',
+		' {"jsonrpc" : "2.0" , "method" : "notifications/progress" , "params" : { "progress" : 1.5e-3 , "total" : -0 } }  ',
 		'{"jsonrpc":"2.0","id":-12.5E+2,"method":"ping"}',
 		'{"jsonrpc":"2.0","id":0,"method":"tools/call","params":{"arguments":{"name":"inner"},"name":"outer"}}',
 		'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","name":"b"}}',
@@ -38,7 +38,6 @@ describe('scanning a line for its envelope', () => {
 		'{"jsonrpc":{"v":"2.0"},"id":1,"result":1}',
 		'{"jsonrpc":"2.0"}',
 		'{}',
-		'{"jsonrpc":"2.0","id":"é€😀","method":"tools/call","params":{"name":"wërk"}}',
 		'{"a":{"b":{"c":[[[{"id":9}]]]}},"jsonrpc":"2.0","id":3,"method":"m"}',
 		'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"x":{"name":"deep"}}}',
 		'{"__proto__":{"id":1},"jsonrpc":"2.0","method":"m"}',
@@ -80,10 +79,9 @@ describe('scanning a line for its envelope', () => {
 		expect(scanEnvelope(Buffer.from(text))).toBeUndefined();
 	});
 
-	it('says when a string holds non-ASCII bytes', () => {
-		expect(scanEnvelope(Buffer.from('{"a":"plain"}'))?.nonAscii).toBe(false);
-		expect(scanEnvelope(Buffer.from('{"a":"naïve"}'))?.nonAscii).toBe(true);
-		expect(scanEnvelope(Buffer.from('{"ключ":1}'))?.nonAscii).toBe(true);
+	it('keeps the line as text, and leaves non-ASCII, tabs and carriage returns to the parser', () => {
+		expect(scanEnvelope(Buffer.from('{"a":"plain"}'))?.text).toBe('{"a":"plain"}');
+		for (const text of ['{"a":"naïve"}', '{"ключ":1}', '{"a":\t1}', '{"a":1}\r']) expect(scanEnvelope(Buffer.from(text))).toBeUndefined();
 	});
 
 	it('gives up on nesting deeper than it tracks, and the parser takes it', () => {
@@ -101,6 +99,7 @@ describe('scanning a line for its envelope', () => {
 		};
 		const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
 		const keys = ['jsonrpc', 'id', 'method', 'params', 'result', 'error', 'name', 'arguments', 'x', 'é'];
+		const scannable = (text: string) => /^[\x20-\x7e]*$/.test(text) && !text.includes('\\');
 		const scalar = (): unknown =>
 			pick<() => unknown>([() => pick(['2.0', 'tools/call', 'echo', 'é😀', '', 'a b']), () => Math.floor(random() * 1000) - 500, () => random() * 1e6, () => pick([true, false, null])])();
 		const value = (depth: number): unknown => {
@@ -136,8 +135,8 @@ describe('scanning a line for its envelope', () => {
 			}
 			const envelope = scanEnvelope(Buffer.from(text));
 			if (envelope === undefined) {
-				// Only escapes (none are generated here) may keep a valid object from the scan.
-				if (parses && typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) throw new Error(`scan refused valid line ${text}`);
+				// Only what the scan leaves to the parser (non-ASCII, escapes) may keep a valid object from it.
+				if (parses && scannable(text) && typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) throw new Error(`scan refused valid line ${text}`);
 				continue;
 			}
 			if (!parses) throw new Error(`scan accepted a line JSON.parse refuses: ${text}`);
@@ -146,7 +145,7 @@ describe('scanning a line for its envelope', () => {
 			if (text !== whole) damagedAccepted++;
 		}
 		// The damage must have produced lines of both kinds, or the comparison proved little.
-		expect(scanned).toBeGreaterThan(2000);
+		expect(scanned).toBeGreaterThan(1000);
 		expect(damagedAccepted).toBeGreaterThan(100);
 	});
 });
