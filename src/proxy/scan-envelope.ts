@@ -34,14 +34,6 @@ const PARAMS = 4;
 const RESULT = 5;
 const ERROR = 6;
 const NAME = 7;
-const TOP_KEYS: [string, number][] = [
-	['jsonrpc', JSONRPC],
-	['id', ID],
-	['method', METHOD],
-	['params', PARAMS],
-	['result', RESULT],
-	['error', ERROR],
-];
 // Stand-ins for values the classification only type-checks: an object or array where an
 // id, a method, jsonrpc or params.name belongs is the wrong type whatever it holds.
 const WRONG_TYPE_OBJECT = Object.freeze({});
@@ -102,7 +94,7 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 					break;
 				}
 				if (char !== QUOTE) return undefined;
-				const close = text.indexOf('"', position + 1);
+				const close = stringEnd(text, position + 1);
 				if (close < 0) return undefined;
 				key = depth === 1 ? topKey(text, position + 1, close) : depth === 2 && inParams && close - position - 1 === 4 && text.startsWith('name', position + 1) ? NAME : OTHER;
 				position = close + 1;
@@ -150,7 +142,7 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 				}
 				const start = position;
 				if (char === QUOTE) {
-					const close = text.indexOf('"', position + 1);
+					const close = stringEnd(text, position + 1);
 					if (close < 0) return undefined;
 					position = close + 1;
 				} else if (char === 0x2d || (char >= 0x30 && char <= 0x39)) {
@@ -215,9 +207,28 @@ function scalar(text: string, start: number, end: number): unknown {
 	return Number(text.slice(start, end));
 }
 
+// By length first: most keys are none of these, and each comparison is a call.
 function topKey(text: string, start: number, end: number): number {
-	for (const [name, code] of TOP_KEYS) if (end - start === name.length && text.startsWith(name, start)) return code;
-	return OTHER;
+	switch (end - start) {
+		case 2:
+			return text.charCodeAt(start) === 0x69 && text.charCodeAt(start + 1) === 0x64 ? ID : OTHER;
+		case 5:
+			return text.startsWith('error', start) ? ERROR : OTHER;
+		case 6:
+			return text.startsWith('method', start) ? METHOD : text.startsWith('params', start) ? PARAMS : text.startsWith('result', start) ? RESULT : OTHER;
+		case 7:
+			return text.startsWith('jsonrpc', start) ? JSONRPC : OTHER;
+		default:
+			return OTHER;
+	}
+}
+
+// The closing quote of a string whose content starts at `position` (no escapes: see
+// UNSCANNABLE), or -1. A loop: most strings here are short, and indexOf costs a call.
+function stringEnd(text: string, position: number): number {
+	const length = text.length;
+	while (position < length && text.charCodeAt(position) !== QUOTE) position++;
+	return position < length ? position : -1;
 }
 
 // JSON numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
