@@ -12,17 +12,10 @@
 // (0 for a large payload, which goes to the writer in pieces; writer-messages.ts).
 
 import type { EventKind, EventOrigin, EventTarget } from './event.js';
+import type { RecordedEvent } from './writer-messages.js';
 
-/** An event's fields as the arena keeps them; `payload` is absent for a large one. */
-export interface ArenaEvent {
-	ts: number;
-	latencyUs: number | null;
-	origin: EventOrigin;
-	target: EventTarget;
-	kind: EventKind;
-	method: string | null;
-	rpcId: string | null;
-	tool: string | null;
+/** An event's fields as the arena keeps them (no seq: it follows from the order); `payload` is absent for a large one. */
+export interface ArenaEvent extends Omit<RecordedEvent, 'seq' | 'payload'> {
 	/** The payload's length in bytes, also when the bytes are not here. */
 	size: number;
 	payload: Buffer | undefined;
