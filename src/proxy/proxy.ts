@@ -405,12 +405,14 @@ export class Proxy {
 	private readonly toClient = new ContiguousWriter((bytes) => this.options.output.write(bytes));
 
 	// The frames split from one incoming chunk leave in one writev per direction instead of
-	// one write syscall each: same bytes, same order, far fewer syscalls under load.
+	// one write syscall each: same bytes, same order, far fewer syscalls under load. Their
+	// events reach the recorder right after that write (see record).
 	private inOneWrite(splitChunk: () => void): void {
 		const { output, upstream } = this.options;
 		output.cork();
 		upstream.cork();
 		this.splitting = true;
+		this.recordAfterWrite = [];
 		try {
 			splitChunk();
 		} finally {
@@ -419,6 +421,9 @@ export class Proxy {
 			this.flushToClient();
 			upstream.uncork();
 			output.uncork();
+			const events = this.recordAfterWrite;
+			this.recordAfterWrite = undefined;
+			for (const event of events) this.recordNow(event);
 		}
 	}
 
@@ -535,6 +540,8 @@ export class Proxy {
 	private finish(status: number, reason?: EndReason, exit?: UpstreamExit): void {
 		if (this.finished) return;
 		this.finished = true;
+		// Whoever waits for the end closes the recorder: everything so far goes to it first.
+		for (const event of this.recordAfterWrite?.splice(0) ?? []) this.recordNow(event);
 		const endReason = reason ?? this.endReason ?? 'upstream-exited';
 		this.lifecycle({ event: 'end', reason: endReason, status });
 		this.options.recorder.updateSession({
@@ -550,7 +557,24 @@ export class Proxy {
 		this.record({ origin: 'proxy', target: null, kind: 'lifecycle', payload: Buffer.from(JSON.stringify(details)) });
 	}
 
+	// Events of the chunk being handled, kept in order until its frames are written.
+	private recordAfterWrite: SessionEvent[] | undefined;
+
+	// While a chunk is handled, its events wait until its frames are written, in order: the
+	// recorder's bookkeeping then no longer stands between a message's arrival and its
+	// forwarding (DESIGN §8, latency), and it still happens before the next chunk is read.
+	// Nothing is forwarded that the store refused: health is checked before (record.onError).
+	// Stamped now, so events keep the time they happened.
 	private record(event: SessionEvent): void {
+		if (this.recordAfterWrite !== undefined) {
+			event.ts ??= this.now();
+			this.recordAfterWrite.push(event);
+			return;
+		}
+		this.recordNow(event);
+	}
+
+	private recordNow(event: SessionEvent): void {
 		const { recorder } = this.options;
 		recorder.record(event);
 		// A store that fails refuses requests instead (record.onError): don't stall on it.

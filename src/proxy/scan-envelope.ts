@@ -10,13 +10,9 @@
 // JSON.parse still names the problem. When it does answer, JSON.parse would have accepted the line and
 // read the same members (the last of duplicate keys wins, as there).
 
-import { isAscii } from 'node:buffer';
-
 const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const MAX_DEPTH = 64;
-// Escapes, and control characters (tabs and carriage returns included, though they may
-// stand between tokens): lines with any of these are left to JSON.parse.
-const UNSCANNABLE = /[\x00-\x1f\\]/;
 
 /** The top-level members classification reads, as JSON.parse would have given them (params: only its `name`). */
 export interface Envelope {
@@ -56,11 +52,9 @@ const IN_ARRAY = 2;
 const containers = new Uint8Array(MAX_DEPTH + 1);
 
 export function scanEnvelope(body: Buffer): Envelope | undefined {
-	// Native passes rule out what the scan below does not handle, so it can find each
-	// string's end with indexOf and read keys and values as slices of one string.
-	if (!isAscii(body)) return undefined;
+	// Read as Latin-1, every byte is one character: strings are checked for what the scan
+	// does not handle (see stringEnd), and anything else outside them is a syntax error.
 	const text = body.toString('latin1');
-	if (UNSCANNABLE.test(text)) return undefined;
 	const length = text.length;
 	let position = skipSpaces(text, 0);
 	if (text.charCodeAt(position) !== 0x7b) return undefined;
@@ -223,12 +217,16 @@ function topKey(text: string, start: number, end: number): number {
 	}
 }
 
-// The closing quote of a string whose content starts at `position` (no escapes: see
-// UNSCANNABLE), or -1. A loop: most strings here are short, and indexOf costs a call.
+// The closing quote of a string whose content starts at `position`, or -1 when the string
+// has no end or holds what the scan leaves to JSON.parse: an escape, a control character
+// (invalid there) or a non-ASCII byte.
 function stringEnd(text: string, position: number): number {
-	const length = text.length;
-	while (position < length && text.charCodeAt(position) !== QUOTE) position++;
-	return position < length ? position : -1;
+	for (const length = text.length; position < length; position++) {
+		const char = text.charCodeAt(position);
+		if (char === QUOTE) return position;
+		if (char < 0x20 || char === BACKSLASH || char > 0x7e) return -1;
+	}
+	return -1;
 }
 
 // JSON numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -265,8 +263,13 @@ function literalEnd(text: string, position: number): number {
 	return -1;
 }
 
+// JSON's whitespace; a line has no newline, but may have the others between tokens.
 function skipSpaces(text: string, position: number): number {
 	const length = text.length;
-	while (position < length && text.charCodeAt(position) === 0x20) position++;
+	while (position < length) {
+		const char = text.charCodeAt(position);
+		if (char !== 0x20 && char !== 0x09 && char !== 0x0d && char !== 0x0a) break;
+		position++;
+	}
 	return position;
 }
