@@ -6,6 +6,13 @@ export interface Stage {
 	name: string;
 	toServer?(flow: Flow, context: SessionContext): void;
 	toClient?(flow: Flow, context: SessionContext): void;
+	/**
+	 * Shapes what the record keeps of a client message (Flow.recordAs, notes), and nothing
+	 * else. Runs for every client message that is recorded, forwarded or answered by an
+	 * earlier stage, once it is on its way: work that only concerns the record does not
+	 * stand between the message and the server (DESIGN §8).
+	 */
+	recordToServer?(flow: Flow, context: SessionContext): void;
 }
 
 /** Runs the stages from `start` until one answers, swallows or holds the flow; returns where it stopped. */
@@ -22,6 +29,18 @@ export function runStages(stages: readonly Stage[], flow: Flow, context: Session
 		if (flow.answer !== undefined || flow.swallow || flow.hold) return index;
 	}
 	return stages.length;
+}
+
+/** Runs every stage's recordToServer hook over a client message, in order. */
+export function shapeRecord(stages: readonly Stage[], flow: Flow, context: SessionContext): void {
+	for (const stage of stages) {
+		if (!stage.recordToServer) continue;
+		try {
+			stage.recordToServer(flow, context);
+		} catch (error) {
+			throw new StageError(stage.name, error);
+		}
+	}
 }
 
 /** A stage threw: the proxy fails closed for that message and says which stage broke. */

@@ -13,7 +13,7 @@ import { ErrorCode, errorFrame } from './rpc-errors.js';
 import { clientCapabilitiesOf, factsFromClientMessage, factsFromInitializeResult } from './session-facts.js';
 import { errorMessage, newFlow, type Flow, type FlowNote } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';
-import { runStages, type Stage } from '../pipeline/stage.js';
+import { runStages, shapeRecord, type Stage } from '../pipeline/stage.js';
 
 export interface ProxyOptions {
 	input: Readable;
@@ -245,8 +245,7 @@ export class Proxy {
 		const origin = toServer ? 'client' : 'server';
 		const columns = this.columnsFor(flow);
 		if (flow.answer !== undefined || flow.swallow) {
-			this.record({ origin, target: null, kind: 'message', payload: frameBody(flow.frame), ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool });
-			this.recordNotes(flow, columns);
+			this.recordFlow(flow, { origin, target: null, kind: 'message', payload: flow.frame, ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool }, columns);
 			if (flow.answer !== undefined) {
 				const answer = Buffer.from(`${JSON.stringify(flow.answer)}\n`);
 				if (toServer) this.replyToClient(answer, columns);
@@ -255,10 +254,8 @@ export class Proxy {
 			return;
 		}
 		const outgoing = outgoingFrame(flow);
-		const recorded = flow.recordAs !== undefined ? Buffer.from(JSON.stringify(flow.recordAs)) : frameBody(outgoing);
 		const latencyUs = flow.request ? ts - flow.request.ts : null;
-		this.record({ origin, target: toServer ? 'server' : 'client', kind: 'message', payload: recorded, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool });
-		this.recordNotes(flow, columns);
+		this.recordFlow(flow, { origin, target: toServer ? 'server' : 'client', kind: 'message', payload: outgoing, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool }, columns);
 		if (toServer && this.upstreamGone) return;
 		const { message } = flow;
 		const pending = toServer ? this.fromClient : this.fromServer;
@@ -282,19 +279,40 @@ export class Proxy {
 		return { method: message.method ?? null, rpcId, tool: message.tool ?? null };
 	}
 
-	private recordNotes(flow: Flow, columns: Columns = this.columnsFor(flow)): void {
+	// A flow's message event (`event.payload`: the frame as it went out, newline included) and
+	// its notes. A client message's record is shaped by the stages first (shapeRecord):
+	// while a chunk is handled that happens after its frames are written (see record).
+	private recordFlow(flow: Flow, event: SessionEvent, columns: Columns): void {
+		const write = () => {
+			if (flow.direction === 'to-server') {
+				try {
+					shapeRecord(this.stages, flow, this.context);
+				} catch (error) {
+					// The record keeps the message as it went out; say what could not be done.
+					this.warn(`${(error as Error).message}; the message is recorded as it was sent`);
+				}
+			}
+			event.payload = flow.recordAs !== undefined ? Buffer.from(JSON.stringify(flow.recordAs)) : frameBody(event.payload);
+			this.record(event);
+			this.recordNotes(flow, columns, event.ts);
+		};
+		if (this.recordAfterWrite === undefined) write();
+		else this.recordAfterWrite.push(write);
+	}
+
+	private recordNotes(flow: Flow, columns: Columns = this.columnsFor(flow), ts?: number): void {
 		if (flow.notes.length === 0) return;
-		for (const note of flow.notes) this.recordNote(note, columns);
+		for (const note of flow.notes) this.recordNote(note, columns, ts);
 		flow.notes = [];
 	}
 
-	private recordNote(note: FlowNote, columns: Columns): void {
+	private recordNote(note: FlowNote, columns: Columns, ts?: number): void {
 		const counters = this.options.recorder.counters;
 		const details = note.details;
 		if (note.kind === 'mask') counters.masked++;
 		else if (details.action === 'deny' || details.status === 'denied') counters.blocked++;
 		else if (details.action === 'approve' && details.status === 'held') counters.approvals++;
-		this.record({ origin: 'proxy', target: null, kind: note.kind, payload: Buffer.from(JSON.stringify(details)), ...columns });
+		this.record({ origin: 'proxy', target: null, kind: note.kind, payload: Buffer.from(JSON.stringify(details)), ts, ...columns });
 	}
 
 	/** mcprec's own request to the client; its id can't collide with the server's, its answer is swallowed. */
@@ -421,9 +439,7 @@ export class Proxy {
 			this.flushToClient();
 			upstream.uncork();
 			output.uncork();
-			const events = this.recordAfterWrite;
-			this.recordAfterWrite = undefined;
-			for (const event of events) this.recordNow(event);
+			this.drainRecords();
 		}
 	}
 
@@ -541,7 +557,7 @@ export class Proxy {
 		if (this.finished) return;
 		this.finished = true;
 		// Whoever waits for the end closes the recorder: everything so far goes to it first.
-		for (const event of this.recordAfterWrite?.splice(0) ?? []) this.recordNow(event);
+		this.drainRecords();
 		const endReason = reason ?? this.endReason ?? 'upstream-exited';
 		this.lifecycle({ event: 'end', reason: endReason, status });
 		this.options.recorder.updateSession({
@@ -557,8 +573,9 @@ export class Proxy {
 		this.record({ origin: 'proxy', target: null, kind: 'lifecycle', payload: Buffer.from(JSON.stringify(details)) });
 	}
 
-	// Events of the chunk being handled, kept in order until its frames are written.
-	private recordAfterWrite: SessionEvent[] | undefined;
+	// Events of the chunk being handled (or flows whose record is still to be shaped, see
+	// recordFlow), kept in order until its frames are written.
+	private recordAfterWrite: (SessionEvent | (() => void))[] | undefined;
 
 	// While a chunk is handled, its events wait until its frames are written, in order: the
 	// recorder's bookkeeping then no longer stands between a message's arrival and its
@@ -574,7 +591,21 @@ export class Proxy {
 		this.recordNow(event);
 	}
 
-	private recordNow(event: SessionEvent): void {
+	// Hands what waits for the chunk's write to the recorder, in order; while the chunk is
+	// still being split, later events go on waiting.
+	private drainRecords(): void {
+		const waiting = this.recordAfterWrite;
+		if (waiting === undefined) return;
+		this.recordAfterWrite = undefined;
+		for (const item of waiting) this.recordNow(item);
+		if (this.splitting) this.recordAfterWrite = [];
+	}
+
+	private recordNow(event: SessionEvent | (() => void)): void {
+		if (typeof event === 'function') {
+			event();
+			return;
+		}
 		const { recorder } = this.options;
 		recorder.record(event);
 		// A store that fails refuses requests instead (record.onError): don't stall on it.

@@ -32,15 +32,20 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 			flow.rewrite = message;
 			flow.notes.push({ kind: 'mask', details: { findings: summarize(findings) } });
 		},
-		toServer(flow) {
+		// Client arguments are masked in the record only, whether the request was forwarded or
+		// answered by an earlier stage (a denied call's arguments are kept too).
+		recordToServer(flow) {
 			if (!options.maskRequestsInRecord || flow.message.shape !== 'request') return;
-			if (flow.rewrite === undefined && nothingToFind(flow, masker)) return;
-			// Mask what is forwarded: an earlier stage's rewrite (an approved retry stripped of its answer), else the original.
-			const message = (flow.rewrite !== undefined && !Buffer.isBuffer(flow.rewrite) ? flow.rewrite : parsedMessage(flow)) as Record<string, unknown> | undefined;
+			const forwarded = flow.answer === undefined && !flow.swallow;
+			const rewritten = forwarded && flow.rewrite !== undefined && !Buffer.isBuffer(flow.rewrite);
+			if (!rewritten && nothingToFind(flow, masker)) return;
+			// Mask what went out: an earlier stage's rewrite (an approved retry stripped of its answer), else the original.
+			const message = (rewritten ? flow.rewrite : parsedMessage(flow)) as Record<string, unknown> | undefined;
 			if (!message?.params) return;
-			// Without a rewrite the original bytes are forwarded, so the parsed copy (read by no later
-			// stage) can be masked in place for the record: no second parse on the hot path.
-			const copy = flow.rewrite === undefined ? message : structuredClone(message);
+			// A forwarded original is read by nothing after this, so its parsed copy can be masked
+			// in place: no second parse on the hot path. An answered call's arguments may still
+			// be held by the stage that answered it (an approval), so they are copied.
+			const copy = forwarded && !rewritten ? message : structuredClone(message);
 			const findings = masker.maskMessage(copy);
 			if (findings.length === 0) return;
 			flow.recordAs = copy;

@@ -68,6 +68,16 @@ describe('guardrails through mcprec run', () => {
 		});
 	});
 
+	it("masks a denied call's arguments in the record, as a forwarded call's", async () => {
+		session.send(call(21, 'admin_reset', { password: 'Zq9-hunter2-x7' }));
+		expect(parse(await session.response(21)).result.isError).toBe(true);
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const stored = readEvents(home).find((event) => event.origin === 'client' && event.rpc_id === '21');
+		const text = payloadOf(stored!).toString();
+		expect(text).not.toContain('hunter2');
+		expect(JSON.parse(text).params.arguments.password).toMatch(/REDACTED/);
+	});
+
 	it('answers another denied method with -32011 naming the rule', async () => {
 		session.send(request(11, 'ping'));
 		expect(parse(await session.response(11)).error).toEqual({
