@@ -1,6 +1,8 @@
 // 1. Round-trip latency of a small tools/call (DESIGN §8): mcprec p50 ≤ 1.3× relay p50,
-// p99 ≤ 2× relay p99. Paths take turns in short rounds so that drift on a busy machine
-// (CPU frequency, other processes) lands on all of them alike.
+// p99 ≤ 2× relay p99. Paths take turns in short rounds, in an order that rotates each
+// round, so that drift on a busy machine (CPU frequency, other processes) lands on all of
+// them alike. On the shared 2-core reference VM, 40 rounds left the p50 ratio ±0.1 from
+// run to run; 120 bring that to a few hundredths (scripts/ab-latency.mjs, with 240, to ±0.03).
 
 import { allPaths, type PathName } from './bench-paths.js';
 import { RpcClient } from './rpc-client.js';
@@ -29,7 +31,8 @@ export async function measureLatency(options: LatencyOptions) {
 		}
 		const perRound = Math.ceil(options.calls / options.rounds);
 		for (let round = 0; round < options.rounds; round++) {
-			for (const client of clients) samples.get(client.path.name)!.push(...(await sequentialCalls(client, perRound)));
+			const turn = round % clients.length;
+			for (const client of [...clients.slice(turn), ...clients.slice(0, turn)]) samples.get(client.path.name)!.push(...(await sequentialCalls(client, perRound)));
 		}
 	} finally {
 		await Promise.all(clients.map((client) => client.close()));

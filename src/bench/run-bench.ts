@@ -19,7 +19,7 @@ const quick = process.env.MCPREC_BENCH_QUICK === '1';
 const only = process.env.MCPREC_BENCH_ONLY?.split(',');
 
 const MEASURES = {
-	latency: (home: string) => measureLatency({ home, calls: quick ? 400 : 4000, warmup: quick ? 50 : 300, rounds: quick ? 4 : 40 }),
+	latency: (home: string) => measureLatency({ home, calls: quick ? 400 : 12000, warmup: quick ? 50 : 300, rounds: quick ? 4 : 120 }),
 	throughput: (home: string) => measureThroughput({ home, messages: quick ? 20_000 : 100_000, runs: 2 }),
 	large: (home: string) => measureLarge({ home, bytes: (quick ? 8 : 64) * 2 ** 20 }),
 	startup: (home: string) => measureStartup({ home, runs: quick ? 4 : 20 }),
