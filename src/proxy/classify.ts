@@ -36,10 +36,13 @@ export const PARSE_LIMIT_BYTES = 1 << 20;
 // Lines up to this size are first scanned (scan-envelope.ts): the scan saves most on small
 // messages, where building the parsed objects costs more than the bytes.
 const SCAN_LIMIT_BYTES = 64 * 1024;
+const BACKSLASH = 0x5c;
 
 export function classifyLine(body: Buffer): ClassifiedMessage {
 	if (body.length > PARSE_LIMIT_BYTES) return classifyLarge(body);
-	const envelope = body.length <= SCAN_LIMIT_BYTES ? scanEnvelope(body) : undefined;
+	// A line with an escape (most text with line breaks) is parsed anyway: a memchr says so
+	// before the scan copies and walks it.
+	const envelope = body.length <= SCAN_LIMIT_BYTES && body.indexOf(BACKSLASH) === -1 ? scanEnvelope(body) : undefined;
 	if (envelope !== undefined) {
 		const classified = classifyObject(envelope.fields);
 		classified.verbatim = envelope.text;

@@ -7,8 +7,8 @@
 // It gives up (undefined) on anything it does not settle itself, and the caller parses as
 // before: non-ASCII bytes, escapes, control characters, nesting deeper than MAX_DEPTH, a
 // top level that is not an object (batches), and every line that is not valid JSON, so
-// JSON.parse still names the problem. When it does answer, JSON.parse would have accepted the line and
-// read the same members (the last of duplicate keys wins, as there).
+// JSON.parse still names the problem. When it does answer, JSON.parse would have accepted
+// the line and read the same members (the last of duplicate keys wins, as there).
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -53,19 +53,6 @@ export interface EventSource {
 	next(): ArenaEvent;
 }
 
-/** A source over events already in hand; one with fewer payload bytes than `size` follows in pieces. */
-export function eventsSource(events: readonly (Omit<RecordedEvent, 'seq'> & { size: number })[]): EventSource {
-	let index = 0;
-	return {
-		remaining: events.length,
-		next() {
-			const event = events[index++];
-			this.remaining--;
-			return { ...event, payload: event.payload.length < event.size ? undefined : event.payload };
-		},
-	};
-}
-
 // A large payload is hashed and deflated as its pieces arrive, so it is never held whole
 // here: each piece is deflated with a sync flush, and the byte-aligned outputs laid end to
 // end are one raw deflate stream (the last piece finishes it).

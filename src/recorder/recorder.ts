@@ -1,6 +1,6 @@
 // Records session events without slowing the forwarding path: record() only stamps the
-// event and writes it into shared memory (event-arena.ts); hashing, compression and SQLite writes run in a worker thread
-// (record-writer.ts). Events stay in memory until the worker says a transaction holding
+// event and writes it into shared memory (event-arena.ts); hashing, compression and SQLite
+// writes run in a worker thread (record-writer.ts). Events stay in memory until the worker says a transaction holding
 // them committed, so a store that is locked or failing loses nothing while the process
 // lives; the proxy asks `healthy` before it forwards new requests (record or refuse,
 // DESIGN §3 / policy record.onError).
@@ -28,8 +28,8 @@ const WRITER_START_DELAY_MS = 200;
 const PIECES_IN_FLIGHT = 2;
 // Back-pressure (DESIGN §8, bounded memory): past the high watermark the proxy stops
 // reading until the writer has caught up to the low one. Each unacknowledged event costs
-// its payload here and in the writer, plus roughly 0.5 KiB of objects on both sides, so the
-// high marks bound the backlog near 2 × 32 MiB + 256k × 0.5 KiB ≈ 190 MiB. 256k events
+// its payload and ~0.1 KiB of fields in the shared arena, which the writer reads in place,
+// so the high marks bound the backlog near 32 MiB + 256k × 0.1 KiB ≈ 60 MiB. 256k events
 // let a burst of 100k pipelined requests (200k messages) through a writer that runs at
 // low priority without pausing; a flood longer than that runs at the writer's pace.
 // The low marks are half the high ones, so reading resumes for a worthwhile stretch.

@@ -5,7 +5,7 @@ import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyCounters } from '../../../src/recorder/event.js';
-import { eventsSource, RecordWriter } from '../../../src/recorder/record-writer.js';
+import { RecordWriter, type EventSource } from '../../../src/recorder/record-writer.js';
 import type { SessionStart } from '../../../src/recorder/session-row.js';
 import { LARGE_PAYLOAD_BYTES, type RecordedEvent } from '../../../src/recorder/writer-messages.js';
 import { openStore } from '../../../src/store/open-store.js';
@@ -48,6 +48,19 @@ const events = (from: number, count: number, size = 20): (RecordedEvent & { size
 		size,
 		latencyUs: null,
 	}));
+
+/** A source over events already in hand; one with fewer payload bytes than `size` follows in pieces. */
+function eventsSource(events: readonly (Omit<RecordedEvent, 'seq'> & { size: number })[]): EventSource {
+	let index = 0;
+	return {
+		remaining: events.length,
+		next() {
+			const event = events[index++];
+			this.remaining--;
+			return { ...event, payload: event.payload.length < event.size ? undefined : event.payload };
+		},
+	};
+}
 
 function writer(file: string, lockTimeoutMs = 5000) {
 	const acks: number[] = [];
