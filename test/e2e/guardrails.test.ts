@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, payloadOf, readEvents, readSessions, runMcprec, servers } from '../helpers/mcprec.js';
+import { fixture, makeHome, payloadOf, readEvents, readSessions, runMcprec, servers, waitForEvents } from '../helpers/mcprec.js';
 import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { connectClient, type Connection } from '../helpers/sdk-client.js';
 
@@ -71,8 +71,8 @@ describe('guardrails through mcprec run', () => {
 	it("masks a denied call's arguments in the record, as a forwarded call's", async () => {
 		session.send(call(21, 'admin_reset', { password: 'Zq9-hunter2-x7' }));
 		expect(parse(await session.response(21)).result.isError).toBe(true);
-		await new Promise((resolve) => setTimeout(resolve, 300));
-		const stored = readEvents(home).find((event) => event.origin === 'client' && event.rpc_id === '21');
+		const events = await waitForEvents(home, (stored) => stored.some((event) => event.origin === 'client' && event.rpc_id === '21'));
+		const stored = events.find((event) => event.origin === 'client' && event.rpc_id === '21');
 		const text = payloadOf(stored!).toString();
 		expect(text).not.toContain('hunter2');
 		expect(JSON.parse(text).params.arguments.password).toMatch(/REDACTED/);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, payloadOf, readEvents, runMcprec, servers } from '../helpers/mcprec.js';
+import { fixture, makeHome, payloadOf, readEvents, runMcprec, servers, waitForEvents } from '../helpers/mcprec.js';
 import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { connectClient } from '../helpers/sdk-client.js';
 
@@ -49,14 +49,13 @@ describe('masking through mcprec run', () => {
 		expect(answer.id).toBe(2);
 		expect(answer.jsonrpc).toBe('2.0');
 
-		await new Promise((resolve) => setTimeout(resolve, 100));
+		const events = await waitForEvents(home, (stored) => stored.filter((event) => event.kind === 'mask').length >= 2);
 		const database = fs.readFileSync(path.join(home, 'mcprec.db'));
 		const wal = fs.existsSync(path.join(home, 'mcprec.db-wal')) ? fs.readFileSync(path.join(home, 'mcprec.db-wal')) : Buffer.alloc(0);
 		for (const secret of [GITHUB_TOKEN, AWS_KEY_ID, CARD]) {
 			expect(database.includes(secret)).toBe(false);
 			expect(wal.includes(secret)).toBe(false);
 		}
-		const events = readEvents(home);
 		const masks = events.filter((event) => event.kind === 'mask').map((event) => JSON.parse(payloadOf(event).toString()));
 		expect(masks).toHaveLength(2);
 		const recordOnly = masks.find((mask) => mask.recordOnly);

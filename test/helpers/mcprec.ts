@@ -58,6 +58,21 @@ export function readEvents(home: string, sessionId?: string): StoredEventRow[] {
 	}
 }
 
+/**
+ * The newest session's events once `ready` holds for them: the recorder commits in the
+ * background (its writer thread starts a moment into the session), so a test that has its
+ * answer may still be ahead of the store. Fails after `timeoutMs`.
+ */
+export async function waitForEvents(home: string, ready: (events: StoredEventRow[]) => boolean, timeoutMs = 5000): Promise<StoredEventRow[]> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const events = readEvents(home);
+		if (ready(events)) return events;
+		if (Date.now() > deadline) throw new Error(`the store did not get the expected events within ${timeoutMs} ms (it has ${events.length})`);
+		await new Promise((resolve) => setTimeout(resolve, 25));
+	}
+}
+
 export function readSessions(home: string): Record<string, unknown>[] {
 	const database = openDatabase(home);
 	try {
