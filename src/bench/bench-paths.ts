@@ -1,10 +1,14 @@
 // The three ways the bench client reaches the fixture server (DESIGN §8): directly, through
-// the bare line relay (the floor for any Node interposer), and through `mcprec run`.
+// the bare line relay (the floor for any Node interposer), and through `mcprec run`. Two more,
+// for reference only, show what the least checking and recording costs on this machine
+// (fixtures/recording-relay.mjs): the relay plus JSON.parse of every line, and that plus one
+// SQLite row per message.
 
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-export type PathName = 'direct' | 'relay' | 'mcprec';
+export type PathName = 'direct' | 'relay' | 'mcprec' | ReferenceName;
+export type ReferenceName = 'validating' | 'recording';
 
 /** A command that, once spawned, speaks MCP on its stdio. */
 export interface BenchPath {
@@ -17,6 +21,7 @@ export interface BenchPath {
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const benchServerScript = path.join(repoRoot, 'fixtures', 'bench-server.mjs');
 const bareRelayScript = path.join(repoRoot, 'fixtures', 'bare-relay.mjs');
+const recordingRelayScript = path.join(repoRoot, 'fixtures', 'recording-relay.mjs');
 const mcprecLauncher = path.join(repoRoot, 'bin', 'mcprec.js');
 
 const serverCommand = [process.execPath, benchServerScript];
@@ -65,3 +70,16 @@ export function mcprecPath(options: { home: string; label?: string }): BenchPath
 export function allPaths(home: string): BenchPath[] {
 	return [directPath(), relayPath(), mcprecPath({ home })];
 }
+
+/** The relay plus the least any checking recorder must do; `home` holds the recording relay's database. */
+export function referencePaths(home: string): BenchPath[] {
+	const args = [recordingRelayScript, ...serverCommand];
+	return [
+		{ name: 'validating', command: process.execPath, args, env: benchEnvironment({ RELAY_VALIDATE: '1' }) },
+		{ name: 'recording', command: process.execPath, args, env: benchEnvironment({ RELAY_VALIDATE: '1', RELAY_RECORD: '1', RELAY_STORE_DIR: home }) },
+	];
+}
+
+/** What the summary says about the reference paths. */
+export const REFERENCE_NOTE =
+	'validating and recording are references, not budgets: the bare relay plus JSON.parse of every line, and that plus one SQLite row per message from a worker thread (fixtures/recording-relay.mjs); no hash chain, policy or masking';

@@ -3,8 +3,9 @@
 // round, so that drift on a busy machine (CPU frequency, other processes) lands on all of
 // them alike. On the shared 2-core reference VM, 40 rounds left the p50 ratio ±0.1 from
 // run to run; 120 bring that to a few hundredths (scripts/ab-latency.mjs, with 240, to ±0.03).
+// The reference paths (bench-paths.ts) take their turns too and are reported as ratios.
 
-import { allPaths, type PathName } from './bench-paths.js';
+import { allPaths, referencePaths, REFERENCE_NOTE, type PathName } from './bench-paths.js';
 import { RpcClient } from './rpc-client.js';
 import { log, quantile, round } from './stats.js';
 
@@ -22,7 +23,7 @@ export interface PathLatency {
 }
 
 export async function measureLatency(options: LatencyOptions) {
-	const clients = allPaths(options.home).map((path) => new RpcClient(path));
+	const clients = [...allPaths(options.home), ...referencePaths(options.home)].map((path) => new RpcClient(path));
 	const samples = new Map<PathName, number[]>(clients.map((client) => [client.path.name, []]));
 	try {
 		for (const client of clients) {
@@ -46,6 +47,11 @@ export async function measureLatency(options: LatencyOptions) {
 		...result,
 		ratioP50: round(ratioP50),
 		ratioP99: round(ratioP99),
+		references: {
+			validating: { ratioP50: round(result.validating.p50Us / result.relay.p50Us), ratioP99: round(result.validating.p99Us / result.relay.p99Us) },
+			recording: { ratioP50: round(result.recording.p50Us / result.relay.p50Us), ratioP99: round(result.recording.p99Us / result.relay.p99Us) },
+			note: REFERENCE_NOTE,
+		},
 		budget: 'mcprec p50 ≤ 1.3× relay p50 and p99 ≤ 2× relay p99',
 		pass: ratioP50 <= 1.3 && ratioP99 <= 2,
 	};

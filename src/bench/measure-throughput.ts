@@ -1,8 +1,9 @@
 // 2. Throughput of many small messages (DESIGN §8): all requests written at once (pipelined),
 // clock stopped when the last answer arrives; mcprec ≥ 0.8× the relay. Each path runs
 // `runs` times and keeps its best run, so one unlucky scheduling slice does not decide.
+// The reference paths (bench-paths.ts) run alongside and are reported as ratios to the relay.
 
-import { allPaths, type PathName } from './bench-paths.js';
+import { allPaths, referencePaths, REFERENCE_NOTE, type PathName } from './bench-paths.js';
 import { echoRequests, RpcClient } from './rpc-client.js';
 import { elapsedMs, log, round } from './stats.js';
 
@@ -16,7 +17,7 @@ export async function measureThroughput(options: ThroughputOptions) {
 	const requests = echoRequests({ first: 2, count: options.messages });
 	const best = new Map<PathName, number>();
 	for (let run = 0; run < options.runs; run++) {
-		for (const path of allPaths(options.home)) {
+		for (const path of [...allPaths(options.home), ...referencePaths(options.home)]) {
 			const client = new RpcClient(path);
 			await client.initialize();
 			const started = process.hrtime.bigint();
@@ -34,12 +35,14 @@ export async function measureThroughput(options: ThroughputOptions) {
 		PathName,
 		{ requestsPerSecond: number }
 	>;
-	const ratio = best.get('mcprec')! / best.get('relay')!;
+	const relay = best.get('relay')!;
+	const ratio = best.get('mcprec')! / relay;
 	return {
 		requests: options.messages,
 		note: 'each request and its answer are two messages through the path',
 		...perPath,
 		ratio: round(ratio),
+		references: { validating: round(best.get('validating')! / relay), recording: round(best.get('recording')! / relay), note: REFERENCE_NOTE },
 		budget: 'mcprec ≥ 0.8× relay',
 		pass: ratio >= 0.8,
 	};
