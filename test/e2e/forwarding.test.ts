@@ -18,6 +18,7 @@ import { makeHome, openDatabase, payloadOf, readEvents, readSessions, servers, t
 import { connectClient, waitFor, type Connection, type Route } from '../helpers/sdk-client.js';
 
 const home = makeHome('mcprec-forwarding-');
+afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 const everythingArgs = [servers.everything, 'stdio'];
 
 /** What the client answers when the server asks it something; fixed so both routes can be compared. */
