@@ -15,10 +15,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHome, openDatabase, payloadOf, readEvents, readSessions, servers, type StoredEventRow } from '../helpers/mcprec.js';
+import { removeHome } from '../helpers/raw-mcprec.js';
 import { connectClient, waitFor, type Connection, type Route } from '../helpers/sdk-client.js';
 
 const home = makeHome('mcprec-forwarding-');
-afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+afterAll(() => removeHome(home));
 const everythingArgs = [servers.everything, 'stdio'];
 
 /** What the client answers when the server asks it something; fixed so both routes can be compared. */
