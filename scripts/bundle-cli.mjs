@@ -12,9 +12,10 @@
 // - Pure-JS packages on the `run` path are bundled in; every other package stays an import,
 //   native ones (better-sqlite3, @napi-rs/keyring) because they must.
 
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
+import { checkBundleImports } from './check-bundle-imports.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}dist/bundle`;
@@ -41,3 +42,11 @@ await bundle.write({
 	keepNames: true,
 });
 await bundle.close();
+
+// What an installed package loads must be in it (scripts/check-bundle-imports.mjs says why).
+const packageJson = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const { problems } = checkBundleImports({ paths: [`${root}bin`, outDir], packageJson });
+if (problems.length > 0) {
+	process.stderr.write(`The bundle loads modules an installed mcprec would not have:\n${problems.map((line) => `  ${line}`).join('\n')}\n`);
+	process.exit(1);
+}

@@ -1,7 +1,7 @@
 // The frame every viewer page shares: head, navigation, who is signed in.
 
 import type { Principal } from '../verify-access-token.js';
-import { html, type Html } from './html.js';
+import { html, Html } from './html.js';
 
 export interface PageOptions {
 	title: string;
@@ -11,6 +11,11 @@ export interface PageOptions {
 	section?: 'sessions' | 'approvals';
 	body: Html;
 }
+
+// Kept out of the page's template: a bundler rewrites a tagged template whose text holds a
+// closing script tag into a call to a helper package (it escapes the tag for inline scripts
+// and must then preserve the template's raw strings), and that package is not ours to ship.
+const VIEWER_SCRIPT = new Html('<script type="module" src="/viewer/viewer.js"></script>');
 
 export function renderPage(options: PageOptions): Html {
 	const { principal } = options;
@@ -22,7 +27,7 @@ export function renderPage(options: PageOptions): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · mcprec</title>
 <link rel="stylesheet" href="/viewer/viewer.css">
-<script type="module" src="/viewer/viewer.js"></script>
+${VIEWER_SCRIPT}
 </head>
 <body>
 <header class="top">
