@@ -32,6 +32,8 @@ export interface ProviderSettings {
 export interface TestProviderOptions {
 	/** Audiences (resource indicators) that get JWT access tokens, e.g. the collector's. */
 	resourceServers?: string[];
+	/** A public client for the web viewer's browser sign-in (authorization code + PKCE). */
+	viewer?: { clientId: string; redirectUris: string[] };
 }
 
 export interface TokenRequest {
@@ -123,6 +125,9 @@ export class TestProvider {
 					response_types: [],
 					redirect_uris: [],
 				},
+				...(this.options.viewer
+					? [{ client_id: this.options.viewer.clientId, token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: this.options.viewer.redirectUris }]
+					: []),
 			],
 			features: {
 				deviceFlow: { enabled: true },
