@@ -8,13 +8,14 @@ import { SESSION_ID } from './session-document.js';
 import type { ApprovalInput, CollectorApproval, CollectorStore, StoreClock } from './store/collector-store.js';
 import { systemClock } from './store/collector-store.js';
 import type { Principal } from './verify-access-token.js';
+import { withAuth } from './route-auth.js';
 
 const APPROVAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A run process never holds a call longer than this; later expiries are refused. */
 const MAX_HOLD_MS = 24 * 3600_000;
 
 export function registerApprovalRoutes(app: FastifyInstance, store: CollectorStore, clock: StoreClock = systemClock): void {
-	app.post('/api/v1/approvals', async (request, reply) => {
+	app.post('/api/v1/approvals', withAuth('bearer'), async (request, reply) => {
 		const principal = request.principal!;
 		const input = parseApprovalInput(request.body, principal, clock.now());
 		const result = await store.putApproval(input);
@@ -22,7 +23,7 @@ export function registerApprovalRoutes(app: FastifyInstance, store: CollectorSto
 		return reply.status(result.created ? 201 : 200).send(approvalView(result.approval, clock.now()));
 	});
 
-	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/approvals', async (request) => {
+	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/approvals', withAuth('bearer'), async (request) => {
 		const principal = request.principal!;
 		const status = request.query.status ?? 'pending';
 		if (status !== 'pending' && status !== 'all') throw badRequest('invalid_query', `'status' must be pending or all, got '${status}'`);
@@ -30,12 +31,12 @@ export function registerApprovalRoutes(app: FastifyInstance, store: CollectorSto
 		return { approvals: approvals.map((approval) => approvalView(approval, clock.now())) };
 	});
 
-	app.get<{ Params: { id: string } }>('/api/v1/approvals/:id', async (request) => {
+	app.get<{ Params: { id: string } }>('/api/v1/approvals/:id', withAuth('bearer'), async (request) => {
 		const approval = await readVisibleApproval(store, request.principal!, request.params.id);
 		return approvalView(approval, clock.now());
 	});
 
-	app.post<{ Params: { id: string } }>('/api/v1/approvals/:id/decision', async (request) => {
+	app.post<{ Params: { id: string } }>('/api/v1/approvals/:id/decision', withAuth('bearer'), async (request) => {
 		const body = request.body as { decision?: unknown } | null;
 		const decision = body?.decision;
 		if (decision !== 'approved' && decision !== 'denied') throw badRequest('invalid_decision', `the body must be {"decision": "approved"} or {"decision": "denied"}, got ${JSON.stringify(decision ?? null)}`);

@@ -1,4 +1,4 @@
-// The collector's HTTP app (DESIGN §7): bearer auth on every /api route, the session,
+// The collector's HTTP app (DESIGN §7): auth declared by every route (route-auth.ts), the session,
 // event, device and approval routes, the web viewer, and one error handler. Holds no
 // state of its own: everything lives in the store, so several collectors can share one
 // PostgreSQL.
@@ -9,6 +9,7 @@ import { registerApprovalRoutes } from './approval-routes.js';
 import { registerDeviceRoutes } from './device-routes.js';
 import { createErrorHandler } from './error-handler.js';
 import { registerEventRoutes } from './event-routes.js';
+import { enforceRouteAuth, withAuth } from './route-auth.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { systemClock, type CollectorStore, type StoreClock } from './store/collector-store.js';
 import type { Principal, TokenVerifier } from './verify-access-token.js';
@@ -17,7 +18,7 @@ import { registerViewerRoutes } from './viewer/viewer-routes.js';
 
 declare module 'fastify' {
 	interface FastifyRequest {
-		/** The caller, set by the auth hook on /api routes. */
+		/** The caller, set for routes that declare bearer auth. */
 		principal: Principal | null;
 	}
 }
@@ -44,8 +45,8 @@ export async function createCollectorApp(options: CollectorAppOptions): Promise<
 	app.setNotFoundHandler(function routeNotFound(request) {
 		throw new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
 	});
-	app.addHook('onRequest', requireBearerToken(options.verifyToken));
-	app.get('/healthz', async () => ({ ok: true, store: options.store.backend }));
+	enforceRouteAuth(app, options.verifyToken);
+	app.get('/healthz', withAuth('public'), async () => ({ ok: true, store: options.store.backend }));
 	registerSessionRoutes(app, options.store);
 	registerEventRoutes(app, options.store);
 	registerDeviceRoutes(app, options.store);
@@ -60,12 +61,4 @@ export async function createCollectorApp(options: CollectorAppOptions): Promise<
 		});
 	}
 	return app;
-}
-
-// Runs before the body is read, so an unauthenticated 32 MiB upload is refused up front.
-function requireBearerToken(verifyToken: TokenVerifier) {
-	return async function requireBearerToken(request: { url: string; headers: { authorization?: string }; principal: Principal | null }) {
-		if (!request.url.startsWith('/api/')) return;
-		request.principal = await verifyToken(request.headers.authorization);
-	};
 }

@@ -6,9 +6,10 @@ import { ApiError, badRequest, forbidden } from './api-error.js';
 import { parseDevicePublicKey } from './device-signature.js';
 import { DEVICE_ID } from './session-document.js';
 import type { CollectorStore, Device } from './store/collector-store.js';
+import { withAuth } from './route-auth.js';
 
 export function registerDeviceRoutes(app: FastifyInstance, store: CollectorStore): void {
-	app.put<{ Params: { id: string } }>('/api/v1/devices/:id', async (request, reply) => {
+	app.put<{ Params: { id: string } }>('/api/v1/devices/:id', withAuth('bearer'), async (request, reply) => {
 		const id = deviceIdParam(request.params.id);
 		const body = request.body as Record<string, unknown> | null;
 		if (typeof body !== 'object' || body === null) throw badRequest('invalid_device', 'the body must be {"publicKey": <Ed25519 JWK>, "name": "…"}');
@@ -24,7 +25,7 @@ export function registerDeviceRoutes(app: FastifyInstance, store: CollectorStore
 		return reply.status(result.created ? 201 : 200).send(deviceView(result.device));
 	});
 
-	app.get<{ Params: { id: string } }>('/api/v1/devices/:id', async (request) => {
+	app.get<{ Params: { id: string } }>('/api/v1/devices/:id', withAuth('bearer'), async (request) => {
 		const id = deviceIdParam(request.params.id);
 		const device = await store.getDevice(id);
 		const principal = request.principal!;

@@ -10,9 +10,10 @@ import { sessionIdParam } from './session-routes.js';
 import type { CollectorStore } from './store/collector-store.js';
 import { verifyBatch } from './verify-batch.js';
 import { toWireEvent, type ChainEvent } from './wire-event.js';
+import { withAuth } from './route-auth.js';
 
 export function registerEventRoutes(app: FastifyInstance, store: CollectorStore): void {
-	app.post<{ Params: { id: string }; Body: Buffer }>('/api/v1/sessions/:id/events', async (request) => {
+	app.post<{ Params: { id: string }; Body: Buffer }>('/api/v1/sessions/:id/events', withAuth('bearer'), async (request) => {
 		const id = sessionIdParam(request.params.id);
 		const session = requireSession(await store.getSession(id), id);
 		assertOwner(request.principal!, session);
@@ -36,7 +37,7 @@ export function registerEventRoutes(app: FastifyInstance, store: CollectorStore)
 		}
 	});
 
-	app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/api/v1/sessions/:id/events', async (request) => {
+	app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/api/v1/sessions/:id/events', withAuth('bearer'), async (request) => {
 		const id = sessionIdParam(request.params.id);
 		const session = requireSession(await store.getSession(id), id);
 		assertCanRead(request.principal!, session);

@@ -17,5 +17,5 @@ export function assertCanRead(principal: Principal, session: StoredSession): voi
 
 export function assertOwner(principal: Principal, session: StoredSession): void {
 	if (session.ownerSub === principal.sub) return;
-	throw forbidden(`session '${session.id}' belongs to '${session.ownerSub}', not to '${principal.sub}'; a user may upload only their own sessions`);
+	throw forbidden(`session '${session.id}' is not yours; a user may upload only their own sessions`);
 }

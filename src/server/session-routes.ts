@@ -13,31 +13,32 @@ import type { Seal } from './session-integrity.js';
 import { sessionView } from './session-view.js';
 import type { CollectorStore, SessionCursor, SessionQuery } from './store/collector-store.js';
 import type { Principal } from './verify-access-token.js';
+import { withAuth } from './route-auth.js';
 
 export function registerSessionRoutes(app: FastifyInstance, store: CollectorStore): void {
-	app.put<{ Params: { id: string } }>('/api/v1/sessions/:id', async (request, reply) => {
+	app.put<{ Params: { id: string } }>('/api/v1/sessions/:id', withAuth('bearer'), async (request, reply) => {
 		const id = sessionIdParam(request.params.id);
 		const principal = request.principal!;
 		const document = parseSessionDocument(request.body, id);
 		if (document.userSub !== null && document.userSub !== principal.sub) {
-			throw forbidden(`session '${id}' was recorded by '${document.userSub}' but the token belongs to '${principal.sub}'; a user may upload only their own sessions`);
+			throw forbidden(`session '${id}' was recorded by another user than the token's; a user may upload only their own sessions`);
 		}
 		const { seal, problem } = document.seal ? await checkSeal(store, principal, id, document.seal) : { seal: null, problem: undefined };
 		const result = await store.putSession({ document, ownerSub: principal.sub, ownerEmail: principal.email ?? document.userEmail, seal });
 		if (result.kind === 'owned-by-other') {
-			throw forbidden(`session '${id}' belongs to '${result.ownerSub}', not to '${principal.sub}'; a user may upload only their own sessions`);
+			throw forbidden(`session '${id}' is not yours; a user may upload only their own sessions`);
 		}
 		return reply.status(result.created ? 201 : 200).send({ ...sessionView(result.session), ...(problem ? { sealProblem: problem } : {}) });
 	});
 
-	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', async (request) => {
+	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', withAuth('bearer'), async (request) => {
 		const id = sessionIdParam(request.params.id);
 		const session = requireSession(await store.getSession(id), id);
 		assertCanRead(request.principal!, session);
 		return sessionView(session);
 	});
 
-	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/sessions', async (request) => {
+	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/sessions', withAuth('bearer'), async (request) => {
 		const query = parseSessionListQuery(request.query, request.principal!);
 		const page = await store.listSessions(query);
 		return { sessions: page.sessions.map(sessionView), nextCursor: page.next ? encodeCursor(page.next) : null };

@@ -115,6 +115,43 @@ describe('authentication', () => {
 		expect(basic.status).toBe(401);
 	});
 
+	it('authenticates by route: no spelling of an API path reaches a handler without a token', async () => {
+		const document = await uploadSession('alice');
+		const routes: [string, string][] = [
+			['GET', '/api/v1/sessions'],
+			['GET', `/api/v1/sessions/${document.id}`],
+			['PUT', `/api/v1/sessions/${document.id}`],
+			['GET', `/api/v1/sessions/${document.id}/events`],
+			['POST', `/api/v1/sessions/${document.id}/events`],
+			['PUT', '/api/v1/devices/squatter'],
+			['GET', '/api/v1/devices/squatter'],
+			['GET', '/api/v1/approvals'],
+			['POST', '/api/v1/approvals'],
+		];
+		// Each path as written, with each letter percent-encoded (either case of hex), and with an upper-case segment.
+		const spellings = (url: string) => {
+			const variants = new Set([url, url.toUpperCase(), `${url}/`]);
+			for (let index = 1; index < url.length; index++) {
+				const character = url[index]!;
+				if (!/[a-z0-9]/i.test(character)) continue;
+				const hex = character.charCodeAt(0).toString(16);
+				variants.add(`${url.slice(0, index)}%${hex}${url.slice(index + 1)}`);
+				variants.add(`${url.slice(0, index)}%${hex.toUpperCase()}${url.slice(index + 1)}`);
+			}
+			return [...variants];
+		};
+		let tried = 0;
+		for (const [method, url] of routes) {
+			for (const spelling of spellings(url)) {
+				const answer = await call(method, spelling, { token: null, json: method === 'GET' ? undefined : {} });
+				tried++;
+				expect([401, 404], `${method} ${spelling}`).toContain(answer.status);
+				if (answer.status === 404) expect(answer.body.error.message, `${method} ${spelling}`).toMatch(/^no route /);
+			}
+		}
+		expect(tried).toBeGreaterThan(300);
+	});
+
 	it('answers an expired token with 401 token_expired', async () => {
 		// A collector without clock tolerance, so the test waits only for a two-second token to lapse.
 		const strict = await startCollector({
@@ -152,10 +189,13 @@ describe('sessions', () => {
 
 		const hijack = await call('PUT', `/api/v1/sessions/${document.id}`, { token: tokens.bob, json: { ...document, user: {} } });
 		expect(hijack.status).toBe(403);
-		expect(hijack.body.error.message).toContain("belongs to 'alice', not to 'bob'");
+		expect(hijack.body.error.message).toContain('is not yours');
+		// A 403 says "not yours" without naming whose it is.
+		expect(hijack.body.error.message).not.toContain('alice');
 		const impersonate = await call('PUT', `/api/v1/sessions/${newSessionId()}`, { token: tokens.bob, json: { ...document, id: undefined } });
 		expect(impersonate.status).toBe(403);
-		expect(impersonate.body.error.message).toContain("recorded by 'alice' but the token belongs to 'bob'");
+		expect(impersonate.body.error.message).toContain('recorded by another user');
+		expect(impersonate.body.error.message).not.toContain('alice');
 	});
 
 	it('rejects malformed metadata with 400', async () => {

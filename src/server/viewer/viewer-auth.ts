@@ -11,6 +11,7 @@ import { loadOpenIdClient } from '../../identity/oidc-client.js';
 import type { Principal, TokenVerifier } from '../verify-access-token.js';
 import { cookieHeader, createCookieSealer, readCookies, type CookieSealer } from './sealed-cookie.js';
 import { renderMessagePage } from './viewer-layout.js';
+import { withAuth } from '../route-auth.js';
 
 export const SESSION_COOKIE = 'mcprec_viewer';
 const LOGIN_COOKIE = 'mcprec_viewer_login';
@@ -73,7 +74,7 @@ export function registerViewerAuth(app: FastifyInstance, options: ViewerAuthOpti
 			}
 		};
 
-	app.get<{ Querystring: { returnTo?: string } }>('/auth/login', authPage(async (request, reply) => {
+	app.get<{ Querystring: { returnTo?: string } }>('/auth/login', withAuth('public'), authPage(async (request, reply) => {
 		const { client, config } = await oidc().catch((error: unknown) => {
 			throw new ViewerAuthError(502, `cannot reach the identity provider ${options.issuer} (${(error as Error).message}); try again later`);
 		});
@@ -96,7 +97,7 @@ export function registerViewerAuth(app: FastifyInstance, options: ViewerAuthOpti
 			.redirect(url.href, 302);
 	}));
 
-	app.get('/auth/callback', authPage(async (request, reply) => {
+	app.get('/auth/callback', withAuth('public'), authPage(async (request, reply) => {
 		const sealer = await cookies();
 		const login = sealer.open(readCookies(request.headers.cookie).get(LOGIN_COOKIE)) as { verifier: string; state: string; redirectUri: string; returnTo: string } | undefined;
 		if (!login) throw new ViewerAuthError(400, 'this sign-in link is stale or was opened in another browser; sign in again');
@@ -129,7 +130,7 @@ export function registerViewerAuth(app: FastifyInstance, options: ViewerAuthOpti
 			.redirect(login.returnTo, 303);
 	}));
 
-	app.post('/auth/logout', async (request, reply) => {
+	app.post('/auth/logout', withAuth('public'), async (request, reply) => {
 		return reply
 			.header('set-cookie', cookieHeader({ name: SESSION_COOKIE, value: '', maxAgeSeconds: 0, path: '/', secure: secure(request) }))
 			.type('text/html; charset=utf-8')
@@ -173,6 +174,18 @@ async function discover(options: ViewerAuthOptions): Promise<Configuration> {
 }
 
 // Only a path on this collector: never an open redirect to another site.
-function safeReturnTo(value: string | undefined): string {
-	return value && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') && !value.startsWith('/auth/') ? value : '/';
+// Only a path of this site. Browsers drop tabs and newlines from URLs and read '\\' as '/',
+// so `/\t/evil.test/` becomes `//evil.test/`: resolve the value the way a browser would
+// against a placeholder origin and keep it only if it stays there.
+export function safeReturnTo(value: string | undefined): string {
+	if (!value || !value.startsWith('/')) return '/';
+	const placeholder = 'http://viewer.invalid';
+	let url: URL;
+	try {
+		url = new URL(value, placeholder);
+	} catch {
+		return '/';
+	}
+	if (url.origin !== placeholder || url.pathname.startsWith('/auth/')) return '/';
+	return `${url.pathname}${url.search}${url.hash}`;
 }

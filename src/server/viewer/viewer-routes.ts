@@ -18,6 +18,7 @@ import { moreButton, renderSessionPage } from './session-page.js';
 import { VIEWER_SCRIPT, VIEWER_STYLES } from './viewer-assets.js';
 import { registerViewerAuth, type ViewerAuthOptions, type ViewerSignIn } from './viewer-auth.js';
 import { renderMessagePage, renderPage } from './viewer-layout.js';
+import { withAuth } from '../route-auth.js';
 
 export interface ViewerOptions {
 	store: CollectorStore;
@@ -58,6 +59,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 
 	app.get<{ Querystring: Record<string, string | undefined> }>(
 		'/',
+		withAuth('viewer'),
 		page(async (request, _reply, { principal }) => {
 			const filters: Record<string, string> = {};
 			for (const name of FILTERS) {
@@ -79,6 +81,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 
 	app.get<{ Params: { id: string } }>(
 		'/sessions/:id',
+		withAuth('viewer'),
 		page(async (request, _reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
 			const session = requireSession(await store.getSession(id), id);
@@ -92,6 +95,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 	// The next page of a timeline, as the rows plus the next "more" control.
 	app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
 		'/sessions/:id/exchanges',
+		withAuth('viewer'),
 		page(async (request, _reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
 			const session = requireSession(await store.getSession(id), id);
@@ -107,6 +111,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 
 	app.get<{ Querystring: { notice?: string } }>(
 		'/approvals',
+		withAuth('viewer'),
 		page(async (request, _reply, { principal, formToken }) => {
 			const now = clock.now();
 			const pending = await listVisibleApprovals(store, principal, { status: 'pending', now });
@@ -118,6 +123,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 
 	app.post<{ Params: { id: string }; Body: Record<string, string> | undefined }>(
 		'/approvals/:id/decision',
+		withAuth('viewer'),
 		page(async (request, reply, { principal, formToken }) => {
 			const body = request.body ?? {};
 			if (body.formToken !== formToken) throw new ApiError(403, 'forbidden', 'this form is from another sign-in; reload the page and try again');
@@ -129,8 +135,8 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		}),
 	);
 
-	app.get('/viewer/viewer.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_SCRIPT));
-	app.get('/viewer/viewer.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_STYLES));
+	app.get('/viewer/viewer.js', withAuth('public'), async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_SCRIPT));
+	app.get('/viewer/viewer.css', withAuth('public'), async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_STYLES));
 
 }
 
