@@ -24,7 +24,8 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 			throw forbidden(`session '${id}' was recorded by another user than the token's; a user may upload only their own sessions`);
 		}
 		const { seal, problem } = document.seal ? await checkSeal(store, principal, id, document.seal) : { seal: null, problem: undefined };
-		const result = await store.putSession({ document, ownerSub: principal.sub, ownerEmail: principal.email ?? document.userEmail, seal });
+		// Who owns it comes from the token alone; the document's `user` stays what the device claimed.
+		const result = await store.putSession({ document, ownerSub: principal.sub, ownerEmail: principal.email ?? null, seal });
 		if (result.kind === 'owned-by-other') {
 			throw forbidden(`session '${id}' is not yours; a user may upload only their own sessions`);
 		}

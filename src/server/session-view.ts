@@ -12,6 +12,7 @@ export function sessionView(session: StoredSession): Record<string, unknown> {
 		startedAt: isoMicros(session.startedAt),
 		endedAt: session.endedAt === null ? null : isoMicros(session.endedAt),
 		owner: { sub: session.ownerSub, email: session.ownerEmail },
+		claimedUser: claimedUser(session),
 		stored: { events: session.nextSeq, ackSeq: session.nextSeq - 1, headHash: session.headHash },
 		seal: session.seal && { deviceId: session.seal.deviceId, eventCount: session.seal.eventCount, headHash: session.seal.headHash, signatureValid: session.seal.valid },
 		integrity: session.integrity,
@@ -20,4 +21,16 @@ export function sessionView(session: StoredSession): Record<string, unknown> {
 		receivedAt: new Date(session.receivedAt).toISOString(),
 		updatedAt: new Date(session.updatedAt).toISOString(),
 	};
+}
+
+/**
+ * The identity the uploading device wrote into the session (its `user`), when it says
+ * something the token did not: shown as a claim, never used as the owner.
+ */
+export function claimedUser(session: StoredSession): { sub: string | null; email: string | null } | null {
+	const user = (session.metadata.user ?? {}) as Record<string, unknown>;
+	const sub = typeof user.sub === 'string' ? user.sub : null;
+	const email = typeof user.email === 'string' ? user.email : null;
+	const differs = (sub !== null && sub !== session.ownerSub) || (email !== null && email.toLowerCase() !== session.ownerEmail?.toLowerCase());
+	return differs ? { sub, email } : null;
 }

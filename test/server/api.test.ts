@@ -44,10 +44,11 @@ beforeAll(async () => {
 		{ sub: 'bob', groups: ['engineering'] },
 		{ sub: 'audrey', groups: ['auditors'] },
 		{ sub: 'brief', tokenTtlSeconds: 2 },
+		{ sub: 'mallory', groups: ['engineering'] },
 	]);
 	otherIssuer = await startOidcIssuer([{ sub: 'alice' }]);
 	collector = await startCollector({ settings: settings() });
-	for (const user of ['alice', 'bob', 'audrey']) tokens[user] = await issuer.accessToken(user);
+	for (const user of ['alice', 'bob', 'audrey', 'mallory']) tokens[user] = await issuer.accessToken(user);
 }, 60_000);
 
 afterAll(async () => {
@@ -196,6 +197,21 @@ describe('sessions', () => {
 		expect(impersonate.status).toBe(403);
 		expect(impersonate.body.error.message).toContain('recorded by another user');
 		expect(impersonate.body.error.message).not.toContain('alice');
+	});
+
+	it('takes the owner from the token only: a claimed email in the document is kept as a claim, never as the owner', async () => {
+		// mallory's token carries no email claim; her document says it is alice's.
+		const document = sessionDocument({ user: { email: 'alice@example.com', groups: [] } });
+		const put = await call('PUT', `/api/v1/sessions/${document.id}`, { token: tokens.mallory, json: document });
+		expect(put.status).toBe(201);
+		expect(put.body).toMatchObject({ owner: { sub: 'mallory', email: null }, claimedUser: { email: 'alice@example.com', sub: null } });
+		const asAlice = await call('GET', `/api/v1/sessions?user=${encodeURIComponent('alice@example.com')}&limit=500`, { token: tokens.audrey });
+		expect(asAlice.body.sessions.map((session: { id: string }) => session.id)).not.toContain(document.id);
+		const asMallory = await call('GET', '/api/v1/sessions?user=mallory&limit=500', { token: tokens.audrey });
+		expect(asMallory.body.sessions.map((session: { id: string }) => session.id)).toContain(document.id);
+		// A document that agrees with the token claims nothing extra.
+		const honest = await uploadSession('alice', { user: { sub: 'alice', email: 'alice@example.com', groups: [] } });
+		expect((await call('GET', `/api/v1/sessions/${honest.id}`)).body.claimedUser).toBeNull();
 	});
 
 	it('rejects malformed metadata with 400', async () => {

@@ -8,11 +8,13 @@ import type { ExchangePage } from './page-exchanges.js';
 import { renderExchanges } from './render-exchanges.js';
 import { clientLabel } from './session-list-page.js';
 import { INTEGRITY_TEXT, integrityBadge, outcomeBadges, userLabel } from './session-labels.js';
+import { claimedUser } from '../session-view.js';
 
 export function renderSessionPage(session: StoredSession, firstPage: ExchangePage): Html {
 	const metadata = session.metadata;
 	const counts = (metadata.counts ?? {}) as Record<string, unknown>;
 	const user = (metadata.user ?? {}) as Record<string, unknown>;
+	const claimed = claimedUser(session);
 	const started = isoMicros(session.startedAt);
 	const ended = session.endedAt === null ? null : isoMicros(session.endedAt);
 	const seconds = session.endedAt === null ? null : (session.endedAt - session.startedAt) / 1e6;
@@ -25,6 +27,7 @@ export function renderSessionPage(session: StoredSession, firstPage: ExchangePag
 <div class="integrity-box integrity-${session.integrity}" data-testid="integrity">${integrityBadge(session.integrity)}<span>${INTEGRITY_TEXT[session.integrity]}</span></div>
 <dl class="facts">
 ${field('User', `${userLabel(session)}${typeof user.host === 'string' ? ` on ${user.host}` : ''}`)}
+${claimed ? field('Claimed by the device', html`<span class="claimed" data-testid="claimed-user">${[claimed.email, claimed.sub].filter(Boolean).join(' · ')} (not the signed-in uploader)</span>`) : ''}
 ${field('Server', session.server)}
 ${field('Command', command)}
 ${field('Client', clientLabel(metadata))}
