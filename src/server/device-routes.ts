@@ -1,5 +1,7 @@
 // Device keys: a device registers its Ed25519 public key once for the signed-in user;
 // re-registering the same key is a no-op, a different key for the same id is refused.
+// Ids are per user, so nobody can take another user's device id first; an auditor reads
+// someone else's device with `?owner=<sub>`.
 
 import type { FastifyInstance } from 'fastify';
 import { ApiError, badRequest, forbidden } from './api-error.js';
@@ -18,18 +20,19 @@ export function registerDeviceRoutes(app: FastifyInstance, store: CollectorStore
 			throw badRequest('invalid_device', "'name' must be a string of at most 200 characters");
 		}
 		const result = await store.putDevice({ id, ownerSub: request.principal!.sub, publicKey, name: (body.name as string | undefined) ?? null });
-		if (result.kind === 'owned-by-other') throw forbidden(`device '${id}' is registered to another user`);
 		if (result.kind === 'key-mismatch') {
 			throw new ApiError(409, 'device_key_mismatch', `device '${id}' is already registered with a different key; register the new key under a new device id`);
 		}
 		return reply.status(result.created ? 201 : 200).send(deviceView(result.device));
 	});
 
-	app.get<{ Params: { id: string } }>('/api/v1/devices/:id', withAuth('bearer'), async (request) => {
+	app.get<{ Params: { id: string }; Querystring: { owner?: string } }>('/api/v1/devices/:id', withAuth('bearer'), async (request) => {
 		const id = deviceIdParam(request.params.id);
-		const device = await store.getDevice(id);
 		const principal = request.principal!;
-		if (!device || (device.ownerSub !== principal.sub && !principal.auditor)) throw new ApiError(404, 'not_found', `device '${id}' is not registered to you`);
+		const owner = request.query.owner ?? principal.sub;
+		if (owner !== principal.sub && !principal.auditor) throw forbidden("only the auditor group may read other users' devices");
+		const device = await store.getDevice(owner, id);
+		if (!device) throw new ApiError(404, 'not_found', owner === principal.sub ? `device '${id}' is not registered to you` : `device '${id}' is not registered to that user`);
 		return deviceView(device);
 	});
 }

@@ -51,13 +51,12 @@ export function sessionIdParam(id: string): string {
 	return id;
 }
 
-// A seal whose device is unknown, someone else's, or whose signature fails is stored as
+// A seal whose device the uploader has not registered, or whose signature fails, is stored as
 // invalid (the auditor sees it); the uploader is told why in `sealProblem`.
 async function checkSeal(store: CollectorStore, principal: Principal, sessionId: string, input: SealInput): Promise<{ seal: Seal; problem?: string }> {
-	const device = await store.getDevice(input.deviceId);
+	const device = await store.getDevice(principal.sub, input.deviceId);
 	let problem: string | undefined;
-	if (!device) problem = `device '${input.deviceId}' is not registered; PUT /api/v1/devices/${input.deviceId} first, then send the session again`;
-	else if (device.ownerSub !== principal.sub) problem = `device '${input.deviceId}' is registered to another user`;
+	if (!device) problem = `device '${input.deviceId}' is not registered to you; PUT /api/v1/devices/${input.deviceId} first, then send the session again`;
 	else if (!verifySealedHead(device.publicKey, { sessionId, eventCount: input.eventCount, headHash: input.headHash }, input.signature)) {
 		problem = `the signature does not verify with device '${input.deviceId}''s registered key`;
 	}

@@ -379,7 +379,12 @@ describe('device keys and signed heads', () => {
 		expect(first.status).toBe(201);
 		expect(first.body).toMatchObject({ id: 'alice-laptop', owner: 'alice', publicKey: { kty: 'OKP', crv: 'Ed25519', x: publicKey.x } });
 		expect((await call('PUT', '/api/v1/devices/alice-laptop', { json: { publicKey, name: 'work laptop' } })).status).toBe(200);
-		expect((await call('PUT', '/api/v1/devices/alice-laptop', { token: tokens.bob, json: { publicKey } })).status).toBe(403);
+		// Ids are per user: bob's 'alice-laptop' is his own device and leaves alice's alone.
+		const bobs = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+		expect((await call('PUT', '/api/v1/devices/alice-laptop', { token: tokens.bob, json: { publicKey: bobs } })).body).toMatchObject({ owner: 'bob', publicKey: { x: bobs.x } });
+		expect((await call('GET', '/api/v1/devices/alice-laptop')).body).toMatchObject({ owner: 'alice', publicKey: { x: publicKey.x } });
+		expect((await call('GET', '/api/v1/devices/alice-laptop?owner=bob', { token: tokens.audrey })).body).toMatchObject({ owner: 'bob' });
+		expect((await call('GET', '/api/v1/devices/alice-laptop?owner=bob')).status).toBe(403);
 		const otherKey = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
 		const replaced = await call('PUT', '/api/v1/devices/alice-laptop', { json: { publicKey: otherKey } });
 		expect(replaced.status).toBe(409);
@@ -414,7 +419,15 @@ describe('device keys and signed heads', () => {
 		const unknownDevice = await call('PUT', `/api/v1/sessions/${empty.id}`, {
 			json: { ...empty, seal: { ...emptyHead, sessionId: undefined, deviceId: 'never-registered', signature: signSealedHead(device.privateKey, emptyHead) } },
 		});
-		expect(unknownDevice.body).toMatchObject({ integrity: 'invalid', sealProblem: expect.stringContaining("device 'never-registered' is not registered") });
+		expect(unknownDevice.body).toMatchObject({ integrity: 'invalid', sealProblem: expect.stringContaining("device 'never-registered' is not registered to you") });
+		// A device id someone else registered first does not make alice's seal theirs, or invalid.
+		const squatter = generateKeyPairSync('ed25519');
+		expect((await call('PUT', '/api/v1/devices/alice-desktop', { token: tokens.mallory, json: { publicKey: squatter.publicKey.export({ format: 'jwk' }) } })).status).toBe(201);
+		expect((await call('PUT', '/api/v1/devices/alice-desktop', { json: { publicKey } })).status).toBe(201);
+		const onDesktop = await call('PUT', `/api/v1/sessions/${empty.id}`, {
+			json: { ...empty, seal: { ...emptyHead, sessionId: undefined, deviceId: 'alice-desktop', signature: signSealedHead(device.privateKey, emptyHead) } },
+		});
+		expect(onDesktop.body).toMatchObject({ integrity: 'verified', seal: { signatureValid: true } });
 		const badSeal = await call('PUT', `/api/v1/sessions/${empty.id}`, { json: { ...empty, seal: { headHash: 'abc' } } });
 		expect(badSeal.status).toBe(400);
 		expect(badSeal.body.error.code).toBe('invalid_seal');

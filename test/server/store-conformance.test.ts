@@ -247,17 +247,20 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		expect(sealedEmpty).toMatchObject({ session: { integrity: 'verified' } });
 	});
 
-	it('registers device keys once per id and owner', async () => {
+	it('registers device keys once per owner and id; ids are per owner', async () => {
 		const { store } = await freshStore();
 		const key = (generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as { x: string }).x;
 		const other = (generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as { x: string }).x;
 		const device = { id: 'laptop-1', ownerSub: 'alice', publicKey: { kty: 'OKP' as const, crv: 'Ed25519' as const, x: key }, name: 'work laptop' };
 		expect(await store.putDevice(device)).toMatchObject({ kind: 'stored', created: true, device: { id: 'laptop-1', ownerSub: 'alice', name: 'work laptop', registeredAt: clock } });
 		expect(await store.putDevice(device)).toMatchObject({ kind: 'stored', created: false });
-		expect(await store.putDevice({ ...device, ownerSub: 'mallory' })).toEqual({ kind: 'owned-by-other' });
 		expect(await store.putDevice({ ...device, publicKey: { ...device.publicKey, x: other } })).toMatchObject({ kind: 'key-mismatch' });
-		expect(await store.getDevice('laptop-1')).toMatchObject({ publicKey: { x: key } });
-		expect(await store.getDevice('nope')).toBeUndefined();
+		// Another user's device of the same id is their own, and changes nothing of alice's.
+		expect(await store.putDevice({ ...device, ownerSub: 'mallory', publicKey: { ...device.publicKey, x: other } })).toMatchObject({ kind: 'stored', created: true, device: { ownerSub: 'mallory' } });
+		expect(await store.getDevice('alice', 'laptop-1')).toMatchObject({ ownerSub: 'alice', publicKey: { x: key } });
+		expect(await store.getDevice('mallory', 'laptop-1')).toMatchObject({ ownerSub: 'mallory', publicKey: { x: other } });
+		expect(await store.getDevice('bob', 'laptop-1')).toBeUndefined();
+		expect(await store.getDevice('alice', 'nope')).toBeUndefined();
 	});
 
 	it('keeps approvals: published once per owner, listed pending, settled once, expired ones refused', async () => {

@@ -82,7 +82,7 @@ export interface SessionPage {
 	next: SessionCursor | null;
 }
 
-/** A registered device key (device-signature.ts). */
+/** A registered device key (device-signature.ts). Device ids are per user: two users may use the same id. */
 export interface Device {
 	id: string;
 	ownerSub: string;
@@ -93,7 +93,6 @@ export interface Device {
 
 export type PutDeviceResult =
 	| { kind: 'stored'; created: boolean; device: Device }
-	| { kind: 'owned-by-other' }
 	/** The id is registered with another key; keys are never replaced silently. */
 	| { kind: 'key-mismatch'; device: Device };
 
@@ -154,7 +153,7 @@ export interface CollectorStore {
 	/** Events with seq > afterSeq, in seq order, payloads decompressed. */
 	readEvents(sessionId: string, options: { afterSeq: number; limit: number }): Promise<ChainEvent[]>;
 	putDevice(device: Omit<Device, 'registeredAt'>): Promise<PutDeviceResult>;
-	getDevice(id: string): Promise<Device | undefined>;
+	getDevice(ownerSub: string, id: string): Promise<Device | undefined>;
 	/** Publishes a pending approval; re-sending the same id by its owner is a no-op. */
 	putApproval(input: ApprovalInput): Promise<PutApprovalResult>;
 	getApproval(id: string): Promise<CollectorApproval | undefined>;

@@ -72,8 +72,8 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 			return rows.map(toChainEvent);
 		},
 		putDevice: (device) => transaction(pool, (client) => putDevice(client, device, clock)),
-		async getDevice(id) {
-			const { rows } = await pool.query<DeviceRow>('SELECT * FROM devices WHERE id = $1', [id]);
+		async getDevice(ownerSub, id) {
+			const { rows } = await pool.query<DeviceRow>('SELECT * FROM devices WHERE owner_sub = $1 AND id = $2', [ownerSub, id]);
 			return rows[0] && toDevice(rows[0]);
 		},
 		putApproval: (input) => transaction(pool, (client) => putApproval(client, input, clock)),
@@ -252,12 +252,11 @@ SELECT 1`,
 
 async function putDevice(client: pg.PoolClient, device: Omit<Device, 'registeredAt'>, clock: StoreClock): Promise<PutDeviceResult> {
 	const inserted = await client.query(
-		'INSERT INTO devices (id, owner_sub, public_key, name, registered_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING',
+		'INSERT INTO devices (id, owner_sub, public_key, name, registered_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (owner_sub, id) DO NOTHING',
 		[device.id, device.ownerSub, JSON.stringify(device.publicKey), device.name, clock.now()],
 	);
-	const { rows } = await client.query<DeviceRow>('SELECT * FROM devices WHERE id = $1', [device.id]);
+	const { rows } = await client.query<DeviceRow>('SELECT * FROM devices WHERE owner_sub = $1 AND id = $2', [device.ownerSub, device.id]);
 	const stored = toDevice(rows[0]!);
-	if (stored.ownerSub !== device.ownerSub) return { kind: 'owned-by-other' };
 	if (stored.publicKey.x !== device.publicKey.x) return { kind: 'key-mismatch', device: stored };
 	return { kind: 'stored', created: (inserted.rowCount ?? 0) > 0, device: stored };
 }

@@ -106,4 +106,12 @@ CREATE TABLE collector_secrets (
 );
 `,
 	},
+	{
+		// Device ids are per user: one user can no longer register another's id first.
+		version: 3,
+		sql: `
+ALTER TABLE devices DROP CONSTRAINT devices_pkey;
+ALTER TABLE devices ADD PRIMARY KEY (owner_sub, id);
+`,
+	},
 ];

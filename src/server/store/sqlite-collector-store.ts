@@ -70,7 +70,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
   WHERE session_id = ?`),
 		insertTool: database.prepare('INSERT OR IGNORE INTO session_tools (tool, session_id, started_at) VALUES (?, ?, ?)'),
 		events: database.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
-		device: database.prepare('SELECT * FROM devices WHERE id = ?'),
+		device: database.prepare('SELECT * FROM devices WHERE owner_sub = ? AND id = ?'),
 		insertDevice: database.prepare('INSERT OR IGNORE INTO devices (id, owner_sub, public_key, name, registered_at) VALUES (?, ?, ?, ?, ?)'),
 		approval: database.prepare('SELECT * FROM approvals WHERE id = ?'),
 		insertApproval: database.prepare(`INSERT OR IGNORE INTO approvals
@@ -170,8 +170,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 	const putDevice = database.transaction((device: Omit<Device, 'registeredAt'>): PutDeviceResult => {
 		const now = clock.now();
 		const inserted = statements.insertDevice.run(device.id, device.ownerSub, JSON.stringify(device.publicKey), device.name, now).changes > 0;
-		const stored = toDevice(statements.device.get(device.id) as DeviceRow);
-		if (stored.ownerSub !== device.ownerSub) return { kind: 'owned-by-other' };
+		const stored = toDevice(statements.device.get(device.ownerSub, device.id) as DeviceRow);
 		if (stored.publicKey.x !== device.publicKey.x) return { kind: 'key-mismatch', device: stored };
 		return { kind: 'stored', created: inserted, device: stored };
 	});
@@ -192,8 +191,8 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 			return (statements.events.all(sessionId, afterSeq, limit) as EventRowValues[]).map(toChainEvent);
 		},
 		putDevice: async (device) => putDevice.immediate(device),
-		async getDevice(id) {
-			const row = statements.device.get(id) as DeviceRow | undefined;
+		async getDevice(ownerSub, id) {
+			const row = statements.device.get(ownerSub, id) as DeviceRow | undefined;
 			return row && toDevice(row);
 		},
 		putApproval: async (input) => putApproval.immediate(input),

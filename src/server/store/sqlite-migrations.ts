@@ -105,4 +105,21 @@ CREATE TABLE collector_secrets (
 );
 `,
 	},
+	{
+		// Device ids are per user: one user can no longer register another's id first.
+		version: 3,
+		sql: `
+CREATE TABLE devices_by_owner (
+  id TEXT NOT NULL,
+  owner_sub TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  name TEXT,
+  registered_at INTEGER NOT NULL,
+  PRIMARY KEY (owner_sub, id)
+);
+INSERT INTO devices_by_owner (id, owner_sub, public_key, name, registered_at) SELECT id, owner_sub, public_key, name, registered_at FROM devices;
+DROP TABLE devices;
+ALTER TABLE devices_by_owner RENAME TO devices;
+`,
+	},
 ];
