@@ -362,7 +362,8 @@ export class RecordWriter {
 
 	private ensureDatabase(): StoreDatabase {
 		if (this.database) return this.database;
-		const database = openStore(this.options.store);
+		// The main thread has already opened it and reported its permissions.
+		const database = openStore({ ...this.options.store, warnPermissions: false });
 		const insertSession = database.prepare(INSERT_SESSION);
 		// The session id is the same on every row: written into the statement, it is not
 		// converted and bound again per row. It is our own UUIDv7, quoted all the same.

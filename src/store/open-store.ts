@@ -11,14 +11,18 @@ export interface OpenStoreOptions {
 	/** How long SQLite itself waits on a lock before reporting SQLITE_BUSY. */
 	busyTimeoutMs?: number;
 	readonly?: boolean;
+	/** Report a store readable by others on stderr (default true; false where this process already opened it). */
+	warnPermissions?: boolean;
 }
 
 /** Opens (creating when needed) the local SQLite store in WAL mode and applies migrations. */
-export function openStore({ file, busyTimeoutMs = 5000, readonly = false }: OpenStoreOptions): StoreDatabase {
+export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPermissions = true }: OpenStoreOptions): StoreDatabase {
 	if (!readonly) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
 	if (readonly && !fs.existsSync(file)) {
 		throw new StoreError(`no recordings yet: ${file} does not exist (record a session with \`mcprec run -- <command>\`)`);
 	}
+	if (!readonly) createPrivately(file);
+	if (warnPermissions) warnIfReadableByOthers(file);
 	const database = new Database(file, { timeout: busyTimeoutMs, readonly: false, fileMustExist: readonly });
 	try {
 		if (database.pragma('journal_mode', { simple: true }) !== 'wal') database.pragma('journal_mode = WAL');
@@ -30,6 +34,38 @@ export function openStore({ file, busyTimeoutMs = 5000, readonly = false }: Open
 		throw error;
 	}
 	return database;
+}
+
+// The store holds what agents read and wrote: 0600 from the start. SQLite gives its -wal and
+// -shm files the main file's mode, so creating the (empty, valid) file first is enough.
+function createPrivately(file: string): void {
+	try {
+		fs.closeSync(fs.openSync(file, 'wx', 0o600));
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+	}
+}
+
+const warned = new Set<string>();
+
+// A store or folder that others can read is reported once per process, with the command
+// that fixes it; mcprec does not change the permissions of files it did not create.
+function warnIfReadableByOthers(file: string): void {
+	for (const [target, expected] of [
+		[path.dirname(file), 0o700],
+		[file, 0o600],
+	] as const) {
+		let mode: number;
+		try {
+			mode = fs.statSync(target).mode & 0o777;
+		} catch {
+			continue;
+		}
+		if ((mode & 0o077) === 0 || warned.has(target)) continue;
+		warned.add(target);
+		const what = target === file ? 'the recording store' : 'the folder of the recording store';
+		process.stderr.write(`mcprec: warning: other users can read ${what} ${target} (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod ${expected.toString(8)} ${target}\`${target === file ? ' (and the same for its -wal and -shm files)' : ''}\n`);
+	}
 }
 
 function applyMigrations(database: StoreDatabase): void {
