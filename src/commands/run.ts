@@ -73,7 +73,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	earlyUpstream?.launch();
 	const [{ Proxy }, { loadRunCredentials }] = await Promise.all([import('../proxy/proxy.js'), import('../identity/load-run-credentials.js')]);
 	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
-	const credentials = await loadRunCredentials({ identityRequired: policy.identity.required, secretNames });
+	const credentials = await loadRunCredentials({ identityRequired: policy.identity.required, identityRequiredBecause: policy.identity.because, secretNames });
 	for (const warning of credentials.warnings) stderr.write(`mcprec: ${warning}\n`);
 	session.identity = credentials.identity;
 	const refusal: Refusal | undefined =

@@ -24,6 +24,8 @@ export interface RunCredentials {
 
 export interface LoadRunCredentialsOptions {
 	identityRequired: boolean;
+	/** Why, when the policy did not say `identity.required: true` itself (a rule on groups). */
+	identityRequiredBecause?: string;
 	secretNames: string[];
 	environment?: NodeJS.ProcessEnv;
 }
@@ -34,7 +36,7 @@ export async function loadRunCredentials(options: LoadRunCredentialsOptions): Pr
 	const environment = options.environment ?? process.env;
 	const result: RunCredentials = { identity: null, secrets: [], warnings: [] };
 	const refuseIdentity = (why: string) => {
-		result.refusal = { message: `this server's policy requires a signed-in user (identity.required: true), but ${why}: ${LOGIN_HINT}`, reason: 'identity-required' };
+		result.refusal = { message: `this server's policy requires a signed-in user (${options.identityRequiredBecause ?? 'identity.required: true'}), but ${why}: ${LOGIN_HINT}`, reason: 'identity-required' };
 	};
 	let store: CredentialStore;
 	try {

@@ -79,7 +79,13 @@ function readPolicy(text: string, source: string, digest: string): Policy {
 	if (identity) {
 		const required = nodes.entries(identity.value, { what: 'identity', keys: ['required'], keyContext: 'in identity' }).get('required');
 		if (required) policy.identity.required = nodes.boolean(required, { what: 'identity.required' });
+		if (required) return policy;
 	}
+	// Rules on groups cannot hold without knowing the user's groups: rather than let them
+	// quietly stop matching when the login cannot be read, such a policy requires a login
+	// unless it says `identity.required: false`.
+	const onGroups = policy.rules.find((rule) => rule.match.groups !== undefined);
+	if (onGroups) policy.identity = { required: true, because: `rule '${onGroups.name}' matches on groups` };
 	return policy;
 }
 

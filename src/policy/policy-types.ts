@@ -58,7 +58,8 @@ export interface Policy {
 	rules: PolicyRule[];
 	tools: { hide: string[]; pin: 'off' | 'alert' | 'deny' };
 	record: { onError: 'block' | 'allow' };
-	identity: { required: boolean };
+	/** `because` says why a login is required when the file did not say `identity.required: true` itself. */
+	identity: { required: boolean; because?: string };
 }
 
 /** A policy problem located in its file: `policy.yaml:12: rule 'x': unknown action 'block' (expected …)`. */

@@ -335,6 +335,19 @@ rules:
 		expect(allowed.initialized.result.serverInfo.name).toBe('raw-server');
 	});
 
+	it('requires a login for a policy with rules on groups: a credential store that cannot be read refuses the session', async () => {
+		const home = track(await signedInHome(provider, 'alice'));
+		const policy = writePolicy(home, 'version: 1\nrules:\n  - name: contractors-read-only\n    match: { groups: [contractors], tool: write_file }\n    action: deny\n');
+		// The stored login becomes unreadable (too open: the file store refuses it).
+		fs.chmodSync(path.join(home, 'credentials.json'), 0o644);
+		const refused = await shortSession(home, { runOptions: ['--policy', policy], calls: [['write_file', { path: '/tmp/x' }]] });
+		expect(refused.initialized.error.message).toMatch(/requires a signed-in user \(rule 'contractors-read-only' matches on groups\), but .*run `mcprec login`/);
+		expect(refused.exit.code).toBe(2);
+		// Saying so explicitly keeps the old behaviour: the session runs, unattributed.
+		const optedOut = await shortSession(home, { runOptions: ['--policy', writePolicy(home, 'version: 1\nidentity:\n  required: false\nrules:\n  - name: contractors-read-only\n    match: { groups: [contractors] }\n    action: deny\n')] });
+		expect(optedOut.initialized.result).toBeDefined();
+	});
+
 	it('refuses under identity.required when the login can no longer be refreshed', async () => {
 		provider.settings.accessTokenTtl = 1;
 		const home = track(await signedInHome(provider, 'alice'));

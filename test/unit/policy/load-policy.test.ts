@@ -54,6 +54,14 @@ describe('loadPolicyFile', () => {
 		expect(policy.identity).toEqual({ required: false });
 	});
 
+	it('requires a login when a rule matches on groups, unless identity.required says otherwise', () => {
+		const groupsRule = 'version: 1\nrules:\n  - name: contractors\n    match: { groups: [contractors] }\n    action: deny\n';
+		expect(parsePolicy(groupsRule, 'p.yaml').identity).toEqual({ required: true, because: "rule 'contractors' matches on groups" });
+		expect(parsePolicy(`${groupsRule}identity:\n  required: false\n`, 'p.yaml').identity).toEqual({ required: false });
+		expect(parsePolicy(`${groupsRule}identity: {}\n`, 'p.yaml').identity).toMatchObject({ required: true });
+		expect(parsePolicy('version: 1\nrules:\n  - name: x\n    match: { tool: a }\n    action: deny\n', 'p.yaml').identity).toEqual({ required: false });
+	});
+
 	it('digests the file bytes with SHA-256', () => {
 		const bytes = fs.readFileSync(example);
 		expect(loadPolicyFile(example).digest).toBe(createHash('sha256').update(bytes).digest('hex'));
