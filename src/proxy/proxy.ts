@@ -43,7 +43,7 @@ interface OwnRequest {
 
 type Columns = Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>;
 
-export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'policy-invalid' | 'identity-required' | 'secret-missing' | 'signal';
+export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'usage-error' | 'policy-invalid' | 'identity-required' | 'secret-missing' | 'signal';
 
 /** Why every request is refused and no server runs (it could not be started, the policy is broken, a required login or secret is missing). */
 export interface Refusal {
@@ -702,7 +702,7 @@ function preview(body: Buffer): string {
 function spawnErrorMessage(error: NodeJS.ErrnoException): string {
 	const command = (error as { path?: string }).path ?? 'the server command';
 	if (error.code === 'ENOENT') {
-		return `cannot start the MCP server: command not found: '${command}' (check the command after \`--\` and your PATH)`;
+		return `cannot start the MCP server: command not found: '${command}' (check the server command and your PATH)`;
 	}
 	if (error.code === 'EACCES') {
 		return `cannot start the MCP server: permission denied running '${command}' (is it executable?)`;
