@@ -3,7 +3,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { reportFailure } from './report-failure.js';
-import { DEFAULT_LOCK_TIMEOUT_MS } from './run-fast-path.js';
+import { describeRunUsageError, RUN_OPTIONS, type ParsedRunOptions, type RunOptionSpec } from './run-options.js';
 import { ExitCode } from './user-error.js';
 import { VERSION } from './version.js';
 
@@ -13,6 +13,8 @@ export function buildProgram(): Command {
 		.version(VERSION, '-V, --version')
 		.showHelpAfterError('(run with --help for usage)')
 		.configureHelp({ sortSubcommands: false })
+		// Options of mcprec itself only before the command; `run` needs it (passThroughOptions).
+		.enablePositionalOptions()
 		// Set before the subcommands are added: they copy it, so usage errors exit with 2 everywhere.
 		.exitOverride()
 		.addHelpText(
@@ -29,28 +31,34 @@ Exit codes: 0 ok, 1 a check failed (verify; login denied or expired; whoami: not
 \`run\` exits with the server's status. State lives in $MCPREC_HOME when set.`,
 		);
 
-	program
+	const run = program
 		.command('run')
 		.description('start an MCP server on stdio and proxy it, recording every message')
-		.argument('<command...>', 'the MCP server command and its arguments, after --')
-		.option('-n, --name <label>', "server label stored on the session (default: the command's basename)")
-		.option('-p, --policy <file>', 'policy file (YAML or JSON); default: `policy:` in config.yaml, else record and mask secrets')
-		.option('--lock-timeout <ms>', 'how long to wait on a locked database before refusing requests', parseInteger, DEFAULT_LOCK_TIMEOUT_MS)
-		.option('--secret <NAME>', 'put secret NAME from the credential store into the server\'s environment as $NAME (repeatable; see `mcprec secret`)', collect, [])
-		.option('--env <NAME>', 'same as --secret', collect, [])
+		.argument('<command...>', 'the MCP server command and its arguments (`--` before it is optional)')
+		// Everything from the server command on is the server's, even `--name` (run-options.ts).
+		.passThroughOptions()
+		// A wrong command line is answered to the client by runCommand, which also says it on stderr.
+		.showHelpAfterError(false)
+		.configureOutput({ outputError: () => {} })
+		.exitOverride((error) => {
+			throw error.exitCode === 0 ? error : new RunUsageError(error.message);
+		})
 		.addHelpText(
 			'after',
 			`
-stdout carries only JSON-RPC; mcprec's own messages go to stderr.
+Options after the server command are the server's: \`mcprec run --name g server --repository R\`
+passes --repository R to server. stdout carries only JSON-RPC; mcprec's own messages go
+to stderr. A wrong command line answers the client's requests with the error and exits 2.
 
 Example (claude_desktop_config.json):
   "command": "mcprec",
   "args": ["run", "--name", "filesystem", "--", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me"]`,
 		)
-		.action(async (command: string[], options) => {
-			const { runCommand } = await import('../commands/run.js');
-			await runCommand(command, options);
+		.action(async (command: string[], options: ParsedRunOptions) => {
+			const { startRun } = await import('./run-fast-path.js');
+			await startRun({ command, options });
 		});
+	for (const spec of RUN_OPTIONS) run.addOption(commanderOption(spec));
 
 	program
 		.command('sessions')
@@ -323,13 +331,46 @@ Example config.yaml:
 	return program;
 }
 
+/** A usage error of `run`, raised by commander: the session still answers the client (runCommand). */
+export class RunUsageError extends Error {
+	override name = 'RunUsageError';
+	constructor(commanderMessage: string) {
+		super(describeRunUsageError(commanderMessage.replace(/^error: /, '').split('\n')[0]));
+	}
+}
+
 export async function main(argv: string[]): Promise<void> {
 	const program = buildProgram();
 	try {
 		await program.parseAsync(argv);
 	} catch (error) {
+		if (error instanceof RunUsageError) {
+			const { startRun } = await import('./run-fast-path.js');
+			// Recorded with the words after `run` as given, like the fast path's usage errors.
+			await startRun({ command: argv.slice(3), usageError: error.message });
+			return;
+		}
 		process.exitCode = exitCodeFor(error);
 	}
+}
+
+// Commander's view of one of run's options; its value errors read like the fast path's.
+function commanderOption(spec: RunOptionSpec): Option {
+	const option = new Option(spec.flags, spec.description);
+	const parse = spec.parse;
+	const read = parse
+		? (text: string) => {
+				try {
+					return parse(text);
+				} catch (error) {
+					throw new InvalidArgumentError((error as Error).message);
+				}
+			}
+		: (text: string) => text;
+	if (spec.repeatable) option.argParser((text: string, previous: unknown[]) => [...previous, read(text)]).default([]);
+	else if (parse) option.argParser(read);
+	if (spec.default !== undefined) option.default(spec.default);
+	return option;
 }
 
 function exitCodeFor(error: unknown): number {
@@ -348,10 +389,6 @@ function parsePositiveInteger(value: string): number {
 	const number = parseInteger(value);
 	if (number === 0) throw new InvalidArgumentError(`expected a whole number of at least 1, got '${value}'`);
 	return number;
-}
-
-function collect(value: string, previous: string[]): string[] {
-	return [...previous, value];
 }
 
 function parseFloatOption(value: string): number {

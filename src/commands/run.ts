@@ -1,4 +1,4 @@
-// `mcprec run -- <command>`: the main job. Nothing here prompts or writes to stdout;
+// `mcprec run [--] <command>`: the main job. Nothing here prompts or writes to stdout;
 // stdout belongs to the JSON-RPC stream.
 
 import fs from 'node:fs';
@@ -13,6 +13,8 @@ import { backlogWatermarks, Recorder } from '../recorder/recorder.js';
 import { newSessionId } from '../recorder/session-id.js';
 import { UserError } from '../cli/user-error.js';
 import { currentUser } from '../cli/current-user.js';
+import { describeRunUsageError } from '../cli/run-options.js';
+import type { RunCredentials } from '../identity/load-run-credentials.js';
 
 export interface RunOptions {
 	name?: string;
@@ -23,18 +25,29 @@ export interface RunOptions {
 	env?: string[];
 }
 
+export interface RunInvocation {
+	/** The server command and its arguments; with a usage error, the words after `run` as given. */
+	command: string[];
+	options: RunOptions;
+	/** Set when `run`'s command line is wrong: the message says how, and no server is started. */
+	usageError?: string;
+}
+
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export async function runCommand(commandLine: string[], options: RunOptions): Promise<void> {
-	const [command, ...args] = commandLine;
-	if (!command) {
-		throw new UserError('run needs the MCP server command after --, for example: mcprec run -- npx -y @modelcontextprotocol/server-everything');
-	}
+export async function runCommand({ command: commandLine, options, usageError }: RunInvocation): Promise<void> {
+	const [command = '', ...args] = commandLine;
+	// A person at a terminal is told at once. A client (stdin not a terminal) waits for its
+	// `initialize`, so it gets the message as the answer to every request, like a failed
+	// spawn, and it shows in the client's MCP log instead of a bare "server disconnected".
+	if (usageError !== undefined && process.stdin.isTTY) throw new UserError(usageError);
+	const usageProblem = usageError ?? (command === '' ? describeRunUsageError("missing required argument 'command'") : undefined);
+	const usageRefusal: Refusal | undefined = usageProblem === undefined ? undefined : { message: usageProblem, status: 2, reason: 'usage-error' };
 	const paths = resolveStatePaths();
 	const clock = systemClock();
 	const session: SessionStart = {
 		id: newSessionId(),
-		server: options.name ?? path.basename(command),
+		server: options.name ?? (usageRefusal ? 'unknown' : path.basename(command)),
 		command: commandLine,
 		url: null,
 		cwd: process.cwd(),
@@ -61,7 +74,7 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 			);
 		},
 	});
-	const { policy, refusal: policyRefusal } = await loadRunPolicy(options.policy, paths.config);
+	const { policy, refusal: policyRefusal } = usageRefusal ? { policy: await fallbackPolicy(), refusal: usageRefusal } : await loadRunPolicy(options.policy, paths.config);
 	session.policyDigest = policy.digest;
 	const secretNames = [...(options.secret ?? []), ...(options.env ?? [])];
 	// Imported here, not at the top: the server is spawned before the proxy is loaded.
@@ -73,7 +86,10 @@ export async function runCommand(commandLine: string[], options: RunOptions): Pr
 	earlyUpstream?.launch();
 	const [{ Proxy }, { loadRunCredentials }] = await Promise.all([import('../proxy/proxy.js'), import('../identity/load-run-credentials.js')]);
 	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
-	const credentials = await loadRunCredentials({ identityRequired: policy.identity.required, identityRequiredBecause: policy.identity.because, secretNames });
+	// A refused command line starts nothing, so nothing is refreshed for it.
+	const credentials: RunCredentials = usageRefusal
+		? { identity: null, secrets: [], warnings: [] }
+		: await loadRunCredentials({ identityRequired: policy.identity.required, identityRequiredBecause: policy.identity.because, secretNames });
 	for (const warning of credentials.warnings) stderr.write(`mcprec: ${warning}\n`);
 	session.identity = credentials.identity;
 	const refusal: Refusal | undefined =
@@ -142,6 +158,11 @@ async function loadRunPolicy(policyFlag: string | undefined, configFile: string)
 			refusal: { message: `invalid policy, refusing to run unprotected: ${error.message}`, status: 2, reason: 'policy-invalid' },
 		};
 	}
+}
+
+async function fallbackPolicy(): Promise<Policy> {
+	const { defaultPolicy } = await import('../policy/default-policy.js');
+	return defaultPolicy();
 }
 
 // Last resort when the store refused the session's tail: keep the events in a file.

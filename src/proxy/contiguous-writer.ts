@@ -6,19 +6,23 @@
 export class ContiguousWriter {
 	private first: Buffer | undefined;
 	private length = 0;
+	private frames = 0;
 
-	constructor(private readonly write: (bytes: Buffer) => boolean) {}
+	/** `write` gets each run and how many frames it holds; it returns false to ask for `drain`. */
+	constructor(private readonly write: (bytes: Buffer, frames: number) => boolean) {}
 
 	/** Queues a frame; it leaves with the next flush. */
 	add(frame: Buffer): void {
 		const first = this.first;
 		if (first !== undefined && frame.buffer === first.buffer && frame.byteOffset === first.byteOffset + this.length) {
 			this.length += frame.length;
+			this.frames++;
 			return;
 		}
 		this.flush();
 		this.first = frame;
 		this.length = frame.length;
+		this.frames = 1;
 	}
 
 	/** Writes what is queued; false when the stream asks to wait for `drain`. */
@@ -27,6 +31,6 @@ export class ContiguousWriter {
 		if (first === undefined) return true;
 		this.first = undefined;
 		const run = this.length === first.length ? first : Buffer.from(first.buffer, first.byteOffset, this.length);
-		return this.write(run);
+		return this.write(run, this.frames);
 	}
 }

@@ -3,10 +3,11 @@
 
 import type { Readable, Writable } from 'node:stream';
 import type { Recorder } from '../recorder/recorder.js';
-import type { SessionEvent } from '../recorder/event.js';
+import type { EventTarget, SessionEvent } from '../recorder/event.js';
 import { exitStatus, type StdioUpstream, type UpstreamExit } from '../upstream/stdio-upstream.js';
 import { classifyLine, idKey, parsedLine, type ClassifiedMessage, type JsonRpcId } from './classify.js';
 import { ContiguousWriter } from './contiguous-writer.js';
+import { DeliveryLedger } from './delivery-ledger.js';
 import { frameBody, LineSplitter } from './framing.js';
 import { PendingRequests, type PendingRequest } from './pending-requests.js';
 import { ErrorCode, errorFrame } from './rpc-errors.js';
@@ -42,7 +43,7 @@ interface OwnRequest {
 
 type Columns = Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>;
 
-export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'policy-invalid' | 'identity-required' | 'secret-missing' | 'signal';
+export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'usage-error' | 'policy-invalid' | 'identity-required' | 'secret-missing' | 'signal';
 
 /** Why every request is refused and no server runs (it could not be started, the policy is broken, a required login or secret is missing). */
 export interface Refusal {
@@ -66,7 +67,11 @@ export class Proxy {
 	private stages: readonly Stage[] = [];
 	readonly context: SessionContext;
 	private refusal: Refusal | undefined;
-	private clientClosed = false;
+	// The client closed its stdin; it may still read (DESIGN §3, half-close).
+	private inputClosed = false;
+	// The client's stdout is gone (EPIPE, or the stream closed): nothing more reaches it.
+	private outputClosed = false;
+	private readonly deliveries = new DeliveryLedger();
 	private finished = false;
 	private endReason: EndReason | undefined;
 	private resolveDone!: (result: ProxyResult) => void;
@@ -132,7 +137,8 @@ export class Proxy {
 			this.onClientClosed();
 		});
 		input.on('error', () => this.onClientClosed());
-		output.on('error', () => this.onClientClosed());
+		output.on('error', (error: NodeJS.ErrnoException) => this.onClientOutputClosed(error));
+		output.on('close', () => this.onClientOutputClosed());
 	}
 
 	/** A signal sent to mcprec: pass it on to the server's process group. */
@@ -255,7 +261,7 @@ export class Proxy {
 		}
 		const outgoing = outgoingFrame(flow);
 		const latencyUs = flow.request ? ts - flow.request.ts : null;
-		this.recordFlow(flow, { origin, target: toServer ? 'server' : 'client', kind: 'message', payload: outgoing, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool }, columns);
+		this.recordFlow(flow, { origin, target: toServer ? 'server' : this.clientTarget, kind: 'message', payload: outgoing, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool }, columns);
 		if (toServer && this.upstreamGone) return;
 		const { message } = flow;
 		const pending = toServer ? this.fromClient : this.fromServer;
@@ -333,7 +339,7 @@ export class Proxy {
 
 	private sendOwn(message: Record<string, unknown>, method: string, rpcId: string | null): void {
 		const frame = Buffer.from(`${JSON.stringify(message)}\n`);
-		this.record({ origin: 'proxy', target: 'client', kind: 'message', payload: frameBody(frame), method, rpcId });
+		this.record({ origin: 'proxy', target: this.clientTarget, kind: 'message', payload: frameBody(frame), method, rpcId });
 		this.forwardToClient(frame);
 	}
 
@@ -420,7 +426,15 @@ export class Proxy {
 	// While a chunk is split, frames queue in runs and leave when it is done; otherwise at once.
 	private splitting = false;
 	private readonly toServer = new ContiguousWriter((bytes) => this.options.upstream.write(bytes));
-	private readonly toClient = new ContiguousWriter((bytes) => this.options.output.write(bytes));
+	private readonly toClient = new ContiguousWriter((bytes, frames) => {
+		this.deliveries.wrote(frames);
+		return this.options.output.write(bytes, this.onClientWrite);
+	});
+	// Writes complete in order: each callback settles the oldest write the ledger holds.
+	private readonly onClientWrite = (error?: Error | null): void => {
+		if (error) this.onClientOutputClosed(error as NodeJS.ErrnoException);
+		else this.deliveries.written();
+	};
 
 	// The frames split from one incoming chunk leave in one writev per direction instead of
 	// one write syscall each: same bytes, same order, far fewer syscalls under load. Their
@@ -458,17 +472,24 @@ export class Proxy {
 		});
 	}
 
+	// Every message for the client is recorded with this target just before it is handed
+	// here: once the client's stdout is gone it is recorded as not forwarded, and not written.
+	private get clientTarget(): EventTarget {
+		return this.outputClosed ? null : 'client';
+	}
+
 	private forwardToClient(frame: Buffer): void {
-		if (this.clientClosed) return;
+		if (this.outputClosed) return;
 		this.toClient.add(frame);
 		if (!this.splitting) this.flushToClient();
 	}
 
 	private flushToClient(): void {
-		if (this.toClient.flush() || this.waitingForClient || this.clientClosed) return;
+		if (this.toClient.flush() || this.waitingForClient || this.outputClosed) return;
 		this.waitingForClient = true;
 		this.holdStreams();
 		this.options.output.once('drain', () => {
+			if (this.outputClosed) return;
 			this.waitingForClient = false;
 			this.holdStreams();
 		});
@@ -506,7 +527,7 @@ export class Proxy {
 	private replyToClient(frame: Buffer, columns?: Columns): void {
 		const message = classifyLine(frameBody(frame));
 		if (message.isError) this.options.recorder.counters.errors++;
-		this.record({ origin: 'proxy', target: 'client', kind: 'message', payload: frameBody(frame), rpcId: rpcIdOf(message.id), ...columns });
+		this.record({ origin: 'proxy', target: this.clientTarget, kind: 'message', payload: frameBody(frame), rpcId: rpcIdOf(message.id), ...columns });
 		this.forwardToClient(frame);
 	}
 
@@ -524,26 +545,29 @@ export class Proxy {
 		this.refusal = refusal;
 		if (recordIt) this.lifecycle({ event: 'refused', reason: refusal.reason, message: refusal.message });
 		this.warn(refusal.message);
-		if (this.clientClosed) this.finish(refusal.status, refusal.reason);
+		if (this.inputClosed) this.finish(refusal.status, refusal.reason);
 	}
 
 	private onUpstreamExit(exit: UpstreamExit): void {
 		const status = exitStatus(exit);
 		this.lifecycle({ event: 'upstream-exit', code: exit.code, signal: exit.signal });
 		const describe = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
-		if (!this.clientClosed) {
-			this.endReason ??= 'upstream-exited';
+		this.endReason ??= 'upstream-exited';
+		// A client that closed its stdin still reads its answers (half-close).
+		if (!this.outputClosed) {
 			for (const request of this.fromClient.takeAll()) {
 				this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, `upstream server exited (${describe})`));
 			}
-			if (this.endReason === 'upstream-exited') this.warn(`the server exited (${describe})`);
 		}
+		if (this.endReason === 'upstream-exited') this.warn(`the server exited (${describe})`);
 		this.finish(status, undefined, exit);
 	}
 
+	// The client closed its stdin (or its stdout, see below): the server gets the shutdown
+	// recipe, and what it still answers keeps flowing to the client until it exits.
 	private onClientClosed(): void {
-		if (this.clientClosed) return;
-		this.clientClosed = true;
+		if (this.inputClosed) return;
+		this.inputClosed = true;
 		this.lifecycle({ event: 'client-closed' });
 		this.endReason ??= 'client-closed';
 		if (this.refusal) {
@@ -551,6 +575,20 @@ export class Proxy {
 			return;
 		}
 		this.options.upstream.shutdown();
+	}
+
+	// Nothing reaches the client any more. Messages recorded as sent to it whose bytes did
+	// not get out are named by seq; later ones are recorded as not forwarded (clientTarget).
+	// Nobody hears the server now, so it is shut down as if the client had closed stdin.
+	private onClientOutputClosed(error?: NodeJS.ErrnoException): void {
+		if (this.outputClosed || this.finished) return;
+		this.outputClosed = true;
+		// The events of the chunk being handled are recorded first: they may be among the undelivered.
+		this.drainRecords();
+		this.lifecycle({ event: 'client-output-closed', error: error?.code ?? null, undelivered: this.deliveries.failed() });
+		this.waitingForClient = false;
+		this.holdStreams();
+		this.onClientClosed();
 	}
 
 	private finish(status: number, reason?: EndReason, exit?: UpstreamExit): void {
@@ -607,7 +645,8 @@ export class Proxy {
 			return;
 		}
 		const { recorder } = this.options;
-		recorder.record(event);
+		const seq = recorder.record(event);
+		if (event.target === 'client') this.deliveries.recorded(seq);
 		// A store that fails refuses requests instead (record.onError): don't stall on it.
 		if (recorder.congested && !this.recordingBehind && recorder.healthy) {
 			this.recordingBehind = true;
@@ -663,7 +702,7 @@ function preview(body: Buffer): string {
 function spawnErrorMessage(error: NodeJS.ErrnoException): string {
 	const command = (error as { path?: string }).path ?? 'the server command';
 	if (error.code === 'ENOENT') {
-		return `cannot start the MCP server: command not found: '${command}' (check the command after \`--\` and your PATH)`;
+		return `cannot start the MCP server: command not found: '${command}' (check the server command and your PATH)`;
 	}
 	if (error.code === 'EACCES') {
 		return `cannot start the MCP server: permission denied running '${command}' (is it executable?)`;

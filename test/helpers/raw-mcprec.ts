@@ -13,6 +13,8 @@ export interface RawExit {
 /** Extra options of `mcprec run` (before `--`) and the user to run it as. */
 export interface RawOptions {
 	runOptions?: string[];
+	/** Put `--` between run's options and the command (default); false leaves it out, as some launchers do. */
+	separator?: boolean;
 	/** Extra environment for mcprec and the server it starts. */
 	env?: Record<string, string>;
 	uid?: number;
@@ -34,7 +36,8 @@ export class RawSession {
 		command: string[],
 		options: RawOptions = {},
 	) {
-		this.child = spawn(process.execPath, [mcprecBin, 'run', ...(options.runOptions ?? []), '--', ...command], {
+		const separator = options.separator === false ? [] : ['--'];
+		this.child = spawn(process.execPath, [mcprecBin, 'run', ...(options.runOptions ?? []), ...separator, ...command], {
 			env: { ...process.env, MCPREC_HOME: home, NO_COLOR: '1', ...options.env },
 			uid: options.uid,
 			gid: options.gid,

@@ -19,6 +19,8 @@ export interface ConnectOptions {
 	name?: string;
 	/** More `mcprec run` options (before `--`), e.g. ['--policy', file]. */
 	runOptions?: string[];
+	/** Put `--` before the server command (default); false leaves it out, as the MCP Inspector does. */
+	separator?: boolean;
 	/** Extra environment for mcprec and the server. */
 	env?: Record<string, string>;
 	capabilities?: ClientCapabilities;
@@ -42,7 +44,7 @@ export async function connectClient(options: ConnectOptions): Promise<Connection
 	const args =
 		options.route === 'direct'
 			? options.serverArgs
-			: [mcprecBin, 'run', '--name', options.name ?? 'test', ...(options.runOptions ?? []), '--', process.execPath, ...options.serverArgs];
+			: [mcprecBin, 'run', '--name', options.name ?? 'test', ...(options.runOptions ?? []), ...(options.separator === false ? [] : ['--']), process.execPath, ...options.serverArgs];
 	const transport = new StdioClientTransport({
 		command: process.execPath,
 		args,
