@@ -271,7 +271,7 @@ describe('colour', () => {
 	it('runs the demo without escape codes into a pipe, and in colour with FORCE_COLOR=1', async () => {
 		const demo = async (colour: ColourEnv) => {
 			const result = await execa(process.execPath, [path.join(repoRoot, 'dist/demo/run-demo.js')], { env: cleanEnv(home, colour), extendEnv: false, reject: false });
-			const demoHome = /MCPREC_HOME=(\S+)/.exec(result.stdout)?.[1];
+			const demoHome = /MCPREC_HOME=([^\s\u001b]+)/.exec(result.stdout)?.[1];
 			if (demoHome?.includes('mcprec-demo-')) removeHome(demoHome);
 			expect(result.exitCode, result.stderr).toBe(0);
 			return result;
