@@ -67,7 +67,7 @@ Example (claude_desktop_config.json):
 		.option('--user <user>', 'only sessions of this user (email, subject or OS user)')
 		.option('--since <when>', 'only sessions started since: a duration (30m, 2h, 7d) or an ISO date')
 		.option('--limit <n>', 'at most this many sessions', parseInteger, 50)
-		.option('--json', 'print a JSON array (DESIGN §5)')
+		.option('--json', 'print a JSON array, one object per session (id, server, command, startedAt, endedAt, endReason, user, client, counts, headHash, synced, …)')
 		.action(async (options) => {
 			const { sessionsCommand } = await import('../commands/sessions.js');
 			await sessionsCommand(options);
@@ -294,7 +294,7 @@ Exit codes: 0 done, 1 some sessions refused by the collector, 2 bad usage or not
 
 	program
 		.command('server')
-		.description('run the central collector that `mcprec sync` uploads to (DESIGN §7)')
+		.description('run the central collector that `mcprec sync` uploads to, with its web viewer')
 		.option('--port <n>', 'port to listen on (default: server.port in config.yaml, else 8740)', parseInteger)
 		.option('--host <host>', 'address to listen on (default 127.0.0.1)')
 		.option('--database <file|url>', 'a SQLite file (default: collector.db in the data dir) or postgres://user:pass@host/db')
@@ -311,6 +311,11 @@ Exit codes: 0 done, 1 some sessions refused by the collector, 2 bad usage or not
 		.addHelpText(
 			'after',
 			`
+Uploads and API reads need an access token from --issuer for --audience (people get one
+with \`mcprec login\`). The web viewer at / signs people in with the OIDC client
+mcprec-viewer, redirect URI <public url>/auth/callback. The README's "Collector
+quickstart" walks through the identity provider settings.
+
 Example config.yaml:
   server: { issuer: https://login.example.com, audience: mcprec-collector, auditorGroup: security }`,
 		)

@@ -1,7 +1,7 @@
 // `mcprec approvals`, `approve <id>`, `deny <id>`, `grant`: settle held tool calls from
 // another terminal, or pre-approve a tool for a while (DESIGN §3).
 
-import chalk from 'chalk';
+import { stdoutColours } from '../cli/colours.js';
 import {
 	decideApproval,
 	insertGrant,
@@ -44,7 +44,7 @@ export async function approvalsCommand(options: { json?: boolean; all?: boolean 
 			['ID', 'STATUS', 'WAITING', 'EXPIRES', 'SERVER', 'TOOL', 'RULE', 'ARGUMENTS'],
 			rows.map((row) => [
 				row.id,
-				row.status === 'pending' ? chalk.yellow(row.status) : row.status,
+				row.status === 'pending' ? stdoutColours.yellow(row.status) : row.status,
 				`${Math.round((now - row.requested_at) / 1_000_000)}s`,
 				row.status === 'pending' ? `in ${Math.max(0, Math.round((row.expires_at - now) / 1_000_000))}s` : '',
 				row.server,
@@ -63,7 +63,7 @@ export async function decideCommand(reference: string, decision: 'approved' | 'd
 		process.stdout.write(`${JSON.stringify(approvalJson(row))}\n`);
 		return;
 	}
-	const verb = decision === 'approved' ? chalk.green('approved') : chalk.red('denied');
+	const verb = decision === 'approved' ? stdoutColours.green('approved') : stdoutColours.red('denied');
 	process.stdout.write(`${verb} ${row.id}: ${row.server} ${row.tool ?? row.method} ${row.summary}\n`);
 }
 

@@ -1,7 +1,7 @@
 // `mcprec policy check <file>` and `mcprec policy test <file> …`: validate a policy, and
 // dry-run one request against it, without starting a server.
 
-import chalk from 'chalk';
+import { stdoutColours } from '../cli/colours.js';
 import { UserError } from '../cli/user-error.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
 import { evaluatePolicy, isToolHidden, type PolicyCall } from '../policy/match-rule.js';
@@ -28,7 +28,7 @@ export interface PolicyTestResult {
 export async function policyCheckCommand(file: string): Promise<void> {
 	const policy = loadOrExplain(file);
 	const rules = `${policy.rules.length} ${policy.rules.length === 1 ? 'rule' : 'rules'}`;
-	process.stdout.write(`${chalk.green('✓')} ${file}: ${rules}, masking: ${describeMasking(policy)}, tools: ${describeTools(policy)}\n`);
+	process.stdout.write(`${stdoutColours.green('✓')} ${file}: ${rules}, masking: ${describeMasking(policy)}, tools: ${describeTools(policy)}\n`);
 }
 
 export async function policyTestCommand(file: string, options: PolicyTestOptions): Promise<void> {
@@ -118,9 +118,9 @@ function describeTools(policy: Policy): string {
 }
 
 function colorAction(action: string): string {
-	if (action === 'deny') return chalk.red(action);
-	if (action === 'approve') return chalk.yellow(action);
-	return chalk.green(action);
+	if (action === 'deny') return stdoutColours.red(action);
+	if (action === 'approve') return stdoutColours.yellow(action);
+	return stdoutColours.green(action);
 }
 
 function formatDuration(milliseconds: number): string {

@@ -1,6 +1,7 @@
 // `mcprec replay <session>`: the ink timeline on a terminal, a transcript otherwise,
 // NDJSON with --json (DESIGN §2, §5).
 
+import { stdoutColours } from '../cli/colours.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { printJson } from '../replay/print-json.js';
 import { printTranscript } from '../replay/print-transcript.js';
@@ -26,7 +27,7 @@ export async function replayCommand(reference: string, options: ReplayOptions): 
 		const session = resolveSession(database, reference);
 		const events = replayEvents(database, session.id);
 		if (options.json) await printJson(events, process.stdout);
-		else await printTranscript(events, { output: process.stdout, speed: options.speed, startedMicros: session.started_at });
+		else await printTranscript(events, { output: process.stdout, colours: stdoutColours, speed: options.speed, startedMicros: session.started_at });
 	} finally {
 		database.close();
 	}

@@ -1,6 +1,6 @@
 // `mcprec sessions`: recorded sessions, newest first; a table for people, JSON for scripts.
 
-import chalk from 'chalk';
+import { stdoutColours } from '../cli/colours.js';
 import fs from 'node:fs';
 import { resolveStatePaths } from '../config/paths.js';
 import { parseSince } from '../sessions/parse-since.js';
@@ -51,7 +51,7 @@ export async function sessionsCommand(options: SessionsOptions): Promise<void> {
 			row.client_name ?? '',
 			String(row.messages),
 			String(row.requests),
-			row.errors > 0 ? chalk.red(String(row.errors)) : '0',
+			row.errors > 0 ? stdoutColours.red(String(row.errors)) : '0',
 			formatEnd(row),
 		]),
 	);
@@ -65,7 +65,7 @@ function formatStart(micros: number): string {
 }
 
 function formatDuration(row: SessionRow): string {
-	if (row.ended_at === null) return chalk.green('running');
+	if (row.ended_at === null) return stdoutColours.green('running');
 	const seconds = (row.ended_at - row.started_at) / 1_000_000;
 	if (seconds < 60) return `${seconds.toFixed(1)}s`;
 	if (seconds < 3600) return `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
@@ -76,5 +76,5 @@ function formatEnd(row: SessionRow): string {
 	if (!row.end_reason) return '';
 	if (row.end_reason === 'client-closed') return 'closed';
 	const status = row.exit_signal ?? (row.exit_code === null ? '' : `exit ${row.exit_code}`);
-	return chalk.yellow(`${row.end_reason}${status ? ` (${status})` : ''}`);
+	return stdoutColours.yellow(`${row.end_reason}${status ? ` (${status})` : ''}`);
 }

@@ -1,6 +1,6 @@
 // `mcprec verify [<session>|--all]`: exit 0 when every checked chain is intact, 1 otherwise.
 
-import chalk from 'chalk';
+import { stdoutColours } from '../cli/colours.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { ExitCode } from '../cli/user-error.js';
 import { openStore } from '../store/open-store.js';
@@ -31,8 +31,8 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 		for (const result of results) {
 			process.stdout.write(
 				result.intact
-					? `${chalk.green('✓')} ${result.sessionId} intact (${result.events} events${result.signature ? ', signature ok' : ''})\n`
-					: `${chalk.red('✗')} ${result.sessionId} tampered at seq ${result.firstBadSeq}: ${result.problem}\n`,
+					? `${stdoutColours.green('✓')} ${result.sessionId} intact (${result.events} events${result.signature ? ', signature ok' : ''})\n`
+					: `${stdoutColours.red('✗')} ${result.sessionId} tampered at seq ${result.firstBadSeq}: ${result.problem}\n`,
 			);
 		}
 		if (results.length === 0) process.stderr.write('No sessions to verify.\n');

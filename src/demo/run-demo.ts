@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { execa } from 'execa';
+import { stdoutColours } from '../cli/colours.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const mcprec = path.join(root, 'bin/mcprec.js');
@@ -22,12 +23,13 @@ function say(text: string): void {
 }
 
 function step(text: string): void {
-	say(`\n\x1b[1m▶ ${text}\x1b[0m\n`);
+	say(`\n${stdoutColours.bold(`▶ ${text}`)}\n`);
 }
 
 async function main(): Promise<void> {
 	const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-demo-'));
-	const env = { ...process.env, MCPREC_HOME: home } as Record<string, string>;
+	// The commands below print into a pipe to the demo: they colour when the demo's stdout does.
+	const env = { ...process.env, MCPREC_HOME: home, FORCE_COLOR: String(stdoutColours.level) } as Record<string, string>;
 	step(`Recording into MCPREC_HOME=${home}`);
 	say(`  client → mcprec run --name everything -- node ${path.relative(root, everything)}\n`);
 

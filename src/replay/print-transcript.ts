@@ -1,13 +1,15 @@
 // `replay --plain`: a readable transcript for pipes, logs and terminals without a TUI.
 
 import type { Writable } from 'node:stream';
-import chalk from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { ReplayEvent } from './replay-event.js';
 
 const MAX_MESSAGE_CHARS = 1200;
 
 export interface TranscriptOptions {
 	output: Writable;
+	/** Styles decided for `output` (none on a pipe: see src/cli/colours.ts). */
+	colours: ChalkInstance;
 	/** Play back in time, N× faster than recorded. */
 	speed?: number;
 	startedMicros: number;
@@ -20,42 +22,42 @@ export async function printTranscript(events: Iterable<ReplayEvent>, options: Tr
 			await sleep(Math.min((event.tsMicros - previousMicros) / 1000 / options.speed, 2000));
 		}
 		previousMicros = event.tsMicros;
-		const text = formatTranscriptEvent(event, options.startedMicros);
+		const text = formatTranscriptEvent(event, options.startedMicros, options.colours);
 		if (!options.output.write(text)) await new Promise((resolve) => options.output.once('drain', resolve));
 	}
 }
 
-export function formatTranscriptEvent(event: ReplayEvent, startedMicros: number): string {
+export function formatTranscriptEvent(event: ReplayEvent, startedMicros: number, colours: ChalkInstance): string {
 	const offset = `+${((event.tsMicros - startedMicros) / 1_000_000).toFixed(3)}s`.padStart(10);
 	const route = event.target ? `${event.origin} → ${event.target}` : `${event.origin}${event.kind === 'message' ? ' (not forwarded)' : ''}`;
-	const labels = [event.kind === 'decision' || event.kind === 'mask' ? noteLabel(event) : chalk.bold(event.method ?? labelFor(event))];
-	if (event.tool) labels.push(chalk.cyan(event.tool));
-	if (event.id !== null) labels.push(chalk.dim(`#${JSON.stringify(event.id)}`));
-	if (event.latencyMs !== null) labels.push(chalk.dim(`${event.latencyMs.toFixed(1)} ms`));
-	if (isError(event)) labels.push(chalk.red('error'));
-	const head = `${chalk.dim(`${offset} ${String(event.seq).padStart(5)}`)}  ${route.padEnd(16)} ${labels.join(' ')}`;
+	const labels = [event.kind === 'decision' || event.kind === 'mask' ? noteLabel(event, colours) : colours.bold(event.method ?? labelFor(event))];
+	if (event.tool) labels.push(colours.cyan(event.tool));
+	if (event.id !== null) labels.push(colours.dim(`#${JSON.stringify(event.id)}`));
+	if (event.latencyMs !== null) labels.push(colours.dim(`${event.latencyMs.toFixed(1)} ms`));
+	if (isError(event)) labels.push(colours.red('error'));
+	const head = `${colours.dim(`${offset} ${String(event.seq).padStart(5)}`)}  ${route.padEnd(16)} ${labels.join(' ')}`;
 	return `${head}\n${indent(bodyOf(event))}\n`;
 }
 
 // Decisions and masks read as what happened to the call: blocked, held, approved, masked.
-function noteLabel(event: ReplayEvent): string {
+function noteLabel(event: ReplayEvent, colours: ChalkInstance): string {
 	const details = (event.details ?? {}) as Record<string, unknown>;
 	if (event.kind === 'mask') {
 		const findings = (details.findings ?? []) as { detector: string; count: number }[];
 		const count = findings.reduce((sum, finding) => sum + finding.count, 0);
 		const detectors = [...new Set(findings.map((finding) => finding.detector))].join(', ');
-		return chalk.magenta(`masked ${count} (${detectors})${details.recordOnly ? ' in the record only' : ''}`);
+		return colours.magenta(`masked ${count} (${detectors})${details.recordOnly ? ' in the record only' : ''}`);
 	}
 	const rule = details.rule ? ` by rule '${details.rule}'` : '';
-	if (details.action === 'deny' || details.status === 'denied') return chalk.red(`blocked${rule}`);
+	if (details.action === 'deny' || details.status === 'denied') return colours.red(`blocked${rule}`);
 	if (details.action === 'approve') {
-		if (details.status === 'held') return chalk.yellow(`held for approval${rule}`);
-		if (details.status === 'approved') return chalk.green(`approved (${details.via}: ${details.reason})`);
-		if (details.step === 'asked' || details.status === 'input_required') return chalk.yellow(`approval asked via ${details.channel ?? 'input_required'}`);
-		return chalk.yellow(`approval ${details.status ?? details.step}`);
+		if (details.status === 'held') return colours.yellow(`held for approval${rule}`);
+		if (details.status === 'approved') return colours.green(`approved (${details.via}: ${details.reason})`);
+		if (details.step === 'asked' || details.status === 'input_required') return colours.yellow(`approval asked via ${details.channel ?? 'input_required'}`);
+		return colours.yellow(`approval ${details.status ?? details.step}`);
 	}
-	if (details.step === 'asked') return chalk.yellow(`approval asked via ${details.channel}`);
-	return chalk.cyan(`${String(details.action ?? 'decision')}${rule}`);
+	if (details.step === 'asked') return colours.yellow(`approval asked via ${details.channel}`);
+	return colours.cyan(`${String(details.action ?? 'decision')}${rule}`);
 }
 
 function labelFor(event: ReplayEvent): string {

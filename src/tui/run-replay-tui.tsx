@@ -1,7 +1,9 @@
 // Draws the interactive timeline full-screen (the terminal's alternate screen, like `less`)
 // and resolves when the person quits, leaving their scrollback as it was.
 
+import chalk from 'chalk';
 import { render } from 'ink';
+import { stdoutColours } from '../cli/colours.js';
 import { buildExchanges } from '../replay/build-exchanges.js';
 import type { ReplayEvent } from '../replay/replay-event.js';
 import type { SessionRow } from '../store/session-queries.js';
@@ -23,6 +25,8 @@ const LEAVE_ALTERNATE_SCREEN = '\u001B[?1049l';
 export async function runReplayTui({ session, events, speed, stdout = process.stdout, stdin }: RunReplayTuiOptions): Promise<void> {
 	const input = stdin ? { stream: stdin, close: () => {} } : openTerminalInput();
 	const exchanges = buildExchanges(events);
+	// ink styles through chalk's default instance, which ignores NO_COLOR: give it mcprec's decision.
+	chalk.level = stdoutColours.level;
 	// Leave the alternate screen even when something ends the process abruptly.
 	const restoreScreen = () => stdout.write(LEAVE_ALTERNATE_SCREEN);
 	stdout.write(ENTER_ALTERNATE_SCREEN);

@@ -1,8 +1,10 @@
 // `mcprec policy check` and `mcprec policy test`, run as a user would from the folder
 // that holds the policy files.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, runMcprec } from '../helpers/mcprec.js';
+import { fixture, makeHome, repoRoot, runMcprec } from '../helpers/mcprec.js';
 import { removeHome } from '../helpers/raw-mcprec.js';
 
 describe('mcprec policy', () => {
@@ -90,5 +92,42 @@ describe('mcprec policy', () => {
 		expect(result.exitCode).toBe(0);
 		expect(result.stdout).toContain('--args <json>');
 		expect(result.stdout).toContain("mcprec policy test policy.yaml --server fs --tool write_file --args '{\"path\":\"/etc/hosts\"}'");
+	});
+});
+
+// The README's policy example is what people copy: it must stay valid and mean what its
+// comments say.
+describe("the README's policy example", () => {
+	let home: string;
+	const mcprec = (...args: string[]) => runMcprec(['policy', ...args], home, { cwd: home });
+	beforeAll(() => {
+		home = makeHome();
+		const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+		const section = readme.slice(readme.indexOf('\n## Policy file\n'));
+		const example = /```yaml\n([^]*?)```/.exec(section)?.[1];
+		if (!example) throw new Error('README.md has no ```yaml block under "## Policy file"');
+		fs.writeFileSync(path.join(home, 'policy.yaml'), example);
+	});
+	afterAll(() => removeHome(home));
+
+	it('passes policy check and uses every section', async () => {
+		const result = await mcprec('check', 'policy.yaml');
+		expect(result.stderr).toBe('');
+		expect(result.exitCode).toBe(0);
+		expect(result.stdout).toBe('✓ policy.yaml: 5 rules, masking: secrets pii -ipv4 -ipv6 +employee-id (redact, 4 fields), tools: hide admin_*, pin alert');
+	});
+
+	it.each([
+		[['--server', 'fs', '--tool', 'write_file', '--args', '{"path":"/etc/hosts"}'], /^rule 'no-etc-writes' \(policy\.yaml:\d+\) → deny: Writes under \/etc are not allowed$/],
+		[['--server', 'db-prod', '--tool', 'drop_table'], /^rule 'confirm-deletes' \(policy\.yaml:\d+\) → approve \(held up to 2m for a decision\)$/],
+		[['--server', 'fs', '--tool', 'edit', '--groups', 'contractors'], /^rule 'contractors-read-only' \(policy\.yaml:\d+\) → deny$/],
+		[['--server', 'fs', '--tool', 'read', '--groups', 'contractors', '--annotations', '{"readOnlyHint":true}'], /^no rule matches → allow$/],
+		[['--server', 'fs', '--method', 'sampling/createMessage'], /^rule 'no-sampling' \(policy\.yaml:\d+\) → deny$/],
+		[['--server', 'fs', '--method', 'resources/read'], /^rule 'note-resource-reads' \(policy\.yaml:\d+\) → log$/],
+		[['--server', 'fs', '--tool', 'admin_reset'], /^tool 'admin_reset' is hidden by tools\.hide → deny$/],
+	])('policy test %j', async (args, output) => {
+		const result = await mcprec('test', 'policy.yaml', ...args);
+		expect(result.exitCode).toBe(0);
+		expect(result.stdout).toMatch(output);
 	});
 });
