@@ -3,7 +3,8 @@
 // resolved afresh, better-sqlite3 compiled for the Node on PATH), and `mcprec` found on PATH.
 // Installing takes a minute or two, so one install serves every file of this layer: it is
 // kept in the temp folder under the tarball's hash and the Node version, behind a lock
-// (vitest runs two files at once). `npm test` builds before vitest starts.
+// (vitest runs two files at once). `npm test` builds before vitest starts; the pack skips
+// `prepack` (a build) so that it never rewrites dist/ under the other test files.
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -36,7 +37,7 @@ export function installedPackage(): Promise<InstalledPackage> {
 async function install(): Promise<InstalledPackage> {
 	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-pack-'));
 	try {
-		const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))[0];
+		const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }))[0];
 		const tarball = path.join(work, packed.filename);
 		const digest = createHash('sha256').update(fs.readFileSync(tarball)).digest('hex').slice(0, 16);
 		const prefix = path.join(os.tmpdir(), `mcprec-installed-${process.version}-${digest}`);

@@ -78,7 +78,8 @@ describe('the packed package', () => {
 
 /** Command names listed under "Commands:" in a help text. */
 function commandsIn(help: string): string[] {
-	const section = help.split(/^Commands:$/m)[1] ?? '';
+	// The list runs from "Commands:" to the first blank line (examples follow it).
+	const section = (help.split(/^Commands:$/m)[1] ?? '').split(/\n\s*\n/)[0]!;
 	return [...section.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((match) => match[1]!).filter((name) => name !== 'help');
 }
 
