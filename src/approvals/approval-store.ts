@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { StoreDatabase } from '../store/open-store.js';
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 import { matchesGlob } from '../policy/match-glob.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';

@@ -5,11 +5,11 @@
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { chainHash, genesisHash } from '../recorder/hash-chain.js';
+import { chainHash, genesisHash } from '../event/hash-chain.js';
 import { mcprecPath } from './bench-paths.js';
 import { echoRequests, RpcClient } from './rpc-client.js';
 import { elapsedMs, log, round } from './stats.js';
-import type { EventRow } from '../store/event-queries.js';
+import type { EventRow } from '../event/event-row.js';
 
 export interface RecordingOptions {
 	home: string;

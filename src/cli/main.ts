@@ -3,8 +3,8 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { reportFailure } from './report-failure.js';
-import { describeRunUsageError, RUN_OPTIONS, type ParsedRunOptions, type RunOptionSpec } from './run-options.js';
-import { ExitCode } from './user-error.js';
+import { describeRunUsageError, RUN_OPTIONS, type ParsedRunOptions, type RunOptionSpec } from '../commands/run-options.js';
+import { ExitCode } from '../errors/user-error.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {

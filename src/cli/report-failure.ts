@@ -3,8 +3,8 @@
 
 import { CredentialStoreError } from '../identity/credential-store.js';
 import { PolicyError } from '../policy/policy-types.js';
-import { StoreError } from '../store/store-error.js';
-import { ExitCode, UserError } from './user-error.js';
+import { StoreError } from '../errors/store-error.js';
+import { ExitCode, UserError } from '../errors/user-error.js';
 
 /** Prints why a command failed and returns the exit code. */
 export function reportFailure(error: unknown): number {

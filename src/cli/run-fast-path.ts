@@ -3,8 +3,8 @@
 // options (run-options.ts) without loading commander and the other commands; only a
 // request for help goes on to the full command line in main.ts.
 
-import type { ParsedRunOptions } from './run-options.js';
-import { defaultRunOptions, describeRunUsageError, parseRunArguments } from './run-options.js';
+import type { ParsedRunOptions } from '../commands/run-options.js';
+import { defaultRunOptions, describeRunUsageError, parseRunArguments } from '../commands/run-options.js';
 import { reportFailure } from './report-failure.js';
 
 /** Runs `mcprec run …` unless it asks for help; false when main.ts must handle the command line. */

@@ -1,7 +1,7 @@
 // `mcprec approvals`, `approve <id>`, `deny <id>`, `grant`: settle held tool calls from
 // another terminal, or pre-approve a tool for a while (DESIGN §3).
 
-import { stdoutColours } from '../cli/colours.js';
+import { stdoutColours } from '../terminal/colours.js';
 import {
 	decideApproval,
 	insertGrant,
@@ -9,12 +9,12 @@ import {
 	listGrants,
 	type ApprovalRow,
 } from '../approvals/approval-store.js';
-import { currentUser } from '../cli/current-user.js';
-import { formatTable } from '../cli/format-table.js';
-import { parseDuration } from '../cli/parse-duration.js';
-import { UserError } from '../cli/user-error.js';
+import { currentUser } from '../identity/current-user.js';
+import { formatTable } from '../terminal/format-table.js';
+import { parseDuration } from '../time/parse-duration.js';
+import { UserError } from '../errors/user-error.js';
 import { resolveStatePaths } from '../config/paths.js';
-import { isoMicros } from '../replay/replay-event.js';
+import { isoMicros } from '../event/replay-event.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
 
 function withStore<T>(action: (database: StoreDatabase) => T): T {

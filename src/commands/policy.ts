@@ -1,8 +1,8 @@
 // `mcprec policy check <file>` and `mcprec policy test <file> …`: validate a policy, and
 // dry-run one request against it, without starting a server.
 
-import { stdoutColours } from '../cli/colours.js';
-import { UserError } from '../cli/user-error.js';
+import { stdoutColours } from '../terminal/colours.js';
+import { UserError } from '../errors/user-error.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
 import { evaluatePolicy, isToolHidden, type PolicyCall } from '../policy/match-rule.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';

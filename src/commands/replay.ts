@@ -1,11 +1,11 @@
 // `mcprec replay <session>`: the ink timeline on a terminal, a transcript otherwise,
 // NDJSON with --json (DESIGN §2, §5).
 
-import { stdoutColours } from '../cli/colours.js';
+import { stdoutColours } from '../terminal/colours.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { printJson } from '../replay/print-json.js';
 import { printTranscript } from '../replay/print-transcript.js';
-import { toReplayEvent, type ReplayEvent } from '../replay/replay-event.js';
+import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
 import { iterateEvents } from '../store/event-queries.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
 import { resolveSession } from '../store/session-queries.js';

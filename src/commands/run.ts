@@ -8,12 +8,12 @@ import { resolveStatePaths } from '../config/paths.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
 import type { Refusal } from '../proxy/proxy.js';
 import type { SessionStart } from '../recorder/session-row.js';
-import { systemClock } from '../recorder/clock.js';
+import { systemClock } from '../time/clock.js';
 import { backlogWatermarks, Recorder } from '../recorder/recorder.js';
-import { newSessionId } from '../recorder/session-id.js';
-import { UserError } from '../cli/user-error.js';
-import { currentUser } from '../cli/current-user.js';
-import { describeRunUsageError } from '../cli/run-options.js';
+import { newSessionId } from '../event/session-id.js';
+import { UserError } from '../errors/user-error.js';
+import { currentUser } from '../identity/current-user.js';
+import { describeRunUsageError } from './run-options.js';
 import type { RunCredentials } from '../identity/load-run-credentials.js';
 
 export interface RunOptions {
@@ -100,7 +100,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// The stages (masking detectors, the store for approvals and pins) load while the server
 	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
 	const dataPathReady = (async () => {
-		const [{ createStages }, { openStore }] = await Promise.all([import('../pipeline/create-stages.js'), import('../store/open-store.js')]);
+		const [{ createStages }, { openStore }] = await Promise.all([import('../stages/create-stages.js'), import('../store/open-store.js')]);
 		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
 		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
 		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals });
@@ -197,7 +197,7 @@ function flushStream(stream: NodeJS.WriteStream): Promise<void> {
 async function collectorApprovals(configFile: string, signedIn: boolean) {
 	if (!signedIn) return undefined;
 	try {
-		const { readSyncConfig } = await import('../sync/sync-config.js');
+		const { readSyncConfig } = await import('../config/sync-config.js');
 		const endpoint = readSyncConfig(configFile).endpoint;
 		if (!endpoint) return undefined;
 		const { createCollectorApprovals } = await import('../sync/collector-approvals.js');

@@ -1,7 +1,7 @@
 // `mcprec secret set|list|rm`: values kept in the credential store and injected into a
 // server's environment by `run --secret NAME`. No command here ever prints a value.
 
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 import { resolveCredentialPaths } from '../identity/credential-paths.js';
 import { withCredentialLock } from '../identity/credential-lock.js';
 import { openCredentialStore } from '../identity/open-credential-store.js';

@@ -1,7 +1,7 @@
 // `mcprec server`: the central collector (DESIGN §7). Runs until SIGINT/SIGTERM.
 
 import path from 'node:path';
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { resolveServerSettings, type ServerFlags } from '../server/resolve-server-settings.js';
 import { startCollector } from '../server/start-collector.js';

@@ -1,13 +1,13 @@
 // `mcprec sessions`: recorded sessions, newest first; a table for people, JSON for scripts.
 
-import { stdoutColours } from '../cli/colours.js';
+import { stdoutColours } from '../terminal/colours.js';
 import fs from 'node:fs';
 import { resolveStatePaths } from '../config/paths.js';
-import { parseSince } from '../sessions/parse-since.js';
+import { parseSince } from '../time/parse-since.js';
 import { displayUser, summarizeSession } from '../sessions/session-summary.js';
 import { openStore } from '../store/open-store.js';
 import { listSessions, type SessionRow } from '../store/session-queries.js';
-import { formatTable } from '../cli/format-table.js';
+import { formatTable } from '../terminal/format-table.js';
 
 export interface SessionsOptions {
 	server?: string;

@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import os from 'node:os';
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { resolveCredentialPaths } from '../identity/credential-paths.js';
 import { isAccessTokenFresh, type LoginRecord } from '../identity/login-record.js';
@@ -14,9 +14,9 @@ import { isLoopback } from '../identity/identity-settings.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
 import { CollectorClient, CollectorError, CollectorUnreachableError } from '../sync/collector-client.js';
 import { loadOrCreateDeviceKey, type DeviceKey } from '../sync/device-key.js';
-import { readSyncConfig, rememberSyncEndpoint } from '../sync/sync-config.js';
+import { readSyncConfig, rememberSyncEndpoint } from '../config/sync-config.js';
 import { createSyncProgress } from '../sync/sync-progress.js';
-import { listPendingSessions, rememberDeviceKey, type PendingSession } from '../sync/sync-queries.js';
+import { listPendingSessions, rememberDeviceKey, type PendingSession } from '../store/sync-queries.js';
 import { syncSession, type SessionSyncResult } from '../sync/sync-session.js';
 
 export interface SyncOptions {

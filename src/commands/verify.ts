@@ -1,8 +1,8 @@
 // `mcprec verify [<session>|--all]`: exit 0 when every checked chain is intact, 1 otherwise.
 
-import { stdoutColours } from '../cli/colours.js';
+import { stdoutColours } from '../terminal/colours.js';
 import { resolveStatePaths } from '../config/paths.js';
-import { ExitCode } from '../cli/user-error.js';
+import { ExitCode } from '../errors/user-error.js';
 import { openStore } from '../store/open-store.js';
 import { listSessions, resolveSession, type SessionRow } from '../store/session-queries.js';
 import { verifySession, type VerifyResult } from '../verify/verify-chain.js';

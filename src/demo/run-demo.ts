@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { execa } from 'execa';
-import { stdoutColours } from '../cli/colours.js';
+import { stdoutColours } from '../terminal/colours.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const mcprec = path.join(root, 'bin/mcprec.js');

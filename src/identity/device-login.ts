@@ -3,7 +3,7 @@
 // polling (interval, slow_down, expiry) is openid-client's, per RFC 8628 §3.5.
 
 import type { Configuration, DeviceAuthorizationResponse, TokenEndpointResponse, TokenEndpointResponseHelpers } from 'openid-client';
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 import type { IdentitySettings } from './identity-settings.js';
 import { profileFromClaims, type LoginRecord } from './login-record.js';
 import { describeOidcFailure, discoverIssuer, loadOpenIdClient, type OpenIdClient } from './oidc-client.js';

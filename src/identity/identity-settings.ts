@@ -12,11 +12,11 @@
 
 import fs from 'node:fs';
 import { isMap, isScalar, type Node } from 'yaml';
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 import { isLoopback } from './is-loopback.js';
 import { parseYamlDocument } from '../policy/parse-yaml-document.js';
 import { PolicyNodes, type Entry } from '../policy/policy-nodes.js';
-import { readSyncConfig } from '../sync/sync-config.js';
+import { readSyncConfig } from '../config/sync-config.js';
 
 /** Always requested: who you are, and a refresh token so `run` never has to ask again. */
 export const BASE_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;

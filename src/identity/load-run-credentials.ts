@@ -3,8 +3,8 @@
 // Problems become a refusal only when the session cannot run without the missing piece
 // (policy identity.required, or a --secret that cannot be had); otherwise a warning.
 
-import type { SessionIdentity } from '../pipeline/session-context.js';
-import { UserError } from '../cli/user-error.js';
+import type { SessionIdentity } from './session-identity.js';
+import { UserError } from '../errors/user-error.js';
 import { resolveCredentialPaths } from './credential-paths.js';
 import { CredentialStoreError, type CredentialStore } from './credential-store.js';
 import { sessionIdentityOf } from './login-record.js';

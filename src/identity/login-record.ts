@@ -2,7 +2,7 @@
 // person (for sessions and policy `match.groups`) and whether the access token still holds.
 // No ID token is kept: its claims are copied into `profile`, which keeps keychain entries small.
 
-import type { SessionIdentity } from '../pipeline/session-context.js';
+import type { SessionIdentity } from './session-identity.js';
 import { CredentialKey, CredentialStoreError, type CredentialStore } from './credential-store.js';
 
 /** Who signed in, from the ID token (and userinfo) claims. */

@@ -1,7 +1,7 @@
 // Secrets kept in the credential store and injected into a server's environment by
 // `run --secret NAME`, so the MCP client's config never holds them (DESIGN §6).
 
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 import { MIN_LITERAL_LENGTH } from '../masking/detectors/literal.js';
 import { CredentialKey, type CredentialStore } from './credential-store.js';
 

@@ -2,9 +2,9 @@
 // of mitmproxy's flow. Stages read it and may answer it, rewrite it, hold it or let it
 // pass; they leave notes for the recorder. They never write to a stream themselves.
 
-import { parsedLine, type ClassifiedMessage, type JsonRpcId } from '../proxy/classify.js';
-import type { PendingRequest } from '../proxy/pending-requests.js';
-import { ErrorCode } from '../proxy/rpc-errors.js';
+import { parsedLine, type ClassifiedMessage, type JsonRpcId } from '../jsonrpc/classify.js';
+import type { PendingRequest } from '../jsonrpc/pending-requests.js';
+import { ErrorCode } from '../jsonrpc/rpc-errors.js';
 
 export type Direction = 'to-server' | 'to-client';
 

@@ -1,15 +1,8 @@
 // What stages may know about the session beyond one message. Filled by the proxy (label,
 // client capabilities) and by stages themselves (tool annotations from tools/list).
 
+import type { SessionIdentity } from '../identity/session-identity.js';
 import type { Policy } from '../policy/policy-types.js';
-
-export interface SessionIdentity {
-	issuer: string;
-	sub: string;
-	email?: string | null;
-	name?: string | null;
-	groups: string[];
-}
 
 export interface SessionContext {
 	sessionId: string;

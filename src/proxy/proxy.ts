@@ -3,14 +3,14 @@
 
 import type { Readable, Writable } from 'node:stream';
 import type { Recorder } from '../recorder/recorder.js';
-import type { EventTarget, SessionEvent } from '../recorder/event.js';
+import type { EventTarget, SessionEvent } from '../event/event.js';
 import { exitStatus, type StdioUpstream, type UpstreamExit } from '../upstream/stdio-upstream.js';
-import { classifyLine, idKey, parsedLine, type ClassifiedMessage, type JsonRpcId } from './classify.js';
+import { classifyLine, idKey, parsedLine, type ClassifiedMessage, type JsonRpcId } from '../jsonrpc/classify.js';
 import { ContiguousWriter } from './contiguous-writer.js';
 import { DeliveryLedger } from './delivery-ledger.js';
-import { frameBody, LineSplitter } from './framing.js';
-import { PendingRequests, type PendingRequest } from './pending-requests.js';
-import { ErrorCode, errorFrame } from './rpc-errors.js';
+import { frameBody, LineSplitter } from '../jsonrpc/framing.js';
+import { PendingRequests, type PendingRequest } from '../jsonrpc/pending-requests.js';
+import { ErrorCode, errorFrame } from '../jsonrpc/rpc-errors.js';
 import { clientCapabilitiesOf, factsFromClientMessage, factsFromInitializeResult } from './session-facts.js';
 import { errorMessage, newFlow, type Flow, type FlowNote } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';

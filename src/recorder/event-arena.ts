@@ -11,7 +11,7 @@
 // method, rpc id and tool (-1 for null) and the length of the payload bytes stored here
 // (0 for a large payload, which goes to the writer in pieces; writer-messages.ts).
 
-import type { EventKind, EventOrigin, EventTarget } from './event.js';
+import type { EventKind, EventOrigin, EventTarget } from '../event/event.js';
 import type { RecordedEvent } from './writer-messages.js';
 
 /** An event's fields as the arena keeps them (no seq: it follows from the order); `payload` is absent for a large one. */

@@ -1,7 +1,7 @@
 // Groups a session's events into exchanges — a request and its response, or a single
 // notification / stderr line / lifecycle event — the unit the timeline shows.
 
-import type { ReplayEvent } from './replay-event.js';
+import type { ReplayEvent } from '../event/replay-event.js';
 
 export type ExchangeStatus = 'ok' | 'error' | 'pending' | 'refused' | 'info';
 

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ReplayEvent } from './replay-event.js';
+import type { ReplayEvent } from '../event/replay-event.js';
 
 /** `replay --json`: one JSON object per event (NDJSON), without the internal µs field. */
 export function formatJsonLine(event: ReplayEvent): string {

@@ -5,7 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { ApiError, badRequest, forbidden } from './api-error.js';
-import { parseDevicePublicKey } from './device-signature.js';
+import { parseDevicePublicKey } from './parse-device-key.js';
 import { DEVICE_ID } from './session-document.js';
 import type { CollectorStore, Device } from './store/collector-store.js';
 import { withAuth } from './route-auth.js';

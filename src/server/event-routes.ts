@@ -2,14 +2,14 @@
 // ignored, DESIGN §7) and GET them back in seq order, a page at a time.
 
 import type { FastifyInstance } from 'fastify';
-import { toReplayEvent } from '../replay/replay-event.js';
+import { toReplayEvent } from '../event/replay-event.js';
 import { ApiError, badRequest } from './api-error.js';
 import { parseEventLines } from './parse-event-lines.js';
 import { assertCanRead, assertOwner, requireSession } from './session-access.js';
 import { sessionIdParam } from './session-routes.js';
 import type { CollectorStore } from './store/collector-store.js';
 import { verifyBatch } from './verify-batch.js';
-import { toWireEvent, type ChainEvent } from './wire-event.js';
+import { toWireEvent, type ChainEvent } from '../event/wire-event.js';
 import { withAuth } from './route-auth.js';
 
 export function registerEventRoutes(app: FastifyInstance, store: CollectorStore): void {

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chainHash, genesisHash } from '../recorder/hash-chain.js';
-import { newSessionId } from '../recorder/session-id.js';
+import { chainHash, genesisHash } from '../event/hash-chain.js';
+import { newSessionId } from '../event/session-id.js';
 import { parseSessionDocument } from './session-document.js';
 import { startCollector, type RunningCollector } from './start-collector.js';
 import type { CollectorStore } from './store/collector-store.js';
@@ -15,7 +15,7 @@ import { openCollectorStore } from './store/open-collector-store.js';
 import { startPostgres, type PostgresCluster } from './throwaway-postgres.js';
 import type { Principal } from './verify-access-token.js';
 import { verifyBatch } from './verify-batch.js';
-import { encodeEventLines, type ChainEvent } from './wire-event.js';
+import { encodeEventLines, type ChainEvent } from '../event/wire-event.js';
 import { createCookieSealer } from './viewer/sealed-cookie.js';
 import { SESSION_COOKIE } from './viewer/viewer-auth.js';
 

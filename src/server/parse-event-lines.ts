@@ -2,7 +2,7 @@
 // malformed line with its number so the uploader can tell which event is wrong.
 
 import { badRequest } from './api-error.js';
-import type { ChainEvent } from './wire-event.js';
+import type { ChainEvent } from '../event/wire-event.js';
 
 const ORIGINS = new Set(['client', 'server', 'proxy']);
 const TARGETS = new Set(['client', 'server']);

@@ -2,7 +2,7 @@
 // re-sent events must be identical, the first new event must follow the stored head.
 // Pure, so both storage backends share exactly the same rules.
 
-import { genesisHash } from '../recorder/hash-chain.js';
+import { genesisHash } from '../event/hash-chain.js';
 import type { BatchEvent, VerifiedBatch } from './verify-batch.js';
 
 /** Where a session's stored chain ends. */

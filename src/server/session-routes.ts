@@ -2,10 +2,10 @@
 // and the filtered, paged, newest-first list.
 
 import type { FastifyInstance } from 'fastify';
-import { UserError } from '../cli/user-error.js';
-import { parseSince } from '../sessions/parse-since.js';
+import { UserError } from '../errors/user-error.js';
+import { parseSince } from '../time/parse-since.js';
 import { ApiError, badRequest, forbidden } from './api-error.js';
-import { verifySealedHead } from './device-signature.js';
+import { verifySealedHead } from '../event/device-signature.js';
 import { OUTCOME_NAMES, type OutcomeName } from './event-outcomes.js';
 import { assertCanRead, requireSession } from './session-access.js';
 import { parseSessionDocument, SESSION_ID, type SealInput } from './session-document.js';

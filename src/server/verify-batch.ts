@@ -4,9 +4,9 @@
 // what is already stored happens inside the store's transaction (plan-append.ts).
 
 import { deflateRawSync } from 'node:zlib';
-import { chainHash, genesisHash } from '../recorder/hash-chain.js';
+import { chainHash, genesisHash } from '../event/hash-chain.js';
 import { ApiError } from './api-error.js';
-import type { ChainEvent } from './wire-event.js';
+import type { ChainEvent } from '../event/wire-event.js';
 
 /** Payloads above this size are stored deflated, as the local store does. */
 const COMPRESS_ABOVE_BYTES = 4096;

@@ -6,9 +6,9 @@ import { isApprovalState, type ApprovalBroker, type ApprovalOutcome } from '../a
 import { APPROVAL_INPUT_KEY } from '../approvals/approval-prompt.js';
 import { evaluatePolicy, isToolHidden } from '../policy/match-rule.js';
 import type { PolicyRule } from '../policy/policy-types.js';
-import { idKey } from '../proxy/classify.js';
-import { findDuplicateKeys } from '../proxy/find-duplicate-keys.js';
-import { ErrorCode } from '../proxy/rpc-errors.js';
+import { idKey } from '../jsonrpc/classify.js';
+import { findDuplicateKeys } from '../jsonrpc/find-duplicate-keys.js';
+import { ErrorCode } from '../jsonrpc/rpc-errors.js';
 import { blockedAnswer, errorMessage, parsedMessage, resultMessage, type Flow } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';

@@ -3,8 +3,8 @@
 // stored. Client arguments are masked in the record only (policy mask.requests: record).
 
 import type { Masker, MaskFinding } from '../masking/create-masker.js';
-import { PARSE_LIMIT_BYTES } from '../proxy/classify.js';
-import { scanTopLevel } from '../proxy/scan-top-level.js';
+import { PARSE_LIMIT_BYTES } from '../jsonrpc/classify.js';
+import { scanTopLevel } from '../jsonrpc/scan-top-level.js';
 import { parsedMessage, parsedValue, type Flow } from '../pipeline/flow.js';
 import type { Stage } from '../pipeline/stage.js';
 

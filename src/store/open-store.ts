@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import { StoreError } from './store-error.js';
+import { StoreError } from '../errors/store-error.js';
 
 export type StoreDatabase = Database.Database;
 
@@ -83,4 +83,4 @@ function applyMigrations(database: StoreDatabase): void {
 	}).immediate();
 }
 
-export { StoreError } from './store-error.js';
+export { StoreError } from '../errors/store-error.js';

@@ -1,7 +1,7 @@
 // Reading sessions back out of the store, for `sessions`, `replay` and `verify`.
 
 import type { StoreDatabase } from './open-store.js';
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 
 /** A session row as stored (DESIGN §5). */
 export interface SessionRow {

@@ -3,7 +3,7 @@
 // (connection refused or reset, timeouts, 5xx, 429). Other answers are returned as
 // CollectorError for the caller to act on (409 carries `expectedSeq`).
 
-import type { DevicePublicKey } from '../server/device-signature.js';
+import type { DevicePublicKey } from '../event/device-signature.js';
 
 export interface CollectorClientOptions {
 	/** http(s)://host:port, without a trailing slash. */

@@ -6,7 +6,7 @@ import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } fr
 import os from 'node:os';
 import { withCredentialLock } from '../identity/credential-lock.js';
 import { CredentialStoreError, type CredentialStore } from '../identity/credential-store.js';
-import type { DevicePublicKey } from '../server/device-signature.js';
+import type { DevicePublicKey } from '../event/device-signature.js';
 
 export const DEVICE_KEY = 'device';
 

@@ -2,13 +2,13 @@
 // chain verifies — a device never vouches for a record that does not add up — and kept
 // in the local store so `mcprec verify` checks it too.
 
-import { genesisHash } from '../recorder/hash-chain.js';
-import { signSealedHead } from '../server/device-signature.js';
+import { genesisHash } from '../event/hash-chain.js';
+import { signSealedHead } from '../event/device-signature.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import type { SessionRow } from '../store/session-queries.js';
 import { verifySession } from '../verify/verify-chain.js';
 import type { DeviceKey } from './device-key.js';
-import { saveSeal, sealOf, type LocalSeal } from './sync-queries.js';
+import { saveSeal, sealOf, type LocalSeal } from '../store/sync-queries.js';
 
 export class UnsealableSessionError extends Error {
 	override name = 'UnsealableSessionError';

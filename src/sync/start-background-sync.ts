@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { readSyncConfig } from './sync-config.js';
+import { readSyncConfig } from '../config/sync-config.js';
 
 export function startBackgroundSync(configFile: string): void {
 	try {

@@ -4,12 +4,12 @@
 // Re-sent events are ignored by the collector, so an interrupted run repeats safely.
 
 import { summarizeSession } from '../sessions/session-summary.js';
-import { encodeEventLines } from '../server/wire-event.js';
+import { encodeEventLines } from '../event/wire-event.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import { CollectorError, type CollectorClient } from './collector-client.js';
 import type { DeviceKey } from './device-key.js';
 import { sealSession, UnsealableSessionError } from './seal-session.js';
-import { markSynced, readEventBatch, recordAck, type LocalSeal, type PendingSession } from './sync-queries.js';
+import { markSynced, readEventBatch, recordAck, type LocalSeal, type PendingSession } from '../store/sync-queries.js';
 
 /** What happened to one session, for the summary. */
 export interface SessionSyncResult {

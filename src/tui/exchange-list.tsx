@@ -2,7 +2,7 @@
 
 import { Box, Text } from 'ink';
 import { useMemo, useRef } from 'react';
-import { exchangeMarkers, exchangeName } from './exchange-labels.js';
+import { exchangeMarkers, exchangeName } from '../replay/exchange-labels.js';
 import { ExchangeRow, FIXED_ROW_WIDTH, type RowColumns } from './exchange-row.js';
 import type { TimelineExchange } from './reveal-exchanges.js';
 

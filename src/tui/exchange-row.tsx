@@ -1,8 +1,8 @@
 // One line of the timeline: offset, arrow, method, tool, duration, status, markers.
 
 import { Text } from 'ink';
-import { MARKER_COLORS, STATUS_COLORS, directionArrow, exchangeMarkers, exchangeName, exchangeSubject, statusText } from './exchange-labels.js';
-import { fit, formatDuration, formatOffset } from './format-timeline.js';
+import { MARKER_COLORS, STATUS_COLORS, directionArrow, exchangeMarkers, exchangeName, exchangeSubject, statusText } from '../replay/exchange-labels.js';
+import { fit, formatDuration, formatOffset } from '../replay/format-timeline.js';
 import type { TimelineExchange } from './reveal-exchanges.js';
 
 export interface RowColumns {

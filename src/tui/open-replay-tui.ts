@@ -2,7 +2,7 @@
 // store and hands it to the timeline. ink and react load only from here on.
 
 import { resolveStatePaths } from '../config/paths.js';
-import { toReplayEvent, type ReplayEvent } from '../replay/replay-event.js';
+import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
 import { iterateEvents } from '../store/event-queries.js';
 import { openStore } from '../store/open-store.js';
 import { resolveSession, type SessionRow } from '../store/session-queries.js';

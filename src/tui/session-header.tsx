@@ -2,7 +2,7 @@
 
 import { Box, Text } from 'ink';
 import type { SessionRow } from '../store/session-queries.js';
-import { formatBytes, formatClock, formatDuration, sanitizeText } from './format-timeline.js';
+import { formatBytes, formatClock, formatDuration, sanitizeText } from '../replay/format-timeline.js';
 
 export interface SessionHeaderProps {
 	session: SessionRow;

@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import tty from 'node:tty';
-import { UserError } from '../cli/user-error.js';
+import { UserError } from '../errors/user-error.js';
 
 export interface TerminalInput {
 	stream: NodeJS.ReadStream;

@@ -3,9 +3,9 @@
 // `mcprec sync` sealed is also checked against its signed head: the signature must verify
 // with the device's public key, and the signed count and head must be what is stored.
 
-import { chainHash, genesisHash, toChainEvent } from '../recorder/hash-chain.js';
-import { verifySealedHead } from '../server/device-signature.js';
-import { deviceKeyOf, sealOf } from '../sync/sync-queries.js';
+import { chainHash, genesisHash, toChainEvent } from '../event/hash-chain.js';
+import { verifySealedHead } from '../event/device-signature.js';
+import { deviceKeyOf, sealOf } from '../store/sync-queries.js';
 import { iterateEvents } from '../store/event-queries.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import type { SessionRow } from '../store/session-queries.js';

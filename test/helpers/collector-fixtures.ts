@@ -1,9 +1,9 @@
 // Sessions and hash-chained events as a laptop would upload them, for the collector's
 // storage and API tests: built with the same canonical form as the recorder.
 
-import { chainHash, genesisHash } from '../../src/recorder/hash-chain.js';
-import { newSessionId } from '../../src/recorder/session-id.js';
-import type { ChainEvent } from '../../src/server/wire-event.js';
+import { chainHash, genesisHash } from '../../src/event/hash-chain.js';
+import { newSessionId } from '../../src/event/session-id.js';
+import type { ChainEvent } from '../../src/event/wire-event.js';
 
 export interface EventSpec {
 	origin?: string;

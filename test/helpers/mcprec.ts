@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { inflateRawSync } from 'node:zlib';
 import { execa, type Options } from 'execa';
-import type { EventRow } from '../../src/store/event-queries.js';
+import type { EventRow } from '../../src/event/event-row.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI; `npm test` builds before running vitest. */

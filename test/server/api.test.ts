@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { genesisHash } from '../../src/recorder/hash-chain.js';
-import { newSessionId } from '../../src/recorder/session-id.js';
-import { signSealedHead } from '../../src/server/device-signature.js';
+import { genesisHash } from '../../src/event/hash-chain.js';
+import { newSessionId } from '../../src/event/session-id.js';
+import { signSealedHead } from '../../src/event/device-signature.js';
 import type { ServerSettings } from '../../src/server/resolve-server-settings.js';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
 import { createTokenVerifier } from '../../src/server/verify-access-token.js';
-import { encodeEventLines, type ChainEvent } from '../../src/server/wire-event.js';
+import { encodeEventLines, type ChainEvent } from '../../src/event/wire-event.js';
 import { callEvents, chain, chainProblem, outcomeEvents, sessionDocument } from '../helpers/collector-fixtures.js';
 import { OTHER_RESOURCE, startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
 

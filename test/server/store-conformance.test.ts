@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { genesisHash } from '../../src/recorder/hash-chain.js';
-import { newSessionId } from '../../src/recorder/session-id.js';
+import { genesisHash } from '../../src/event/hash-chain.js';
+import { newSessionId } from '../../src/event/session-id.js';
 import { parseSessionDocument } from '../../src/server/session-document.js';
 import type { CollectorStore, SessionQuery, StoredSession } from '../../src/server/store/collector-store.js';
 import { openPostgresCollectorStore } from '../../src/server/store/postgres-collector-store.js';
 import { openSqliteCollectorStore } from '../../src/server/store/sqlite-collector-store.js';
 import { verifyBatch } from '../../src/server/verify-batch.js';
-import type { ChainEvent } from '../../src/server/wire-event.js';
+import type { ChainEvent } from '../../src/event/wire-event.js';
 import { callEvents, chain, chainProblem, outcomeEvents, sessionDocument } from '../helpers/collector-fixtures.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 

@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newSessionId } from '../../src/recorder/session-id.js';
-import { signSealedHead } from '../../src/server/device-signature.js';
+import { newSessionId } from '../../src/event/session-id.js';
+import { signSealedHead } from '../../src/event/device-signature.js';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
-import { encodeEventLines } from '../../src/server/wire-event.js';
+import { encodeEventLines } from '../../src/event/wire-event.js';
 import { callEvents, chain, sessionDocument, type EventSpec } from '../helpers/collector-fixtures.js';
 import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
 

@@ -3,12 +3,12 @@
 // that both must pass. Every write is one transaction; the chain rules live in
 // plan-append.ts so both backends apply the same ones.
 
-import type { DevicePublicKey } from '../device-signature.js';
+import type { DevicePublicKey } from '../../event/device-signature.js';
 import type { Outcomes, OutcomeName } from '../event-outcomes.js';
 import type { Integrity, Seal } from '../session-integrity.js';
 import type { SessionDocument } from '../session-document.js';
 import type { VerifiedBatch } from '../verify-batch.js';
-import type { ChainEvent } from '../wire-event.js';
+import type { ChainEvent } from '../../event/wire-event.js';
 
 /** A session as the collector holds it. */
 export interface StoredSession {

@@ -1,9 +1,9 @@
 // Row shapes shared by both backends (same column names) and their mapping to the
 // store's types.
 
-import type { DevicePublicKey } from '../device-signature.js';
+import type { DevicePublicKey } from '../../event/device-signature.js';
 import type { Integrity, Seal } from '../session-integrity.js';
-import type { EventRow } from '../../store/event-queries.js';
+import type { EventRow } from '../../event/event-row.js';
 import type { CollectorApproval, Device, StoredSession } from './collector-store.js';
 
 export interface SessionRowValues {
@@ -84,7 +84,7 @@ export function sealOf(row: HeadRow): Seal | null {
 /** The collector's events table has the local store's columns, without session_id in reads. */
 export type EventRowValues = Omit<EventRow, 'session_id'>;
 
-export { toChainEvent } from '../wire-event.js';
+export { toChainEvent } from '../../event/wire-event.js';
 
 export interface DeviceRow {
 	id: string;

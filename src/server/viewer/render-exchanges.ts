@@ -3,8 +3,8 @@
 // JSON of every event in it when opened.
 
 import type { Exchange } from '../../replay/build-exchanges.js';
-import type { ReplayEvent } from '../../replay/replay-event.js';
-import { directionArrow, exchangeMarkers, exchangeName, exchangeSubject, statusText } from '../../tui/exchange-labels.js';
+import type { ReplayEvent } from '../../event/replay-event.js';
+import { directionArrow, exchangeMarkers, exchangeName, exchangeSubject, statusText } from '../../replay/exchange-labels.js';
 import { html, type Html } from './html.js';
 
 /** Longest JSON shown per event; the rest is cut (the API has every byte). */

@@ -3,7 +3,7 @@
 
 import type { StoredSession } from '../store/collector-store.js';
 import { OUTCOME_NAMES } from '../event-outcomes.js';
-import { isoMicros } from '../../replay/replay-event.js';
+import { isoMicros } from '../../event/replay-event.js';
 import { html, type Html } from './html.js';
 import { integrityBadge, outcomeBadges, userLabel } from './session-labels.js';
 

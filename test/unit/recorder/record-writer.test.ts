@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emptyCounters } from '../../../src/recorder/event.js';
+import { emptyCounters } from '../../../src/event/event.js';
 import { RecordWriter, type EventSource } from '../../../src/recorder/record-writer.js';
 import type { SessionStart } from '../../../src/recorder/session-row.js';
 import { LARGE_PAYLOAD_BYTES, type RecordedEvent } from '../../../src/recorder/writer-messages.js';

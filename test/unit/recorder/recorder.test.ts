@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 // The built Recorder: it starts its writer from the compiled record-writer-worker.js.
 import { Recorder, type Watermarks } from '../../../dist/recorder/recorder.js';
-import { systemClock } from '../../../src/recorder/clock.js';
-import type { SessionEvent } from '../../../src/recorder/event.js';
+import { systemClock } from '../../../src/time/clock.js';
+import type { SessionEvent } from '../../../src/event/event.js';
 
 const folders: string[] = [];
 afterEach(() => {

@@ -1,8 +1,8 @@
 // What one timeline row says about an exchange: its arrow, name, subject, status colour and
 // the markers later stages (guardrails, approvals, masking) leave on its events.
 
-import type { Exchange, ExchangeStatus } from '../replay/build-exchanges.js';
-import type { ReplayEvent } from '../replay/replay-event.js';
+import type { Exchange, ExchangeStatus } from './build-exchanges.js';
+import type { ReplayEvent } from '../event/replay-event.js';
 import { sanitizeText } from './format-timeline.js';
 
 export type Marker = 'blocked' | 'held' | 'approved' | 'masked';

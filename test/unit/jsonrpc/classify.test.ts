@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyLine, idKey, PARSE_LIMIT_BYTES } from '../../../src/proxy/classify.js';
+import { classifyLine, idKey, PARSE_LIMIT_BYTES } from '../../../src/jsonrpc/classify.js';
 
 const classify = (text: string) => {
 	const { parsed: _parsed, verbatim: _verbatim, items, ...rest } = classifyLine(Buffer.from(text));

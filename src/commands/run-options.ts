@@ -7,7 +7,7 @@
 // launchers such as the MCP Inspector drop the `--` (`run --name g server --repository R`).
 // This is what commander does with passThroughOptions(); parseRunArguments does the same.
 
-import type { RunOptions } from '../commands/run.js';
+import type { RunOptions } from './run.js';
 
 /** The values of `run`'s options once read, defaults filled in. */
 export type ParsedRunOptions = RunOptions & { lockTimeout: number; secret: string[]; env: string[] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyObject } from '../../../src/proxy/classify.js';
-import { scanEnvelope } from '../../../src/proxy/scan-envelope.js';
+import { classifyObject } from '../../../src/jsonrpc/classify.js';
+import { scanEnvelope } from '../../../src/jsonrpc/scan-envelope.js';
 
 // What classification makes of the line when it parses it: the scan must agree.
 function viaParse(text: string) {

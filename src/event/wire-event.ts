@@ -1,9 +1,9 @@
 // The wire shape of one event: a line of the NDJSON body of `POST /sessions/:id/events`
 // and an item of `GET /sessions/:id/events?format=wire` (README "Collector API").
 
-import type { ChainEvent } from '../recorder/hash-chain.js';
+import type { ChainEvent } from './hash-chain.js';
 
-export { toChainEvent, type ChainEvent } from '../recorder/hash-chain.js';
+export { toChainEvent, type ChainEvent } from './hash-chain.js';
 
 /** One event on the wire: the chained fields, both hashes, and the payload in base64. */
 export interface WireEvent {

@@ -1,7 +1,7 @@
 // The replay view of a stored event: the NDJSON shape of `mcprec replay --json`
 // (DESIGN §5) and the input of the transcript and the terminal timeline.
 
-import type { EventRow } from '../store/event-queries.js';
+import type { EventRow } from './event-row.js';
 
 export interface ReplayEvent {
 	seq: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findDuplicateKeys } from '../../../src/proxy/find-duplicate-keys.js';
+import { findDuplicateKeys } from '../../../src/jsonrpc/find-duplicate-keys.js';
 
 describe('findDuplicateKeys', () => {
 	it.each([

@@ -1,11 +1,11 @@
 // The local side of `mcprec sync`: which sessions still have something to upload, their
 // events a batch at a time, and the cursor the collector acknowledged (DESIGN §5, §7).
 
-import type { EventRow } from '../store/event-queries.js';
-import type { StoreDatabase } from '../store/open-store.js';
-import type { SessionRow } from '../store/session-queries.js';
-import { toChainEvent, type ChainEvent } from '../server/wire-event.js';
-import type { DevicePublicKey } from '../server/device-signature.js';
+import type { EventRow } from '../event/event-row.js';
+import type { StoreDatabase } from './open-store.js';
+import type { SessionRow } from './session-queries.js';
+import { toChainEvent, type ChainEvent } from '../event/wire-event.js';
+import type { DevicePublicKey } from '../event/device-signature.js';
 
 /** A session with work left: events after the acknowledged seq, or a seal not yet sent. */
 export interface PendingSession {

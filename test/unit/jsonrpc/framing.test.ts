@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../../src/proxy/framing.js';
+import { LineSplitter } from '../../../src/jsonrpc/framing.js';
 
 function split(chunks: (string | Buffer)[], end = false): string[] {
 	const frames: string[] = [];

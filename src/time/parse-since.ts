@@ -1,5 +1,5 @@
-import { UserError } from '../cli/user-error.js';
-import { parseDuration } from '../cli/parse-duration.js';
+import { UserError } from '../errors/user-error.js';
+import { parseDuration } from './parse-duration.js';
 
 /** `--since`: a duration back from now (90s, 30m, 2h, 7d, 1w) or an ISO 8601 date; returns µs. */
 export function parseSince(value: string, now: number = Date.now()): number {

@@ -4,7 +4,7 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, RunUsageError } from '../../../src/cli/main.js';
-import { describeRunUsageError, parseRunArguments, RUN_OPTIONS, type ParsedRunOptions } from '../../../src/cli/run-options.js';
+import { describeRunUsageError, parseRunArguments, RUN_OPTIONS, type ParsedRunOptions } from '../../../src/commands/run-options.js';
 
 const defaults: ParsedRunOptions = { lockTimeout: 5000, secret: [], env: [] };
 const run = (command: string[], options: Partial<ParsedRunOptions> = {}) => ({ kind: 'run' as const, command, options: { ...defaults, ...options } });

@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseDevicePublicKey, sealMessage, signSealedHead, verifySealedHead } from '../../../src/server/device-signature.js';
+import { sealMessage, signSealedHead, verifySealedHead } from '../../../src/event/device-signature.js';
+import { parseDevicePublicKey } from '../../../src/server/parse-device-key.js';
 
 const head = { sessionId: '01a20381-e641-77a0-a5fa-5b0480990e2c', eventCount: 12, headHash: 'ab'.repeat(32) };
 

@@ -7,11 +7,11 @@ import { createMasker } from '../masking/create-masker.js';
 import type { Policy } from '../policy/policy-types.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import type { RemoteApprovals } from '../sync/collector-approvals.js';
-import { createCatalogStage } from '../stages/catalog.js';
-import { createGuardrailsStage } from '../stages/guardrails.js';
-import { createMaskingStage } from '../stages/masking.js';
-import { sqlitePinStore } from '../stages/pin-store.js';
-import type { Stage } from './stage.js';
+import { createCatalogStage } from './catalog.js';
+import { createGuardrailsStage } from './guardrails.js';
+import { createMaskingStage } from './masking.js';
+import { sqlitePinStore } from './pin-store.js';
+import type { Stage } from '../pipeline/stage.js';
 
 export interface CreateStagesOptions {
 	sessionId: string;

@@ -3,7 +3,7 @@
 
 import { createHash, hash, type Hash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import type { EventRow } from '../store/event-queries.js';
+import type { EventRow } from './event-row.js';
 
 /** The fields of an event that the hash covers, in canonical order. */
 export interface ChainedFields {

@@ -4,7 +4,6 @@
 // session's head hash is its genesis hash.
 
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { badRequest } from './api-error.js';
 
 /** A device's public key as registered: an Ed25519 JWK. */
 export interface DevicePublicKey {
@@ -37,19 +36,4 @@ export function verifySealedHead(publicKey: DevicePublicKey, head: SealedHead, s
 	} catch {
 		return false;
 	}
-}
-
-/** A device's public key as sent on registration: an Ed25519 JWK `{kty:"OKP",crv:"Ed25519",x}`. */
-export function parseDevicePublicKey(value: unknown): DevicePublicKey {
-	const jwk = value as Partial<DevicePublicKey> | undefined;
-	if (typeof jwk !== 'object' || jwk === null || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string') {
-		throw badRequest('invalid_public_key', `'publicKey' must be an Ed25519 public JWK {"kty":"OKP","crv":"Ed25519","x":"…"}, got ${JSON.stringify(value) ?? 'nothing'}`);
-	}
-	if ('d' in jwk) throw badRequest('invalid_public_key', "'publicKey' contains a private key ('d'); send only the public half");
-	try {
-		createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' });
-	} catch (error) {
-		throw badRequest('invalid_public_key', `'publicKey' is not a usable Ed25519 key (${(error as Error).message})`);
-	}
-	return { kty: 'OKP', crv: 'Ed25519', x: jwk.x };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ChainHasher, canonicalHeader, chainHash, genesisHash } from '../../../src/recorder/hash-chain.js';
+import { ChainHasher, canonicalHeader, chainHash, genesisHash } from '../../../src/event/hash-chain.js';
 
 const fields = {
 	sessionId: '01a20381-e641-77a0-a5fa-5b0480990e2c',

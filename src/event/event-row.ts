@@ -1,0 +1,27 @@
+// An event as the local store keeps it (a row of \`events\`), and its payload's encoding.
+
+import { inflateRawSync } from 'node:zlib';
+
+/** An event row as stored (DESIGN §5), payload already decompressed. */
+export interface EventRow {
+	session_id: string;
+	seq: number;
+	ts: number;
+	origin: string;
+	target: string | null;
+	kind: string;
+	method: string | null;
+	rpc_id: string | null;
+	tool: string | null;
+	payload: Buffer;
+	encoding: string;
+	size: number;
+	latency_us: number | null;
+	prev_hash: string;
+	hash: string;
+}
+
+export function decodePayload(row: EventRow): EventRow {
+	if (row.encoding === 'deflate-raw') return { ...row, payload: inflateRawSync(row.payload), encoding: 'identity' };
+	return row;
+}
