@@ -78,11 +78,11 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	session.policyDigest = policy.digest;
 	const secretNames = [...(options.secret ?? []), ...(options.env ?? [])];
 	// Imported here, not at the top: the server is spawned before the proxy is loaded.
-	const { SecretScrubbingUpstream } = await import('../upstream/secret-scrubbing-upstream.js');
+	const { StdioUpstream } = await import('../upstream/stdio-upstream.js');
 	// Without secrets to inject or a login to require, nothing can stop the server from
 	// starting: it is spawned now and boots while the proxy and the stages load.
 	const launchedEarly = !policyRefusal && secretNames.length === 0 && !policy.identity.required;
-	const earlyUpstream = launchedEarly ? new SecretScrubbingUpstream({ command, args }, []) : undefined;
+	const earlyUpstream = launchedEarly ? new StdioUpstream({ command, args }) : undefined;
 	earlyUpstream?.launch();
 	const [{ Proxy }, { loadRunCredentials }] = await Promise.all([import('../proxy/proxy.js'), import('../identity/load-run-credentials.js')]);
 	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
@@ -95,7 +95,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	const refusal: Refusal | undefined =
 		policyRefusal ?? (credentials.refusal ? { message: credentials.refusal.message, status: 2, reason: credentials.refusal.reason } : undefined);
 	// Not expected (no secrets, no required login), but a refused session never keeps a server.
-	if (refusal && earlyUpstream) earlyUpstream.shutdown();
+	if (refusal && earlyUpstream) earlyUpstream.close();
 	const { secrets } = credentials;
 	// The stages (masking detectors, the store for approvals and pins) load while the server
 	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
@@ -105,12 +105,12 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
 		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals });
 	})();
-	const upstream =
+	const { scrubSecrets } = await import('../upstream/secret-scrubbing-upstream.js');
+	const upstream = scrubSecrets(
 		earlyUpstream ??
-		new SecretScrubbingUpstream(
-			{ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined },
-			secrets,
-		);
+			new StdioUpstream({ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined }),
+		secrets,
+	);
 	const proxy = new Proxy({
 		input: process.stdin,
 		output: process.stdout,
@@ -121,8 +121,8 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		context: { sessionId: session.id, server: session.server, policy, identity: credentials.identity ?? undefined },
 		onRecordError: policy.record.onError,
 		refuse: refusal,
+		now: () => clock.nowMicros(),
 	});
-	proxy.clock = () => clock.nowMicros();
 	for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy.forwardSignal(signal));
 
 	await proxy.start(commandLine);

@@ -18,7 +18,12 @@ export interface SessionEvent {
 	latencyUs?: number | null;
 	/** µs since the epoch; the recorder stamps it when absent. */
 	ts?: number;
+	/** What the event adds to the session's counters (messages and bytes count themselves). */
+	counts?: CounterName | Partial<Record<CounterName, number>>;
 }
+
+/** Counters that follow from what an event is: a forwarded request, an error answer, a blocked call… */
+export type CounterName = 'requests' | 'errors' | 'blocked' | 'masked' | 'approvals';
 
 /** Per-session counters stored on the session row. */
 export interface SessionCounters {

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Clock } from '../time/clock.js';
-import { emptyCounters, type SessionCounters, type SessionEvent } from '../event/event.js';
+import { emptyCounters, type CounterName, type SessionCounters, type SessionEvent } from '../event/event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from './session-row.js';
 import { EventArena } from './event-arena.js';
 import { LARGE_PAYLOAD_BYTES, packPiece, type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
@@ -68,7 +68,8 @@ export interface RecorderCloseResult {
 }
 
 export class Recorder {
-	readonly counters: SessionCounters = emptyCounters();
+	// Follow from the events recorded (their kind, size and `counts`); nobody else changes them.
+	private readonly counters: SessionCounters = emptyCounters();
 	// Recorded and not yet committed: seqs from `uncommitted` on, in the arena; those from
 	// `unsent` on are not yet with the writer.
 	private readonly arena = new EventArena();
@@ -231,6 +232,11 @@ export class Recorder {
 		if (event.kind === 'message') {
 			this.counters.messages++;
 			this.counters.bytes += payload.length;
+		}
+		const counts = event.counts;
+		if (counts !== undefined) {
+			if (typeof counts === 'string') this.counters[counts]++;
+			else for (const name in counts) this.counters[name as CounterName] += counts[name as CounterName]!;
 		}
 		if (!this.congestedState && !this.writerGone) {
 			const { highBytes, highEvents } = this.watermarks;

@@ -1,38 +1,39 @@
 // The server's stderr with the secrets mcprec injected replaced by [REDACTED:NAME], before
 // it reaches mcprec's stderr (the client's MCP log) and the recording. stdout needs no
-// help: the masking stage handles JSON-RPC with the same secrets.
+// help: the masking stage handles JSON-RPC with the same secrets. It wraps any upstream.
 
-import { StdioUpstream, type StdioUpstreamOptions, type UpstreamHandlers } from './stdio-upstream.js';
+import type { Upstream, UpstreamHandlers } from './upstream.js';
 
 export interface InjectedSecret {
 	name: string;
 	value: string;
 }
 
-/** A stdio upstream whose stderr never carries an injected secret's value. */
-export class SecretScrubbingUpstream extends StdioUpstream {
-	constructor(
-		options: StdioUpstreamOptions,
-		private readonly secrets: InjectedSecret[],
-	) {
-		super(options);
-	}
-
-	override start(handlers: UpstreamHandlers): void {
-		if (this.secrets.length === 0) {
-			super.start(handlers);
-			return;
-		}
-		const scrubber = createStreamScrubber(this.secrets, (chunk) => handlers.onStderr(chunk));
-		super.start({
-			...handlers,
-			onStderr: (chunk) => scrubber.push(chunk),
-			onExit: (exit) => {
-				scrubber.end();
-				handlers.onExit(exit);
-			},
-		});
-	}
+/** `upstream`, except that its stderr never carries an injected secret's value. */
+export function scrubSecrets(upstream: Upstream, secrets: InjectedSecret[]): Upstream {
+	if (secrets.length === 0) return upstream;
+	return {
+		get pid() {
+			return upstream.pid;
+		},
+		start(handlers: UpstreamHandlers) {
+			const scrubber = createStreamScrubber(secrets, (chunk) => handlers.onStderr(chunk));
+			upstream.start({
+				...handlers,
+				onStderr: (chunk) => scrubber.push(chunk),
+				onExit: (exit) => {
+					scrubber.end();
+					handlers.onExit(exit);
+				},
+			});
+		},
+		send: (pieces) => upstream.send(pieces),
+		onDrain: (listener) => upstream.onDrain(listener),
+		pause: () => upstream.pause(),
+		resume: () => upstream.resume(),
+		close: () => upstream.close(),
+		signal: (signal) => upstream.signal(signal),
+	};
 }
 
 /** Replaces secret values in a byte stream whose chunks may split a value anywhere. */

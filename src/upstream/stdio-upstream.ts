@@ -2,12 +2,7 @@
 // execa here: `mcprec run` must start fast (DESIGN §8) and execa costs ~100 ms to load.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { constants as osConstants } from 'node:os';
-
-export interface UpstreamExit {
-	code: number | null;
-	signal: NodeJS.Signals | null;
-}
+import type { Upstream, UpstreamExit, UpstreamHandlers } from './upstream.js';
 
 export interface StdioUpstreamOptions {
 	command: string;
@@ -18,15 +13,8 @@ export interface StdioUpstreamOptions {
 	termGraceMs?: number;
 }
 
-export interface UpstreamHandlers {
-	onStdout(chunk: Buffer): void;
-	onStderr(chunk: Buffer): void;
-	onSpawnError(error: NodeJS.ErrnoException): void;
-	onExit(exit: UpstreamExit): void;
-}
-
 /** A spawned stdio server in its own process group, with the shutdown recipe built in. */
-export class StdioUpstream {
+export class StdioUpstream implements Upstream {
 	private child: ChildProcessWithoutNullStreams | undefined;
 	private exited = false;
 	private shutdownTimers: NodeJS.Timeout[] = [];
@@ -56,7 +44,7 @@ export class StdioUpstream {
 			if (child.pid === undefined && !spawnFailed) {
 				spawnFailed = true;
 				this.exited = true;
-				this.whenAttached((handlers) => handlers.onSpawnError(error));
+				this.whenAttached((handlers) => handlers.onStartError(error));
 			}
 		});
 		child.stdin.on('error', () => {
@@ -91,7 +79,7 @@ export class StdioUpstream {
 	start(handlers: UpstreamHandlers): void {
 		this.launch();
 		const child = this.child!;
-		child.stdout.on('data', handlers.onStdout);
+		child.stdout.on('data', handlers.onData);
 		child.stderr.on('data', handlers.onStderr);
 		this.handlers = handlers;
 		for (const deliver of this.waiting.splice(0)) deliver(handlers);
@@ -105,47 +93,44 @@ export class StdioUpstream {
 		else this.waiting.push(deliver);
 	}
 
-	/** Writes a frame; false means wait for `drain` (back-pressure). */
-	write(frame: Buffer): boolean {
-		if (!this.child || this.exited || this.child.stdin.destroyed) return true;
-		return this.child.stdin.write(frame);
-	}
-
-	/** Holds writes until `uncork`, so the frames of one incoming chunk leave in one writev. */
-	cork(): void {
-		this.child?.stdin.cork();
-	}
-
-	uncork(): void {
-		this.child?.stdin.uncork();
+	/** Writes the pieces of one incoming chunk in one writev; false means wait for `drain` (back-pressure). */
+	send(pieces: readonly Buffer[]): boolean {
+		const stdin = this.child?.stdin;
+		if (!stdin || this.exited || stdin.destroyed) return true;
+		if (pieces.length === 1) return stdin.write(pieces[0]!);
+		stdin.cork();
+		let ready = true;
+		for (const piece of pieces) ready = stdin.write(piece) && ready;
+		stdin.uncork();
+		return ready;
 	}
 
 	onDrain(listener: () => void): void {
 		this.child?.stdin.once('drain', listener);
 	}
 
-	pauseOutput(): void {
+	pause(): void {
 		this.child?.stdout.pause();
 	}
 
-	resumeOutput(): void {
+	resume(): void {
 		this.child?.stdout.resume();
 	}
 
 	/** stdin end → grace → SIGTERM to the group → grace → SIGKILL to the group. */
-	shutdown(): void {
+	close(): void {
 		if (!this.child || this.exited) return;
 		this.child.stdin.end();
 		const stdinGrace = this.options.stdinGraceMs ?? 2000;
 		const termGrace = this.options.termGraceMs ?? 2000;
 		this.shutdownTimers.push(
-			setTimeout(() => this.signalGroup('SIGTERM'), stdinGrace),
-			setTimeout(() => this.signalGroup('SIGKILL'), stdinGrace + termGrace),
+			setTimeout(() => this.signal('SIGTERM'), stdinGrace),
+			setTimeout(() => this.signal('SIGKILL'), stdinGrace + termGrace),
 		);
 	}
 
 	/** Sends a signal to the whole process group (falls back to the child alone). */
-	signalGroup(signal: NodeJS.Signals): void {
+	signal(signal: NodeJS.Signals): void {
 		const pid = this.child?.pid;
 		if (pid === undefined || this.exited) return;
 		killGroup(pid, signal);
@@ -187,11 +172,4 @@ async function stopGroup(pgid: number, graceMs: number): Promise<void> {
 	const deadline = Date.now() + graceMs;
 	while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 	signalGroupOnly('SIGKILL');
-}
-
-/** The exit status a shell would report for this exit (128 + signal number when signalled). */
-export function exitStatus(exit: UpstreamExit): number {
-	if (exit.code !== null) return exit.code;
-	if (exit.signal) return 128 + (osConstants.signals[exit.signal] ?? 0);
-	return 1;
 }

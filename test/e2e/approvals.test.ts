@@ -153,7 +153,8 @@ describe('approval asked in the client (legacy elicitation/create)', () => {
 		expect(textOf(result)).toBe(`${BLOCKED}no decision within 1s`);
 		const question = [...connection.wire.received].reverse().find((message) => 'method' in message && message.method === 'elicitation/create');
 		const questionId = (question as { id: string }).id;
-		expect(questionId).toMatch(/^mcprec-\d+$/);
+		// Unguessable: a random part per session, then a counter (issue 12: no forged answers).
+		expect(questionId).toMatch(/^mcprec-[A-Za-z0-9_-]{16}-\d+$/);
 		// The question is withdrawn right after the call is answered.
 		await waitFor("mcprec's cancel of its question", () => aborted.includes(questionId), 5_000);
 		expect(connection.wire.received).toContainEqual({

@@ -21,12 +21,16 @@ const CSI = '\u001b[';
 /** The colour settings a run gets; the test's own NO_COLOR and FORCE_COLOR never leak in. */
 type ColourEnv = { NO_COLOR?: string; FORCE_COLOR?: string };
 
+const COLOUR_DECIDERS = new Set(['NO_COLOR', 'FORCE_COLOR', 'TF_BUILD', 'AGENT_NAME', 'TERM', 'COLORTERM', 'CI', 'CONTINUOUS_INTEGRATION', 'CI_NAME', 'GITHUB_ACTIONS', 'GITEA_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'APPVEYOR', 'BUILDKITE', 'DRONE', 'TEAMCITY_VERSION']);
+
 /** process.env without anything that decides colour, plus a TERM a terminal would have. */
 function cleanEnv(home: string, colour: ColourEnv): Record<string, string> {
 	const env: Record<string, string> = {};
 	for (const [key, value] of Object.entries(process.env)) {
-		// TF_BUILD + AGENT_NAME (Azure Pipelines) makes supports-color colour even a pipe.
-		if (value !== undefined && !['NO_COLOR', 'FORCE_COLOR', 'TF_BUILD', 'TERM', 'COLORTERM'].includes(key)) env[key] = value;
+		// TF_BUILD + AGENT_NAME (Azure Pipelines) makes supports-color colour even a pipe; CI
+		// (set by every CI service, and by ours) turns colour off even on a terminal. A
+		// person's terminal has none of them.
+		if (value !== undefined && !COLOUR_DECIDERS.has(key)) env[key] = value;
 	}
 	return { ...env, TERM: 'xterm-256color', MCPREC_HOME: home, MCPREC_CREDENTIAL_STORE: 'file', ...colour };
 }

@@ -1,0 +1,588 @@
+// The decisions of one proxied session, without any I/O (mitmproxy's sans-I/O layers are
+// the model): frames come in from the client and the server, and the core says what to
+// write to whom, what to record, and when the session ends. It never touches a stream, a
+// process or the store; the adapter that owns them (proxy.ts for stdio) calls it and
+// carries out what it asks through `SessionIO`. Tests drive it as transcripts in memory.
+
+import type { EventTarget, SessionEvent } from '../event/event.js';
+import { classifyLine, idKey, parsedLine, type ClassifiedMessage, type JsonRpcId } from '../jsonrpc/classify.js';
+import { frameBody } from '../jsonrpc/framing.js';
+import { PendingRequests, type PendingRequest } from '../jsonrpc/pending-requests.js';
+import { ErrorCode, errorFrame } from '../jsonrpc/rpc-errors.js';
+import { errorMessage, newFlow, type Flow, type FlowNote } from '../pipeline/flow.js';
+import type { SessionContext } from '../pipeline/session-context.js';
+import { runStages, shapeRecord, type Stage } from '../pipeline/stage.js';
+import type { SessionUpdate } from '../recorder/session-row.js';
+import { exitStatus, type UpstreamExit } from '../upstream/upstream.js';
+import { clientCapabilitiesOf, factsFromClientMessage, factsFromInitializeResult } from './session-facts.js';
+
+export type EndReason = 'client-closed' | 'upstream-exited' | 'spawn-failed' | 'usage-error' | 'policy-invalid' | 'identity-required' | 'secret-missing' | 'signal';
+
+/** Why every request is refused and no server runs (it could not be started, the policy is broken, a required login or secret is missing). */
+export interface Refusal {
+	message: string;
+	status: number;
+	reason: EndReason;
+}
+
+/** How the session ended; `status` is what mcprec should exit with. */
+export interface SessionResult {
+	status: number;
+	reason: EndReason;
+}
+
+/** What the core asks of the world around it. */
+export interface SessionIO {
+	/** Bytes for the client (whole frames, newline included). */
+	toClient(frame: Buffer): void;
+	/** Bytes for the server (whole frames, newline included). */
+	toServer(frame: Buffer): void;
+	/** An event for the recording, in order. */
+	record(event: SessionEvent): void;
+	/**
+	 * Work that only shapes the record (masking a request's arguments in the record): run
+	 * after the frames being handled are written, in order with the records around it.
+	 */
+	afterWrite(task: () => void): void;
+	/** Facts about the session for its row (client, protocol, end). */
+	updateSession(update: SessionUpdate): void;
+	/** A line for the person (stderr in `run`). */
+	warn(text: string): void;
+	/** The client is gone: end the server gracefully (the shutdown recipe). */
+	closeUpstream(): void;
+	signalUpstream(signal: NodeJS.Signals): void;
+	/** The session is over; called once. */
+	finished(result: SessionResult): void;
+}
+
+/** Whether the store takes writes (record or refuse, policy record.onError). */
+export interface RecordingHealth {
+	readonly healthy: boolean;
+	readonly failureReason: string | undefined;
+}
+
+export interface SessionCoreOptions {
+	io: SessionIO;
+	recording: RecordingHealth;
+	/** What to do when the store cannot be written (policy record.onError). */
+	onRecordError?: 'block' | 'allow';
+	/** Session facts the stages see; the core adds client capabilities and its own request channel. */
+	context: Pick<SessionContext, 'sessionId' | 'server' | 'policy' | 'identity'>;
+	/** µs since the epoch. */
+	now: () => number;
+	/** mcprec's own request ids: unguessable by the peers (random per session). */
+	ownIdPrefix?: string;
+}
+
+/** A request mcprec itself sent to the client (an approval prompt), waiting for its answer. */
+interface OwnRequest {
+	method: string;
+	ts: number;
+	resolve: (response: Record<string, unknown>) => void;
+	timer: NodeJS.Timeout;
+}
+
+type Columns = Pick<SessionEvent, 'method' | 'rpcId' | 'tool'>;
+
+export class SessionCore {
+	private readonly io: SessionIO;
+	private readonly fromClient = new PendingRequests();
+	private readonly fromServer = new PendingRequests();
+	private readonly ownRequests = new Map<string, OwnRequest>();
+	private ownRequestCounter = 0;
+	private currentFlow: Flow | undefined;
+	private stages: readonly Stage[] = [];
+	readonly context: SessionContext;
+	private refusal: Refusal | undefined;
+	// The client closed its input; it may still read (DESIGN §3, half-close).
+	private inputClosed = false;
+	// Nothing more reaches the client (its stdout is gone).
+	private outputClosed = false;
+	private finishedState = false;
+	private endReason: EndReason | undefined;
+	private needsFacts = true;
+
+	constructor(private readonly options: SessionCoreOptions) {
+		this.io = options.io;
+		const base = options.context;
+		this.context = {
+			sessionId: base.sessionId,
+			server: base.server,
+			policy: base.policy,
+			identity: base.identity,
+			clientCapabilities: {},
+			modern: false,
+			toolAnnotations: new Map(),
+			requestClient: (method, params, timeoutMs) => this.requestClient(method, params, timeoutMs),
+			notifyClient: (method, params) => this.sendOwn({ jsonrpc: '2.0', method, params }, method, null),
+			// A note made while stages run belongs to that flow and is recorded in its order.
+			note: (note, rpcId) => (this.currentFlow ? this.currentFlow.notes.push(note) : this.recordNote(note, { rpcId: rpcId ?? null })),
+			now: () => this.options.now(),
+		};
+	}
+
+	get finished(): boolean {
+		return this.finishedState;
+	}
+
+	/** The data path's stages, in order (src/stages/create-stages.ts); they may arrive after the first frames. */
+	setStages(stages: readonly Stage[]): void {
+		this.stages = stages;
+	}
+
+	/** The session starts (mcprec's own pid). */
+	start(command: string[], pid: number): void {
+		this.lifecycle({ event: 'start', command, pid });
+	}
+
+	/** The server runs as a local process. */
+	upstreamSpawned(pid: number): void {
+		this.lifecycle({ event: 'spawned', pid });
+	}
+
+	/** No server runs for this session: every request gets the refusal's message. */
+	refuse(refusal: Refusal, recordIt = true): void {
+		this.refusal = refusal;
+		if (recordIt) this.lifecycle({ event: 'refused', reason: refusal.reason, message: refusal.message });
+		this.io.warn(refusal.message);
+		if (this.inputClosed) this.finish(refusal.status, refusal.reason);
+	}
+
+	/** The server could not be started. */
+	upstreamStartFailed(error: NodeJS.ErrnoException, command: string[]): void {
+		const message = startErrorMessage(error);
+		this.lifecycle({ event: 'spawn-failed', command, code: error.code ?? null, message });
+		this.refuse({ message, status: startFailureStatus(error), reason: 'spawn-failed' }, false);
+	}
+
+	/** One line from the client (newline included). */
+	clientFrame(frame: Buffer): void {
+		const body = frameBody(frame);
+		const message = classifyLine(body);
+		const ts = this.options.now();
+		switch (message.shape) {
+			case 'unparseable':
+				this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts });
+				this.replyToClient(errorFrame(null, ErrorCode.parseError, `Parse error: ${message.problem}`));
+				return;
+			case 'invalid':
+				this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id) });
+				this.replyToClient(errorFrame(message.id, ErrorCode.invalidRequest, `Invalid Request: ${message.problem}`));
+				return;
+			default:
+				break;
+		}
+		const requests = requestsIn(message);
+		if (this.refusal) {
+			this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
+			for (const request of requests) this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, this.refusal.message));
+			return;
+		}
+		const { recording } = this.options;
+		if (requests.length > 0 && !recording.healthy && this.options.onRecordError !== 'allow') {
+			this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
+			const reason = `mcprec refused this request because it cannot be recorded: ${recording.failureReason}`;
+			for (const request of requests) this.replyToClient(errorFrame(request.id, ErrorCode.recordingFailed, reason));
+			return;
+		}
+		if (this.upstreamGone) {
+			this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
+			return;
+		}
+		if (message.shape === 'response' && this.settleOwnRequest(message.id, body, ts)) return;
+		// A client response to a server request is labelled with that request's method, like server responses.
+		const answered = this.settleResponses(this.fromServer, message);
+		forgetCancelled(this.fromClient, message, body);
+		for (const request of requests) {
+			if (request.method === 'initialize' || request.method === 'server/discover' || this.needsFacts) {
+				this.learnFacts(request.parsed ?? parsedLine(request, body));
+			}
+		}
+		this.process(newFlow('to-server', frame, message, answered), ts);
+	}
+
+	/** One line from the server (newline included). */
+	serverFrame(frame: Buffer): void {
+		const body = frameBody(frame);
+		const message = classifyLine(body);
+		const ts = this.options.now();
+		if (message.shape === 'unparseable' || message.shape === 'invalid') {
+			this.record({ origin: 'server', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id) });
+			this.io.warn(`the server wrote a line that is not JSON-RPC (${message.problem}); recorded, not forwarded: ${preview(body)}`);
+			return;
+		}
+		if (message.shape === 'request' && this.ownRequests.has(idKey(message.id))) {
+			// The client's answer to this id would be taken as the answer to mcprec's own request.
+			this.record({ origin: 'server', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
+			this.io.warn(`the server sent a request with the id of mcprec's own pending request (${idKey(message.id)}); refused, not forwarded`);
+			this.replyToServer(errorFrame(message.id, ErrorCode.invalidRequest, 'Invalid Request: this id is in use by the proxy'), columnsOf(message));
+			return;
+		}
+		let request: PendingRequest | undefined;
+		if (message.shape === 'response') {
+			request = this.fromClient.settle(message.id);
+			if (request?.method === 'initialize') {
+				const facts = factsFromInitializeResult(parsedLine(message, body));
+				if (facts) this.io.updateSession(facts);
+			}
+		} else {
+			this.settleResponses(this.fromClient, message);
+			forgetCancelled(this.fromServer, message, body);
+		}
+		this.process(newFlow('to-client', frame, message, request), ts);
+	}
+
+	/** One line of the server's diagnostic output. */
+	serverStderrLine(frame: Buffer): void {
+		this.record({ origin: 'server', target: null, kind: 'stderr', payload: frameBody(frame) });
+	}
+
+	/** A signal sent to mcprec: pass it on to the server. */
+	signal(signal: NodeJS.Signals): void {
+		this.lifecycle({ event: 'signal', signal });
+		this.endReason ??= 'signal';
+		if (this.refusal) {
+			this.finish(128 + 15);
+			return;
+		}
+		this.io.signalUpstream(signal);
+		this.io.closeUpstream();
+	}
+
+	/** The server is gone: pending requests get an error, the session ends. */
+	upstreamExited(exit: UpstreamExit): void {
+		const status = exitStatus(exit);
+		this.lifecycle({ event: 'upstream-exit', code: exit.code, signal: exit.signal });
+		const describe = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+		this.endReason ??= 'upstream-exited';
+		// A client that closed its input still reads its answers (half-close).
+		if (!this.outputClosed) {
+			for (const request of this.fromClient.takeAll()) {
+				this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, `upstream server exited (${describe})`));
+			}
+		}
+		if (this.endReason === 'upstream-exited') this.io.warn(`the server exited (${describe})`);
+		this.finish(status, undefined, exit);
+	}
+
+	// The client closed its input (or its output, see below): the server gets the shutdown
+	// recipe, and what it still answers keeps flowing to the client until it exits.
+	clientClosed(): void {
+		if (this.inputClosed) return;
+		this.inputClosed = true;
+		this.lifecycle({ event: 'client-closed' });
+		this.endReason ??= 'client-closed';
+		if (this.refusal) {
+			this.finish(this.refusal.status, this.refusal.reason);
+			return;
+		}
+		this.io.closeUpstream();
+	}
+
+	/**
+	 * Nothing reaches the client any more. `undelivered` names the messages recorded as sent
+	 * to it whose bytes did not get out; later ones are recorded as not forwarded. Nobody
+	 * hears the server now, so it is shut down as if the client had closed its input.
+	 */
+	clientOutputClosed(details: { error: string | null; undelivered: number[] }): void {
+		if (this.outputClosed || this.finishedState) return;
+		this.outputClosed = true;
+		this.lifecycle({ event: 'client-output-closed', error: details.error, undelivered: details.undelivered });
+		this.clientClosed();
+	}
+
+	/** Runs the stages over a flow, waits when one holds it, then delivers it. */
+	private process(flow: Flow, ts: number, start = 0): void {
+		this.currentFlow = flow;
+		let stopped: number;
+		try {
+			stopped = runStages(this.stages, flow, this.context, start);
+		} catch (error) {
+			this.failClosed(flow, error);
+			stopped = this.stages.length;
+		} finally {
+			this.currentFlow = undefined;
+		}
+		if (!flow.hold) {
+			this.deliver(flow, ts);
+			return;
+		}
+		const hold = flow.hold;
+		flow.hold = undefined;
+		this.recordNotes(flow);
+		hold.then(
+			// Stamped when the hold ends, so the message follows its decision events in time too.
+			() => (flow.answer !== undefined || flow.swallow ? this.deliver(flow, this.options.now()) : this.process(flow, this.options.now(), stopped + 1)),
+			(error: unknown) => {
+				this.io.warn(`a held message could not be settled (${(error as Error).message}); it was not forwarded`);
+				flow.swallow = true;
+				this.deliver(flow, ts);
+			},
+		);
+	}
+
+	// A stage that breaks must not let an unchecked or unmasked message through: requests are
+	// refused, responses become errors for the client, notifications are dropped.
+	private failClosed(flow: Flow, error: unknown): void {
+		const text = `mcprec could not process this message (${(error as Error).message}); it was not forwarded`;
+		this.io.warn(text);
+		flow.rewrite = undefined;
+		flow.hold = undefined;
+		flow.notes.push({ kind: 'decision', details: { action: 'error', message: (error as Error).message } });
+		const { shape, id } = flow.message;
+		if (shape === 'request') flow.answer = errorMessage(id, ErrorCode.internalError, text);
+		else if (shape === 'response' && flow.direction === 'to-client') {
+			flow.swallow = true;
+			this.replyToClient(Buffer.from(`${JSON.stringify(errorMessage(id, ErrorCode.internalError, text))}\n`), this.columnsFor(flow));
+		} else flow.swallow = true;
+	}
+
+	/** Records a flow and sends it on — or sends its answer back to the sender. */
+	private deliver(flow: Flow, ts: number): void {
+		const toServer = flow.direction === 'to-server';
+		const origin = toServer ? 'client' : 'server';
+		const columns = this.columnsFor(flow);
+		const { message } = flow;
+		if (flow.answer !== undefined || flow.swallow) {
+			this.recordFlow(flow, { origin, target: null, kind: 'message', payload: flow.frame, ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts: countsOf(message, false) }, columns);
+			if (flow.answer !== undefined) {
+				const answer = Buffer.from(`${JSON.stringify(flow.answer)}\n`);
+				if (toServer) this.replyToClient(answer, columns);
+				else this.replyToServer(answer, columns);
+			}
+			return;
+		}
+		const outgoing = outgoingFrame(flow);
+		const latencyUs = flow.request ? ts - flow.request.ts : null;
+		const gone = toServer && this.upstreamGone;
+		// Requests count once they are forwarded; error answers count whoever sent them.
+		const counts = countsOf(message, toServer && !gone);
+		this.recordFlow(flow, { origin, target: toServer ? 'server' : this.clientTarget, kind: 'message', payload: outgoing, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts }, columns);
+		if (gone) return;
+		const pending = toServer ? this.fromClient : this.fromServer;
+		if (message.shape === 'request') addPending(pending, message, ts);
+		else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') addPending(pending, item, ts);
+		if (toServer) this.io.toServer(outgoing);
+		else this.toClient(outgoing);
+	}
+
+	/** The method, id and tool columns of a flow's events; a response is labelled with its request's method and tool. */
+	private columnsFor(flow: Flow): Columns {
+		const { message, request } = flow;
+		if (message.shape === 'batch') return { method: 'batch', rpcId: null, tool: null };
+		const rpcId = message.id === undefined ? null : idKey(message.id);
+		if (request) return { method: request.method, rpcId, tool: request.tool ?? message.tool ?? null };
+		return { method: message.method ?? null, rpcId, tool: message.tool ?? null };
+	}
+
+	// A flow's message event (`event.payload`: the frame as it went out, newline included) and
+	// its notes. A client message's record is shaped by the stages first (shapeRecord), after
+	// the frames being handled are written: that work does not stand between the message and
+	// the server (DESIGN §8).
+	private recordFlow(flow: Flow, event: SessionEvent, columns: Columns): void {
+		this.io.afterWrite(() => {
+			if (flow.direction === 'to-server') {
+				try {
+					shapeRecord(this.stages, flow, this.context);
+				} catch (error) {
+					// The record keeps the message as it went out; say what could not be done.
+					this.io.warn(`${(error as Error).message}; the message is recorded as it was sent`);
+				}
+			}
+			event.payload = flow.recordAs !== undefined ? Buffer.from(JSON.stringify(flow.recordAs)) : frameBody(event.payload);
+			this.record(event);
+			this.recordNotes(flow, columns, event.ts);
+		});
+	}
+
+	private recordNotes(flow: Flow, columns: Columns = this.columnsFor(flow), ts?: number): void {
+		if (flow.notes.length === 0) return;
+		for (const note of flow.notes) this.recordNote(note, columns, ts);
+		flow.notes = [];
+	}
+
+	private recordNote(note: FlowNote, columns: Columns, ts?: number): void {
+		this.record({ origin: 'proxy', target: null, kind: note.kind, payload: Buffer.from(JSON.stringify(note.details)), ts, ...columns, counts: noteCount(note) });
+	}
+
+	/** mcprec's own request to the client; its id can't collide with the server's, its answer is swallowed. */
+	private requestClient(method: string, params: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
+		let id: string;
+		do id = `${this.options.ownIdPrefix ?? 'mcprec'}-${++this.ownRequestCounter}`;
+		while (this.fromServer.has(id));
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(() => {
+				this.ownRequests.delete(idKey(id));
+				this.sendOwn({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'mcprec: no answer in time' } }, 'notifications/cancelled', null);
+				reject(new Error(`no answer to ${method} within ${timeoutMs} ms`));
+			}, timeoutMs);
+			this.ownRequests.set(idKey(id), { method, ts: this.options.now(), resolve, timer });
+			this.sendOwn({ jsonrpc: '2.0', id, method, params }, method, idKey(id));
+		});
+	}
+
+	private sendOwn(message: Record<string, unknown>, method: string, rpcId: string | null): void {
+		const frame = Buffer.from(`${JSON.stringify(message)}\n`);
+		this.record({ origin: 'proxy', target: this.clientTarget, kind: 'message', payload: frameBody(frame), method, rpcId });
+		this.toClient(frame);
+	}
+
+	private settleOwnRequest(id: JsonRpcId | undefined, body: Buffer, ts: number): boolean {
+		const key = idKey(id);
+		const own = this.ownRequests.get(key);
+		if (!own) return false;
+		this.ownRequests.delete(key);
+		clearTimeout(own.timer);
+		this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, latencyUs: ts - own.ts, method: own.method, rpcId: key });
+		let response: Record<string, unknown> = {};
+		try {
+			response = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+		} catch {
+			// classified as a response already; an unreadable one counts as no answer
+		}
+		own.resolve(response);
+		return true;
+	}
+
+	private learnFacts(parsed: unknown): void {
+		if (parsed === undefined) return;
+		const { capabilities, modern } = clientCapabilitiesOf(parsed);
+		if (capabilities) this.context.clientCapabilities = capabilities;
+		if (modern) this.context.modern = true;
+		const facts = factsFromClientMessage(parsed);
+		if (!facts) return;
+		this.io.updateSession(facts);
+		if (facts.clientName && facts.protocolVersion) this.needsFacts = false;
+	}
+
+	/** Pairs responses inside `message` (a response or a batch) with their requests; returns the request a single response answers. */
+	private settleResponses(pending: PendingRequests, message: ClassifiedMessage): PendingRequest | undefined {
+		if (message.shape === 'response') return pending.settle(message.id);
+		if (message.shape === 'batch') {
+			for (const item of message.items ?? []) if (item.shape === 'response') pending.settle(item.id);
+		}
+		return undefined;
+	}
+
+	// Every message for the client is recorded with this target just before it is handed
+	// on: once the client's output is gone it is recorded as not forwarded, and not written.
+	private get clientTarget(): EventTarget {
+		return this.outputClosed ? null : 'client';
+	}
+
+	private toClient(frame: Buffer): void {
+		if (!this.outputClosed) this.io.toClient(frame);
+	}
+
+	/** mcprec's answer to a server→client request a stage refused. */
+	private replyToServer(frame: Buffer, columns: Columns): void {
+		this.record({ origin: 'proxy', target: 'server', kind: 'message', payload: frameBody(frame), ...columns });
+		this.io.toServer(frame);
+	}
+
+	/** A message mcprec itself sends the client (an error answer), recorded as origin proxy. */
+	private replyToClient(frame: Buffer, columns?: Columns): void {
+		const message = classifyLine(frameBody(frame));
+		this.record({ origin: 'proxy', target: this.clientTarget, kind: 'message', payload: frameBody(frame), rpcId: rpcIdOf(message.id), ...columns, counts: message.isError ? 'errors' : undefined });
+		this.toClient(frame);
+	}
+
+	private get upstreamGone(): boolean {
+		return this.endReason === 'upstream-exited';
+	}
+
+	private finish(status: number, reason?: EndReason, exit?: UpstreamExit): void {
+		if (this.finishedState) return;
+		this.finishedState = true;
+		const endReason = reason ?? this.endReason ?? 'upstream-exited';
+		this.lifecycle({ event: 'end', reason: endReason, status });
+		this.io.updateSession({ endedAt: this.options.now(), endReason, exitCode: exit ? exit.code : status, exitSignal: exit?.signal ?? null });
+		this.io.finished({ status, reason: endReason });
+	}
+
+	private lifecycle(details: Record<string, unknown>): void {
+		this.record({ origin: 'proxy', target: null, kind: 'lifecycle', payload: Buffer.from(JSON.stringify(details)) });
+	}
+
+	// Stamped now, so events keep the time they happened even when recorded after a write.
+	private record(event: SessionEvent): void {
+		event.ts ??= this.options.now();
+		this.io.record(event);
+	}
+}
+
+function addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number): void {
+	pending.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
+}
+
+// A cancelled request gets no response (MCP cancellation utility), so stop waiting for it.
+function forgetCancelled(pending: PendingRequests, message: ClassifiedMessage, body: Buffer): void {
+	if (message.shape !== 'notification' || message.method !== 'notifications/cancelled') return;
+	const requestId = (parsedLine(message, body) as { params?: { requestId?: unknown } } | undefined)?.params?.requestId;
+	if (typeof requestId === 'string' || typeof requestId === 'number') pending.settle(requestId);
+}
+
+function outgoingFrame(flow: Flow): Buffer {
+	if (flow.rewrite === undefined) return flow.frame;
+	if (Buffer.isBuffer(flow.rewrite)) return Buffer.concat([flow.rewrite, Buffer.from('\n')]);
+	return Buffer.from(`${JSON.stringify(flow.rewrite)}\n`);
+}
+
+function requestsIn(message: ClassifiedMessage): (ClassifiedMessage & { parsed?: unknown })[] {
+	if (message.shape === 'request') return [message];
+	if (message.shape === 'batch') return (message.items ?? []).filter((item) => item.shape === 'request');
+	return [];
+}
+
+/** The requests (when they count: forwarded ones) and error responses a message carries; a batch may carry several. */
+function countsOf(message: ClassifiedMessage, countRequests: boolean): SessionEvent['counts'] {
+	if (message.shape === 'request') return countRequests ? 'requests' : undefined;
+	if (message.shape === 'response') return message.isError ? 'errors' : undefined;
+	if (message.shape !== 'batch') return undefined;
+	let requests = 0;
+	let errors = 0;
+	for (const item of message.items ?? []) {
+		if (item.shape === 'request') requests++;
+		else if (item.shape === 'response' && item.isError) errors++;
+	}
+	if (!countRequests) requests = 0;
+	return requests + errors > 0 ? { requests, errors } : undefined;
+}
+
+/** What a stage's note counts as: a masked value, a blocked call, a call held for approval. */
+function noteCount(note: FlowNote): SessionEvent['counts'] {
+	const details = note.details;
+	if (note.kind === 'mask') return 'masked';
+	if (details.action === 'deny' || details.status === 'denied') return 'blocked';
+	if (details.action === 'approve' && details.status === 'held') return 'approvals';
+	return undefined;
+}
+
+function columnsOf(message: ClassifiedMessage): Columns {
+	if (message.shape === 'batch') return { method: 'batch' };
+	return { method: message.method ?? null, rpcId: rpcIdOf(message.id), tool: message.tool ?? null };
+}
+
+function rpcIdOf(id: JsonRpcId | undefined): string | null {
+	return id === undefined ? null : idKey(id);
+}
+
+function preview(body: Buffer): string {
+	const text = body.toString('utf8', 0, Math.min(body.length, 120)).replace(/[\x00-\x1f]/g, ' ');
+	return body.length > 120 ? `${text}…` : text;
+}
+
+function startErrorMessage(error: NodeJS.ErrnoException): string {
+	const command = (error as { path?: string }).path ?? 'the server command';
+	if (error.code === 'ENOENT') {
+		return `cannot start the MCP server: command not found: '${command}' (check the server command and your PATH)`;
+	}
+	if (error.code === 'EACCES') {
+		return `cannot start the MCP server: permission denied running '${command}' (is it executable?)`;
+	}
+	return `cannot start the MCP server '${command}': ${error.message}`;
+}
+
+function startFailureStatus(error: NodeJS.ErrnoException): number {
+	return error.code === 'ENOENT' ? 127 : 126;
+}
