@@ -4,16 +4,10 @@
 // __snapshots__/help-texts.txt, so a change to any of them shows up in review as a diff of
 // that file (accept an intended one with `npx vitest run test/e2e/help-texts.test.ts -u`).
 
-import type { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { makeHome, runMcprec } from '../helpers/mcprec.js';
+import { commandPaths, makeHome, runMcprec } from '../helpers/mcprec.js';
 import { removeHome } from '../helpers/raw-mcprec.js';
-
-/** Every command path of the CLI (`['policy', 'check']`…), read from the program itself. */
-function commandPaths(command: Command, prefix: string[] = []): string[][] {
-	return command.commands.flatMap((sub) => [[...prefix, sub.name()], ...commandPaths(sub, [...prefix, sub.name()])]);
-}
 
 /** Command lines whose options or arguments are wrong, one per parser or requirement. */
 const USAGE_ERRORS: string[][] = [

@@ -23,7 +23,13 @@ async function receivedBy(args: string[]): Promise<Received> {
 		command.commands.forEach(capture);
 	};
 	program.commands.forEach(capture);
-	await program.parseAsync(['node', 'mcprec', ...args]);
+	// main.ts's preAction hook watches stdout for EPIPE; one watcher per parse would pile up here.
+	const watchers = process.stdout.listeners('error');
+	try {
+		await program.parseAsync(['node', 'mcprec', ...args]);
+	} finally {
+		for (const listener of process.stdout.listeners('error')) if (!watchers.includes(listener)) process.stdout.off('error', listener as () => void);
+	}
 	if (!received) throw new Error(`mcprec ${args.join(' ')} ran no action`);
 	return received;
 }
