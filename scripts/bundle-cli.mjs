@@ -8,7 +8,8 @@
 //   loads as new URL('./record-writer-worker.js', import.meta.url), so it must sit beside
 //   whichever chunk holds the recorder.
 // - Commands stay separate chunks (they are imported when invoked), so `run` never loads
-//   ink, react or fastify.
+//   ink, react or fastify. main.js holds commander and every command's table
+//   (src/commands/*-options.ts); the fast path shares only `run`'s table with it.
 // - Pure-JS packages on the `run` path are bundled in; every other package stays an import,
 //   native ones (better-sqlite3, @napi-rs/keyring) because they must.
 

@@ -1,6 +1,6 @@
 // `mcprec run` is what an MCP client starts for every session, and the client waits for
 // `initialize` (DESIGN §8, startup). Its command line is read here from the table of its
-// options (run-options.ts) without loading commander and the other commands; only a
+// options (run-options.ts) without loading commander or the other commands' tables; only a
 // request for help goes on to the full command line in main.ts.
 
 import type { ParsedRunOptions } from '../commands/run-options.js';

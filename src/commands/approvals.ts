@@ -16,6 +16,28 @@ import { UserError } from '../errors/user-error.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { isoMicros } from '../event/replay-event.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
+import { LONGEST_GRANT } from './approvals-options.js';
+
+export interface ApprovalsOptions {
+	json?: boolean;
+	/** Settled and expired approvals too. */
+	all?: boolean;
+}
+
+export interface DecisionOptions {
+	json?: boolean;
+}
+
+export interface GrantOptions {
+	server: string;
+	tool: string;
+	/** A duration: 15m, 2h, 1d. */
+	for: string;
+	reason?: string;
+	json?: boolean;
+	/** List the grants in force instead of adding one. */
+	list?: boolean;
+}
 
 function withStore<T>(action: (database: StoreDatabase) => T): T {
 	const database = openStore({ file: resolveStatePaths().database });
@@ -28,7 +50,7 @@ function withStore<T>(action: (database: StoreDatabase) => T): T {
 
 const nowMicros = () => Date.now() * 1000;
 
-export async function approvalsCommand(options: { json?: boolean; all?: boolean }): Promise<void> {
+export async function approvalsCommand(options: ApprovalsOptions): Promise<void> {
 	const rows = withStore((database) => listApprovals(database, { all: options.all, now: nowMicros() }));
 	if (options.json) {
 		process.stdout.write(`${JSON.stringify(rows.map(approvalJson), null, 2)}\n`);
@@ -57,7 +79,7 @@ export async function approvalsCommand(options: { json?: boolean; all?: boolean 
 	if (!options.all) process.stderr.write('Settle one with `mcprec approve <id>` or `mcprec deny <id>`.\n');
 }
 
-export async function decideCommand(reference: string, decision: 'approved' | 'denied', options: { json?: boolean }): Promise<void> {
+export async function decideCommand(reference: string, decision: 'approved' | 'denied', options: DecisionOptions): Promise<void> {
 	const row = withStore((database) => decideApproval(database, reference, decision, currentUser(), nowMicros()));
 	if (options.json) {
 		process.stdout.write(`${JSON.stringify(approvalJson(row))}\n`);
@@ -67,7 +89,7 @@ export async function decideCommand(reference: string, decision: 'approved' | 'd
 	process.stdout.write(`${verb} ${row.id}: ${row.server} ${row.tool ?? row.method} ${row.summary}\n`);
 }
 
-export async function grantCommand(options: { server: string; tool: string; for: string; reason?: string; json?: boolean; list?: boolean }): Promise<void> {
+export async function grantCommand(options: GrantOptions): Promise<void> {
 	if (options.list) {
 		const grants = withStore((database) => listGrants(database, nowMicros()));
 		if (options.json) process.stdout.write(`${JSON.stringify(grants, null, 2)}\n`);
@@ -86,7 +108,7 @@ export async function grantCommand(options: { server: string; tool: string; for:
 	}
 	const duration = parseDuration(options.for);
 	if (!duration || duration <= 0) throw new UserError(`--for expects a duration like 15m, 2h or 1d; got '${options.for}'`);
-	if (duration > 7 * 86_400_000) throw new UserError(`--for is limited to 7d (got '${options.for}'); grants are meant to be short`);
+	if (duration > parseDuration(LONGEST_GRANT)!) throw new UserError(`--for is limited to ${LONGEST_GRANT} (got '${options.for}'); grants are meant to be short`);
 	const now = nowMicros();
 	const grant = withStore((database) =>
 		insertGrant(database, {

@@ -1,28 +1,22 @@
-// The options of `mcprec run`, in one table that both of its parsers are built from: the
-// fast path (run-fast-path.ts, which reads them without loading commander) and commander's
-// definition in main.ts (help text, and the same parse when main handles `run`).
+// `mcprec run`'s command line, in one table that both of its parsers are built from: the
+// fast path (run-fast-path.ts, which reads the options without loading commander) and
+// commander's definition in main.ts (help text, and the same parse when main handles `run`).
 //
 // The first argument that is not one of these options starts the server command, and
 // everything after it belongs to the server, even what looks like an mcprec option:
 // launchers such as the MCP Inspector drop the `--` (`run --name g server --repository R`).
 // This is what commander does with passThroughOptions(); parseRunArguments does the same.
 
+import type { CommandSpec, OptionSpec } from './command-spec.js';
+import { parseMilliseconds } from './parse-option-values.js';
 import type { RunOptions } from './run.js';
 
 /** The values of `run`'s options once read, defaults filled in. */
 export type ParsedRunOptions = RunOptions & { lockTimeout: number; secret: string[]; env: string[] };
 
-/** One option of `run`; each takes one value. */
-export interface RunOptionSpec {
-	/** As commander writes them: `-n, --name <label>`. */
-	flags: string;
+/** One option of `run`; each takes one value, which the fast path stores under `key`. */
+export interface RunOptionSpec extends OptionSpec {
 	key: keyof ParsedRunOptions;
-	description: string;
-	/** Reads the value; throws an Error saying what was expected, quoting the value. */
-	parse?: (text: string) => unknown;
-	/** May be given several times; the values are collected in order. */
-	repeatable?: boolean;
-	default?: unknown;
 }
 
 /** `run --lock-timeout` when not given. */
@@ -50,6 +44,27 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
 	},
 	{ flags: '--env <NAME>', key: 'env', description: 'same as --secret', repeatable: true },
 ];
+
+export const RUN_COMMAND: CommandSpec = {
+	name: 'run',
+	description: 'start an MCP server on stdio and proxy it, recording every message',
+	arguments: [{ name: '<command...>', description: 'the MCP server command and its arguments (`--` before it is optional)' }],
+	options: RUN_OPTIONS,
+	// Everything from the server command on is the server's, even `--name` (see above).
+	passThroughOptions: true,
+	helpAfter: `
+Options after the server command are the server's: \`mcprec run --name g server --repository R\`
+passes --repository R to server. stdout carries only JSON-RPC; mcprec's own messages go
+to stderr. A wrong command line answers the client's requests with the error and exits 2.
+
+Example (claude_desktop_config.json):
+  "command": "mcprec",
+  "args": ["run", "--name", "filesystem", "--", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me"]`,
+	action: async (command: string[], options: ParsedRunOptions) => {
+		const { runCommand } = await import('./run.js');
+		await runCommand({ command, options });
+	},
+};
 
 /** What the arguments after `run` ask for. */
 export type RunArguments =
@@ -147,10 +162,4 @@ function isHelpFlag(arg: string): boolean {
 // (`run` has no option like -1), which is an argument.
 function looksLikeOption(arg: string): boolean {
 	return arg.length > 1 && arg[0] === '-' && !/^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/.test(arg);
-}
-
-function parseMilliseconds(text: string): number {
-	const number = Number(text);
-	if (!/^\d+$/.test(text) || !Number.isSafeInteger(number)) throw new Error(`expected a whole number of milliseconds, got '${text}'`);
-	return number;
 }

@@ -9,6 +9,10 @@ import { readSecretValue } from '../identity/read-secret-value.js';
 import { checkSecretName, checkSecretValue, listSecretNames, removeSecret, setSecret } from '../identity/secrets.js';
 import { describeStore } from './whoami.js';
 
+export interface SecretListOptions {
+	json?: boolean;
+}
+
 export async function secretSetCommand(name: string): Promise<void> {
 	checkSecretName(name);
 	const { store } = openCredentialStore();
@@ -26,7 +30,7 @@ export async function secretSetCommand(name: string): Promise<void> {
 	process.stdout.write(`Saved secret ${name} in ${describeStore(store)}. Use it with: mcprec run --secret ${name} -- <server command>\n`);
 }
 
-export async function secretListCommand(options: { json?: boolean }): Promise<void> {
+export async function secretListCommand(options: SecretListOptions): Promise<void> {
 	const { store } = openCredentialStore();
 	const names = listSecretNames(store);
 	if (options.json) {

@@ -18,14 +18,15 @@ import { readSyncConfig, rememberSyncEndpoint } from '../config/sync-config.js';
 import { createSyncProgress } from '../sync/sync-progress.js';
 import { listPendingSessions, rememberDeviceKey, type PendingSession } from '../store/sync-queries.js';
 import { syncSession, type SessionSyncResult } from '../sync/sync-session.js';
+import { SYNC_DEFAULTS } from './sync-options.js';
 
 export interface SyncOptions {
 	endpoint?: string;
 	dryRun?: boolean;
 	json?: boolean;
-	/** Events per request (default 500). */
+	/** Events per request (default: SYNC_DEFAULTS). */
 	batch?: number;
-	/** Attempts per request on network errors and 5xx (default 6). */
+	/** Attempts per request on network errors and 5xx (default: SYNC_DEFAULTS). */
 	retries?: number;
 }
 
@@ -64,7 +65,7 @@ async function upload(input: { database: StoreDatabase; endpoint: string; pendin
 	await accessToken();
 	const totalEvents = pending.reduce((sum, item) => sum + Math.max(0, item.lastSeq - item.row.synced_seq), 0);
 	const progress = createSyncProgress({ stream: process.stderr, totalEvents, totalSessions: pending.length, quiet: options.json });
-	const client = new CollectorClient({ endpoint, accessToken, attempts: options.retries, onRetry: (problem, delayMs) => progress.retrying(problem, delayMs) });
+	const client = new CollectorClient({ endpoint, accessToken, attempts: options.retries ?? SYNC_DEFAULTS.retries, onRetry: (problem, delayMs) => progress.retrying(problem, delayMs) });
 	let device: Promise<DeviceKey> | undefined;
 	// Created and registered once per run, and only when a closed session needs a seal.
 	const registeredDevice = () =>
@@ -83,7 +84,7 @@ async function upload(input: { database: StoreDatabase; endpoint: string; pendin
 				database,
 				client,
 				pending: item,
-				batchSize: options.batch ?? 500,
+				batchSize: options.batch ?? SYNC_DEFAULTS.batch,
 				batchBytes: BATCH_BYTES,
 				device: registeredDevice,
 				onEvents: (count) => progress.eventsUploaded(count),

@@ -10,8 +10,8 @@ export interface CollectorClientOptions {
 	endpoint: string;
 	/** The bearer token, asked for before each request (refreshed when it expires). */
 	accessToken: () => Promise<string>;
-	/** Attempts per request before giving up (default 6). */
-	attempts?: number;
+	/** Attempts per request before giving up (`sync --retries`). */
+	attempts: number;
 	/** First back-off delay; doubles each time, capped at 8 s (default 250 ms). */
 	baseDelayMs?: number;
 	/** Per request (default 60 s). */
@@ -56,7 +56,7 @@ export class CollectorClient {
 	private readonly baseDelayMs: number;
 
 	constructor(private readonly options: CollectorClientOptions) {
-		this.attempts = Math.max(1, options.attempts ?? 6);
+		this.attempts = Math.max(1, options.attempts);
 		this.baseDelayMs = options.baseDelayMs ?? 250;
 	}
 

@@ -7,11 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { fixture, makeHome, mcprecBin, repoRoot } from '../helpers/mcprec.js';
+import { commandPaths, fixture, makeHome, mcprecBin, repoRoot } from '../helpers/mcprec.js';
 import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { shellQuote, TmuxTerminal } from '../tui/tmux-terminal.js';
 
@@ -61,11 +60,6 @@ async function onTerminal(home: string, args: string[], colour: ColourEnv, redir
 		reject: false,
 	});
 	return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
-}
-
-/** Every command path of the CLI (`['policy', 'check']`…), read from the program itself. */
-function commandPaths(command: Command, prefix: string[] = []): string[][] {
-	return command.commands.flatMap((sub) => [[...prefix, sub.name()], ...commandPaths(sub, [...prefix, sub.name()])]);
 }
 
 const POLICY = `version: 1

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { inflateRawSync } from 'node:zlib';
+import type { Command } from 'commander';
 import { execa, type Options } from 'execa';
 import type { EventRow } from '../../src/event/event-row.js';
 
@@ -38,6 +39,11 @@ export function runMcprec(args: string[], home: string, options: Options = {}) {
 		// After `...options`, so a test's extra environment keeps MCPREC_HOME.
 		env: { MCPREC_HOME: home, NO_COLOR: '1', ...(options.env ?? {}) },
 	});
+}
+
+/** Every command path of the CLI (`['policy', 'check']`…), read from the program (buildProgram()). */
+export function commandPaths(command: Command, prefix: string[] = []): string[][] {
+	return command.commands.flatMap((sub) => [[...prefix, sub.name()], ...commandPaths(sub, [...prefix, sub.name()])]);
 }
 
 export function openDatabase(home: string): Database.Database {

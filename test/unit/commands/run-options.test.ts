@@ -1,4 +1,4 @@
-// `run`'s command line (src/cli/run-options.ts): one table of cases, read by the fast path's
+// `run`'s command line (src/commands/run-options.ts): one table of cases, read by the fast path's
 // parser and by commander's `run` (main.ts); both are built from RUN_OPTIONS and must agree.
 
 import { CommanderError } from 'commander';
