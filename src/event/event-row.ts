@@ -1,6 +1,6 @@
 // An event as the local store keeps it (a row of \`events\`), and its payload's encoding.
 
-import { inflateRawSync } from 'node:zlib';
+import { decodePayloadBytes } from './payload-encoding.js';
 
 /** An event row as stored (DESIGN §5), payload already decompressed. */
 export interface EventRow {
@@ -22,6 +22,5 @@ export interface EventRow {
 }
 
 export function decodePayload(row: EventRow): EventRow {
-	if (row.encoding === 'deflate-raw') return { ...row, payload: inflateRawSync(row.payload), encoding: 'identity' };
-	return row;
+	return row.encoding === 'identity' ? row : { ...row, payload: decodePayloadBytes(row.payload, row.encoding), encoding: 'identity' };
 }

@@ -2,8 +2,8 @@
 // documented in README.md ("Verifying a recording") so anyone can check a chain.
 
 import { createHash, hash, type Hash } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
 import type { EventRow } from './event-row.js';
+import { decodePayloadBytes } from './payload-encoding.js';
 
 /** The fields of an event that the hash covers, in canonical order. */
 export interface ChainedFields {
@@ -196,6 +196,6 @@ export function toChainEvent(row: Omit<EventRow, 'session_id'>): ChainEvent {
 		latencyUs: row.latency_us,
 		prevHash: row.prev_hash,
 		hash: row.hash,
-		payload: row.encoding === 'deflate-raw' ? inflateRawSync(row.payload) : row.payload,
+		payload: decodePayloadBytes(row.payload, row.encoding),
 	};
 }

@@ -10,12 +10,12 @@ import { openStore, type OpenStoreOptions, type StoreDatabase } from '../store/o
 import { describeStoreFailure } from '../store/describe-store-failure.js';
 import { systemClock } from '../time/clock.js';
 import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from '../event/hash-chain.js';
+import { encodePayload } from '../event/payload-encoding.js';
 import { emptyCounters, type SessionCounters } from '../event/event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from './session-row.js';
 import type { ArenaEvent } from './event-arena.js';
 import type { RecordedEvent } from './writer-messages.js';
 
-const COMPRESS_ABOVE_BYTES = 64 * 1024;
 // Small enough that one transaction holds the write lock for milliseconds, well inside the
 // other mcprec processes' busy timeout; large enough that commits stay a small share.
 // Not larger when behind: the writer runs at low priority (record-writer-worker.ts), and a
@@ -447,12 +447,8 @@ function pushEventRow(values: unknown[], event: QueuedEvent): void {
 	if (event.deflated) {
 		payload = event.deflated;
 		encoding = 'deflate-raw';
-	} else if (payload.length > COMPRESS_ABOVE_BYTES) {
-		const compressed = deflateRawSync(payload, { level: 1 });
-		if (compressed.length < payload.length * 0.9) {
-			payload = compressed;
-			encoding = 'deflate-raw';
-		}
+	} else {
+		({ payload, encoding } = encodePayload(payload));
 	}
 	values.push(
 		event.seq,

@@ -3,13 +3,10 @@
 // recording") and every prev_hash linking to the event before it. Linking the batch to
 // what is already stored happens inside the store's transaction (plan-append.ts).
 
-import { deflateRawSync } from 'node:zlib';
 import { chainHash, genesisHash } from '../event/hash-chain.js';
+import { encodePayload } from '../event/payload-encoding.js';
 import { ApiError } from './api-error.js';
 import type { ChainEvent } from '../event/wire-event.js';
-
-/** Payloads above this size are stored deflated, as the local store does. */
-const COMPRESS_ABOVE_BYTES = 4096;
 
 /** An event ready for storage: verified, payload possibly compressed. */
 export interface BatchEvent extends ChainEvent {
@@ -49,10 +46,8 @@ export function verifyBatch(sessionId: string, events: ChainEvent[]): VerifiedBa
 	return { sessionId, events: verified };
 }
 
+// Stored with the same encoding rule as the local store (event/payload-encoding.ts).
 function encodeForStorage(event: ChainEvent): BatchEvent {
-	if (event.payload.length > COMPRESS_ABOVE_BYTES) {
-		const compressed = deflateRawSync(event.payload, { level: 1 });
-		if (compressed.length < event.payload.length * 0.9) return { ...event, payload: compressed, encoding: 'deflate-raw', rawPayload: event.payload };
-	}
-	return { ...event, encoding: 'identity', rawPayload: event.payload };
+	const { payload, encoding } = encodePayload(event.payload);
+	return { ...event, payload, encoding, rawPayload: event.payload };
 }
