@@ -7,9 +7,8 @@ import os from 'node:os';
 import { UserError } from '../errors/user-error.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { resolveCredentialPaths } from '../identity/credential-paths.js';
-import { isAccessTokenFresh, type LoginRecord } from '../identity/login-record.js';
 import { openCredentialStore } from '../identity/open-credential-store.js';
-import { loadFreshLogin, type LoginProblem } from '../identity/refresh-login.js';
+import type { LoginProblem } from '../identity/refresh-login.js';
 import { isLoopback } from '../identity/identity-settings.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
 import { CollectorClient, CollectorError, CollectorUnreachableError } from '../sync/collector-client.js';
@@ -19,6 +18,7 @@ import { createSyncProgress } from '../sync/sync-progress.js';
 import { listPendingSessions, rememberDeviceKey, type PendingSession } from '../store/sync-queries.js';
 import { syncSession, type SessionSyncResult } from '../sync/sync-session.js';
 import { SYNC_DEFAULTS } from './sync-options.js';
+import { createBearerTokenSource } from '../sync/bearer-token.js';
 
 export interface SyncOptions {
 	endpoint?: string;
@@ -61,7 +61,7 @@ async function upload(input: { database: StoreDatabase; endpoint: string; pendin
 	const { database, endpoint, pending, options } = input;
 	const { store } = openCredentialStore();
 	const lockFile = resolveCredentialPaths().lock;
-	const accessToken = tokenSource(store, lockFile);
+	const accessToken = createBearerTokenSource({ store, lockFile, describeProblem: loginError });
 	await accessToken();
 	const totalEvents = pending.reduce((sum, item) => sum + Math.max(0, item.lastSeq - item.row.synced_seq), 0);
 	const progress = createSyncProgress({ stream: process.stderr, totalEvents, totalSessions: pending.length, quiet: options.json });
@@ -105,18 +105,6 @@ async function upload(input: { database: StoreDatabase; endpoint: string; pendin
 	if (stopped) throw new UserError(`${stopped.message}; nothing was lost: run \`mcprec sync\` again to continue`, SyncExit.unreachable);
 	const failed = results.filter((result) => result.status === 'failed');
 	if (failed.length > 0) process.exitCode = SyncExit.refused;
-}
-
-// The stored login's access token, renewed silently when it expires mid-run.
-function tokenSource(store: ReturnType<typeof openCredentialStore>['store'], lockFile: string): () => Promise<string> {
-	let record: LoginRecord | undefined;
-	return async function accessToken() {
-		if (record && isAccessTokenFresh(record)) return record.accessToken;
-		const login = await loadFreshLogin({ store, lockFile });
-		if (login.problem) throw loginError(login.problem);
-		record = login.record;
-		return record.accessToken;
-	};
 }
 
 function loginError(problem: LoginProblem): UserError {

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, payloadOf, readEvents, readSessions, runMcprec, type StoredEventRow } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, payloadOf, readEvents, readSessions, removeHome, runMcprec, type StoredEventRow } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { connectClient, waitFor, type Connection } from '../helpers/sdk-client.js';
 
 const rawServer = [process.execPath, fixture('raw-server.mjs')];

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { commandPaths, fixture, makeHome, mcprecBin, repoRoot } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { commandPaths, fixture, makeHome, mcprecBin, removeHome, repoRoot } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { shellQuote, TmuxTerminal } from '../tui/tmux-terminal.js';
 
 const ESCAPE = '\u001b';

@@ -14,8 +14,7 @@ import {
 	type Notification,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHome, openDatabase, payloadOf, readEvents, readSessions, servers, type StoredEventRow } from '../helpers/mcprec.js';
-import { removeHome } from '../helpers/raw-mcprec.js';
+import { makeHome, openDatabase, payloadOf, readEvents, readSessions, removeHome, servers, type StoredEventRow } from '../helpers/mcprec.js';
 import { connectClient, waitFor, type Connection, type Route } from '../helpers/sdk-client.js';
 
 const home = makeHome('mcprec-forwarding-');

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, payloadOf, readEvents, readSessions, type StoredEventRow } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, payloadOf, readEvents, readSessions, removeHome, type StoredEventRow } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 
 const rawServer = ['node', fixture('raw-server.mjs')];
 const INITIALIZE =

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, payloadOf, readEvents, readSessions, runMcprec, servers, waitForEvents } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, payloadOf, readEvents, readSessions, removeHome, runMcprec, servers, waitForEvents } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { connectClient, type Connection } from '../helpers/sdk-client.js';
 
 const rawServer = ['node', fixture('raw-server.mjs')];

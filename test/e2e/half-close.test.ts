@@ -3,8 +3,8 @@
 // written is recorded as delivered.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, payloadOf, readEvents, readSessions, servers, type StoredEventRow } from '../helpers/mcprec.js';
-import { removeHome, responseId, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, payloadOf, readEvents, readSessions, removeHome, servers, type StoredEventRow } from '../helpers/mcprec.js';
+import { responseId, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 
 const INITIALIZE =
 	'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"half-close-test","version":"1.0.0"}}}';

@@ -6,8 +6,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { commandPaths, makeHome, runMcprec } from '../helpers/mcprec.js';
-import { removeHome } from '../helpers/raw-mcprec.js';
+import { commandPaths, makeHome, removeHome, runMcprec } from '../helpers/mcprec.js';
 
 /** Command lines whose options or arguments are wrong, one per parser or requirement. */
 const USAGE_ERRORS: string[][] = [

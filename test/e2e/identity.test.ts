@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNTS, CLIENT_ID, TestProvider } from '../helpers/oidc-provider.js';
-import { fixture, makeHome, mcprecBin, readEvents, readSessions, runMcprec } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, mcprecBin, readEvents, readSessions, removeHome, runMcprec } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 
 const rawServer = ['node', fixture('raw-server.mjs')];
 const request = (id: number, method: string, params: object = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });

@@ -2,8 +2,8 @@
 // client EOF, a server that dies mid-call, a command that cannot start, signals.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, payloadOf, readEvents, readSessions, type StoredEventRow } from '../helpers/mcprec.js';
-import { isAlive, removeHome, startRaw, waitForGone, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, payloadOf, readEvents, readSessions, removeHome, type StoredEventRow } from '../helpers/mcprec.js';
+import { isAlive, startRaw, waitForGone, type RawSession } from '../helpers/raw-mcprec.js';
 
 const INITIALIZE =
 	'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"lifecycle-test","version":"1.0.0"}}}';

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, payloadOf, readEvents, runMcprec, servers, waitForEvents } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, payloadOf, readEvents, removeHome, runMcprec, servers, waitForEvents } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { connectClient } from '../helpers/sdk-client.js';
 
 const GITHUB_TOKEN = 'ghp_R8x2Lq0vNw4Tz7Kp1Ys9Hc3Md6Fb5Ja0Ue2W';

@@ -4,8 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, repoRoot, runMcprec } from '../helpers/mcprec.js';
-import { removeHome } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, removeHome, repoRoot, runMcprec } from '../helpers/mcprec.js';
 
 describe('mcprec policy', () => {
 	let home: string;

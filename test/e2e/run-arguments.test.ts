@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { fixture, makeHome, readEvents, readSessions, servers } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, readEvents, readSessions, removeHome, servers } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { connectClient, type Connection } from '../helpers/sdk-client.js';
 
 const INITIALIZE =

@@ -4,8 +4,8 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, readEvents, readSessions, runMcprec } from '../helpers/mcprec.js';
-import { removeHome, startRaw } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, readEvents, readSessions, removeHome, runMcprec } from '../helpers/mcprec.js';
+import { startRaw } from '../helpers/raw-mcprec.js';
 
 const rawServer = ['node', fixture('raw-server.mjs')];
 const line = (message: object) => JSON.stringify({ jsonrpc: '2.0', ...message });

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, makeHome, runMcprec } from '../helpers/mcprec.js';
-import { removeHome, startRaw } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, removeHome, runMcprec } from '../helpers/mcprec.js';
+import { startRaw } from '../helpers/raw-mcprec.js';
 
 const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'permissions', version: '1' } } });
 const homes: string[] = [];

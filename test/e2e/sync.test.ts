@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerSettings } from '../../src/server/resolve-server-settings.js';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
 import { CLIENT_ID, TestProvider } from '../helpers/oidc-provider.js';
-import { fixture, makeHome, mcprecBin, payloadOf, readEvents, runMcprec } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, mcprecBin, payloadOf, readEvents, removeHome, runMcprec } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 
 const AUDIENCE = 'urn:mcprec:collector';
 const rawServer = ['node', fixture('raw-server.mjs')];

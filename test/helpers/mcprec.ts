@@ -31,6 +31,11 @@ export function makeHome(prefix = 'mcprec-test-'): string {
 	return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Removes a test's MCPREC_HOME. */
+export function removeHome(home: string): void {
+	fs.rmSync(home, { recursive: true, force: true });
+}
+
 /** Runs `mcprec <args>` to completion and returns execa's result (never throws on exit code). */
 export function runMcprec(args: string[], home: string, options: Options = {}) {
 	return execa(process.execPath, [mcprecBin, ...args], {

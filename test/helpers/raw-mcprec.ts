@@ -196,8 +196,3 @@ export async function waitForGone(pid: number, timeoutMs: number): Promise<void>
 		await new Promise((resolve) => setTimeout(resolve, 50));
 	}
 }
-
-/** Removes a test's MCPREC_HOME. */
-export function removeHome(home: string): void {
-	fs.rmSync(home, { recursive: true, force: true });
-}
