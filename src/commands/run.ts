@@ -7,7 +7,10 @@ import path from 'node:path';
 import { resolveStatePaths } from '../config/paths.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
 import type { Refusal } from '../proxy/proxy.js';
-import type { SessionStart } from '../recorder/session-row.js';
+import { sessionRow, type SessionStart } from '../store/session-row.js';
+import { Journal } from '../recorder/journal.js';
+import { journalDirectory } from '../store/recover-journals.js';
+import { processStartOf } from '../store/process-identity.js';
 import { systemClock } from '../time/clock.js';
 import { backlogWatermarks, Recorder } from '../recorder/recorder.js';
 import { newSessionId } from '../event/session-id.js';
@@ -54,6 +57,8 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		host: os.hostname(),
 		osUser: currentUser(),
 		startedAt: clock.nowMicros(),
+		pid: process.pid,
+		pidStart: processStartOf(process.pid),
 	};
 	const stderr = process.stderr;
 	// Startup (DESIGN §8) is mostly this thread loading code while the server boots: the
@@ -111,12 +116,14 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 			new StdioUpstream({ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined }),
 		secrets,
 	);
+	const journal = openJournal(paths.database, session, stderr);
 	const proxy = new Proxy({
 		input: process.stdin,
 		output: process.stdout,
 		errorOutput: stderr,
 		upstream,
 		recorder,
+		journal,
 		stages: dataPathReady.then((dataPath) => dataPath.stages),
 		context: { sessionId: session.id, server: session.server, policy, identity: credentials.identity ?? undefined },
 		onRecordError: policy.record.onError,
@@ -130,7 +137,13 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	(await dataPathReady).approvals.close();
 	await flushStream(process.stdout);
 	const closed = await recorder.close();
-	if (!closed.ok) {
+	if (closed.ok) journal?.remove();
+	else if (journal) {
+		journal.close();
+		stderr.write(
+			`mcprec: ${closed.unrecorded} events of session ${session.id} could not be recorded yet (${closed.reason}); they are kept in ${journal.file}, and the next mcprec that can open the store records them\n`,
+		);
+	} else {
 		const spill = spillUnrecorded(recorder, paths.home);
 		stderr.write(
 			`mcprec: ${closed.unrecorded} events of session ${session.id} could not be recorded: ${closed.reason}` +
@@ -165,7 +178,18 @@ async function fallbackPolicy(): Promise<Policy> {
 	return defaultPolicy();
 }
 
-// Last resort when the store refused the session's tail: keep the events in a file.
+// The write-ahead journal of this session (recorder/journal.ts). Without one (its folder
+// cannot be written) the session still runs, recorded through the store only, and says so.
+function openJournal(databaseFile: string, session: SessionStart, stderr: NodeJS.WriteStream): Journal | undefined {
+	try {
+		return Journal.create({ directory: journalDirectory(databaseFile), sessionId: session.id, session: sessionRow(session) });
+	} catch (error) {
+		stderr.write(`mcprec: the write-ahead journal cannot be created (${(error as Error).message}); if mcprec is killed, what it forwarded last may be missing from the record\n`);
+		return undefined;
+	}
+}
+
+// Last resort when the store refused the session's tail and there is no journal: keep the events in a file.
 function spillUnrecorded(recorder: Recorder, home: string | undefined): string | undefined {
 	const name = `mcprec-unrecorded-${recorder.sessionId}.ndjson`;
 	for (const folder of [home, os.tmpdir()]) {

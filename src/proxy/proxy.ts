@@ -11,8 +11,10 @@ import type { SessionEvent } from '../event/event.js';
 import { LineSplitter } from '../jsonrpc/framing.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
+import type { Journal } from '../recorder/journal.js';
 import type { Recorder } from '../recorder/recorder.js';
 import type { Upstream } from '../upstream/upstream.js';
+import { describeStoreFailure } from '../store/describe-store-failure.js';
 import { ContiguousWriter } from './contiguous-writer.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import { SessionCore, type Refusal, type SessionResult } from './session-core.js';
@@ -28,6 +30,11 @@ export interface ProxyOptions {
 	errorOutput: Writable;
 	upstream: Upstream;
 	recorder: Recorder;
+	/**
+	 * The session's write-ahead journal: every event is appended to it before the frames of
+	 * its chunk are forwarded, so that nothing forwarded is lost if mcprec dies (DESIGN §3).
+	 */
+	journal?: Journal;
 	/** What to do when the store cannot be written (policy record.onError). */
 	onRecordError?: 'block' | 'allow';
 	/** The data path's stages, in order (src/stages/create-stages.ts). */
@@ -56,7 +63,7 @@ export class Proxy {
 		const context = options.context ?? { sessionId: recorder.sessionId, server: '', policy: undefined as unknown as SessionContext['policy'] };
 		this.core = new SessionCore({
 			context,
-			recording: recorder,
+			recording: this,
 			onRecordError: options.onRecordError,
 			now: options.now ?? (() => Date.now() * 1000),
 			// Unguessable, so neither peer can forge an answer to mcprec's own request (an approval prompt).
@@ -66,13 +73,17 @@ export class Proxy {
 				toServer: (frame) => this.writeToServer(frame),
 				record: (event) => this.record(event),
 				afterWrite: (task) => this.record(task),
-				updateSession: (update) => recorder.updateSession(update),
+				updateSession: (update) => {
+					recorder.updateSession(update);
+					this.options.journal?.addUpdate(update as Record<string, unknown>);
+				},
 				warn: (text) => this.options.errorOutput.write(`mcprec: ${text}\n`),
 				closeUpstream: () => this.options.upstream.close(),
 				signalUpstream: (signal) => this.options.upstream.signal(signal),
 				finished: (result) => {
 					// Whoever waits for the end closes the recorder: everything so far goes to it first.
 					this.drainRecords();
+					this.flushJournal();
 					this.resolveDone(result);
 				},
 			},
@@ -82,6 +93,47 @@ export class Proxy {
 
 	get context(): SessionContext {
 		return this.core.context;
+	}
+
+	// What the core asks before it forwards a request: the store and the journal both take writes.
+	get healthy(): boolean {
+		return this.journalFailure === undefined && this.options.recorder.healthy;
+	}
+
+	get failureReason(): string | undefined {
+		return this.journalFailure ?? this.options.recorder.failureReason;
+	}
+
+	private journalFailure: string | undefined;
+	private journalRetry: NodeJS.Timeout | undefined;
+
+	// One writev for everything queued. A journal that cannot be written (disk full) turns the
+	// recording unhealthy, so new requests are refused (record.onError) until a retry writes
+	// what waits; what was already decided still goes out, and reaches the store through the
+	// recorder all the same.
+	private flushJournal(): void {
+		const { journal } = this.options;
+		if (!journal) return;
+		try {
+			journal.flush();
+		} catch (error) {
+			if (this.journalFailure === undefined) {
+				this.journalFailure = `the write-ahead journal cannot be written: ${describeStoreFailure(error).reason.replace('the recording database', 'its folder')}`;
+				this.options.errorOutput.write(`mcprec: recording failed: ${this.journalFailure}. New requests are refused until it works again\n`);
+			}
+			this.journalRetry ??= setTimeout(() => {
+				this.journalRetry = undefined;
+				this.flushJournal();
+			}, 250);
+			this.journalRetry.unref();
+			return;
+		}
+		if (this.journalFailure !== undefined) {
+			this.journalFailure = undefined;
+			this.options.errorOutput.write(
+				this.options.recorder.healthy ? 'mcprec: recording works again (the write-ahead journal can be written); requests are forwarded again\n' : 'mcprec: the write-ahead journal can be written again; the store still fails\n',
+			);
+		}
 	}
 
 	async start(command: string[]): Promise<void> {
@@ -155,7 +207,7 @@ export class Proxy {
 
 	// The frames split from one incoming chunk leave in one writev per direction instead of
 	// one write syscall each: same bytes, same order, far fewer syscalls under load. Their
-	// events reach the recorder right after that write (see record).
+	// events go to the recorder and, in one writev, to the journal first: write-ahead.
 	private inOneWrite(splitChunk: () => void): void {
 		const { output } = this.options;
 		output.cork();
@@ -165,10 +217,11 @@ export class Proxy {
 			splitChunk();
 		} finally {
 			this.splitting = false;
+			this.drainRecords();
+			this.flushJournal();
 			this.flushToServer();
 			this.flushToClient();
 			output.uncork();
-			this.drainRecords();
 		}
 	}
 
@@ -236,23 +289,30 @@ export class Proxy {
 		if (this.outputClosed || this.core.finished) return;
 		this.outputClosed = true;
 		this.drainRecords();
+		this.flushJournal();
 		this.core.clientOutputClosed({ error: error?.code ?? null, undelivered: this.deliveries.failed() });
 		this.waitingForClient = false;
 		this.holdStreams();
 	}
 
 	// Events of the chunk being handled (and work that only shapes the record), kept in
-	// order until its frames are written.
+	// order until the chunk is split; then they are recorded and journaled, and only then are
+	// its frames written.
 	private recordAfterWrite: (SessionEvent | (() => void))[] | undefined;
 
-	// While a chunk is handled, its events wait until its frames are written, in order: the
-	// recorder's bookkeeping then no longer stands between a message's arrival and its
-	// forwarding (DESIGN §8, latency), and it still happens before the next chunk is read.
+	// Outside a chunk (a held call released, mcprec's own question on a timer) an event is
+	// journaled at once: the core records before it writes, so write-ahead holds there too.
 	// Nothing is forwarded that the store refused: health is checked before (record.onError).
 	private record(item: SessionEvent | (() => void)): void {
 		if (this.recordAfterWrite !== undefined) this.recordAfterWrite.push(item);
-		else this.recordNow(item);
+		else {
+			this.recordNow(item);
+			// While a chunk's records are drained, their journal entries leave together at its end.
+			if (!this.draining) this.flushJournal();
+		}
 	}
+
+	private draining = false;
 
 	// Hands what waits for the chunk's write to the recorder, in order; while the chunk is
 	// still being split, later events go on waiting.
@@ -260,7 +320,12 @@ export class Proxy {
 		const waiting = this.recordAfterWrite;
 		if (waiting === undefined) return;
 		this.recordAfterWrite = undefined;
-		for (const item of waiting) this.recordNow(item);
+		this.draining = true;
+		try {
+			for (const item of waiting) this.recordNow(item);
+		} finally {
+			this.draining = false;
+		}
 		if (this.splitting) this.recordAfterWrite = [];
 	}
 
@@ -269,8 +334,9 @@ export class Proxy {
 			item();
 			return;
 		}
-		const { recorder } = this.options;
+		const { recorder, journal } = this.options;
 		const seq = recorder.record(item);
+		journal?.add(item as SessionEvent & { ts: number; seq: number }, seq);
 		if (item.target === 'client') this.deliveries.recorded(seq);
 		// A store that fails refuses requests instead (record.onError): don't stall on it.
 		if (recorder.congested && !this.recordingBehind && recorder.healthy) {

@@ -12,7 +12,7 @@ import { ErrorCode, errorFrame } from '../jsonrpc/rpc-errors.js';
 import { errorMessage, newFlow, type Flow, type FlowNote } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import { runStages, shapeRecord, type Stage } from '../pipeline/stage.js';
-import type { SessionUpdate } from '../recorder/session-row.js';
+import type { SessionUpdate } from '../store/session-row.js';
 import { exitStatus, type UpstreamExit } from '../upstream/upstream.js';
 import { clientCapabilitiesOf, factsFromClientMessage, factsFromInitializeResult } from './session-facts.js';
 

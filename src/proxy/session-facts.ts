@@ -2,7 +2,7 @@
 // protocol version is spoken, from `initialize` (legacy era) or from the `_meta` of
 // modern (2026-07-28) requests and `server/discover`.
 
-import type { SessionUpdate } from '../recorder/session-row.js';
+import type { SessionUpdate } from '../store/session-row.js';
 
 const PROTOCOL_META_KEYS = ['io.modelcontextprotocol/protocolVersion', 'protocolVersion'];
 

@@ -12,7 +12,7 @@ import { systemClock } from '../time/clock.js';
 import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from '../event/hash-chain.js';
 import { encodePayload } from '../event/payload-encoding.js';
 import { emptyCounters, type SessionCounters } from '../event/event.js';
-import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from './session-row.js';
+import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
 import type { ArenaEvent } from './event-arena.js';
 import type { RecordedEvent } from './writer-messages.js';
 
@@ -363,7 +363,7 @@ export class RecordWriter {
 	private ensureDatabase(): StoreDatabase {
 		if (this.database) return this.database;
 		// The main thread has already opened it and reported its permissions.
-		const database = openStore({ ...this.options.store, warnPermissions: false });
+		const database = openStore({ ...this.options.store, warnPermissions: false, recover: false });
 		const insertSession = database.prepare(INSERT_SESSION);
 		// The session id is the same on every row: written into the statement, it is not
 		// converted and bound again per row. It is our own UUIDv7, quoted all the same.

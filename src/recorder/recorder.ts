@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Clock } from '../time/clock.js';
 import { emptyCounters, type CounterName, type SessionCounters, type SessionEvent } from '../event/event.js';
-import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from './session-row.js';
+import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
 import { EventArena } from './event-arena.js';
 import { LARGE_PAYLOAD_BYTES, packPiece, type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
 

@@ -7,7 +7,7 @@
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { ArenaRange } from './event-arena.js';
 import type { EventKind, EventOrigin, EventTarget, SessionCounters } from '../event/event.js';
-import type { SessionStart, SessionUpdate } from './session-row.js';
+import type { SessionStart, SessionUpdate } from '../store/session-row.js';
 
 /** One event as both sides keep it: seq and ts assigned, payload the exact bytes. */
 export interface RecordedEvent {

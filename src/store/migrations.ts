@@ -123,4 +123,13 @@ CREATE TABLE device_keys (
 );
 `,
 	},
+	{
+		// Write-ahead journal (issue 13): the process that records a session, so any reader can
+		// tell a running session from one whose process died (recover-journals.ts).
+		version: 4,
+		sql: `
+ALTER TABLE sessions ADD COLUMN pid INTEGER;
+ALTER TABLE sessions ADD COLUMN pid_start TEXT;
+`,
+	},
 ];

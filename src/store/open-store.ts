@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { journalDirectory, recoverJournals, type RecoveredSession } from './recover-journals.js';
 import { StoreError } from '../errors/store-error.js';
 
 export type StoreDatabase = Database.Database;
@@ -13,10 +14,12 @@ export interface OpenStoreOptions {
 	readonly?: boolean;
 	/** Report a store readable by others on stderr (default true; false where this process already opened it). */
 	warnPermissions?: boolean;
+	/** Recover dead sessions' write-ahead journals (default true; false in the recorder's own writer). */
+	recover?: boolean;
 }
 
 /** Opens (creating when needed) the local SQLite store in WAL mode and applies migrations. */
-export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPermissions = true }: OpenStoreOptions): StoreDatabase {
+export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPermissions = true, recover = true }: OpenStoreOptions): StoreDatabase {
 	if (!readonly) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
 	if (readonly && !fs.existsSync(file)) {
 		throw new StoreError(`no recordings yet: ${file} does not exist (record a session with \`mcprec run -- <command>\`)`);
@@ -29,6 +32,7 @@ export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPe
 		database.pragma('synchronous = NORMAL');
 		database.pragma('foreign_keys = OFF');
 		applyMigrations(database);
+		if (recover) reportRecovered(recoverJournals(database, journalDirectory(file)));
 	} catch (error) {
 		database.close();
 		throw error;
@@ -65,6 +69,18 @@ function warnIfReadableByOthers(file: string): void {
 		warned.add(target);
 		const what = target === file ? 'the recording store' : 'the folder of the recording store';
 		process.stderr.write(`mcprec: warning: other users can read ${what} ${target} (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod ${expected.toString(8)} ${target}\`${target === file ? ' (and the same for its -wal and -shm files)' : ''}\n`);
+	}
+}
+
+// Said once, on stderr, by whichever mcprec recovered the session.
+function reportRecovered(recovered: RecoveredSession[]): void {
+	for (const session of recovered) {
+		if (session.failed) {
+			process.stderr.write(`mcprec: could not recover session ${session.sessionId} from its write-ahead journal: ${session.failed}\n`);
+			continue;
+		}
+		const what = session.imported > 0 ? `${session.imported} events the store lacked were imported from its write-ahead journal` : 'nothing was missing';
+		process.stderr.write(`mcprec: recovered session ${session.sessionId}, whose mcprec stopped without closing it: ${what}; it is closed as ${session.endReason}${session.problem ? ` (${session.problem})` : ''}\n`);
 	}
 }
 

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyCounters } from '../../../src/event/event.js';
 import { RecordWriter, type EventSource } from '../../../src/recorder/record-writer.js';
-import type { SessionStart } from '../../../src/recorder/session-row.js';
+import type { SessionStart } from '../../../src/store/session-row.js';
 import { LARGE_PAYLOAD_BYTES, type RecordedEvent } from '../../../src/recorder/writer-messages.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { resolveSession } from '../../../src/store/session-queries.js';

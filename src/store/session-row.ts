@@ -9,6 +9,9 @@ export interface SessionStart {
 	osUser: string;
 	startedAt: number;
 	policyDigest?: string | null;
+	/** The recording process and its start time (process-identity.ts). */
+	pid?: number | null;
+	pidStart?: string | null;
 	identity?: {
 		issuer: string;
 		sub: string;
@@ -41,6 +44,8 @@ export function sessionRow(session: SessionStart): Record<string, unknown> {
 		osUser: session.osUser,
 		startedAt: session.startedAt,
 		policyDigest: session.policyDigest ?? null,
+		pid: session.pid ?? null,
+		pidStart: session.pidStart ?? null,
 		identityIssuer: session.identity?.issuer ?? null,
 		identitySub: session.identity?.sub ?? null,
 		identityEmail: session.identity?.email ?? null,
@@ -52,6 +57,6 @@ export function sessionRow(session: SessionStart): Record<string, unknown> {
 /** Ignored when the row exists: the main thread writes it first, the writer again with its first batch. */
 export const INSERT_SESSION = `INSERT OR IGNORE INTO sessions
   (id, server, command, url, cwd, host, os_user, started_at, policy_digest,
-   identity_issuer, identity_sub, identity_email, identity_name, identity_groups)
+   identity_issuer, identity_sub, identity_email, identity_name, identity_groups, pid, pid_start)
   VALUES (@id, @server, @command, @url, @cwd, @host, @osUser, @startedAt, @policyDigest,
-   @identityIssuer, @identitySub, @identityEmail, @identityName, @identityGroups)`;
+   @identityIssuer, @identitySub, @identityEmail, @identityName, @identityGroups, @pid, @pidStart)`;

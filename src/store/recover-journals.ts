@@ -1,0 +1,189 @@
+// Recovery of sessions whose mcprec died (kill -9, a crash, a power cut of the client):
+// their write-ahead journal (recorder/journal.ts) holds every event that was forwarded,
+// the store holds those that were committed. The next mcprec that opens the store imports
+// what the store lacks, chaining hashes on from the stored head, and closes the session
+// (as `crashed` unless the journal says how it ended). Idempotent: events are keyed by seq,
+// a journal is claimed by renaming it, and removed only after its import committed.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeJournal, type JournalEvent } from '../event/journal-codec.js';
+import { chainHash, genesisHash } from '../event/hash-chain.js';
+import { emptyCounters, type CounterName } from '../event/event.js';
+import { encodePayload } from '../event/payload-encoding.js';
+import type { StoreDatabase } from './open-store.js';
+import { processIsAlive } from './process-identity.js';
+import { INSERT_SESSION } from './session-row.js';
+
+/** Where a store's journals live: beside the database. */
+export function journalDirectory(databaseFile: string): string {
+	return path.join(path.dirname(databaseFile), 'journal');
+}
+
+export interface RecoveredSession {
+	sessionId: string;
+	/** Events the store lacked and now has. */
+	imported: number;
+	endReason: string;
+	/** Why some of the journal could not be used, if so. */
+	problem?: string;
+	/** Why nothing could be recovered this time. */
+	failed?: string;
+}
+
+const CLAIMED = /^(.+\.journal)\.recovering\.(\d+)$/;
+
+/** Recovers every dead session's journal in `directory`; live sessions' journals are left alone. */
+export function recoverJournals(database: StoreDatabase, directory: string): RecoveredSession[] {
+	let names: string[];
+	try {
+		names = fs.readdirSync(directory);
+	} catch {
+		return [];
+	}
+	const recovered: RecoveredSession[] = [];
+	for (const name of names.sort()) {
+		const claimed = claim(directory, name);
+		if (claimed === undefined) continue;
+		try {
+			recovered.push(importJournal(database, claimed));
+			fs.rmSync(claimed, { force: true });
+		} catch (error) {
+			// Left claimed by this (soon dead) process: the next start tries again.
+			recovered.push({ sessionId: name.split('.')[0]!, imported: 0, endReason: 'unknown', failed: `${(error as Error).message}; it is kept as ${claimed} for the next try` });
+		}
+	}
+	recovered.push(...closeDeadSessions(database, new Set(names.map((name) => name.split('.')[0]!))));
+	return recovered;
+}
+
+// Sessions still marked running whose process is gone and that left no journal (it was
+// removed after the last commit, and the process died before writing the end).
+function closeDeadSessions(database: StoreDatabase, withJournal: ReadonlySet<string>): RecoveredSession[] {
+	const open = database.prepare('SELECT id, pid, pid_start AS pidStart, started_at AS startedAt FROM sessions WHERE ended_at IS NULL AND pid IS NOT NULL').all() as { id: string; pid: number; pidStart: string | null; startedAt: number }[];
+	const closed: RecoveredSession[] = [];
+	for (const session of open) {
+		if (withJournal.has(session.id) || session.pid === process.pid || processIsAlive(session.pid, session.pidStart)) continue;
+		const last = database.prepare('SELECT max(ts) FROM events WHERE session_id = ?').pluck().get(session.id) as number | null;
+		const changed = database.prepare("UPDATE sessions SET ended_at = ?, end_reason = 'crashed' WHERE id = ? AND ended_at IS NULL").run(last ?? session.startedAt, session.id).changes;
+		if (changed > 0) closed.push({ sessionId: session.id, imported: 0, endReason: 'crashed' });
+	}
+	return closed;
+}
+
+// A journal of a dead process, renamed so that no other mcprec recovers it at the same
+// time; undefined when the session still runs or someone else has it.
+function claim(directory: string, name: string): string | undefined {
+	const file = path.join(directory, name);
+	const mine = `${name.replace(/\.recovering\.\d+$/, '')}.recovering.${process.pid}`;
+	const stale = CLAIMED.exec(name);
+	if (stale) {
+		if (Number(stale[2]) === process.pid || processIsAlive(Number(stale[2]), null)) return undefined;
+	} else if (name.endsWith('.journal')) {
+		if (!writerIsDead(file)) return undefined;
+	} else return undefined;
+	try {
+		fs.renameSync(file, path.join(directory, mine));
+		return path.join(directory, mine);
+	} catch {
+		return undefined;
+	}
+}
+
+function writerIsDead(file: string): boolean {
+	let bytes: Buffer;
+	try {
+		// The header is in the first few hundred bytes.
+		const fd = fs.openSync(file, 'r');
+		try {
+			bytes = Buffer.alloc(64 * 1024);
+			bytes = bytes.subarray(0, fs.readSync(fd, bytes, 0, bytes.length, 0));
+		} finally {
+			fs.closeSync(fd);
+		}
+	} catch {
+		return false;
+	}
+	const lines = bytes.toString('utf8').split('\n');
+	try {
+		const header = JSON.parse(lines[1] ?? '') as { pid: number; pidStart: string | null };
+		return header.pid !== process.pid && !processIsAlive(header.pid, header.pidStart);
+	} catch {
+		// Journals are created whole (renamed into place), so this is not one of ours: leave it.
+		return false;
+	}
+}
+
+function importJournal(database: StoreDatabase, file: string): RecoveredSession {
+	const journal = decodeJournal(fs.readFileSync(file));
+	const { sessionId } = journal.header;
+	const insertEvent = database.prepare(`INSERT INTO events
+  (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
+  VALUES (@sessionId, @seq, @ts, @origin, @target, @kind, @method, @rpcId, @tool, @payload, @encoding, @size, @latencyUs, @prevHash, @hash)`);
+	return database
+		.transaction((): RecoveredSession => {
+			database.prepare(INSERT_SESSION).run(journal.header.session);
+			const head = database.prepare('SELECT seq, hash FROM events WHERE session_id = ? ORDER BY seq DESC LIMIT 1').get(sessionId) as { seq: number; hash: string } | undefined;
+			let prevHash = head?.hash ?? genesisHash(sessionId);
+			let nextSeq = (head?.seq ?? -1) + 1;
+			let imported = 0;
+			let problem: string | undefined;
+			const counters = emptyCounters();
+			let lastTs: number | undefined;
+			for (const event of journal.events) {
+				count(counters, event);
+				lastTs = event.ts;
+				if (event.seq < nextSeq) continue;
+				if (event.seq > nextSeq) {
+					problem = `the journal skips from seq ${nextSeq - 1} to ${event.seq}; recovered up to the gap`;
+					break;
+				}
+				const fields = { sessionId, seq: event.seq, ts: event.ts, origin: event.origin, target: event.target ?? null, kind: event.kind, method: event.method ?? null, rpcId: event.rpcId ?? null, tool: event.tool ?? null, size: event.payload.length, latencyUs: event.latencyUs ?? null };
+				const hash = chainHash(prevHash, fields, event.payload);
+				const { payload, encoding } = encodePayload(event.payload);
+				insertEvent.run({ ...fields, payload, encoding, prevHash, hash });
+				prevHash = hash;
+				nextSeq++;
+				imported++;
+			}
+			if (journal.tornBytes > 0) problem ??= `the last ${journal.tornBytes} bytes were a torn entry (mcprec died while appending it)`;
+			const update = journal.update as { endedAt?: number; endReason?: string; exitCode?: number | null; exitSignal?: string | null; clientName?: string; clientVersion?: string; protocolVersion?: string };
+			const endReason = update.endReason ?? 'crashed';
+			database
+				.prepare(
+					`UPDATE sessions SET
+  messages = @messages, requests = @requests, errors = @errors, blocked = @blocked, masked = @masked, approvals = @approvals, bytes = @bytes,
+  event_count = @eventCount, head_hash = @headHash,
+  client_name = coalesce(client_name, @clientName), client_version = coalesce(client_version, @clientVersion), protocol_version = coalesce(protocol_version, @protocolVersion),
+  ended_at = coalesce(ended_at, @endedAt), end_reason = coalesce(end_reason, @endReason),
+  exit_code = coalesce(exit_code, @exitCode), exit_signal = coalesce(exit_signal, @exitSignal)
+  WHERE id = @id`,
+				)
+				.run({
+					id: sessionId,
+					...counters,
+					eventCount: nextSeq,
+					headHash: nextSeq > 0 ? prevHash : null,
+					clientName: update.clientName ?? null,
+					clientVersion: update.clientVersion ?? null,
+					protocolVersion: update.protocolVersion ?? null,
+					endedAt: update.endedAt ?? lastTs ?? (journal.header.session.startedAt as number),
+					endReason,
+					exitCode: update.exitCode ?? null,
+					exitSignal: update.exitSignal ?? null,
+				});
+			return { sessionId, imported, endReason, problem };
+		})
+		.immediate();
+}
+
+function count(counters: ReturnType<typeof emptyCounters>, event: JournalEvent): void {
+	if (event.kind === 'message') {
+		counters.messages++;
+		counters.bytes += event.payload.length;
+	}
+	const counts = event.counts;
+	if (counts === undefined || counts === null) return;
+	if (typeof counts === 'string') counters[counts]++;
+	else for (const name in counts) counters[name as CounterName] += counts[name as CounterName]!;
+}

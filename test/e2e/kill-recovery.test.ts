@@ -1,0 +1,116 @@
+// An agent that can run shell commands can kill the recorder to hide what it just did.
+// Write-ahead (DESIGN §3): whatever reached the client or the server is in the journal
+// before it was forwarded, so after `kill -9` of mcprec at any instant the next mcprec that
+// opens the store recovers it, closes the session as crashed, and the chain verifies.
+// Seeded, so a failing instant can be replayed.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixture, makeHome, readEvents, readSessions, removeHome, runMcprec } from '../helpers/mcprec.js';
+import { startRaw } from '../helpers/raw-mcprec.js';
+
+const RUNS = 50;
+const homes: string[] = [];
+afterAll(() => {
+	for (const home of homes) removeHome(home);
+});
+
+/** A small deterministic generator (mulberry32), so each run's instant comes from its seed. */
+function random(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'kill-test', version: '1' } } });
+const echo = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { n: id, pad: 'x'.repeat(id % 7 === 0 ? 3000 : 40) } } });
+
+interface Outcome {
+	/** Ids of the responses the client got before mcprec died. */
+	answered: number[];
+	/** Ids of the requests the server got. */
+	received: number[];
+}
+
+// One session: a pipelined flood of echo calls, and kill -9 of mcprec somewhere inside it
+// (now and then before the first answer, mostly after it).
+async function floodThenKill(home: string, seed: number): Promise<Outcome> {
+	const next = random(seed);
+	const log = path.join(home, `server-received-${seed}.ndjson`);
+	const session = startRaw(['node', fixture('raw-server.mjs')], home, { env: { RAW_SERVER_LOG: log } });
+	try {
+		session.send(initialize);
+		await session.response(0);
+		const calls = 500 + Math.floor(next() * 1500);
+		const early = next() < 0.2;
+		const delayMs = Math.floor(next() * 60);
+		for (let id = 1; id <= calls; id++) session.send(echo(id));
+		if (!early) await session.response(1, 10_000);
+		await new Promise((resolve) => setTimeout(resolve, delayMs));
+		session.child.kill('SIGKILL');
+		await new Promise<void>((resolve) => (session.child.exitCode !== null || session.child.signalCode !== null ? resolve() : session.child.once('exit', () => resolve())));
+	} finally {
+		session.kill();
+	}
+	// What the client saw: every complete line on mcprec's stdout.
+	const answered = session.lines.map((line) => JSON.parse(line.toString('utf8')) as { id?: number }).map((message) => message.id).filter((id): id is number => typeof id === 'number' && id > 0);
+	// The server, orphaned, sees its stdin close and exits; give it a moment to finish its log.
+	await new Promise((resolve) => setTimeout(resolve, 30));
+	const received = fs.existsSync(log)
+		? fs
+				.readFileSync(log, 'utf8')
+				.split('\n')
+				.filter(Boolean)
+				.map((line) => (JSON.parse(line) as { id?: number }).id)
+				.filter((id): id is number => typeof id === 'number' && id > 0)
+		: [];
+	return { answered, received };
+}
+
+describe('kill -9 of mcprec at a random instant', () => {
+	it(`loses nothing that reached the client or the server, ${RUNS} seeded runs`, async () => {
+		// One store for every run: each new mcprec recovers the session the previous one left.
+		const home = makeHome('mcprec-kill-');
+		homes.push(home);
+		const outcomes: Outcome[] = [];
+		for (let seed = 1; seed <= RUNS; seed++) outcomes.push(await floodThenKill(home, seed));
+
+		const first = await runMcprec(['sessions', '--json', '--limit', String(RUNS)], home);
+		expect(first.exitCode, first.stderr).toBe(0);
+		// The last session is recovered by this command; the others by the run after them.
+		expect(first.stderr).toMatch(/recovered session .* closed as crashed/);
+		const second = await runMcprec(['sessions', '--json', '--limit', String(RUNS)], home);
+		expect(second.stderr, 'recovery happens once').not.toMatch(/recovered session/);
+		expect(second.stdout).toBe(first.stdout);
+		const listed = (JSON.parse(first.stdout) as { id: string; endReason: string | null; endedAt: string | null }[]).reverse();
+		expect(listed).toHaveLength(RUNS);
+
+		let sawAnswers = 0;
+		for (const [index, outcome] of outcomes.entries()) {
+			const seed = index + 1;
+			const session = listed[index]!;
+			expect(session, `seed ${seed}`).toMatchObject({ endReason: 'crashed' });
+			expect(session.endedAt, `seed ${seed}`).not.toBeNull();
+			const events = readEvents(home, session.id);
+			const delivered = new Set(events.filter((event) => event.origin === 'server' && event.target === 'client' && event.kind === 'message').map((event) => Number(event.rpc_id)));
+			const forwarded = new Set(events.filter((event) => event.origin === 'client' && event.target === 'server' && event.kind === 'message').map((event) => Number(event.rpc_id)));
+			expect(outcome.answered.filter((id) => !delivered.has(id)), `seed ${seed}: answers the client got but the record lacks`).toEqual([]);
+			expect(outcome.received.filter((id) => !forwarded.has(id)), `seed ${seed}: requests the server got but the record lacks`).toEqual([]);
+			expect(events.map((event) => event.seq), `seed ${seed}`).toEqual(events.map((_event, position) => position));
+			sawAnswers += outcome.answered.length;
+		}
+		expect(readSessions(home).every((row) => row.event_count === readEvents(home, row.id as string).length)).toBe(true);
+		const verify = await runMcprec(['verify', '--all'], home);
+		expect(verify.exitCode, `${verify.stdout}${verify.stderr}`).toBe(0);
+		// No journal is left behind once recovered.
+		expect(fs.readdirSync(path.join(home, 'journal'))).toEqual([]);
+		// The runs did kill mid-flood, not always before the first answer.
+		expect(sawAnswers).toBeGreaterThan(RUNS * 50);
+	}, 300_000);
+});
