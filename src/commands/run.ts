@@ -127,7 +127,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 
 	await proxy.start(commandLine);
 	const result = await proxy.done;
-	(await dataPathReady).approvals.close();
+	await (await dataPathReady).approvals.close();
 	await flushStream(process.stdout);
 	const closed = await recorder.close();
 	if (!closed.ok) {

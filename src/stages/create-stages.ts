@@ -41,12 +41,14 @@ export function createStages(options: CreateStagesOptions): DataPath {
 		extraLiterals: options.secrets,
 	});
 	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase, remote: options.remoteApprovals });
-	const summarize = (args: unknown) => {
-		const text = masker.maskText(JSON.stringify(args ?? {})).text;
-		return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+	// The approver sees what the record keeps: every argument, masked the same way.
+	const maskArguments = (args: unknown) => {
+		const copy = { arguments: structuredClone(args ?? {}) };
+		masker.maskMessage(copy);
+		return copy.arguments;
 	};
 	const stages = [
-		createGuardrailsStage({ approvals, summarize, pathContext: options.policy.rules.some((rule) => rule.match.paths) ? serverPathContext(options.serverCommand ?? []) : undefined }),
+		createGuardrailsStage({ approvals, maskArguments, pathContext: options.policy.rules.some((rule) => rule.match.paths) ? serverPathContext(options.serverCommand ?? []) : undefined }),
 		createMaskingStage({ masker, maskRequestsInRecord: options.policy.mask.requests === 'record' }),
 		createCatalogStage({ pins: sqlitePinStore(options.openDatabase), warn: options.warn }),
 	];

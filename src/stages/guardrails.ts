@@ -16,8 +16,8 @@ import type { Stage } from '../pipeline/stage.js';
 
 export interface GuardrailsOptions {
 	approvals: ApprovalBroker;
-	/** A short, masked rendering of arguments for approval prompts. */
-	summarize: (args: unknown) => string;
+	/** A masked copy of a call's arguments, complete, for the person who approves it. */
+	maskArguments: (args: unknown) => unknown;
 	/** Where the server resolves relative paths, for `match.paths` (default: this process's folder). */
 	pathContext?: PathContext;
 }
@@ -177,7 +177,15 @@ function holdForApproval(
 				rpcKey,
 				digest,
 				timeoutMs: rule.timeoutMs,
-				call: { server: context.server, method: call.method, tool: call.tool, summary: options.summarize(call.args), rule: rule.name, message: rule.message },
+				call: {
+					server: context.server,
+					method: call.method,
+					tool: call.tool,
+					arguments: options.maskArguments(call.args),
+					rule: rule.name,
+					message: rule.message,
+					...(rule.selfApprove ? { selfApprove: true } : {}),
+				},
 			},
 			context,
 		)
@@ -195,7 +203,15 @@ function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): voi
 		flow.swallow = true;
 		return;
 	}
-	const details = { action: 'approve', status: outcome.decision, rule: rule.name, via: outcome.via, reason: outcome.reason, approvalId: outcome.approvalId ?? null };
+	const details = {
+		action: 'approve',
+		status: outcome.decision,
+		rule: rule.name,
+		via: outcome.via,
+		reason: outcome.reason,
+		approvalId: outcome.approvalId ?? null,
+		...(outcome.authority ? { authority: outcome.authority } : {}),
+	};
 	flow.notes.push({ kind: 'decision', details });
 	if (outcome.decision === 'denied') deny(flow, rule, `not approved: ${outcome.reason}`, false);
 }
@@ -211,7 +227,7 @@ function resumeApprovedRetry(flow: Flow, params: Record<string, unknown>, contex
 	const outcome = options.approvals.resumeRetry(params.requestState, params.inputResponses, callDigest(context.server, params.name as string, params.arguments));
 	if (!outcome) return false;
 	const reason = 'reason' in outcome ? outcome.reason : 'denied';
-	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: outcome.decision, rule: rule?.name ?? null, via: 'input_required', reason } });
+	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: outcome.decision, rule: rule?.name ?? null, via: 'input_required', reason, authority: 'local' } });
 	if (outcome.decision !== 'approved') {
 		flow.answer = blockedAnswer(flow, rule?.name ?? 'approval', `not approved: ${reason}`);
 		return true;

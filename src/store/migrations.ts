@@ -123,4 +123,15 @@ CREATE TABLE device_keys (
 );
 `,
 	},
+	{
+		// Approvals show the whole call and say who decides it (issue 12): the complete masked
+		// arguments as JSON, `local` (mcprec approve) or `collector` (its approver group), and
+		// where to decide a call the collector holds.
+		version: 4,
+		sql: `
+ALTER TABLE approvals ADD COLUMN arguments TEXT;
+ALTER TABLE approvals ADD COLUMN authority TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE approvals ADD COLUMN decide_url TEXT;
+`,
+	},
 ];
