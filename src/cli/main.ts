@@ -98,7 +98,7 @@ Example (claude_desktop_config.json):
 
 	program
 		.command('approvals')
-		.description('list tool calls waiting for a human decision')
+		.description('list tool calls waiting for a human decision, each with every argument')
 		.option('--all', 'include settled and expired approvals')
 		.option('--json', 'print a JSON array')
 		.action(async (options) => {
@@ -107,8 +107,8 @@ Example (claude_desktop_config.json):
 		});
 
 	for (const [name, decision, summary] of [
-		['approve', 'approved', 'let a held tool call through'],
-		['deny', 'denied', 'refuse a held tool call'],
+		['approve', 'approved', "let a held tool call through (a collector's approver group decides the calls it holds)"],
+		['deny', 'denied', "refuse a held tool call (a collector's approver group decides the calls it holds)"],
 	] as const) {
 		program
 			.command(name)
