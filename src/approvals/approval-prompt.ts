@@ -1,8 +1,8 @@
 // The question mcprec asks a person about a held call: an MCP elicitation in form mode
 // (spec 2025-06-18 "Elicitation") with the choices Allow once / Deny. It shows the complete
-// arguments: compact when short, pretty-printed when not, never cut.
+// arguments: compact when short; otherwise their names first, then pretty-printed, never cut.
 
-import { readableArguments } from './format-arguments.js';
+import { argumentNames, readableArguments } from './format-arguments.js';
 
 export const APPROVAL_INPUT_KEY = 'mcprec-approval';
 
@@ -22,8 +22,10 @@ export function approvalElicitation(call: HeldCall): Record<string, unknown> {
 	const what = call.tool ? `call the tool '${call.tool}'` : `send '${call.method}'`;
 	const why = call.message ? `\n${call.message}` : '';
 	const args = readableArguments(call.arguments);
+	const names = argumentNames(call.arguments);
+	const shown = args.includes('\n') ? ` (${names}):\n${args}` : `: ${args}`;
 	return {
-		message: `mcprec: policy rule '${call.rule}' asks you to confirm. Allow server '${call.server}' to ${what}?\nArguments:${args.includes('\n') ? '\n' : ' '}${args}${why}`,
+		message: `mcprec: policy rule '${call.rule}' asks you to confirm. Allow server '${call.server}' to ${what}?\nArguments${shown}${why}`,
 		requestedSchema: {
 			type: 'object',
 			properties: {

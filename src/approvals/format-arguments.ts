@@ -21,6 +21,21 @@ export function readableArguments(args: unknown): string {
 	return compact.length <= ONE_LINE ? compact : prettyArguments(args);
 }
 
+/**
+ * The top-level argument names, long ones with their size: `path (2,011 characters), path2,
+ * recursive`. Put before a long rendering, so a client that shows only the start of the
+ * question still shows every argument there is. Empty for arguments that are not an object.
+ */
+export function argumentNames(args: unknown): string {
+	if (typeof args !== 'object' || args === null || Array.isArray(args)) return '';
+	return Object.entries(args as Record<string, unknown>)
+		.map(([name, value]) => {
+			const size = JSON.stringify(value ?? null).length;
+			return size > ONE_LINE ? `${name} (${size.toLocaleString('en')} characters)` : name;
+		})
+		.join(', ');
+}
+
 /** One line of at most `max` characters, for lists and for collectors that only show a summary. */
 export function argumentsSummary(args: unknown, max = 300): string {
 	const compact = compactArguments(args);

@@ -54,8 +54,9 @@ const ANNOTATION_DEFAULTS: Record<string, unknown> = {
 
 export function evaluatePolicy(policy: Pick<Policy, 'rules'>, call: PolicyCall): PolicyDecision {
 	for (const rule of policy.rules) {
-		const paths: PathMatch[] = [];
-		if (matchRule(rule, call, paths)) return { rule, action: rule.action, ...(rule.match.paths ? { paths } : {}) };
+		// Only rules on paths collect how they read them: the others stay allocation-free.
+		const paths: PathMatch[] | undefined = rule.match.paths ? [] : undefined;
+		if (matchRule(rule, call, paths)) return paths ? { rule, action: rule.action, paths } : { rule, action: rule.action };
 	}
 	return { action: 'allow' };
 }

@@ -316,7 +316,7 @@ describe('a held call with a long first argument shows every argument on every s
 		session.send(toolCall(1, 'delete_note', args));
 		const question = JSON.parse((await session.waitForLine((line) => line.includes('"elicitation/create"'))).toString('utf8')) as { id: string; params: { message: string } };
 		expect(question.params.message).toBe(
-			`mcprec: policy rule 'confirm-deletes' asks you to confirm. Allow server 'notes' to call the tool 'delete_note'?\nArguments:\n${JSON.stringify(args, null, 2)}`,
+			`mcprec: policy rule 'confirm-deletes' asks you to confirm. Allow server 'notes' to call the tool 'delete_note'?\nArguments (path (${JSON.stringify(long).length.toLocaleString('en')} characters), path2, recursive):\n${JSON.stringify(args, null, 2)}`,
 		);
 		session.send(JSON.stringify({ jsonrpc: '2.0', id: question.id, result: { action: 'decline' } }));
 		expect(textOf(parseLine(await session.response(1)).result)).toBe(`${BLOCKED}declined in the client`);

@@ -67,13 +67,25 @@ ${options.principal.approver ? html`<td class="actions">${decisionForm(approval,
 </tr>`;
 }
 
-// Pretty JSON, whole; the block scrolls (both ways) instead of cutting a long value, so a
-// key after a long one is never out of sight for good.
+// Pretty JSON, whole; the block scrolls (both ways) instead of cutting a long value. Above
+// it, every top-level argument by name, so one after a long value is seen without scrolling.
 function argumentsBlock(approval: CollectorApproval): Html {
 	if (approval.arguments === null) {
 		return html`<pre class="json arguments" data-testid="arguments">${approval.summary}</pre><p class="hint">Only a summary: the mcprec that holds this call did not send the complete arguments.</p>`;
 	}
-	return html`<pre class="json arguments" data-testid="arguments" tabindex="0">${JSON.stringify(JSON.parse(approval.arguments), null, 2)}</pre>`;
+	const args = JSON.parse(approval.arguments) as unknown;
+	return html`${argumentNames(args)}<pre class="json arguments" data-testid="arguments" tabindex="0">${JSON.stringify(args, null, 2)}</pre>`;
+}
+
+function argumentNames(args: unknown): Html | '' {
+	if (typeof args !== 'object' || args === null || Array.isArray(args)) return '';
+	const entries = Object.entries(args as Record<string, unknown>);
+	if (entries.length === 0) return html`<p class="hint" data-testid="argument-names">No arguments.</p>`;
+	const described = entries.map(([name, value]) => {
+		const size = JSON.stringify(value).length;
+		return html`<span class="argument-name">${name}</span>${size > 80 ? html` <span class="hint">(${size.toLocaleString('en')} characters)</span>` : ''}`;
+	});
+	return html`<p class="argument-names" data-testid="argument-names">${entries.length} ${entries.length === 1 ? 'argument' : 'arguments'}: ${described.map((item, index) => (index === 0 ? item : html`, ${item}`))}</p>`;
 }
 
 function decisionForm(approval: CollectorApproval, options: PageOptions): Html {
