@@ -1,5 +1,8 @@
 // The question mcprec asks a person about a held call: an MCP elicitation in form mode
-// (spec 2025-06-18 "Elicitation") with the choices Allow once / Deny.
+// (spec 2025-06-18 "Elicitation") with the choices Allow once / Deny. It shows the complete
+// arguments: compact when short; otherwise their names first, then pretty-printed, never cut.
+
+import { argumentNames, readableArguments } from './format-arguments.js';
 
 export const APPROVAL_INPUT_KEY = 'mcprec-approval';
 
@@ -7,17 +10,22 @@ export interface HeldCall {
 	server: string;
 	method: string;
 	tool?: string;
-	/** A readable, masked, shortened rendering of the arguments. */
-	summary: string;
+	/** The complete arguments, masked as the record masks them. */
+	arguments: unknown;
 	rule: string;
 	message?: string;
+	/** The rule lets the person who made the call approve it (policy `selfApprove: true`). */
+	selfApprove?: boolean;
 }
 
 export function approvalElicitation(call: HeldCall): Record<string, unknown> {
 	const what = call.tool ? `call the tool '${call.tool}'` : `send '${call.method}'`;
 	const why = call.message ? `\n${call.message}` : '';
+	const args = readableArguments(call.arguments);
+	const names = argumentNames(call.arguments);
+	const shown = args.includes('\n') ? ` (${names}):\n${args}` : `: ${args}`;
 	return {
-		message: `mcprec: policy rule '${call.rule}' asks you to confirm. Allow server '${call.server}' to ${what}?\nArguments: ${call.summary}${why}`,
+		message: `mcprec: policy rule '${call.rule}' asks you to confirm. Allow server '${call.server}' to ${what}?\nArguments${shown}${why}`,
 		requestedSchema: {
 			type: 'object',
 			properties: {

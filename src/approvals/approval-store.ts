@@ -1,5 +1,8 @@
 // Pending approvals and time-boxed grants in the shared SQLite store, so another
-// terminal (`mcprec approve <id>`) or the collector can settle a call held by `run`.
+// terminal (`mcprec approve <id>`) or the collector can settle a call held by `run`. Each
+// approval has one authority, fixed when the call is held: `local` (settled here, by
+// `mcprec approve|deny`) or `collector` (settled by the collector's approver group; the
+// row here only mirrors it, and `mcprec approve|deny` refuses it).
 
 import { randomBytes } from 'node:crypto';
 import type { StoreDatabase } from '../store/open-store.js';
@@ -7,6 +10,8 @@ import { UserError } from '../errors/user-error.js';
 import { matchesGlob } from '../policy/match-glob.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
+/** Who settles an approval: this machine, or the collector's approver group. */
+export type ApprovalAuthority = 'local' | 'collector';
 
 export interface ApprovalRow {
 	id: string;
@@ -16,7 +21,13 @@ export interface ApprovalRow {
 	tool: string | null;
 	rule: string | null;
 	digest: string;
+	/** One line, possibly shortened: for lists only. */
 	summary: string;
+	/** The complete masked arguments as JSON text (null in rows from before issue 12). */
+	arguments: string | null;
+	authority: ApprovalAuthority;
+	/** For the collector's approvals: its viewer page, where the decision is made. */
+	decide_url: string | null;
 	status: ApprovalStatus;
 	requested_at: number;
 	expires_at: number;
@@ -42,10 +53,15 @@ export function newApprovalId(): string {
 export function insertApproval(database: StoreDatabase, row: Omit<ApprovalRow, 'status' | 'decided_at' | 'decided_by' | 'channel'>): void {
 	database
 		.prepare(
-			`INSERT INTO approvals (id, session_id, server, method, tool, rule, digest, summary, requested_at, expires_at)
-			 VALUES (@id, @session_id, @server, @method, @tool, @rule, @digest, @summary, @requested_at, @expires_at)`,
+			`INSERT INTO approvals (id, session_id, server, method, tool, rule, digest, summary, arguments, authority, decide_url, requested_at, expires_at)
+			 VALUES (@id, @session_id, @server, @method, @tool, @rule, @digest, @summary, @arguments, @authority, @decide_url, @requested_at, @expires_at)`,
 		)
 		.run(row);
+}
+
+/** Where the collector says its approver group decides this approval. */
+export function setDecideUrl(database: StoreDatabase, id: string, url: string): void {
+	database.prepare('UPDATE approvals SET decide_url = ? WHERE id = ?').run(url, id);
 }
 
 /** Current status of the given approvals (those no longer found are left out). */
@@ -92,6 +108,12 @@ export function decideApproval(
 			const approval = matches[0];
 			if (approval.status !== 'pending') {
 				throw new UserError(`approval ${approval.id} is already ${approval.status}${approval.decided_by ? ` (by ${approval.decided_by})` : ''}`);
+			}
+			if (approval.authority === 'collector') {
+				const where = approval.decide_url ? `: ${approval.decide_url}` : " (its viewer's Approvals page)";
+				throw new UserError(
+					`approval ${approval.id} is decided by the collector's approver group, not here; ask them to decide it${where}. Calls held while a collector is configured (sync.endpoint and a login) are settled there only.`,
+				);
 			}
 			if (approval.expires_at <= now) {
 				throw new UserError(`approval ${approval.id} expired at ${new Date(approval.expires_at / 1000).toISOString()}; the call was denied`);

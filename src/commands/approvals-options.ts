@@ -9,7 +9,7 @@ export const LONGEST_GRANT = '7d';
 
 export const APPROVALS_COMMAND: CommandSpec = {
 	name: 'approvals',
-	description: 'list tool calls waiting for a human decision',
+	description: 'list tool calls waiting for a human decision, each with every argument',
 	options: [
 		{ flags: '--all', description: 'include settled and expired approvals' },
 		{ flags: '--json', description: 'print a JSON array' },
@@ -34,8 +34,8 @@ function decisionCommand(name: string, decision: 'approved' | 'denied', descript
 	};
 }
 
-export const APPROVE_COMMAND = decisionCommand('approve', 'approved', 'let a held tool call through');
-export const DENY_COMMAND = decisionCommand('deny', 'denied', 'refuse a held tool call');
+export const APPROVE_COMMAND = decisionCommand('approve', 'approved', "let a held tool call through (a collector's approver group decides the calls it holds)");
+export const DENY_COMMAND = decisionCommand('deny', 'denied', "refuse a held tool call (a collector's approver group decides the calls it holds)");
 
 export const GRANT_COMMAND: CommandSpec = {
 	name: 'grant',

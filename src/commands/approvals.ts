@@ -1,7 +1,11 @@
 // `mcprec approvals`, `approve <id>`, `deny <id>`, `grant`: settle held tool calls from
-// another terminal, or pre-approve a tool for a while (DESIGN §3).
+// another terminal, or pre-approve a tool for a while (DESIGN §3). A held call is shown
+// whole, every argument pretty-printed and long values folded, never cut (issue 12); a
+// call the collector holds is only shown here, with the address where it is decided.
 
+import { compactArguments, prettyArguments } from '../approvals/format-arguments.js';
 import { stdoutColours } from '../terminal/colours.js';
+import { wrapLines } from '../terminal/wrap-lines.js';
 import {
 	decideApproval,
 	insertGrant,
@@ -61,22 +65,40 @@ export async function approvalsCommand(options: ApprovalsOptions): Promise<void>
 		return;
 	}
 	const now = nowMicros();
-	process.stdout.write(
-		formatTable(
-			['ID', 'STATUS', 'WAITING', 'EXPIRES', 'SERVER', 'TOOL', 'RULE', 'ARGUMENTS'],
-			rows.map((row) => [
-				row.id,
-				row.status === 'pending' ? stdoutColours.yellow(row.status) : row.status,
-				`${Math.round((now - row.requested_at) / 1_000_000)}s`,
-				row.status === 'pending' ? `in ${Math.max(0, Math.round((row.expires_at - now) / 1_000_000))}s` : '',
-				row.server,
-				row.tool ?? row.method,
-				row.rule ?? '',
-				row.summary.length > 60 ? `${row.summary.slice(0, 59)}…` : row.summary,
-			]),
-		),
-	);
-	if (!options.all) process.stderr.write('Settle one with `mcprec approve <id>` or `mcprec deny <id>`.\n');
+	const width = Math.max(40, process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100);
+	process.stdout.write(rows.map((row) => describeApproval(row, now, width)).join('\n'));
+	if (!options.all && rows.some((row) => row.authority === 'local')) process.stderr.write('Settle one with `mcprec approve <id>` or `mcprec deny <id>`.\n');
+}
+
+const LABEL = 11;
+
+// One block per approval: what was called, who decides it and how, then every argument.
+function describeApproval(row: ApprovalRow, now: number, width: number): string {
+	const field = (label: string, value: string) => `  ${label.padEnd(LABEL)}${value}\n`;
+	const pending = row.status === 'pending';
+	const timing = pending
+		? `waiting ${Math.round((now - row.requested_at) / 1_000_000)}s, expires in ${Math.max(0, Math.round((row.expires_at - now) / 1_000_000))}s`
+		: `requested ${isoMicros(row.requested_at)}`;
+	let text = `${row.id}  ${pending ? stdoutColours.yellow(row.status) : row.status}  ${timing}\n`;
+	text += field('server', row.server);
+	text += field('tool', row.tool ?? row.method);
+	if (row.rule) text += field('rule', row.rule);
+	text += field('session', row.session_id);
+	if (pending) {
+		text +=
+			row.authority === 'collector'
+				? field('decide', `by the collector's approver group${row.decide_url ? `: ${row.decide_url}` : ''} (not here)`)
+				: field('decide', `mcprec approve ${row.id}  or  mcprec deny ${row.id}`);
+	} else if (row.decided_at !== null) {
+		text += field('decided', `${row.status}${row.decided_by ? ` by ${row.decided_by}` : ''}${row.channel ? ` (${row.channel})` : ''} at ${isoMicros(row.decided_at)}`);
+	}
+	const indent = ' '.repeat(2 + LABEL);
+	const body = wrapLines(row.arguments === null ? row.summary : prettyArguments(JSON.parse(row.arguments)), width - indent.length)
+		.split('\n')
+		.map((line, index) => (index === 0 ? line : indent + line))
+		.join('\n');
+	text += `  ${'arguments'.padEnd(LABEL)}${body}\n`;
+	return text;
 }
 
 export async function decideCommand(reference: string, decision: 'approved' | 'denied', options: DecisionOptions): Promise<void> {
@@ -86,7 +108,8 @@ export async function decideCommand(reference: string, decision: 'approved' | 'd
 		return;
 	}
 	const verb = decision === 'approved' ? stdoutColours.green('approved') : stdoutColours.red('denied');
-	process.stdout.write(`${verb} ${row.id}: ${row.server} ${row.tool ?? row.method} ${row.summary}\n`);
+	const args = row.arguments === null ? row.summary : compactArguments(JSON.parse(row.arguments));
+	process.stdout.write(`${verb} ${row.id}: ${row.server} ${row.tool ?? row.method} ${args}\n`);
 }
 
 export async function grantCommand(options: GrantOptions): Promise<void> {
@@ -133,7 +156,12 @@ function approvalJson(row: ApprovalRow) {
 		method: row.method,
 		tool: row.tool,
 		rule: row.rule,
-		arguments: row.summary,
+		// Complete; null for approvals recorded before mcprec kept them whole (`summary` is all there is then).
+		arguments: row.arguments === null ? null : (JSON.parse(row.arguments) as unknown),
+		summary: row.summary,
+		// `local`: settled with `mcprec approve|deny`; `collector`: by its approver group, at decideUrl.
+		authority: row.authority,
+		decideUrl: row.decide_url,
 		digest: row.digest,
 		requestedAt: isoMicros(row.requested_at),
 		expiresAt: isoMicros(row.expires_at),

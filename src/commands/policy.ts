@@ -4,7 +4,7 @@
 import { stdoutColours } from '../terminal/colours.js';
 import { UserError } from '../errors/user-error.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
-import { evaluatePolicy, isToolHidden, type PolicyCall } from '../policy/match-rule.js';
+import { evaluatePolicy, isToolHidden, type PathMatch, type PolicyCall } from '../policy/match-rule.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
 
 export interface PolicyTestOptions {
@@ -23,6 +23,8 @@ export interface PolicyTestResult {
 	line: number | null;
 	action: string;
 	message: string | null;
+	/** For a rule with `match.paths`: how the path arguments were read (normalised) and which glob each fell under. */
+	paths?: PathMatch[];
 }
 
 export async function policyCheckCommand(file: string): Promise<void> {
@@ -48,6 +50,10 @@ export async function policyTestCommand(file: string, options: PolicyTestOptions
 		const rule = policy.rules.find((candidate) => candidate.name === result.rule)!;
 		const wait = rule.action === 'approve' ? ` (held up to ${formatDuration(rule.timeoutMs)} for a decision)` : '';
 		process.stdout.write(`rule '${result.rule}' (${file}:${result.line}) → ${outcome}${wait}\n`);
+		for (const path of result.paths ?? []) {
+			const spelled = path.value === path.path ? '' : ` reads as ${path.path},`;
+			process.stdout.write(`  ${path.argument} ${JSON.stringify(path.value)}${spelled} under ${path.glob}\n`);
+		}
 	}
 }
 
@@ -56,8 +62,8 @@ function decide(policy: Policy, call: PolicyCall): PolicyTestResult {
 	if (call.method === 'tools/call' && call.tool !== undefined && isToolHidden(policy, call.tool)) {
 		return { rule: null, line: null, action: 'deny', message: `tool '${call.tool}' is hidden by tools.hide` };
 	}
-	const { rule, action } = evaluatePolicy(policy, call);
-	return { rule: rule?.name ?? null, line: rule?.line ?? null, action, message: rule?.message ?? null };
+	const { rule, action, paths } = evaluatePolicy(policy, call);
+	return { rule: rule?.name ?? null, line: rule?.line ?? null, action, message: rule?.message ?? null, ...(paths ? { paths } : {}) };
 }
 
 function buildCall(options: PolicyTestOptions): PolicyCall {

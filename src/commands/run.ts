@@ -108,7 +108,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		const [{ createStages }, { openStore }] = await Promise.all([import('../stages/create-stages.js'), import('../store/open-store.js')]);
 		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
 		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
-		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals });
+		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals, serverCommand: commandLine });
 	})();
 	const { scrubSecrets } = await import('../upstream/secret-scrubbing-upstream.js');
 	const upstream = scrubSecrets(
@@ -134,7 +134,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 
 	await proxy.start(commandLine);
 	const result = await proxy.done;
-	(await dataPathReady).approvals.close();
+	await (await dataPathReady).approvals.close();
 	await flushStream(process.stdout);
 	const closed = await recorder.close();
 	if (closed.ok) journal?.remove();

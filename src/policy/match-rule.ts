@@ -1,7 +1,10 @@
 // Decides which policy rule a request falls under (DESIGN §4 `rules`): every field a rule
 // gives must match (AND); the first matching rule wins; no match allows the request.
 
+import os from 'node:os';
 import { matchesAnyGlob } from './match-glob.js';
+import { matchesPathGlob } from './path-glob.js';
+import { pathReadings, type PathContext } from './path-readings.js';
 import type { Policy, PolicyRule, RuleAction, RuleMatch } from './policy-types.js';
 
 /** The facts about one request that rules can match on. */
@@ -18,11 +21,27 @@ export interface PolicyCall {
 	annotations?: Record<string, unknown>;
 	/** Groups of the signed-in user. */
 	groups?: string[];
+	/** How relative path arguments are resolved for `match.paths` (default: this process's working directory and home). */
+	pathContext?: PathContext;
+}
+
+/** One path argument as a `match.paths` rule read it. */
+export interface PathMatch {
+	/** The argument's dot path, e.g. `path` or `edits.0.file`. */
+	argument: string;
+	/** As the call spelled it. */
+	value: string;
+	/** The normalised absolute path it was read as. */
+	path: string;
+	/** The glob that path fell under. */
+	glob: string;
 }
 
 export interface PolicyDecision {
 	rule?: PolicyRule;
 	action: RuleAction;
+	/** For a rule with `match.paths`: the readings of the path arguments that made it match. */
+	paths?: PathMatch[];
 }
 
 /** MCP ToolAnnotations defaults (schema since 2025-03-26): what an absent hint means. */
@@ -34,8 +53,12 @@ const ANNOTATION_DEFAULTS: Record<string, unknown> = {
 };
 
 export function evaluatePolicy(policy: Pick<Policy, 'rules'>, call: PolicyCall): PolicyDecision {
-	const rule = policy.rules.find((candidate) => matchRule(candidate, call));
-	return rule ? { rule, action: rule.action } : { action: 'allow' };
+	for (const rule of policy.rules) {
+		// Only rules on paths collect how they read them: the others stay allocation-free.
+		const paths: PathMatch[] | undefined = rule.match.paths ? [] : undefined;
+		if (matchRule(rule, call, paths)) return paths ? { rule, action: rule.action, paths } : { rule, action: rule.action };
+	}
+	return { action: 'allow' };
 }
 
 /** True when `tool` is hidden by `tools.hide` (removed from tools/list, denied if called anyway). */
@@ -43,9 +66,18 @@ export function isToolHidden(policy: Pick<Policy, 'tools'>, tool: string): boole
 	return matchesAnyGlob(policy.tools.hide, tool);
 }
 
-export function matchRule(rule: Pick<PolicyRule, 'match'>, call: PolicyCall): boolean {
+/** True when every field of the rule's match holds for the call; `paths` collects how its path arguments were read. */
+export function matchRule(rule: Pick<PolicyRule, 'match'> & Partial<Pick<PolicyRule, 'action'>>, call: PolicyCall, paths?: PathMatch[]): boolean {
 	const { match } = rule;
-	return matchesMethod(match, call) && matchesTool(match, call) && matchesServer(match, call) && matchesArgs(match, call) && matchesAnnotations(match, call) && matchesGroups(match, call);
+	return (
+		matchesMethod(match, call) &&
+		matchesTool(match, call) &&
+		matchesServer(match, call) &&
+		matchesArgs(match, call) &&
+		matchesPaths(match, rule.action ?? 'deny', call, paths) &&
+		matchesAnnotations(match, call) &&
+		matchesGroups(match, call)
+	);
 }
 
 function matchesMethod(match: RuleMatch, call: PolicyCall): boolean {
@@ -77,6 +109,43 @@ function matchesAnnotations(match: RuleMatch, call: PolicyCall): boolean {
 function matchesArgs(match: RuleMatch, call: PolicyCall): boolean {
 	if (!match.args) return true;
 	return match.args.every(({ path, pattern }) => valuesAt(call.arguments, path.split('.')).some((value) => matchesValue(pattern, value)));
+}
+
+// A path argument may mean several paths (path-readings.ts). A rule that stops or holds a
+// call (deny, approve) matches when any reading of any value falls under its globs; a rule
+// that lets a call through (allow, log: both end the search) only when every reading of
+// every value does, so an ambiguous spelling never slips past a later deny.
+function matchesPaths(match: RuleMatch, action: RuleAction, call: PolicyCall, explain?: PathMatch[]): boolean {
+	if (!match.paths) return true;
+	const every = action === 'allow' || action === 'log';
+	const context = call.pathContext ?? defaultPathContext();
+	const found: PathMatch[] = [];
+	for (const { path: argument, globs } of match.paths) {
+		const values = valuesAt(call.arguments, argument.split('.')).flatMap((value) => (Array.isArray(value) ? value : [value]));
+		let matched = false;
+		for (const value of values) {
+			const readings = typeof value === 'string' ? pathReadings(value, context) : [];
+			if (readings.length === 0 && every) return false;
+			for (const path of readings) {
+				const glob = globs.find((candidate) => matchesPathGlob(candidate, path));
+				if (glob) {
+					matched = true;
+					found.push({ argument, value: value as string, path, glob: glob.source });
+				} else if (every) return false;
+			}
+		}
+		if (!matched) return false;
+	}
+	explain?.push(...found);
+	return true;
+}
+
+let processPathContext: PathContext | undefined;
+
+/** This process's working directory and home: where a server started by `mcprec run` resolves relative paths. */
+export function defaultPathContext(): PathContext {
+	processPathContext ??= { bases: [process.cwd()], home: os.homedir() };
+	return processPathContext;
 }
 
 // Strings are matched as they are, numbers and booleans as their JSON text; arrays match

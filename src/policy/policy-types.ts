@@ -14,6 +14,8 @@ export interface RuleMatch {
 	server?: string[];
 	/** Dot path into params.arguments → regex (source, flags). Array values match when any string element matches. */
 	args?: { path: string; pattern: RegExp }[];
+	/** Dot path into params.arguments → path globs, matched against the normalised path (match-path.ts). */
+	paths?: { path: string; globs: PathGlob[] }[];
 	/** Tool annotations from the server's own tools/list, e.g. { readOnlyHint: false }. */
 	annotations?: Record<string, unknown>;
 	/** The user is in at least one of these groups. */
@@ -27,8 +29,18 @@ export interface PolicyRule {
 	message?: string;
 	/** For approve: how long a held call waits, in ms (default 120 000). */
 	timeoutMs: number;
+	/** For approve: the person who made the call may approve it too (in their client, with a grant, or in the collector). */
+	selfApprove?: boolean;
 	/** 1-based line in the policy file, for messages. */
 	line?: number;
+}
+
+/** A glob over normalised absolute paths: `*` and `?` stay within a segment, `**` spans segments. */
+export interface PathGlob {
+	/** As written in the policy. */
+	source: string;
+	/** Anchored; `/etc/**` also matches `/etc` itself. */
+	pattern: RegExp;
 }
 
 export interface CustomDetector {

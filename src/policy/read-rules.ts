@@ -1,13 +1,15 @@
 // The `rules:` section of a policy (DESIGN §4): an ordered list, first match wins.
 
+import os from 'node:os';
 import { isScalar, isSeq, type Node } from 'yaml';
 import { matchesAnyGlob } from './match-glob.js';
+import { CASE_INSENSITIVE_PATHS, compilePathGlob } from './path-glob.js';
 import { parseTimeout } from './parse-timeout.js';
 import type { Entry, PolicyNodes } from './policy-nodes.js';
 import type { PolicyRule, RuleAction, RuleMatch } from './policy-types.js';
 
-const RULE_KEYS = ['name', 'match', 'action', 'message', 'timeout'] as const;
-const MATCH_KEYS = ['method', 'tool', 'server', 'args', 'annotations', 'groups'] as const;
+const RULE_KEYS = ['name', 'match', 'action', 'message', 'timeout', 'selfApprove'] as const;
+const MATCH_KEYS = ['method', 'tool', 'server', 'args', 'paths', 'annotations', 'groups'] as const;
 const ACTIONS: readonly RuleAction[] = ['allow', 'deny', 'approve', 'log'];
 /** ToolAnnotations hints (MCP 2025-03-26 and later) a rule may match on; all are booleans. */
 export const ANNOTATION_HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;
@@ -57,7 +59,14 @@ function readRule(nodes: PolicyNodes, node: Node, index: number): PolicyRule {
 		}
 		timeoutMs = parsed;
 	}
-	return { name, match, action, ...(message === undefined ? {} : { message }), timeoutMs, line: nodes.lineOf(node) };
+
+	let selfApprove: boolean | undefined;
+	const selfApproveEntry = entries.get('selfApprove');
+	if (selfApproveEntry) {
+		if (action !== 'approve') nodes.fail(selfApproveEntry.key, `${where}selfApprove only applies to action approve (this rule's action is ${action})`);
+		selfApprove = nodes.boolean(selfApproveEntry, { what: 'selfApprove', where });
+	}
+	return { name, match, action, ...(message === undefined ? {} : { message }), timeoutMs, ...(selfApprove === undefined ? {} : { selfApprove }), line: nodes.lineOf(node) };
 }
 
 function readMatch(nodes: PolicyNodes, entry: Entry, where: string): RuleMatch {
@@ -76,6 +85,9 @@ function readMatch(nodes: PolicyNodes, entry: Entry, where: string): RuleMatch {
 
 	const args = entries.get('args');
 	if (args) match.args = readArgs(nodes, args, where);
+
+	const paths = entries.get('paths');
+	if (paths) match.paths = readPaths(nodes, paths, where);
 
 	const annotations = entries.get('annotations');
 	if (annotations) match.annotations = readAnnotations(nodes, annotations, where);
@@ -96,10 +108,7 @@ function readArgs(nodes: PolicyNodes, entry: Entry, where: string): NonNullable<
 	const items = nodes.freeEntries(entry.value, { what: 'match.args', where });
 	if (items.length === 0) nodes.fail(nodes.at(entry), `${where}match.args is empty (expected ${expected})`);
 	return items.map((item) => {
-		const path = String((item.key as { value?: unknown }).value);
-		if (path.split('.').some((segment) => segment === '')) {
-			nodes.fail(item.key, `${where}invalid argument path '${path}' in match.args (expected names separated by dots, e.g. options.target or paths.0)`);
-		}
+		const path = readArgumentPath(nodes, item, where, 'match.args');
 		const value = item.value;
 		if (!isScalar(value) || typeof value.value !== 'string') {
 			nodes.fail(nodes.at(item), `${where}match.args.${path} must be a regex as a string, found ${nodes.describe(value)} (quote it, e.g. '^${isScalar(value) && value.value !== null ? String(value.value) : 'value'}$')`);
@@ -110,6 +119,36 @@ function readArgs(nodes: PolicyNodes, entry: Entry, where: string): NonNullable<
 			nodes.fail(value, `${where}invalid regex '${value.value}' in match.args.${path} (${(error as Error).message})`);
 		}
 	});
+}
+
+function readPaths(nodes: PolicyNodes, entry: Entry, where: string): NonNullable<RuleMatch['paths']> {
+	const expected = 'a mapping of argument path to path globs, e.g. { path: "/etc/**" }';
+	if (entry.value === null) nodes.fail(entry.key, `${where}match.paths must be ${expected}, found nothing`);
+	const items = nodes.freeEntries(entry.value, { what: 'match.paths', where });
+	if (items.length === 0) nodes.fail(nodes.at(entry), `${where}match.paths is empty (expected ${expected})`);
+	const options = { home: os.homedir(), ignoreCase: CASE_INSENSITIVE_PATHS };
+	return items.map((item) => {
+		const path = readArgumentPath(nodes, item, where, 'match.paths');
+		const globs = nodes.stringList(item, { what: `match.paths.${path}`, item: 'a path glob like /etc/**', where, nonEmpty: true });
+		return {
+			path,
+			globs: globs.map((glob) => {
+				try {
+					return compilePathGlob(glob.value, options);
+				} catch (error) {
+					nodes.fail(glob.node, `${where}match.paths.${path}: ${(error as Error).message}`);
+				}
+			}),
+		};
+	});
+}
+
+function readArgumentPath(nodes: PolicyNodes, item: Entry, where: string, what: string): string {
+	const path = String((item.key as { value?: unknown }).value);
+	if (path.split('.').some((segment) => segment === '')) {
+		nodes.fail(item.key, `${where}invalid argument path '${path}' in ${what} (expected names separated by dots, e.g. options.target or paths.0)`);
+	}
+	return path;
 }
 
 function readAnnotations(nodes: PolicyNodes, entry: Entry, where: string): Record<string, boolean> {

@@ -1,8 +1,11 @@
 // Held calls settled through the collector (DESIGN §3): a run process publishes its pending
 // approval, members of the approver group approve or deny it (API or viewer), and the run
-// process polls the decision. Owners see their own; approvers see all.
+// process polls the decision. Owners see their own; approvers see all. The person who made
+// the call never approves it here unless its policy rule says `selfApprove: true`, and a call
+// the run process stopped holding (timeout, cancel, session end) is withdrawn, so no
+// decision can follow one that was already taken on the laptop.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, forbidden, notFound } from './api-error.js';
 import { SESSION_ID } from './session-document.js';
 import type { ApprovalInput, CollectorApproval, CollectorStore, StoreClock } from './store/collector-store.js';
@@ -13,14 +16,28 @@ import { withAuth } from './route-auth.js';
 const APPROVAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A run process never holds a call longer than this; later expiries are refused. */
 const MAX_HOLD_MS = 24 * 3600_000;
+/** The complete arguments of one held call, as JSON text: more is refused (the call is then denied on the laptop). */
+export const MAX_ARGUMENTS_BYTES = 4 * 1024 * 1024;
 
-export function registerApprovalRoutes(app: FastifyInstance, store: CollectorStore, clock: StoreClock = systemClock): void {
+export interface ApprovalRouteOptions {
+	clock?: StoreClock;
+	/** The viewer page of an approval, when the collector serves the viewer. */
+	viewerUrl?: (request: FastifyRequest, id: string) => string;
+}
+
+export function registerApprovalRoutes(app: FastifyInstance, store: CollectorStore, options: ApprovalRouteOptions = {}): void {
+	const clock = options.clock ?? systemClock;
+	const view = (request: FastifyRequest, approval: CollectorApproval) => ({
+		...approvalView(approval, clock.now()),
+		...(options.viewerUrl ? { viewerUrl: options.viewerUrl(request, approval.id) } : {}),
+	});
+
 	app.post('/api/v1/approvals', withAuth('bearer'), async (request, reply) => {
 		const principal = request.principal!;
 		const input = parseApprovalInput(request.body, principal, clock.now());
 		const result = await store.putApproval(input);
 		if (result.kind === 'owned-by-other') throw new ApiError(409, 'approval_exists', `approval '${input.id}' was published by another user; publish it under a new id`);
-		return reply.status(result.created ? 201 : 200).send(approvalView(result.approval, clock.now()));
+		return reply.status(result.created ? 201 : 200).send(view(request, result.approval));
 	});
 
 	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/approvals', withAuth('bearer'), async (request) => {
@@ -28,12 +45,29 @@ export function registerApprovalRoutes(app: FastifyInstance, store: CollectorSto
 		const status = request.query.status ?? 'pending';
 		if (status !== 'pending' && status !== 'all') throw badRequest('invalid_query', `'status' must be pending or all, got '${status}'`);
 		const approvals = await listVisibleApprovals(store, principal, { status, now: clock.now() });
-		return { approvals: approvals.map((approval) => approvalView(approval, clock.now())) };
+		return { approvals: approvals.map((approval) => view(request, approval)) };
 	});
 
 	app.get<{ Params: { id: string } }>('/api/v1/approvals/:id', withAuth('bearer'), async (request) => {
 		const approval = await readVisibleApproval(store, request.principal!, request.params.id);
-		return approvalView(approval, clock.now());
+		return view(request, approval);
+	});
+
+	// The run process that published a call no longer holds it; the answer is the final state
+	// (a decision made just before wins, and the run process honours it).
+	app.post<{ Params: { id: string } }>('/api/v1/approvals/:id/withdraw', withAuth('bearer'), async (request) => {
+		const id = approvalIdParam(request.params.id);
+		const status = (request.body as { status?: unknown } | null)?.status;
+		if (status !== 'expired' && status !== 'cancelled') throw badRequest('invalid_withdrawal', `the body must be {"status": "expired"} or {"status": "cancelled"}, got ${JSON.stringify(status ?? null)}`);
+		const result = await store.withdrawApproval({ id, ownerSub: request.principal!.sub, status, now: clock.now() });
+		switch (result.kind) {
+			case 'unknown':
+				throw notFound(`unknown approval '${id}'`);
+			case 'not-owner':
+				throw forbidden(`approval '${id}' was published by another user; only its publisher may withdraw it`);
+			default:
+				return view(request, result.approval);
+		}
 	});
 
 	app.post<{ Params: { id: string } }>('/api/v1/approvals/:id/decision', withAuth('bearer'), async (request) => {
@@ -41,7 +75,7 @@ export function registerApprovalRoutes(app: FastifyInstance, store: CollectorSto
 		const decision = body?.decision;
 		if (decision !== 'approved' && decision !== 'denied') throw badRequest('invalid_decision', `the body must be {"decision": "approved"} or {"decision": "denied"}, got ${JSON.stringify(decision ?? null)}`);
 		const approval = await decideAsPrincipal(store, request.principal!, request.params.id, decision, clock.now());
-		return approvalView(approval, clock.now());
+		return view(request, approval);
 	});
 }
 
@@ -63,10 +97,21 @@ export async function readVisibleApproval(store: CollectorStore, principal: Prin
 	return approval;
 }
 
-/** The decision rules the API and the viewer share: approvers only, once, before expiry. */
+/** True when this person may approve the call: an approver, and not the one who made it unless its rule allows that. */
+export function mayApprove(principal: Principal, approval: CollectorApproval): boolean {
+	return principal.approver && (approval.ownerSub !== principal.sub || approval.selfApprove);
+}
+
+/** The decision rules the API and the viewer share: approvers only, never your own call unless its rule allows it, once, before expiry. */
 export async function decideAsPrincipal(store: CollectorStore, principal: Principal, id: string, decision: 'approved' | 'denied', now: number): Promise<CollectorApproval> {
 	approvalIdParam(id);
 	if (!principal.approver) throw forbidden('only members of the approver group may approve or deny held calls');
+	if (decision === 'approved') {
+		const approval = await store.getApproval(id);
+		if (approval && !mayApprove(principal, approval)) {
+			throw new ApiError(403, 'self_approval', `approval '${id}' is for a call you made; another member of the approver group must approve it (its policy rule does not allow self-approval)`);
+		}
+	}
 	const result = await store.decideApproval({ id, decision, decidedBy: principal.email ?? principal.sub, now });
 	switch (result.kind) {
 		case 'decided':
@@ -80,7 +125,7 @@ export async function decideAsPrincipal(store: CollectorStore, principal: Princi
 	}
 }
 
-/** What readers get: status `expired` once a pending approval's time is up. */
+/** What readers get: status `expired` once a pending approval's time is up; the complete arguments as JSON (null when only a summary was published). */
 export function approvalView(approval: CollectorApproval, now: number) {
 	return {
 		id: approval.id,
@@ -90,6 +135,8 @@ export function approvalView(approval: CollectorApproval, now: number) {
 		tool: approval.tool,
 		rule: approval.rule,
 		summary: approval.summary,
+		arguments: approval.arguments === null ? null : (JSON.parse(approval.arguments) as unknown),
+		selfApprove: approval.selfApprove,
 		digest: approval.digest,
 		status: approval.status === 'pending' && approval.expiresAt <= now ? 'expired' : approval.status,
 		owner: { sub: approval.ownerSub, email: approval.ownerEmail },
@@ -106,7 +153,7 @@ function approvalIdParam(id: string): string {
 }
 
 function parseApprovalInput(body: unknown, principal: Principal, now: number): ApprovalInput {
-	const shape = '{"id", "sessionId", "server", "method", "tool", "rule", "summary", "digest", "expiresAt"}';
+	const shape = '{"id", "sessionId", "server", "method", "tool", "rule", "summary", "arguments", "selfApprove", "digest", "expiresAt"}';
 	if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('invalid_approval', `the body must be a JSON object ${shape}`);
 	const record = body as Record<string, unknown>;
 	const text = (name: string, options: { optional?: boolean; max?: number } = {}): string | null => {
@@ -125,6 +172,12 @@ function parseApprovalInput(body: unknown, principal: Principal, now: number): A
 	const expiresAt = Date.parse(expiresText);
 	if (!Number.isFinite(expiresAt) || !/^\d{4}-\d{2}-\d{2}T/.test(expiresText)) throw badRequest('invalid_approval', `'expiresAt' must be an ISO 8601 time, got '${expiresText}'`);
 	if (expiresAt > now + MAX_HOLD_MS) throw badRequest('invalid_approval', `'expiresAt' may be at most 24 hours ahead, got '${expiresText}'`);
+	const selfApprove = record.selfApprove ?? false;
+	if (typeof selfApprove !== 'boolean') throw badRequest('invalid_approval', `'selfApprove' must be true or false, got ${JSON.stringify(selfApprove)}`);
+	const args = record.arguments === undefined ? null : JSON.stringify(record.arguments);
+	if (args !== null && Buffer.byteLength(args) > MAX_ARGUMENTS_BYTES) {
+		throw badRequest('arguments_too_large', `'arguments' is ${Buffer.byteLength(args)} bytes of JSON; at most ${MAX_ARGUMENTS_BYTES} are shown to approvers`);
+	}
 	return {
 		id,
 		ownerSub: principal.sub,
@@ -135,6 +188,8 @@ function parseApprovalInput(body: unknown, principal: Principal, now: number): A
 		tool: text('tool', { optional: true }),
 		rule: text('rule', { optional: true }),
 		summary: text('summary', { max: 4000 })!,
+		arguments: args,
+		selfApprove,
 		digest: text('digest')!,
 		expiresAt,
 	};

@@ -3,7 +3,7 @@
 // state of its own: everything lives in the store, so several collectors can share one
 // PostgreSQL.
 
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { ApiError } from './api-error.js';
 import { registerApprovalRoutes } from './approval-routes.js';
 import { registerDeviceRoutes } from './device-routes.js';
@@ -51,7 +51,8 @@ export async function createCollectorApp(options: CollectorAppOptions): Promise<
 	registerEventRoutes(app, options.store);
 	registerDeviceRoutes(app, options.store);
 	const clock = options.clock ?? systemClock;
-	registerApprovalRoutes(app, options.store, clock);
+	const viewerBase = (request: FastifyRequest) => options.viewer?.publicUrl ?? `${request.protocol}://${request.host}`;
+	registerApprovalRoutes(app, options.store, { clock, viewerUrl: options.viewer ? (request, id) => `${viewerBase(request)}/approvals/${encodeURIComponent(id)}` : undefined });
 	if (options.viewer) {
 		const { cookieSecret, ...viewer } = options.viewer;
 		registerViewerRoutes(app, {

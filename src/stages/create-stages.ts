@@ -2,8 +2,12 @@
 // recorder is not a stage here: the proxy records every flow after the stages ran.
 
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ApprovalBroker } from '../approvals/approval-broker.js';
 import { createMasker } from '../masking/create-masker.js';
+import { defaultPathContext } from '../policy/match-rule.js';
+import type { PathContext } from '../policy/path-readings.js';
 import type { Policy } from '../policy/policy-types.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import type { RemoteApprovals } from '../sync/collector-approvals.js';
@@ -22,6 +26,8 @@ export interface CreateStagesOptions {
 	secrets?: { name: string; value: string }[];
 	/** Where held calls are also offered for a decision (the collector's viewer). */
 	remoteApprovals?: RemoteApprovals;
+	/** The server's command line: its folder arguments are where it may resolve relative paths. */
+	serverCommand?: string[];
 }
 
 export interface DataPath {
@@ -35,14 +41,32 @@ export function createStages(options: CreateStagesOptions): DataPath {
 		extraLiterals: options.secrets,
 	});
 	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase, remote: options.remoteApprovals });
-	const summarize = (args: unknown) => {
-		const text = masker.maskText(JSON.stringify(args ?? {})).text;
-		return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+	// The approver sees what the record keeps: every argument, masked the same way.
+	const maskArguments = (args: unknown) => {
+		const copy = { arguments: structuredClone(args ?? {}) };
+		masker.maskMessage(copy);
+		return copy.arguments;
 	};
 	const stages = [
-		createGuardrailsStage({ approvals, summarize }),
+		createGuardrailsStage({ approvals, maskArguments, pathContext: options.policy.rules.some((rule) => rule.match.paths) ? serverPathContext(options.serverCommand ?? []) : undefined }),
 		createMaskingStage({ masker, maskRequestsInRecord: options.policy.mask.requests === 'record' }),
 		createCatalogStage({ pins: sqlitePinStore(options.openDatabase), warn: options.warn }),
 	];
 	return { stages, approvals };
+}
+
+// A server such as server-filesystem resolves a relative path against the folders it was
+// given (`… server-filesystem /home/me/project`), or else its working directory, which is
+// mcprec's own: both are bases for `match.paths`.
+function serverPathContext(command: string[]): PathContext {
+	const base = defaultPathContext();
+	const folders = command.slice(1).filter((argument) => {
+		if (!path.isAbsolute(argument)) return false;
+		try {
+			return fs.statSync(argument).isDirectory();
+		} catch {
+			return false;
+		}
+	});
+	return { ...base, bases: [...new Set([...base.bases, ...folders.map((folder) => path.resolve(folder))])] };
 }

@@ -4,7 +4,8 @@
 import { callDigest } from '../approvals/call-digest.js';
 import { isApprovalState, type ApprovalBroker, type ApprovalOutcome } from '../approvals/approval-broker.js';
 import { APPROVAL_INPUT_KEY } from '../approvals/approval-prompt.js';
-import { evaluatePolicy, isToolHidden } from '../policy/match-rule.js';
+import { defaultPathContext, evaluatePolicy, isToolHidden, type PathMatch } from '../policy/match-rule.js';
+import type { PathContext } from '../policy/path-readings.js';
 import type { PolicyRule } from '../policy/policy-types.js';
 import { idKey } from '../jsonrpc/classify.js';
 import { findDuplicateKeys } from '../jsonrpc/find-duplicate-keys.js';
@@ -15,37 +16,71 @@ import type { Stage } from '../pipeline/stage.js';
 
 export interface GuardrailsOptions {
 	approvals: ApprovalBroker;
-	/** A short, masked rendering of arguments for approval prompts. */
-	summarize: (args: unknown) => string;
+	/** A masked copy of a call's arguments, complete, for the person who approves it. */
+	maskArguments: (args: unknown) => unknown;
+	/** Where the server resolves relative paths, for `match.paths` (default: this process's folder). */
+	pathContext?: PathContext;
 }
 
 export function createGuardrailsStage(options: GuardrailsOptions): Stage {
+	const paths = new PathBases(options.pathContext ?? defaultPathContext());
 	return {
 		name: 'guardrails',
 		toServer(flow, context) {
+			if (flow.message.shape === 'response' && flow.request?.method === 'roots/list') {
+				paths.learnRoots(parsedMessage(flow)?.result);
+				return;
+			}
 			if (flow.message.shape === 'notification' && flow.message.method === 'notifications/cancelled') {
 				const requestId = (parsedMessage(flow)?.params as { requestId?: string | number } | undefined)?.requestId;
 				if (requestId !== undefined) options.approvals.cancel(idKey(requestId));
 				return;
 			}
 			if (flow.message.shape === 'batch') {
-				refuseGuardedBatch(flow, context);
+				refuseGuardedBatch(flow, context, paths.context);
 				return;
 			}
 			if (flow.message.shape !== 'request') return;
 			if (flow.message.method === 'tools/call' && guardsCalls(context) && refuseSmuggledKeys(flow)) return;
-			checkRequest(flow, context, options);
+			checkRequest(flow, context, options, paths.context);
 		},
 		toClient(flow, context) {
 			// Server→client requests (sampling/createMessage, elicitation/create, roots/list) obey `method` rules too.
-			if (flow.message.shape === 'request') checkRequest(flow, context, options);
+			if (flow.message.shape === 'request') checkRequest(flow, context, options, paths.context);
 		},
 	};
 }
 
+// Where the server may resolve a relative path: what it was started with (its working
+// directory, the folders on its command line) and the roots the client last listed (MCP
+// 2025-06-18 "Roots"), whose `file://` URIs name folders the server is invited to work in.
+class PathBases {
+	context: PathContext;
+
+	constructor(private readonly initial: PathContext) {
+		this.context = initial;
+	}
+
+	learnRoots(result: unknown): void {
+		const roots = (result as { roots?: unknown } | undefined)?.roots;
+		if (!Array.isArray(roots)) return;
+		const folders: string[] = [];
+		for (const root of roots) {
+			const uri = (root as { uri?: unknown } | null)?.uri;
+			if (typeof uri !== 'string' || !/^file:/i.test(uri)) continue;
+			try {
+				folders.push(decodeURIComponent(new URL(uri).pathname));
+			} catch {
+				// not a usable file URI: nothing to resolve against
+			}
+		}
+		this.context = { ...this.initial, bases: [...new Set([...this.initial.bases, ...folders])] };
+	}
+}
+
 // Batches (2025-03-26) can't be held or answered in part: one that holds a call the policy
 // denies, holds or hides is refused whole, and the client can send its calls one by one.
-function refuseGuardedBatch(flow: Flow, context: SessionContext): void {
+function refuseGuardedBatch(flow: Flow, context: SessionContext, pathContext: PathContext): void {
 	const requests = (flow.message.items ?? []).filter((item) => item.shape === 'request');
 	if (requests.length === 0 && flow.message.items?.length) return;
 	const guarded = requests.find((item) => {
@@ -58,6 +93,7 @@ function refuseGuardedBatch(flow: Flow, context: SessionContext): void {
 			arguments: params.arguments,
 			annotations: item.tool !== undefined ? context.toolAnnotations.get(item.tool) : undefined,
 			groups: context.identity?.groups ?? [],
+			pathContext,
 		});
 		return action === 'deny' || action === 'approve';
 	});
@@ -89,7 +125,7 @@ function refuseSmuggledKeys(flow: Flow): boolean {
 }
 
 
-function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOptions): void {
+function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOptions, pathContext: PathContext): void {
 	const method = flow.message.method!;
 	// No rule to match and no approval to resume, seen without parsing the line: the text of
 	// a line that was only scanned holds every key as is (classify.ts).
@@ -105,18 +141,19 @@ function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOp
 		arguments: params.arguments,
 		annotations: tool !== undefined ? context.toolAnnotations.get(tool) : undefined,
 		groups: context.identity?.groups ?? [],
+		pathContext,
 	});
 	const rule = decision.rule;
 	if (tool !== undefined && resumeApprovedRetry(flow, params, context, options, rule)) return;
 	if (!rule) return;
-	const base = { rule: rule.name, line: rule.line ?? null, method, tool: tool ?? null };
+	const base = { rule: rule.name, line: rule.line ?? null, method, tool: tool ?? null, ...pathsNote(decision.paths) };
 	switch (decision.action) {
 		case 'allow':
 		case 'log':
 			flow.notes.push({ kind: 'decision', details: { ...base, action: decision.action } });
 			return;
 		case 'deny':
-			deny(flow, rule, rule.message ?? 'denied by policy');
+			deny(flow, rule, rule.message ?? 'denied by policy', true, pathsNote(decision.paths));
 			return;
 		case 'approve':
 			holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments });
@@ -140,7 +177,15 @@ function holdForApproval(
 				rpcKey,
 				digest,
 				timeoutMs: rule.timeoutMs,
-				call: { server: context.server, method: call.method, tool: call.tool, summary: options.summarize(call.args), rule: rule.name, message: rule.message },
+				call: {
+					server: context.server,
+					method: call.method,
+					tool: call.tool,
+					arguments: options.maskArguments(call.args),
+					rule: rule.name,
+					message: rule.message,
+					...(rule.selfApprove ? { selfApprove: true } : {}),
+				},
 			},
 			context,
 		)
@@ -158,9 +203,22 @@ function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): voi
 		flow.swallow = true;
 		return;
 	}
-	const details = { action: 'approve', status: outcome.decision, rule: rule.name, via: outcome.via, reason: outcome.reason, approvalId: outcome.approvalId ?? null };
+	const details = {
+		action: 'approve',
+		status: outcome.decision,
+		rule: rule.name,
+		via: outcome.via,
+		reason: outcome.reason,
+		approvalId: outcome.approvalId ?? null,
+		...(outcome.authority ? { authority: outcome.authority } : {}),
+	};
 	flow.notes.push({ kind: 'decision', details });
 	if (outcome.decision === 'denied') deny(flow, rule, `not approved: ${outcome.reason}`, false);
+}
+
+/** How a `match.paths` rule read the path arguments, for the record: `[{argument, value, path, glob}]`. */
+function pathsNote(paths: PathMatch[] | undefined): { paths?: PathMatch[] } {
+	return paths && paths.length > 0 ? { paths } : {};
 }
 
 /** A modern-era retry answering our input_required question: approved → forward without our answer; refused → blocked like any denied call (DESIGN §3). */
@@ -169,7 +227,7 @@ function resumeApprovedRetry(flow: Flow, params: Record<string, unknown>, contex
 	const outcome = options.approvals.resumeRetry(params.requestState, params.inputResponses, callDigest(context.server, params.name as string, params.arguments));
 	if (!outcome) return false;
 	const reason = 'reason' in outcome ? outcome.reason : 'denied';
-	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: outcome.decision, rule: rule?.name ?? null, via: 'input_required', reason } });
+	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: outcome.decision, rule: rule?.name ?? null, via: 'input_required', reason, authority: 'local' } });
 	if (outcome.decision !== 'approved') {
 		flow.answer = blockedAnswer(flow, rule?.name ?? 'approval', `not approved: ${reason}`);
 		return true;
@@ -184,7 +242,7 @@ function resumeApprovedRetry(flow: Flow, params: Record<string, unknown>, contex
 }
 
 /** A denied tools/call gets a readable tool error; other requests get -32011 (DESIGN §3). */
-function deny(flow: Flow, rule: PolicyRule, message: string, note = true): void {
-	if (note) flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: rule.name, line: rule.line ?? null, message } });
+function deny(flow: Flow, rule: PolicyRule, message: string, note = true, extra: Record<string, unknown> = {}): void {
+	if (note) flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: rule.name, line: rule.line ?? null, message, ...extra } });
 	flow.answer = blockedAnswer(flow, rule.name, message);
 }

@@ -132,4 +132,15 @@ ALTER TABLE sessions ADD COLUMN pid INTEGER;
 ALTER TABLE sessions ADD COLUMN pid_start TEXT;
 `,
 	},
+	{
+		// Approvals show the whole call and say who decides it (issue 12): the complete masked
+		// arguments as JSON, `local` (mcprec approve) or `collector` (its approver group), and
+		// where to decide a call the collector holds.
+		version: 5,
+		sql: `
+ALTER TABLE approvals ADD COLUMN arguments TEXT;
+ALTER TABLE approvals ADD COLUMN authority TEXT NOT NULL DEFAULT 'local';
+ALTER TABLE approvals ADD COLUMN decide_url TEXT;
+`,
+	},
 ];

@@ -230,7 +230,7 @@ describe('approval out of band (`mcprec approvals`, `approve`, `deny`)', () => {
 			`mcprec: call to 'delete_note' on 'notes' is waiting for approval: run \`mcprec approve ${approvedId}\` or \`mcprec deny ${approvedId}\` (20s)\n`,
 		);
 		expect(await approvalsJson(home)).toEqual([
-			expect.objectContaining({ id: approvedId, status: 'pending', server: 'notes', tool: 'delete_note', rule: 'confirm-deletes', arguments: '{"id":"note-1"}' }),
+			expect.objectContaining({ id: approvedId, status: 'pending', server: 'notes', tool: 'delete_note', rule: 'confirm-deletes', arguments: { id: 'note-1' }, authority: 'local', decideUrl: null }),
 		]);
 		expect(session.lines.some((line) => parseLine(line).id === 1)).toBe(false);
 
@@ -281,17 +281,82 @@ describe('approval out of band (`mcprec approvals`, `approve`, `deny`)', () => {
 		expect(await sessionCounters(home)).toEqual({ approvals: 3, blocked: 1 });
 		const events = readEvents(home);
 		const approvals = await approvalsJson(home, true);
-		const idOf = (marker: string) => approvals.find((approval) => approval.arguments === `{"id":"${marker}"}`)!.id;
+		const idOf = (marker: string) => approvals.find((approval) => (approval.arguments as { id?: string }).id === marker)!.id;
 		expect(decisionsFor(events, '1')).toEqual([
 			expect.objectContaining({ action: 'approve', status: 'held', rule: 'confirm-deletes' }),
-			expect.objectContaining({ step: 'asked', channel: 'out-of-band', approvalId: idOf('note-1') }),
-			expect.objectContaining({ status: 'approved', via: 'cli', approvalId: idOf('note-1') }),
+			expect.objectContaining({ step: 'asked', channel: 'out-of-band', authority: 'local', approvalId: idOf('note-1') }),
+			expect.objectContaining({ status: 'approved', via: 'cli', authority: 'local', approvalId: idOf('note-1') }),
 		]);
 		expect(stepsOf(decisionsFor(events, '2'))).toEqual(['held', 'asked', 'denied']);
 		expect(stepsOf(decisionsFor(events, '3'))).toEqual(['held', 'asked', 'cancelled']);
 		expect(forwarded(events, '1')).toBeDefined();
 		expect(forwarded(events, '2')).toBeUndefined();
 		expect(forwarded(events, '3')).toBeUndefined();
+	});
+});
+
+// Issue 12 finding 5: the person deciding must see the whole call. A long first argument
+// used to push a short dangerous one (`"path2":"/","recursive":true`) out of every view.
+describe('a held call with a long first argument shows every argument on every surface', () => {
+	const home = makeHome('mcprec-approvals-whole-');
+	const long = `/tmp/${'very-long-directory-name/'.repeat(80)}file.txt`;
+	const args = { path: long, path2: '/', recursive: true };
+	let session: RawSession;
+	afterAll(() => {
+		session?.kill();
+		removeHome(home);
+	});
+
+	/** Text with terminal folds undone: a folded line continues on the next, indented. */
+	const unfold = (text: string) => text.replace(/\n +/g, '');
+
+	it('in the question asked in the client (legacy elicitation/create and 2026-07-28 input_required)', async () => {
+		session = startRaw(rawServer, home, { runOptions: ['--name', 'notes', '--policy', writePolicy(home, '20s')] });
+		session.send(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: { elicitation: {} }, clientInfo: { name: 'raw', version: '1' } } }));
+		await session.response(0);
+		session.send(toolCall(1, 'delete_note', args));
+		const question = JSON.parse((await session.waitForLine((line) => line.includes('"elicitation/create"'))).toString('utf8')) as { id: string; params: { message: string } };
+		expect(question.params.message).toBe(
+			`mcprec: policy rule 'confirm-deletes' asks you to confirm. Allow server 'notes' to call the tool 'delete_note'?\nArguments (path (${JSON.stringify(long).length.toLocaleString('en')} characters), path2, recursive):\n${JSON.stringify(args, null, 2)}`,
+		);
+		session.send(JSON.stringify({ jsonrpc: '2.0', id: question.id, result: { action: 'decline' } }));
+		expect(textOf(parseLine(await session.response(1)).result)).toBe(`${BLOCKED}declined in the client`);
+		session.end();
+		await session.exit();
+
+		// A 2026-07-28 client (no initialize): the same question inside input_required.
+		session = startRaw(rawServer, home, { runOptions: ['--name', 'notes', '--policy', writePolicy(home, '20s')] });
+		const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } };
+		session.send(toolCall(2, 'delete_note', args, { _meta: meta }));
+		const { result } = parseLine(await session.response(2));
+		const asked = (result!.inputRequests as Record<string, { params: { message: string } }>)['mcprec-approval'].params.message;
+		expect(asked).toBe(question.params.message);
+		session.end();
+		await session.exit();
+	});
+
+	it('in `mcprec approvals` (folded, not cut), `approvals --json` and `approve`', async () => {
+		session = startRaw(rawServer, home, { runOptions: ['--name', 'notes', '--policy', writePolicy(home, '20s')] });
+		session.send(toolCall(1, 'delete_note', args));
+		const id = await nextApprovalId(session, 0);
+
+		const listed = await runMcprec(['approvals'], home);
+		expect(listed.exitCode).toBe(0);
+		const text = String(listed.stdout);
+		expect(text.split('\n').every((line) => line.length <= 100)).toBe(true);
+		expect(text).toContain('"path2": "/",');
+		expect(text).toContain('"recursive": true');
+		expect(unfold(text)).toContain(`"path": "${long}",`);
+		expect(text).toContain(`decide     mcprec approve ${id}  or  mcprec deny ${id}`);
+
+		const [json] = await approvalsJson(home);
+		expect(json).toMatchObject({ id, arguments: args, authority: 'local' });
+
+		const approved = await runMcprec(['approve', id], home);
+		expect(String(approved.stdout)).toBe(`approved ${id}: notes delete_note ${JSON.stringify(args)}`);
+		expect(parseLine(await session.response(1)).result).toMatchObject({ structuredContent: args });
+		session.end();
+		await session.exit();
 	});
 });
 

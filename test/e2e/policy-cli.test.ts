@@ -113,11 +113,14 @@ describe("the README's policy example", () => {
 		const result = await mcprec('check', 'policy.yaml');
 		expect(result.stderr).toBe('');
 		expect(result.exitCode).toBe(0);
-		expect(result.stdout).toBe('✓ policy.yaml: 5 rules, masking: secrets pii -ipv4 -ipv6 +employee-id (redact, 4 fields), tools: hide admin_*, pin alert');
+		expect(result.stdout).toBe('✓ policy.yaml: 6 rules, masking: secrets pii -ipv4 -ipv6 +employee-id (redact, 4 fields), tools: hide admin_*, pin alert');
 	});
 
 	it.each([
-		[['--server', 'fs', '--tool', 'write_file', '--args', '{"path":"/etc/hosts"}'], /^rule 'no-etc-writes' \(policy\.yaml:\d+\) → deny: Writes under \/etc are not allowed$/],
+		[['--server', 'fs', '--tool', 'write_file', '--args', '{"path":"/etc/hosts"}'], /^rule 'no-etc-writes' \(policy\.yaml:\d+\) → deny: Writes under \/etc are not allowed\n {2}path "\/etc\/hosts" under \/etc\/\*\*$/],
+		[['--server', 'fs', '--tool', 'write_file', '--args', '{"path":"//tmp/../etc/./hosts"}'], /^rule 'no-etc-writes' \(policy\.yaml:\d+\) → deny: Writes under \/etc are not allowed\n {2}path "\/\/tmp\/..\/etc\/.\/hosts" reads as \/etc\/hosts, under \/etc\/\*\*$/],
+		[['--server', 'fs', '--tool', 'write_file', '--args', '{"path":"/etc-backup/hosts"}'], /^no rule matches → allow$/],
+		[['--server', 'fs', '--tool', 'run_command', '--args', '{"command":"git push origin main --force"}'], /^rule 'no-force-push' \(policy\.yaml:\d+\) → deny$/],
 		[['--server', 'db-prod', '--tool', 'drop_table'], /^rule 'confirm-deletes' \(policy\.yaml:\d+\) → approve \(held up to 2m for a decision\)$/],
 		[['--server', 'fs', '--tool', 'edit', '--groups', 'contractors'], /^rule 'contractors-read-only' \(policy\.yaml:\d+\) → deny$/],
 		[['--server', 'fs', '--tool', 'read', '--groups', 'contractors', '--annotations', '{"readOnlyHint":true}'], /^no rule matches → allow$/],

@@ -45,10 +45,12 @@ beforeAll(async () => {
 		{ sub: 'audrey', groups: ['auditors'] },
 		{ sub: 'brief', tokenTtlSeconds: 2 },
 		{ sub: 'mallory', groups: ['engineering'] },
+		{ sub: 'olga', groups: ['approvers'], email: 'olga@example.com' },
+		{ sub: 'otto', groups: ['approvers', 'engineering'], email: 'otto@example.com' },
 	]);
 	otherIssuer = await startOidcIssuer([{ sub: 'alice' }]);
 	collector = await startCollector({ settings: settings() });
-	for (const user of ['alice', 'bob', 'audrey', 'mallory']) tokens[user] = await issuer.accessToken(user);
+	for (const user of ['alice', 'bob', 'audrey', 'mallory', 'olga', 'otto']) tokens[user] = await issuer.accessToken(user);
 }, 60_000);
 
 afterAll(async () => {
@@ -128,6 +130,9 @@ describe('authentication', () => {
 			['GET', '/api/v1/devices/squatter'],
 			['GET', '/api/v1/approvals'],
 			['POST', '/api/v1/approvals'],
+			['GET', '/api/v1/approvals/ab12cd34'],
+			['POST', '/api/v1/approvals/ab12cd34/decision'],
+			['POST', '/api/v1/approvals/ab12cd34/withdraw'],
 		];
 		// Each path as written, with each letter percent-encoded (either case of hex), and with an upper-case segment.
 		const spellings = (url: string) => {
@@ -431,5 +436,77 @@ describe('device keys and signed heads', () => {
 		const badSeal = await call('PUT', `/api/v1/sessions/${empty.id}`, { json: { ...empty, seal: { headHash: 'abc' } } });
 		expect(badSeal.status).toBe(400);
 		expect(badSeal.body.error.code).toBe('invalid_seal');
+	});
+});
+
+describe('approvals', () => {
+	const long = `/tmp/${'x'.repeat(5000)}`;
+	const publish = (id: string, owner: string, extra: Record<string, unknown> = {}) =>
+		call('POST', '/api/v1/approvals', {
+			token: tokens[owner],
+			json: {
+				id,
+				sessionId: newSessionId(),
+				server: 'fs',
+				method: 'tools/call',
+				tool: 'delete_file',
+				rule: 'confirm-deletes',
+				summary: `{"path":"${long.slice(0, 280)}…`,
+				arguments: { path: long, path2: '/', recursive: true },
+				digest: `sha256:${id}`,
+				expiresAt: new Date(Date.now() + 120_000).toISOString(),
+				...extra,
+			},
+		});
+	const decide = (id: string, who: string, decision: string) => call('POST', `/api/v1/approvals/${id}/decision`, { token: tokens[who], json: { decision } });
+
+	it('keeps the complete arguments and says where the viewer shows them', async () => {
+		const published = await publish('whole-1', 'otto');
+		expect(published.status).toBe(201);
+		expect(published.body).toMatchObject({ id: 'whole-1', arguments: { path: long, path2: '/', recursive: true }, selfApprove: false, viewerUrl: `${collector.url}/approvals/whole-1` });
+		expect((await call('GET', '/api/v1/approvals/whole-1', { token: tokens.olga })).body.arguments).toEqual({ path: long, path2: '/', recursive: true });
+		const old = await publish('summary-1', 'otto', { arguments: undefined });
+		expect(old.body).toMatchObject({ arguments: null, summary: expect.stringContaining('/tmp/') });
+		const huge = await publish('huge-1', 'otto', { arguments: { content: 'x'.repeat(4 * 1024 * 1024) } });
+		expect(huge.status).toBe(400);
+		expect(huge.body.error.code).toBe('arguments_too_large');
+		const badFlag = await publish('flag-1', 'otto', { selfApprove: 'yes' });
+		expect(badFlag.body.error.message).toBe(`'selfApprove' must be true or false, got "yes"`);
+	});
+
+	it('never lets the person who made a call approve it, unless its rule allows self-approval', async () => {
+		await publish('self-1', 'otto');
+		const own = await decide('self-1', 'otto', 'approved');
+		expect(own.status).toBe(403);
+		expect(own.body.error).toEqual({
+			code: 'self_approval',
+			message: "approval 'self-1' is for a call you made; another member of the approver group must approve it (its policy rule does not allow self-approval)",
+		});
+		expect((await decide('self-1', 'olga', 'approved')).body).toMatchObject({ status: 'approved', decidedBy: 'olga@example.com' });
+
+		await publish('self-2', 'otto', { selfApprove: true });
+		expect((await decide('self-2', 'otto', 'approved')).body).toMatchObject({ status: 'approved', decidedBy: 'otto@example.com', selfApprove: true });
+		// Denying your own call stops it, which is always allowed to an approver.
+		await publish('self-3', 'otto');
+		expect((await decide('self-3', 'otto', 'denied')).body).toMatchObject({ status: 'denied' });
+		// Not an approver at all: no decision either way.
+		await publish('self-4', 'alice');
+		expect((await decide('self-4', 'alice', 'denied')).status).toBe(403);
+	});
+
+	it('lets the publisher withdraw a call it no longer holds, after which nobody can decide it', async () => {
+		await publish('gone-1', 'otto');
+		expect((await call('POST', '/api/v1/approvals/gone-1/withdraw', { token: tokens.olga, json: { status: 'cancelled' } })).status).toBe(403);
+		expect((await call('POST', '/api/v1/approvals/gone-1/withdraw', { token: tokens.otto, json: { status: 'gone' } })).body.error.code).toBe('invalid_withdrawal');
+		expect((await call('POST', '/api/v1/approvals/nope-1/withdraw', { token: tokens.otto, json: { status: 'cancelled' } })).status).toBe(404);
+		const withdrawn = await call('POST', '/api/v1/approvals/gone-1/withdraw', { token: tokens.otto, json: { status: 'cancelled' } });
+		expect(withdrawn.body).toMatchObject({ id: 'gone-1', status: 'cancelled', decidedBy: null });
+		const late = await decide('gone-1', 'olga', 'approved');
+		expect(late.status).toBe(409);
+		expect(late.body.error).toMatchObject({ code: 'approval_settled', message: "approval 'gone-1' is already cancelled" });
+		// A decision that came first is what a later withdrawal answers with.
+		await publish('gone-2', 'otto');
+		await decide('gone-2', 'olga', 'denied');
+		expect((await call('POST', '/api/v1/approvals/gone-2/withdraw', { token: tokens.otto, json: { status: 'expired' } })).body).toMatchObject({ status: 'denied', decidedBy: 'olga@example.com' });
 	});
 });

@@ -275,6 +275,8 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 			tool: 'drop_table',
 			rule: 'confirm-drops',
 			summary: '{"table":"users"}',
+			arguments: '{"table":"users"}',
+			selfApprove: false,
 			digest: `digest-${id}`,
 			expiresAt,
 		});
@@ -308,6 +310,50 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		expect(await store.getApproval('a1')).toMatchObject({ status: winner.approval.status, decidedBy: winner.approval.decidedBy, decidedAt: clock });
 		expect(ids(await store.listApprovals({ status: 'pending', now: clock, limit: 10 }))).toEqual(['a2', 'b1']);
 		expect(await store.getApproval('nope')).toBeUndefined();
+	});
+
+	it('keeps the whole call: complete arguments exactly as published, self-approval, and summary-only approvals', async () => {
+		const { store } = await freshStore();
+		// Key order, spacing and a long value survive as written (no JSON normalisation).
+		const args = `{"path":"/tmp/${'x'.repeat(100_000)}","path2":"/","recursive":true,"b":1,"a":{"z":[1,2]}}`;
+		const base = { ownerSub: 'alice', ownerEmail: null, sessionId: newSessionId(), server: 'fs', method: 'tools/call', tool: 'delete_file', rule: 'confirm', summary: args.slice(0, 300), digest: 'd', expiresAt: clock + 60_000 };
+		expect(await store.putApproval({ ...base, id: 'whole', arguments: args, selfApprove: true })).toMatchObject({ kind: 'stored', created: true, approval: { arguments: args, selfApprove: true } });
+		expect(await store.getApproval('whole')).toMatchObject({ arguments: args, selfApprove: true, summary: args.slice(0, 300) });
+		await store.putApproval({ ...base, id: 'summary-only', arguments: null, selfApprove: false });
+		expect(await store.getApproval('summary-only')).toMatchObject({ arguments: null, selfApprove: false });
+		expect((await store.listApprovals({ status: 'pending', now: clock, limit: 10 })).map((approval) => [approval.id, approval.arguments?.length ?? null])).toEqual(
+			expect.arrayContaining([
+				['whole', args.length],
+				['summary-only', null],
+			]),
+		);
+	});
+
+	it('withdraws approvals for their publisher only: closed once, no decision after, a decision first wins', async () => {
+		const { store, connect } = await freshStore();
+		const publish = (id: string, expiresAt = clock + 60_000) =>
+			store.putApproval({ id, ownerSub: 'alice', ownerEmail: null, sessionId: newSessionId(), server: 'fs', method: 'tools/call', tool: 't', rule: 'r', summary: '{}', arguments: '{}', selfApprove: false, digest: 'd', expiresAt });
+		await publish('w1');
+		await publish('w2');
+		await publish('w3', clock - 1);
+		expect(await store.withdrawApproval({ id: 'nope', ownerSub: 'alice', status: 'cancelled', now: clock })).toEqual({ kind: 'unknown' });
+		expect(await store.withdrawApproval({ id: 'w1', ownerSub: 'mallory', status: 'cancelled', now: clock })).toEqual({ kind: 'not-owner' });
+		expect(await store.withdrawApproval({ id: 'w1', ownerSub: 'alice', status: 'cancelled', now: clock })).toMatchObject({ kind: 'withdrawn', approval: { status: 'cancelled', decidedAt: clock, decidedBy: null } });
+		expect(await store.decideApproval({ id: 'w1', decision: 'approved', decidedBy: 'audrey', now: clock })).toMatchObject({ kind: 'settled', approval: { status: 'cancelled' } });
+		expect(await store.withdrawApproval({ id: 'w1', ownerSub: 'alice', status: 'expired', now: clock })).toMatchObject({ kind: 'settled', approval: { status: 'cancelled' } });
+		// An approval past its time is still closed as expired (the run process's clock decides).
+		expect(await store.withdrawApproval({ id: 'w3', ownerSub: 'alice', status: 'expired', now: clock })).toMatchObject({ kind: 'withdrawn', approval: { status: 'expired' } });
+		// A withdrawal racing a decision on another collector: exactly one lands, and the loser learns the outcome.
+		const other = await connect();
+		const [withdrawal, decision] = await Promise.all([
+			store.withdrawApproval({ id: 'w2', ownerSub: 'alice', status: 'expired', now: clock }),
+			other.decideApproval({ id: 'w2', decision: 'approved', decidedBy: 'audrey', now: clock }),
+		]);
+		expect([withdrawal.kind, decision.kind].sort()).toEqual(withdrawal.kind === 'withdrawn' ? ['settled', 'withdrawn'] : ['decided', 'settled']);
+		const final = (await store.getApproval('w2'))!.status;
+		expect(final).toBe(withdrawal.kind === 'withdrawn' ? 'expired' : 'approved');
+		if (withdrawal.kind === 'settled') expect(withdrawal.approval.status).toBe('approved');
+		expect((await store.listApprovals({ status: 'pending', now: clock, limit: 10 })).map((approval) => approval.id)).toEqual([]);
 	});
 
 	it('keeps one shared secret per name for every collector on the database', async () => {

@@ -287,6 +287,74 @@ describe('web viewer', () => {
 		expect((await api('GET', '/api/v1/approvals?status=pending', tokens.audrey!)).body.approvals.map((approval: { id: string }) => approval.id)).toEqual(['ef56ab78']);
 	});
 
+	it('shows the whole call to the approver: every argument, pretty, in a block that scrolls; and its own page', async () => {
+		const expiresAt = new Date(Date.now() + 120_000).toISOString();
+		const args = { path: `/srv/${'deep/'.repeat(400)}data`, path2: '/', recursive: true };
+		const published = await api('POST', '/api/v1/approvals', tokens.alice!, {
+			id: 'long0001',
+			sessionId: ids.guarded,
+			server: 'filesystem',
+			method: 'tools/call',
+			tool: 'delete_directory',
+			rule: 'confirm-deletes',
+			summary: JSON.stringify(args).slice(0, 299),
+			arguments: args,
+			digest: 'sha256:long0001',
+			expiresAt,
+		});
+		expect(published.body.viewerUrl).toBe(`${collector.url}/approvals/long0001`);
+
+		const { page } = auditor;
+		await page.goto(`${collector.url}/approvals`);
+		const row = page.locator('[data-testid=pending-approval][data-approval-id=long0001]');
+		// Every argument by name above the block, the one after the long value included.
+		expect(await row.getByTestId('argument-names').textContent()).toBe('3 arguments: path (2,011 characters), path2, recursive');
+		const block = row.getByTestId('arguments');
+		expect(await block.textContent()).toBe(JSON.stringify(args, null, 2));
+		const box = await block.evaluate((element) => ({ overflowY: getComputedStyle(element).overflowY, scrollHeight: element.scrollHeight, clientHeight: element.clientHeight }));
+		expect(box.overflowY).toBe('auto');
+		expect(box.scrollHeight).toBeGreaterThan(box.clientHeight);
+		// The short dangerous arguments after the long one are there to scroll to.
+		const scrolled = await block.evaluate((element) => {
+			element.scrollTo(0, element.scrollHeight);
+			return element.scrollTop + element.clientHeight >= element.scrollHeight - 1;
+		});
+		expect(scrolled).toBe(true);
+
+		await page.goto(published.body.viewerUrl);
+		const single = page.getByTestId('approval');
+		expect(await single.getByTestId('arguments').textContent()).toBe(JSON.stringify(args, null, 2));
+		expect(await single.textContent()).toContain('alice@example.com');
+		await single.getByTestId('deny').click();
+		await page.waitForURL('**/approvals?notice=*');
+		expect(await api('GET', '/api/v1/approvals/long0001', tokens.alice!)).toMatchObject({ body: { status: 'denied', decidedBy: 'audrey@example.com' } });
+	});
+
+	it('offers an approver no Approve button for their own call unless its rule allows it', async () => {
+		const expiresAt = new Date(Date.now() + 120_000).toISOString();
+		const publish = (id: string, selfApprove: boolean) =>
+			api('POST', '/api/v1/approvals', tokens.audrey!, { id, sessionId: ids.guarded, server: 'db-prod', tool: 'drop_table', rule: 'confirm-drops', summary: '{}', arguments: {}, selfApprove, digest: `sha256:${id}`, expiresAt });
+		await publish('mine0001', false);
+		await publish('mine0002', true);
+		const { page } = auditor;
+		await page.goto(`${collector.url}/approvals`);
+		const strict = page.locator('[data-testid=pending-approval][data-approval-id=mine0001]');
+		expect(await strict.getByTestId('approve').count()).toBe(0);
+		expect(await strict.getByTestId('own-call').textContent()).toBe('You made this call: another approver must approve it.');
+		expect(await strict.getByTestId('deny').count()).toBe(1);
+		const forged = await page.evaluate(async (token) => {
+			const response = await fetch('/approvals/mine0001/decision', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `decision=approved&formToken=${encodeURIComponent(token)}` });
+			return { status: response.status, text: await response.text() };
+		}, (await strict.locator('input[name=formToken]').getAttribute('value'))!);
+		expect(forged.status).toBe(403);
+		expect(forged.text).toContain('is for a call you made');
+		const relaxed = page.locator('[data-testid=pending-approval][data-approval-id=mine0002]');
+		await relaxed.getByTestId('approve').click();
+		await page.waitForURL('**/approvals?notice=*');
+		expect(await api('GET', '/api/v1/approvals/mine0002', tokens.audrey!)).toMatchObject({ body: { status: 'approved', decidedBy: 'audrey@example.com' } });
+		await api('POST', '/api/v1/approvals/mine0001/withdraw', tokens.audrey!, { status: 'cancelled' });
+	});
+
 	it('sends a signed-out browser to sign in and refuses forged cookies', async () => {
 		const context = await browser.newContext();
 		try {

@@ -110,9 +110,14 @@ export interface CollectorApproval {
 	rule: string | null;
 	/** The arguments, shortened and already masked on the laptop. */
 	summary: string;
+	/** The complete arguments as JSON text, masked on the laptop; null from run processes that sent only the summary. */
+	arguments: string | null;
+	/** The policy rule lets the person who made the call approve it too (`selfApprove: true`). */
+	selfApprove: boolean;
 	/** Digest of server, tool and arguments: the decision is bound to it. */
 	digest: string;
-	status: 'pending' | 'approved' | 'denied';
+	/** `expired` and `cancelled` are set by the run process that published it (withdrawApproval). */
+	status: 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 	requestedAt: number;
 	expiresAt: number;
 	decidedAt: number | null;
@@ -132,6 +137,14 @@ export type DecideApprovalResult =
 	/** Already approved or denied: the first decision stands. */
 	| { kind: 'settled'; approval: CollectorApproval }
 	| { kind: 'expired'; approval: CollectorApproval };
+
+export type WithdrawApprovalResult =
+	| { kind: 'withdrawn'; approval: CollectorApproval }
+	| { kind: 'unknown' }
+	/** Published by another user: only its owner may withdraw it. */
+	| { kind: 'not-owner' }
+	/** Already approved, denied or withdrawn: that outcome stands and is returned. */
+	| { kind: 'settled'; approval: CollectorApproval };
 
 export interface ApprovalQuery {
 	/** Only this owner's approvals (callers outside the approver group). */
@@ -161,6 +174,12 @@ export interface CollectorStore {
 	listApprovals(query: ApprovalQuery): Promise<CollectorApproval[]>;
 	/** Settles a pending, unexpired approval once; concurrent deciders: the first wins. */
 	decideApproval(input: { id: string; decision: 'approved' | 'denied'; decidedBy: string; now: number }): Promise<DecideApprovalResult>;
+	/**
+	 * The run process stopped holding the call (it timed out, the client cancelled it, the
+	 * session ended): closes a pending approval, expired or not, so no decision can follow.
+	 * Against a concurrent decision the first wins, and a decision made first is returned.
+	 */
+	withdrawApproval(input: { id: string; ownerSub: string; status: 'expired' | 'cancelled'; now: number }): Promise<WithdrawApprovalResult>;
 	/** A random secret kept in the database under `name` (created on first use), shared by every collector on it. */
 	sharedSecret(name: string): Promise<Buffer>;
 	close(): Promise<void>;

@@ -10,10 +10,10 @@ import { addOutcome, noOutcomes } from '../event-outcomes.js';
 import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
-import { systemClock, type AppendResult, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult } from './collector-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { buildSessionListSql, globToLike, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { judgeDecision, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
 
 export interface PostgresStoreOptions {
 	/** postgres://user:password@host:port/database */
@@ -98,6 +98,7 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 			return rows.map(toApproval);
 		},
 		decideApproval: (input) => transaction(pool, (client) => decideApproval(client, input)),
+		withdrawApproval: (input) => transaction(pool, (client) => withdrawApproval(client, input)),
 		async sharedSecret(name) {
 			await pool.query('INSERT INTO collector_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, randomBytes(32).toString('base64')]);
 			const { rows } = await pool.query<{ value: string }>('SELECT value FROM collector_secrets WHERE name = $1', [name]);
@@ -263,9 +264,9 @@ async function putDevice(client: pg.PoolClient, device: Omit<Device, 'registered
 
 async function putApproval(client: pg.PoolClient, input: ApprovalInput, clock: StoreClock): Promise<PutApprovalResult> {
 	const inserted = await client.query(
-		`INSERT INTO approvals (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, digest, requested_at, expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
-		[input.id, input.ownerSub, input.ownerEmail?.toLowerCase() ?? null, input.sessionId, input.server, input.method, input.tool, input.rule, input.summary, input.digest, clock.now(), input.expiresAt],
+		`INSERT INTO approvals (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, arguments, self_approve, digest, requested_at, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
+		[input.id, input.ownerSub, input.ownerEmail?.toLowerCase() ?? null, input.sessionId, input.server, input.method, input.tool, input.rule, input.summary, input.arguments, input.selfApprove, input.digest, clock.now(), input.expiresAt],
 	);
 	const { rows } = await client.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1', [input.id]);
 	const approval = toApproval(rows[0]!);
@@ -282,4 +283,15 @@ async function decideApproval(client: pg.PoolClient, input: { id: string; decisi
 	if (verdict !== 'open') return { kind: verdict, approval: approval! };
 	const updated = await client.query<ApprovalRowValues>('UPDATE approvals SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 RETURNING *', [input.decision, input.now, input.decidedBy, input.id]);
 	return { kind: 'decided', approval: toApproval(updated.rows[0]!) };
+}
+
+// Under the same row lock as decisions, so a withdrawal and a decision never both land.
+async function withdrawApproval(client: pg.PoolClient, input: { id: string; ownerSub: string; status: 'expired' | 'cancelled'; now: number }): Promise<WithdrawApprovalResult> {
+	const { rows } = await client.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1 FOR UPDATE', [input.id]);
+	const approval: CollectorApproval | undefined = rows[0] && toApproval(rows[0]);
+	const verdict = judgeWithdrawal(approval, input.ownerSub);
+	if (verdict === 'unknown' || verdict === 'not-owner') return { kind: verdict };
+	if (verdict === 'settled') return { kind: 'settled', approval: approval! };
+	const updated = await client.query<ApprovalRowValues>('UPDATE approvals SET status = $1, decided_at = $2 WHERE id = $3 RETURNING *', [input.status, input.now, input.id]);
+	return { kind: 'withdrawn', approval: toApproval(updated.rows[0]!) };
 }

@@ -114,4 +114,13 @@ ALTER TABLE devices DROP CONSTRAINT devices_pkey;
 ALTER TABLE devices ADD PRIMARY KEY (owner_sub, id);
 `,
 	},
+	{
+		// Approvers see the whole call (issue 12): the complete masked arguments (as text, so
+		// they read exactly as published), and whether the rule allows self-approval.
+		version: 4,
+		sql: `
+ALTER TABLE approvals ADD COLUMN arguments TEXT;
+ALTER TABLE approvals ADD COLUMN self_approve BOOLEAN NOT NULL DEFAULT FALSE;
+`,
+	},
 ];

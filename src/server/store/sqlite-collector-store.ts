@@ -12,9 +12,9 @@ import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import type { ChainEvent } from '../../event/wire-event.js';
-import { systemClock, type AppendResult, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult } from './collector-store.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { judgeDecision, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
@@ -74,9 +74,10 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		insertDevice: database.prepare('INSERT OR IGNORE INTO devices (id, owner_sub, public_key, name, registered_at) VALUES (?, ?, ?, ?, ?)'),
 		approval: database.prepare('SELECT * FROM approvals WHERE id = ?'),
 		insertApproval: database.prepare(`INSERT OR IGNORE INTO approvals
-  (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, digest, requested_at, expires_at)
-  VALUES (@id, @ownerSub, @ownerEmail, @sessionId, @server, @method, @tool, @rule, @summary, @digest, @now, @expiresAt)`),
+  (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, arguments, self_approve, digest, requested_at, expires_at)
+  VALUES (@id, @ownerSub, @ownerEmail, @sessionId, @server, @method, @tool, @rule, @summary, @arguments, @selfApprove, @digest, @now, @expiresAt)`),
 		decide: database.prepare("UPDATE approvals SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'"),
+		withdraw: database.prepare("UPDATE approvals SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'"),
 		pendingApprovals: database.prepare("SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? ORDER BY requested_at DESC, id DESC LIMIT ?"),
 		ownPendingApprovals: database.prepare("SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? AND owner_sub = ? ORDER BY requested_at DESC, id DESC LIMIT ?"),
 		allApprovals: database.prepare('SELECT * FROM approvals ORDER BY requested_at DESC, id DESC LIMIT ?'),
@@ -91,7 +92,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 	};
 
 	const putApproval = database.transaction((input: ApprovalInput): PutApprovalResult => {
-		const created = statements.insertApproval.run({ ...input, ownerEmail: input.ownerEmail?.toLowerCase() ?? null, now: clock.now() }).changes > 0;
+		const created = statements.insertApproval.run({ ...input, ownerEmail: input.ownerEmail?.toLowerCase() ?? null, selfApprove: input.selfApprove ? 1 : 0, now: clock.now() }).changes > 0;
 		const approval = getApproval(input.id)!;
 		if (approval.ownerSub !== input.ownerSub) return { kind: 'owned-by-other' };
 		return { kind: 'stored', created, approval };
@@ -104,6 +105,15 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		if (verdict !== 'open') return { kind: verdict, approval: approval! };
 		statements.decide.run(input.decision, input.now, input.decidedBy, input.id);
 		return { kind: 'decided', approval: getApproval(input.id)! };
+	});
+
+	const withdrawApproval = database.transaction((input: { id: string; ownerSub: string; status: 'expired' | 'cancelled'; now: number }): WithdrawApprovalResult => {
+		const approval = getApproval(input.id);
+		const verdict = judgeWithdrawal(approval, input.ownerSub);
+		if (verdict === 'unknown' || verdict === 'not-owner') return { kind: verdict };
+		if (verdict === 'settled') return { kind: 'settled', approval: approval! };
+		statements.withdraw.run(input.status, input.now, input.id);
+		return { kind: 'withdrawn', approval: getApproval(input.id)! };
 	});
 
 	const getSession = (id: string): StoredSession | undefined => {
@@ -209,6 +219,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 			return (rows as ApprovalRowValues[]).map(toApproval);
 		},
 		decideApproval: async (input) => decideApproval.immediate(input),
+		withdrawApproval: async (input) => withdrawApproval.immediate(input),
 		async sharedSecret(name) {
 			statements.insertSecret.run(name, randomBytes(32).toString('base64'));
 			return Buffer.from(statements.secret.get(name) as string, 'base64');

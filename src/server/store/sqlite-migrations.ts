@@ -122,4 +122,13 @@ DROP TABLE devices;
 ALTER TABLE devices_by_owner RENAME TO devices;
 `,
 	},
+	{
+		// Approvers see the whole call (issue 12): the complete masked arguments, and whether
+		// the rule lets the person who made the call approve it.
+		version: 4,
+		sql: `
+ALTER TABLE approvals ADD COLUMN arguments TEXT;
+ALTER TABLE approvals ADD COLUMN self_approve INTEGER NOT NULL DEFAULT 0;
+`,
+	},
 ];

@@ -108,6 +108,8 @@ export interface ApprovalRowValues {
 	tool: string | null;
 	rule: string | null;
 	summary: string;
+	arguments: string | null;
+	self_approve: number | boolean;
 	digest: string;
 	status: string;
 	requested_at: number;
@@ -127,6 +129,8 @@ export function toApproval(row: ApprovalRowValues): CollectorApproval {
 		tool: row.tool,
 		rule: row.rule,
 		summary: row.summary,
+		arguments: row.arguments ?? null,
+		selfApprove: row.self_approve === true || row.self_approve === 1,
 		digest: row.digest,
 		status: row.status as CollectorApproval['status'],
 		requestedAt: row.requested_at,
@@ -134,6 +138,13 @@ export function toApproval(row: ApprovalRowValues): CollectorApproval {
 		decidedAt: row.decided_at,
 		decidedBy: row.decided_by,
 	};
+}
+
+/** The withdrawal rules both backends apply to the row they read under their lock. */
+export function judgeWithdrawal(approval: CollectorApproval | undefined, ownerSub: string): 'unknown' | 'not-owner' | 'settled' | 'open' {
+	if (!approval) return 'unknown';
+	if (approval.ownerSub !== ownerSub) return 'not-owner';
+	return approval.status === 'pending' ? 'open' : 'settled';
 }
 
 /** The decision rules both backends apply to the row they read under their lock. */

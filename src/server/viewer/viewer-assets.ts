@@ -105,6 +105,8 @@ pre.json { margin: 0; padding: 8px 10px; background: #fff; border: 1px solid var
 #more, .end { text-align: center; margin: 12px 0; color: var(--muted); }
 .error { color: var(--error); background: #fde4e1; padding: 8px 12px; border-radius: 6px; }
 .notice { background: #ecf8f0; padding: 8px 12px; border-radius: 6px; } .empty { color: var(--muted); }
-td.actions form { display: flex; gap: 6px; margin: 0; } code.summary { white-space: pre-wrap; overflow-wrap: anywhere; }
+td.actions form { display: flex; gap: 6px; margin: 0; align-items: center; } code.summary { white-space: pre-wrap; overflow-wrap: anywhere; }
+td.arguments { min-width: 260px; max-width: 640px; } p.argument-names { margin: 0 0 4px; } .argument-name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-weight: 600; } pre.arguments { max-height: 360px; resize: vertical; } .hint { color: var(--muted); font-size: 12px; }
+table.facts { margin: 0 0 12px; } table.facts th { text-align: left; padding: 2px 16px 2px 0; color: var(--muted); font-weight: 500; }
 .message { max-width: 640px; margin: 40px auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 20px 24px; }
 `;

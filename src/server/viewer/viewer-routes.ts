@@ -5,11 +5,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from '../api-error.js';
 import { replayView } from '../event-routes.js';
-import { decideAsPrincipal, listVisibleApprovals } from '../approval-routes.js';
+import { decideAsPrincipal, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
 import { assertCanRead, requireSession } from '../session-access.js';
 import { encodeCursor, parseSessionListQuery, sessionIdParam } from '../session-routes.js';
 import type { CollectorStore, StoreClock } from '../store/collector-store.js';
-import { renderApprovalsPage } from './approvals-page.js';
+import { renderApprovalPage, renderApprovalsPage } from './approvals-page.js';
 import { Html } from './html.js';
 import { LOOKAHEAD_EVENTS, PAGE_EVENTS, pageExchanges } from './page-exchanges.js';
 import { renderExchanges } from './render-exchanges.js';
@@ -118,6 +118,17 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 			const recent = (await listVisibleApprovals(store, principal, { status: 'all', now })).filter((approval) => approval.status !== 'pending' || approval.expiresAt <= now).slice(0, 50);
 			const notice = typeof request.query.notice === 'string' ? request.query.notice.slice(0, 200) : undefined;
 			return renderPage({ title: 'Approvals', principal, section: 'approvals', body: renderApprovalsPage({ pending, recent, principal, formToken, now, notice }) });
+		}),
+	);
+
+	// One approval, whole: where `mcprec run` and `mcprec approve` send people to decide.
+	app.get<{ Params: { id: string } }>(
+		'/approvals/:id',
+		withAuth('viewer'),
+		page(async (request, _reply, { principal, formToken }) => {
+			const approval = await readVisibleApproval(store, principal, request.params.id);
+			const title = `Approval ${approval.id}`;
+			return renderPage({ title, principal, section: 'approvals', body: renderApprovalPage(approval, { principal, formToken, now: clock.now() }) });
 		}),
 	);
 

@@ -173,8 +173,8 @@ describe('policy errors', () => {
 		['an unknown action', rule('name: x', 'match: {}', 'action: block'), "policy.yaml:5: rule 'x': unknown action 'block' (expected allow, deny, approve, log)"],
 		['a missing action', rule('name: x', 'match: {}'), "policy.yaml:3: rule 'x': missing 'action' (expected allow, deny, approve, log)"],
 		['a missing match', rule('name: x', 'action: deny'), "policy.yaml:3: rule 'x': missing 'match' (use match: {} to match every request)"],
-		['an unknown rule key', rule('name: x', 'match: {}', 'actoin: deny'), "policy.yaml:5: unknown key 'actoin' in rule #1 (expected name, match, action, message, timeout)"],
-		['an unknown match key', rule('name: x', 'match:', '  tools: [a]', 'action: deny'), "policy.yaml:5: rule 'x': unknown key 'tools' in match (expected method, tool, server, args, annotations, groups)"],
+		['an unknown rule key', rule('name: x', 'match: {}', 'actoin: deny'), "policy.yaml:5: unknown key 'actoin' in rule #1 (expected name, match, action, message, timeout, selfApprove)"],
+		['an unknown match key', rule('name: x', 'match:', '  tools: [a]', 'action: deny'), "policy.yaml:5: rule 'x': unknown key 'tools' in match (expected method, tool, server, args, paths, annotations, groups)"],
 		['match as a string', rule('name: x', 'match: write_file', 'action: deny'), "policy.yaml:4: rule 'x': match must be a mapping, found 'write_file'"],
 		['duplicate rule names', `${rule('name: x', 'match: {}', 'action: log')}\n  - name: x\n    match: {}\n    action: deny`, "policy.yaml:6: rule 'x': duplicate rule name (first defined on line 3)"],
 		// Glob lists.
@@ -189,6 +189,20 @@ describe('policy errors', () => {
 		['an args regex that is a number', rule('name: x', 'match: { args: { count: 5 } }', 'action: deny'), "policy.yaml:4: rule 'x': match.args.count must be a regex as a string, found 5 (quote it, e.g. '^5$')"],
 		['args as a list', rule('name: x', 'match: { args: [path] }', 'action: deny'), "policy.yaml:4: rule 'x': match.args must be a mapping, found a list"],
 		['an empty args path segment', rule('name: x', 'match: { args: { "a..b": x } }', 'action: deny'), "policy.yaml:4: rule 'x': invalid argument path 'a..b' in match.args (expected names separated by dots, e.g. options.target or paths.0)"],
+		// paths
+		['paths as a string', rule('name: x', 'match: { paths: /etc/** }', 'action: deny'), "policy.yaml:4: rule 'x': match.paths must be a mapping, found '/etc/**'"],
+		['empty paths', rule('name: x', 'match: { paths: {} }', 'action: deny'), "policy.yaml:4: rule 'x': match.paths is empty (expected a mapping of argument path to path globs, e.g. { path: \"/etc/**\" })"],
+		['a paths glob that is a number', rule('name: x', 'match:', '  paths:', '    path: 5', 'action: deny'), "policy.yaml:6: rule 'x': match.paths.path must be a path glob like /etc/** or a list of them, found 5"],
+		['a relative paths glob', rule('name: x', 'match:', '  paths:', '    path: [/etc/**, etc/**]', 'action: deny'), "policy.yaml:6: rule 'x': match.paths.path: 'etc/**' is not an absolute path glob (start it with / or ~/, e.g. /etc/**)"],
+		['a regex in paths', rule('name: x', 'match: { paths: { path: "^/etc/" } }', 'action: deny'), "policy.yaml:4: rule 'x': match.paths.path: '^/etc/' looks like a regular expression; match.paths takes path globs such as /etc/** (use match.args for a regex)"],
+		['a paths glob with //', rule('name: x', 'match: { paths: { path: "/etc//x" } }', 'action: deny'), "policy.yaml:4: rule 'x': match.paths.path: '/etc//x' has an empty segment (// or a trailing /); write it normalised, e.g. /etc/** for everything under /etc"],
+		['a paths glob with a trailing /', rule('name: x', 'match: { paths: { path: "/etc/" } }', 'action: deny'), "policy.yaml:4: rule 'x': match.paths.path: '/etc/' has an empty segment (// or a trailing /); write it normalised, e.g. /etc/** for everything under /etc"],
+		['a paths glob with ..', rule('name: x', 'match: { paths: { path: "/tmp/../etc/**" } }', 'action: deny'), "policy.yaml:4: rule 'x': match.paths.path: '/tmp/../etc/**' has a . or .. segment; write the path it stands for, normalised"],
+		['** inside a segment', rule('name: x', 'match: { paths: { path: "/etc/**.conf" } }', 'action: deny'), "policy.yaml:4: rule 'x': match.paths.path: '/etc/**.conf': ** must be a whole segment (/etc/**, /home/*/.ssh/**), not part of one"],
+		['an empty paths argument path segment', rule('name: x', 'match: { paths: { ".path": /etc/** } }', 'action: deny'), "policy.yaml:4: rule 'x': invalid argument path '.path' in match.paths (expected names separated by dots, e.g. options.target or paths.0)"],
+		// selfApprove
+		['selfApprove on a deny rule', rule('name: x', 'match: {}', 'action: deny', 'selfApprove: true'), "policy.yaml:6: rule 'x': selfApprove only applies to action approve (this rule's action is deny)"],
+		['selfApprove as yes', rule('name: x', 'match: {}', 'action: approve', 'selfApprove: yes'), "policy.yaml:6: rule 'x': selfApprove must be true or false, found 'yes'"],
 		// annotations
 		['an unknown annotation', rule('name: x', 'match:', '  annotations:', '    readonlyHint: true', 'action: deny'), "policy.yaml:6: rule 'x': unknown annotation 'readonlyHint' in match (expected readOnlyHint, destructiveHint, idempotentHint, openWorldHint)"],
 		['an annotation that is not a boolean', rule('name: x', 'match: { annotations: { readOnlyHint: "no" } }', 'action: deny'), "policy.yaml:4: rule 'x': match.annotations.readOnlyHint must be true or false, found 'no'"],
@@ -208,6 +222,23 @@ describe('policy errors', () => {
 
 	it('names the file as the user gave it', () => {
 		expect(errorOf('version: 3\n', 'configs/prod.yaml')).toBe('configs/prod.yaml:1: unsupported version 3 (expected 1)');
+	});
+});
+
+describe('path rules and selfApprove', () => {
+	it('reads match.paths as globs (a bare glob or a list; ~/ is the home folder) and selfApprove on approve rules', () => {
+		const policy = parsePolicy(
+			rule('name: x', 'match:', '  tool: move_file', '  paths: { source: ["/etc/**", "~/.ssh/**"], destination: /etc/** }', 'action: approve', 'selfApprove: true'),
+			'p.yaml',
+		);
+		const [parsed] = policy.rules;
+		expect(parsed.selfApprove).toBe(true);
+		expect(parsed.match.paths?.map((entry) => [entry.path, entry.globs.map((glob) => glob.source)])).toEqual([
+			['source', ['/etc/**', '~/.ssh/**']],
+			['destination', ['/etc/**']],
+		]);
+		expect(parsed.match.paths![0].globs[1].pattern.test(`${os.homedir()}/.ssh/id_ed25519`)).toBe(true);
+		expect(parsePolicy(rule('name: x', 'match: {}', 'action: approve'), 'p').rules[0].selfApprove).toBeUndefined();
 	});
 });
 
