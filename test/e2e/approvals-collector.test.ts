@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
 import { ACCOUNTS, CLIENT_ID, TestProvider } from '../helpers/oidc-provider.js';
 import { fixture, makeHome, mcprecBin, payloadOf, readEvents, runMcprec, type StoredEventRow } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { removeHome } from '../helpers/mcprec.js';
 import { waitFor } from '../helpers/sdk-client.js';
 
 const AUDIENCE = 'urn:mcprec:collector';

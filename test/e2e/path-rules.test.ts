@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHome, payloadOf, runMcprec, servers, waitForEvents, type StoredEventRow } from '../helpers/mcprec.js';
-import { removeHome } from '../helpers/raw-mcprec.js';
+import { removeHome } from '../helpers/mcprec.js';
 import { connectClient, type Connection } from '../helpers/sdk-client.js';
 
 const textOf = (result: unknown) => ((result as CallToolResult).content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');

@@ -37,7 +37,7 @@ function guardrails(options: { database?: StoreDatabase } = {}): { stages: Stage
 	const database = options.database ?? memoryStore();
 	const approvals = new ApprovalBroker({ sessionId: '01jstagetests0000000000000', openDatabase: () => database, pollMs: 10 });
 	brokers.push(approvals);
-	return { stages: [createGuardrailsStage({ approvals, summarize: (args) => JSON.stringify(args ?? {}) })], database };
+	return { stages: [createGuardrailsStage({ approvals, maskArguments: (args) => args ?? {} })], database };
 }
 
 /** What the model reads when a tools/call is denied. */
@@ -575,7 +575,7 @@ const approvalRows: ApprovalRow[] = [
 		case: 'legacy client with elicitation allows once: forwarded',
 		context: legacyElicit({ jsonrpc: '2.0', id: 'mcprec-1', result: { action: 'accept', content: { decision: 'allow-once' } } }),
 		settled: { forwarded: true },
-		settledNotes: [decision({ action: 'approve', status: 'approved', rule: 'confirm-deletes', via: 'elicitation', reason: 'allowed once in the client', approvalId: null })],
+		settledNotes: [decision({ action: 'approve', status: 'approved', authority: 'local', rule: 'confirm-deletes', via: 'elicitation', reason: 'allowed once in the client', approvalId: null })],
 		askedClient: [{ method: 'elicitation/create', params: elicitation, timeoutMs: 100 }],
 		contextNotes: [asked('elicitation')],
 	},
@@ -583,7 +583,7 @@ const approvalRows: ApprovalRow[] = [
 		case: 'legacy client declines: answered as a tool error',
 		context: legacyElicit({ jsonrpc: '2.0', id: 'mcprec-1', result: { action: 'decline' } }),
 		settled: { answered: toolError(1, "Blocked by policy rule 'confirm-deletes': not approved: declined in the client") },
-		settledNotes: [decision({ action: 'approve', status: 'denied', rule: 'confirm-deletes', via: 'elicitation', reason: 'declined in the client', approvalId: null })],
+		settledNotes: [decision({ action: 'approve', status: 'denied', authority: 'local', rule: 'confirm-deletes', via: 'elicitation', reason: 'declined in the client', approvalId: null })],
 		askedClient: [{ method: 'elicitation/create', params: elicitation, timeoutMs: 100 }],
 		contextNotes: [asked('elicitation')],
 	},
@@ -592,7 +592,7 @@ const approvalRows: ApprovalRow[] = [
 		context: legacyElicit({ jsonrpc: '2.0', id: 'mcprec-1', error: { code: -32601, message: 'Method not found' } }),
 		settled: { answered: toolError(1, "Blocked by policy rule 'confirm-deletes': not approved: the client could not ask (elicitation failed)") },
 		settledNotes: [
-			decision({ action: 'approve', status: 'denied', rule: 'confirm-deletes', via: 'elicitation', reason: 'the client could not ask (elicitation failed)', approvalId: null }),
+			decision({ action: 'approve', status: 'denied', authority: 'local', rule: 'confirm-deletes', via: 'elicitation', reason: 'the client could not ask (elicitation failed)', approvalId: null }),
 		],
 		askedClient: [{ method: 'elicitation/create', params: elicitation, timeoutMs: 100 }],
 		contextNotes: [asked('elicitation')],
@@ -620,7 +620,7 @@ const approvalRows: ApprovalRow[] = [
 		context: { clientCapabilities: { elicitation: {} } },
 		before: (database) => insertGrant(database, { server: 'f*', tool: 'delete_*', created_at: NOW_US, expires_at: NOW_US + 60_000_000, created_by: 'me', reason: null }),
 		settled: { forwarded: true },
-		settledNotes: [decision({ action: 'approve', status: 'approved', rule: 'confirm-deletes', via: 'grant', reason: expect.stringMatching(/^pre-approved by grant [0-9a-f]{8}$/), approvalId: null })],
+		settledNotes: [decision({ action: 'approve', status: 'approved', authority: 'local', rule: 'confirm-deletes', via: 'grant', reason: expect.stringMatching(/^pre-approved by grant [0-9a-f]{8}$/), approvalId: null })],
 		askedClient: [],
 		contextNotes: [],
 	},
@@ -632,19 +632,19 @@ const approvalRows: ApprovalRow[] = [
 			decideApproval(database, id, 'approved', 'audrey', NOW_US + 1);
 		},
 		settled: { forwarded: true },
-		settledNotes: [decision({ action: 'approve', status: 'approved', rule: 'confirm-deletes', via: 'cli', reason: 'approved by audrey', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/) })],
+		settledNotes: [decision({ action: 'approve', status: 'approved', authority: 'local', rule: 'confirm-deletes', via: 'cli', reason: 'approved by audrey', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/) })],
 		askedClient: [],
-		contextNotes: [{ note: decision({ step: 'asked', channel: 'out-of-band', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/), rule: 'confirm-deletes' }), rpcId: '1' }],
+		contextNotes: [{ note: decision({ step: 'asked', channel: 'out-of-band', authority: 'local', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/), rule: 'confirm-deletes' }), rpcId: '1' }],
 	},
 	{
 		case: 'nobody decides within the timeout: denied',
 		context: {},
 		settled: { answered: toolError(1, "Blocked by policy rule 'confirm-deletes': not approved: no decision within 0.1s") },
 		settledNotes: [
-			decision({ action: 'approve', status: 'denied', rule: 'confirm-deletes', via: 'timeout', reason: 'no decision within 0.1s', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/) }),
+			decision({ action: 'approve', status: 'denied', authority: 'local', rule: 'confirm-deletes', via: 'timeout', reason: 'no decision within 0.1s', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/) }),
 		],
 		askedClient: [],
-		contextNotes: [{ note: decision({ step: 'asked', channel: 'out-of-band', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/), rule: 'confirm-deletes' }), rpcId: '1' }],
+		contextNotes: [{ note: decision({ step: 'asked', channel: 'out-of-band', authority: 'local', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/), rule: 'confirm-deletes' }), rpcId: '1' }],
 	},
 	{
 		case: 'the client cancels the held call: swallowed, the cancel notification forwarded',
@@ -695,7 +695,7 @@ describe('guardrails: approve holds the call', () => {
 		flow.notes = [];
 		await resume(stages, context, flow);
 		expect(outcomeOf(flow)).toEqual({ answered: policyError(7, 'confirm-prompts', 'not approved: denied in the client') });
-		expect(flow.notes).toEqual([decision({ action: 'approve', status: 'denied', rule: 'confirm-prompts', via: 'elicitation', reason: 'denied in the client', approvalId: null })]);
+		expect(flow.notes).toEqual([decision({ action: 'approve', status: 'denied', authority: 'local', rule: 'confirm-prompts', via: 'elicitation', reason: 'denied in the client', approvalId: null })]);
 	});
 });
 
@@ -717,33 +717,33 @@ const retryRows: {
 		case: 'allowed once: forwarded without requestState and without our answer',
 		retry: (state) => request(2, 'tools/call', { name: 'delete_file', arguments: DELETE_ARGS, requestState: state, inputResponses: { 'mcprec-approval': allowOnce } }),
 		outcome: { rewritten: request(2, 'tools/call', { name: 'delete_file', arguments: DELETE_ARGS }) },
-		notes: [decision({ action: 'approve', status: 'approved', rule: 'confirm-deletes', via: 'input_required', reason: 'allowed once in the client' })],
+		notes: [decision({ action: 'approve', status: 'approved', authority: 'local', rule: 'confirm-deletes', via: 'input_required', reason: 'allowed once in the client' })],
 	},
 	{
 		case: "allowed once: other servers' input responses are kept",
 		retry: (state) =>
 			request(2, 'tools/call', { name: 'delete_file', arguments: DELETE_ARGS, requestState: state, inputResponses: { 'mcprec-approval': allowOnce, 'server-question': { action: 'accept' } } }),
 		outcome: { rewritten: request(2, 'tools/call', { name: 'delete_file', arguments: DELETE_ARGS, inputResponses: { 'server-question': { action: 'accept' } } }) },
-		notes: [decision({ action: 'approve', status: 'approved', rule: 'confirm-deletes', via: 'input_required', reason: 'allowed once in the client' })],
+		notes: [decision({ action: 'approve', status: 'approved', authority: 'local', rule: 'confirm-deletes', via: 'input_required', reason: 'allowed once in the client' })],
 	},
 	{
 		case: 'declined: answered as a tool error',
 		retry: (state) => request(2, 'tools/call', { name: 'delete_file', arguments: DELETE_ARGS, requestState: state, inputResponses: { 'mcprec-approval': { action: 'decline' } } }),
 		outcome: { answered: toolError(2, "Blocked by policy rule 'confirm-deletes': not approved: declined in the client") },
-		notes: [decision({ action: 'approve', status: 'denied', rule: 'confirm-deletes', via: 'input_required', reason: 'declined in the client' })],
+		notes: [decision({ action: 'approve', status: 'denied', authority: 'local', rule: 'confirm-deletes', via: 'input_required', reason: 'declined in the client' })],
 	},
 	{
 		case: 'retried with other arguments: denied',
 		retry: (state) => request(2, 'tools/call', { name: 'delete_file', arguments: { path: '/' }, requestState: state, inputResponses: { 'mcprec-approval': allowOnce } }),
 		outcome: { answered: toolError(2, "Blocked by policy rule 'confirm-deletes': not approved: the retried call differs from the one that was asked about") },
-		notes: [decision({ action: 'approve', status: 'denied', rule: 'confirm-deletes', via: 'input_required', reason: 'the retried call differs from the one that was asked about' })],
+		notes: [decision({ action: 'approve', status: 'denied', authority: 'local', rule: 'confirm-deletes', via: 'input_required', reason: 'the retried call differs from the one that was asked about' })],
 	},
 	{
 		case: 'the same requestState a second time: denied',
 		retriesBefore: 1,
 		retry: (state) => request(3, 'tools/call', { name: 'delete_file', arguments: DELETE_ARGS, requestState: state, inputResponses: { 'mcprec-approval': allowOnce } }),
 		outcome: { answered: toolError(3, "Blocked by policy rule 'confirm-deletes': not approved: unknown or already used approval state") },
-		notes: [decision({ action: 'approve', status: 'denied', rule: 'confirm-deletes', via: 'input_required', reason: 'unknown or already used approval state' })],
+		notes: [decision({ action: 'approve', status: 'denied', authority: 'local', rule: 'confirm-deletes', via: 'input_required', reason: 'unknown or already used approval state' })],
 	},
 ];
 
@@ -764,7 +764,7 @@ describe('guardrails: a modern client retries with the approval answer', () => {
 		const { stages } = guardrails();
 		const flow = pass(stages, fakeContext(), clientFlow(request(1, 'tools/call', { name: 'delete_file', requestState: 'mcprec-approval:forged', inputResponses: { 'mcprec-approval': allowOnce } })));
 		expect(outcomeOf(flow)).toEqual({ answered: toolError(1, "Blocked by policy rule 'approval': not approved: unknown or already used approval state") });
-		expect(flow.notes).toEqual([decision({ action: 'approve', status: 'denied', rule: null, via: 'input_required', reason: 'unknown or already used approval state' })]);
+		expect(flow.notes).toEqual([decision({ action: 'approve', status: 'denied', authority: 'local', rule: null, via: 'input_required', reason: 'unknown or already used approval state' })]);
 	});
 
 	it("a requestState that is not mcprec's passes to the server untouched", () => {
