@@ -1,6 +1,7 @@
 // The reading side of the store as a user sees it: `sessions`, `replay --json/--plain`
 // and `verify`, including tampering of every kind and eight concurrent writers.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +175,37 @@ describe('eight mcprec processes writing one store', () => {
 			expect((await runMcprec(['verify', '--all'], home)).exitCode).toBe(0);
 		} finally {
 			removeHome(home);
+		}
+	});
+});
+
+describe('verify on a store damaged outside SQLite', () => {
+	let home: string;
+	beforeAll(async () => {
+		home = makeHome();
+		await recordSession(home, 'gamma', 200);
+	});
+	afterAll(() => removeHome(home));
+
+	it.each([
+		['pages overwritten in the middle', (file: string) => {
+			const bytes = fs.readFileSync(file);
+			// Past the header and the schema: scribble over the pages that hold events.
+			bytes.fill(0x5a, Math.floor(bytes.length / 3), Math.floor(bytes.length / 3) + 8192);
+			fs.writeFileSync(file, bytes);
+		}],
+		['the file replaced by something else', (file: string) => fs.writeFileSync(file, Buffer.alloc(64 * 1024, 0x42))],
+	])('names the damage and exits 1 when %s', async (_name, damage) => {
+		const copy = makeHome('mcprec-damaged-');
+		try {
+			fs.copyFileSync(path.join(home, 'mcprec.db'), path.join(copy, 'mcprec.db'));
+			damage(path.join(copy, 'mcprec.db'));
+			const result = await runMcprec(['verify', '--all'], copy);
+			expect(result.exitCode, result.stderr).toBe(1);
+			expect(result.stdout).toMatch(/✗ the store .* is damaged \((database disk image is malformed|file is not a database)\)/);
+			expect(result.stderr).not.toMatch(/\n\s+at /);
+		} finally {
+			removeHome(copy);
 		}
 	});
 });
