@@ -73,8 +73,10 @@ export interface ApprovalBrokerOptions {
 	remote?: RemoteApprovals;
 	/** How often the collector is asked (default 1 s). */
 	remotePollMs?: number;
-	/** Where announcements go (default: stderr). */
-	announce?: (text: string) => void;
+	/** Tells the person something (`run`: a line on stderr). */
+	announce: (text: string) => void;
+	/** ms since the epoch (default Date.now): one clock for expiries, polls and grants. */
+	nowMs?: () => number;
 }
 
 export class ApprovalBroker {
@@ -86,7 +88,11 @@ export class ApprovalBroker {
 	private lastRemotePoll = 0;
 	private remotePolling = false;
 
-	constructor(private readonly options: ApprovalBrokerOptions) {}
+	private readonly nowMs: () => number;
+
+	constructor(private readonly options: ApprovalBrokerOptions) {
+		this.nowMs = options.nowMs ?? Date.now;
+	}
 
 	hold(request: ApprovalRequest, context: SessionContext): Promise<ApprovalOutcome> {
 		// With a collector, the person who made the call does not decide it, unless the rule says so.
@@ -122,7 +128,7 @@ export class ApprovalBroker {
 		const issued = this.issuedStates.get(token);
 		this.issuedStates.delete(token);
 		if (!issued) return { decision: 'denied', via: 'input_required', reason: 'unknown or already used approval state' };
-		if (issued.expiresAt < Date.now()) return { decision: 'denied', via: 'input_required', reason: 'the approval question expired' };
+		if (issued.expiresAt < this.nowMs()) return { decision: 'denied', via: 'input_required', reason: 'the approval question expired' };
 		if (issued.digest !== digest) {
 			return { decision: 'denied', via: 'input_required', reason: 'the retried call differs from the one that was asked about' };
 		}
@@ -168,7 +174,7 @@ export class ApprovalBroker {
 
 	private inputRequired(request: ApprovalRequest, context: SessionContext): ApprovalOutcome {
 		const token = randomBytes(12).toString('base64url');
-		this.issuedStates.set(token, { digest: request.digest, expiresAt: Date.now() + request.timeoutMs, call: request.call });
+		this.issuedStates.set(token, { digest: request.digest, expiresAt: this.nowMs() + request.timeoutMs, call: request.call });
 		context.note({ kind: 'decision', details: { step: 'asked', channel: 'input_required', rule: request.call.rule } }, request.rpcKey);
 		return {
 			decision: 'input-required',
@@ -232,7 +238,7 @@ export class ApprovalBroker {
 		);
 		if (authority === 'local') {
 			this.announce(
-				`mcprec: call to '${request.call.tool ?? request.call.method}' on '${request.call.server}' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\` (${formatSeconds(request.timeoutMs)})\n`,
+				`call to '${request.call.tool ?? request.call.method}' on '${request.call.server}' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\` (${formatSeconds(request.timeoutMs)})`,
 			);
 		} else {
 			this.offer(waiting);
@@ -279,7 +285,7 @@ export class ApprovalBroker {
 					// `mcprec approvals` then shows the collector's address as guessed
 				}
 				this.announce(
-					`mcprec: call to '${call.tool ?? call.method}' on '${call.server}' is waiting for approval ${id} by the collector's approver group: ${url} (${formatSeconds(timeoutMs)})\n`,
+					`call to '${call.tool ?? call.method}' on '${call.server}' is waiting for approval ${id} by the collector's approver group: ${url} (${formatSeconds(timeoutMs)})`,
 				);
 				this.settleFromRemote(waiting, stored);
 			},
@@ -292,10 +298,10 @@ export class ApprovalBroker {
 					waiting.settle({ decision: 'denied', via: 'collector', reason: `the collector refused approval ${id}: ${message}`, approvalId: id, authority: 'collector' });
 					return;
 				}
-				waiting.retryAt = Date.now() + 2 * (this.options.remotePollMs ?? 1000);
+				waiting.retryAt = this.nowMs() + 2 * (this.options.remotePollMs ?? 1000);
 				if (waiting.failure === undefined) {
 					this.announce(
-						`mcprec: call to '${call.tool ?? call.method}' on '${call.server}' is waiting for approval ${id}, which could not be offered to the collector yet (${message}); trying again until it expires (${formatSeconds(timeoutMs)}). Only the collector's approver group can decide it.\n`,
+						`call to '${call.tool ?? call.method}' on '${call.server}' is waiting for approval ${id}, which could not be offered to the collector yet (${message}); trying again until it expires (${formatSeconds(timeoutMs)}). Only the collector's approver group can decide it.`,
 					);
 				}
 				waiting.failure = message;
@@ -308,12 +314,12 @@ export class ApprovalBroker {
 		if (!remote) return;
 		const held = [...this.waiting.values()].filter((waiting) => waiting.authority === 'collector' && !waiting.expiring);
 		for (const waiting of held) {
-			if (!waiting.published && !waiting.publishing && (waiting.retryAt ?? 0) <= Date.now()) this.offer(waiting);
+			if (!waiting.published && !waiting.publishing && (waiting.retryAt ?? 0) <= this.nowMs()) this.offer(waiting);
 		}
-		if (this.remotePolling || Date.now() - this.lastRemotePoll < (this.options.remotePollMs ?? 1000)) return;
+		if (this.remotePolling || this.nowMs() - this.lastRemotePoll < (this.options.remotePollMs ?? 1000)) return;
 		const published = held.filter((waiting) => waiting.published);
 		if (published.length === 0) return;
-		this.lastRemotePoll = Date.now();
+		this.lastRemotePoll = this.nowMs();
 		this.remotePolling = true;
 		Promise.all(
 			published.map((waiting) =>
@@ -336,7 +342,7 @@ export class ApprovalBroker {
 		const status = matches ? decision.status : 'denied';
 		// Mirrored into the local store so `mcprec approvals` tells the same story.
 		try {
-			closeApproval(this.store(), id, status, 'viewer', Date.now() * 1000, decision.decidedBy ?? undefined);
+			closeApproval(this.store(), id, status, 'viewer', this.nowMs() * 1000, decision.decidedBy ?? undefined);
 		} catch {
 			// the held call is settled either way
 		}
@@ -441,7 +447,7 @@ export class ApprovalBroker {
 		}
 	}
 
-	private closeInStore(id: string, status: 'expired' | 'cancelled' | 'denied', channel: string, now = Date.now() * 1000): void {
+	private closeInStore(id: string, status: 'expired' | 'cancelled' | 'denied', channel: string, now = this.nowMs() * 1000): void {
 		try {
 			closeApproval(this.store(), id, status, channel, now);
 		} catch {
@@ -450,7 +456,7 @@ export class ApprovalBroker {
 	}
 
 	private announce(text: string): void {
-		(this.options.announce ?? ((line: string) => process.stderr.write(line)))(text);
+		this.options.announce(text);
 	}
 
 	private store(): StoreDatabase {

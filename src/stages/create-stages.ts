@@ -40,7 +40,7 @@ export function createStages(options: CreateStagesOptions): DataPath {
 		sessionSalt: randomBytes(16).toString('hex'),
 		extraLiterals: options.secrets,
 	});
-	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase, remote: options.remoteApprovals });
+	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase, remote: options.remoteApprovals, announce: options.warn });
 	// The approver sees what the record keeps: every argument, masked the same way.
 	const maskArguments = (args: unknown) => {
 		const copy = { arguments: structuredClone(args ?? {}) };

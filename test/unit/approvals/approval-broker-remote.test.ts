@@ -87,7 +87,7 @@ describe('approval broker with a collector', () => {
 		const id = collector.published[0]!.id;
 		expect(rows()).toMatchObject([{ id, status: 'pending', authority: 'collector', decide_url: `https://viewer.test/approvals/${id}`, arguments: '{"table":"users"}' }]);
 		expect(notes).toEqual([{ step: 'asked', channel: 'out-of-band', authority: 'collector', approvalId: id, rule: 'confirm-drops', url: `https://collector.test/approvals/${id}` }]);
-		expect(announced).toEqual([`mcprec: call to 'drop_table' on 'db-prod' is waiting for approval ${id} by the collector's approver group: https://viewer.test/approvals/${id} (5s)\n`]);
+		expect(announced).toEqual([`call to 'drop_table' on 'db-prod' is waiting for approval ${id} by the collector's approver group: https://viewer.test/approvals/${id} (5s)`]);
 		collector.decision = pending({ status: 'approved', decidedBy: 'audrey@example.com' });
 		await expect(outcome).resolves.toEqual({ decision: 'approved', via: 'viewer', reason: 'approved by audrey@example.com in the viewer', approvalId: id, authority: 'collector' });
 		expect(rows()).toMatchObject([{ id, status: 'approved' }]);
@@ -118,7 +118,7 @@ describe('approval broker with a collector', () => {
 		expect(collector.published.length).toBeGreaterThanOrEqual(2);
 		const [{ id }] = rows();
 		expect(announced).toEqual([
-			`mcprec: call to 'drop_table' on 'db-prod' is waiting for approval ${id}, which could not be offered to the collector yet (ECONNREFUSED); trying again until it expires (5s). Only the collector's approver group can decide it.\n`,
+			`call to 'drop_table' on 'db-prod' is waiting for approval ${id}, which could not be offered to the collector yet (ECONNREFUSED); trying again until it expires (5s). Only the collector's approver group can decide it.`,
 		]);
 		collector.publishError = undefined;
 		await tick(100);
@@ -209,7 +209,7 @@ describe('approval broker without a collector', () => {
 		await tick();
 		const [{ id, authority }] = rows();
 		expect(authority).toBe('local');
-		expect(announced).toEqual([`mcprec: call to 'drop_table' on 'db-prod' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\` (5s)\n`]);
+		expect(announced).toEqual([`call to 'drop_table' on 'db-prod' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\` (5s)`]);
 		decideApproval(database(), id, 'approved', 'alice', Date.now() * 1000);
 		await expect(outcome).resolves.toEqual({ decision: 'approved', via: 'cli', reason: 'approved by alice', approvalId: id, authority: 'local' });
 		expect(readApprovals(database(), [id])).toMatchObject([{ status: 'approved', decided_by: 'alice', channel: 'cli' }]);

@@ -33,11 +33,12 @@ afterEach(() => {
 	vi.restoreAllMocks();
 });
 
-function guardrails(options: { database?: StoreDatabase } = {}): { stages: Stage[]; database: StoreDatabase } {
+function guardrails(options: { database?: StoreDatabase } = {}): { stages: Stage[]; database: StoreDatabase; announced: string[] } {
 	const database = options.database ?? memoryStore();
-	const approvals = new ApprovalBroker({ sessionId: '01jstagetests0000000000000', openDatabase: () => database, pollMs: 10 });
+	const announced: string[] = [];
+	const approvals = new ApprovalBroker({ sessionId: '01jstagetests0000000000000', openDatabase: () => database, pollMs: 10, announce: (text) => announced.push(text) });
 	brokers.push(approvals);
-	return { stages: [createGuardrailsStage({ approvals, maskArguments: (args) => args ?? {} })], database };
+	return { stages: [createGuardrailsStage({ approvals, maskArguments: (args) => args ?? {} })], database, announced };
 }
 
 /** What the model reads when a tools/call is denied. */
@@ -663,8 +664,7 @@ const approvalRows: ApprovalRow[] = [
 
 describe('guardrails: approve holds the call', () => {
 	it.each(approvalRows)('$case', async (row) => {
-		const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-		const { stages, database } = guardrails();
+		const { stages, database, announced } = guardrails();
 		row.before?.(database);
 		const context = fakeContext({ policy: APPROVE_POLICY, ...row.context });
 		const flow = pass(stages, context, clientFlow(toolCall(1, 'delete_file', DELETE_ARGS)));
@@ -679,7 +679,7 @@ describe('guardrails: approve holds the call', () => {
 		expect(context.contextNotes).toEqual(row.contextNotes);
 		// Only the out-of-band path tells the person at the terminal.
 		const waited = row.contextNotes.some((entry) => JSON.stringify(entry).includes('out-of-band'));
-		expect(stderr.mock.calls.some(([text]) => String(text).includes('is waiting for approval'))).toBe(waited);
+		expect(announced.some((text) => text.includes('is waiting for approval'))).toBe(waited);
 	});
 
 	it('a held request that is not a tools/call is denied with -32011', async () => {
