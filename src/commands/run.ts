@@ -61,6 +61,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		pidStart: processStartOf(process.pid),
 	};
 	const stderr = process.stderr;
+	let recordingHealthChanged = () => {};
 	// Startup (DESIGN §8) is mostly this thread loading code while the server boots: the
 	// server is spawned as soon as nothing can forbid it, the session row is written here by
 	// proxy.start() (recorder.open()), and the writer thread starts once the session runs.
@@ -71,13 +72,8 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		watermarks: backlogFromEnvironment(),
 		// A short SQLite wait keeps the writer responsive; it retries with back-off.
 		store: { file: paths.database, busyTimeoutMs: 100 },
-		onHealthChange: (healthy, reason) => {
-			stderr.write(
-				healthy
-					? 'mcprec: recording works again; requests are forwarded again\n'
-					: `mcprec: recording failed: ${reason}. New requests are refused until it works again (policy record.onError: block)\n`,
-			);
-		},
+		// The proxy says it, for the store and the journal together (they fail and heal apart).
+		onHealthChange: () => recordingHealthChanged(),
 	});
 	const { policy, refusal: policyRefusal } = usageRefusal ? { policy: await fallbackPolicy(), refusal: usageRefusal } : await loadRunPolicy(options.policy, paths.config);
 	session.policyDigest = policy.digest;
@@ -130,6 +126,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		refuse: refusal,
 		now: () => clock.nowMicros(),
 	});
+	recordingHealthChanged = () => proxy.recordingHealthChanged();
 	for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy.forwardSignal(signal));
 
 	await proxy.start(commandLine);

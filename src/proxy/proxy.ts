@@ -106,6 +106,24 @@ export class Proxy {
 
 	private journalFailure: string | undefined;
 	private journalRetry: NodeJS.Timeout | undefined;
+	private reportedHealthy = true;
+
+	/**
+	 * The store or the journal stopped or started taking writes: the person hears when the
+	 * recording as a whole (both of them) fails and when it works again, once each.
+	 */
+	recordingHealthChanged(): void {
+		const { healthy } = this;
+		if (healthy === this.reportedHealthy) return;
+		this.reportedHealthy = healthy;
+		this.options.errorOutput.write(
+			healthy
+				? 'mcprec: recording works again; requests are forwarded again\n'
+				: this.options.onRecordError === 'allow'
+					? `mcprec: recording failed: ${this.failureReason}. Requests are still forwarded (policy record.onError: allow)\n`
+					: `mcprec: recording failed: ${this.failureReason}. New requests are refused until it works again (policy record.onError: block)\n`,
+		);
+	}
 
 	// One writev for everything queued. A journal that cannot be written (disk full) turns the
 	// recording unhealthy, so new requests are refused (record.onError) until a retry writes
@@ -119,7 +137,7 @@ export class Proxy {
 		} catch (error) {
 			if (this.journalFailure === undefined) {
 				this.journalFailure = `the write-ahead journal cannot be written: ${describeStoreFailure(error).reason.replace('the recording database', 'its folder')}`;
-				this.options.errorOutput.write(`mcprec: recording failed: ${this.journalFailure}. New requests are refused until it works again\n`);
+				this.recordingHealthChanged();
 			}
 			this.journalRetry ??= setTimeout(() => {
 				this.journalRetry = undefined;
@@ -130,9 +148,7 @@ export class Proxy {
 		}
 		if (this.journalFailure !== undefined) {
 			this.journalFailure = undefined;
-			this.options.errorOutput.write(
-				this.options.recorder.healthy ? 'mcprec: recording works again (the write-ahead journal can be written); requests are forwarded again\n' : 'mcprec: the write-ahead journal can be written again; the store still fails\n',
-			);
+			this.recordingHealthChanged();
 		}
 	}
 
