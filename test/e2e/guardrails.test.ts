@@ -133,8 +133,8 @@ describe('guardrails through mcprec run', () => {
 	it('recorded every decision, never forwarded a blocked call, and counted them', async () => {
 		session.send(request(99, 'tools/list'));
 		await session.response(99);
-		await new Promise((resolve) => setTimeout(resolve, 100));
-		const events = readEvents(home);
+		// The recorder commits in the background: wait until the store has the last answer.
+		const events = await waitForEvents(home, (stored) => stored.some((event) => event.rpc_id === '99' && event.origin === 'server'), 15_000);
 		const forwardedIds = events.filter((event) => event.origin === 'client' && event.target === 'server').map((event) => event.rpc_id);
 		for (const blocked of ['10', '11', '12', '15', '17', '18', '20']) expect(forwardedIds).not.toContain(blocked);
 		expect(forwardedIds).toEqual(expect.arrayContaining(['13', '14', '16']));
