@@ -5,11 +5,11 @@ import { callDigest } from '../approvals/call-digest.js';
 import { isApprovalState, type ApprovalBroker, type ApprovalOutcome } from '../approvals/approval-broker.js';
 import { APPROVAL_INPUT_KEY } from '../approvals/approval-prompt.js';
 import { evaluatePolicy, isToolHidden } from '../policy/match-rule.js';
-import type { PolicyRule } from '../policy/policy-types.js';
+import type { Policy, PolicyRule } from '../policy/policy-types.js';
 import { idKey } from '../jsonrpc/classify.js';
-import { findDuplicateKeys } from '../jsonrpc/find-duplicate-keys.js';
+import { foldKey } from '../jsonrpc/fold-key.js';
 import { ErrorCode } from '../jsonrpc/rpc-errors.js';
-import { blockedAnswer, errorMessage, parsedMessage, resultMessage, type Flow } from '../pipeline/flow.js';
+import { batchRefusal, blockedAnswer, errorMessage, isCallWithoutId, parsedMessage, parsedValue, resultMessage, type Flow } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
 
@@ -32,25 +32,33 @@ export function createGuardrailsStage(options: GuardrailsOptions): Stage {
 				refuseGuardedBatch(flow, context);
 				return;
 			}
-			if (flow.message.shape !== 'request') return;
-			if (flow.message.method === 'tools/call' && guardsCalls(context) && refuseSmuggledKeys(flow)) return;
+			if (flow.message.shape !== 'request' && !isCallWithoutId(flow.message)) return;
+			if (refuseUncheckable(flow, context)) return;
 			checkRequest(flow, context, options);
 		},
 		toClient(flow, context) {
-			// Server→client requests (sampling/createMessage, elicitation/create, roots/list) obey `method` rules too.
-			if (flow.message.shape === 'request') checkRequest(flow, context, options);
+			// Server→client requests (sampling/createMessage, elicitation/create, roots/list) obey `method` rules too, in batches as well.
+			if (flow.message.shape === 'batch') refuseGuardedBatch(flow, context);
+			else if (flow.message.shape === 'request' || isCallWithoutId(flow.message)) checkRequest(flow, context, options);
 		},
 	};
 }
 
 // Batches (2025-03-26) can't be held or answered in part: one that holds a call the policy
-// denies, holds or hides is refused whole, and the client can send its calls one by one.
+// denies, holds or hides, or one it cannot check, is refused whole, and the client can send
+// its calls one by one. A batch too large to parse is parsed all the same when a rule needs
+// the arguments (fail closed, issue 12).
 function refuseGuardedBatch(flow: Flow, context: SessionContext): void {
-	const requests = (flow.message.items ?? []).filter((item) => item.shape === 'request');
-	if (requests.length === 0 && flow.message.items?.length) return;
-	const guarded = requests.find((item) => {
-		const params = ((item.parsed as { params?: Record<string, unknown> } | undefined)?.params ?? {}) as Record<string, unknown>;
+	if (!guardsCalls(context)) return;
+	const items = flow.message.items ?? [];
+	const guarded = items.find((item, index) => {
+		if (item.shape !== 'request' && !isCallWithoutId(item)) return false;
 		if (item.tool !== undefined && isToolHidden(context.policy, item.tool)) return true;
+		if (item.method === 'tools/call' && item.tool === undefined) return true;
+		if (context.policy.rules.length === 0) return false;
+		const message = (item.parsed ?? (parsedValue(flow) as unknown[] | undefined)?.[index]) as { params?: unknown } | undefined;
+		if (message === undefined || argumentsProblem(message.params, context) !== undefined) return true;
+		const params = isRecord(message.params) ? message.params : {};
 		const { action } = evaluatePolicy(context.policy, {
 			method: item.method!,
 			server: context.server,
@@ -61,33 +69,82 @@ function refuseGuardedBatch(flow: Flow, context: SessionContext): void {
 		});
 		return action === 'deny' || action === 'approve';
 	});
-	const unchecked = requests.length === 0 && context.policy.rules.length > 0;
-	if (!guarded && !unchecked) return;
-	const message = unchecked
-		? 'this batch is too large to check against the policy; send its calls one by one'
-		: `this batch contains a '${guarded!.tool ?? guarded!.method}' call that the policy denies or holds; send its calls one by one`;
-	flow.answer = requests.map((item) => errorMessage(item.id, ErrorCode.policyDenied, `Blocked by policy: ${message}`, { rule: 'batch', message }));
-	if (requests.length === 0) flow.answer = [errorMessage(null, ErrorCode.policyDenied, `Blocked by policy: ${message}`)];
-	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'batch', message } });
+	if (!guarded) return;
+	const message = `this batch contains a '${guarded.tool ?? guarded.method}' call that the policy denies, holds or cannot check; send its calls one by one`;
+	batchRefusal(flow, 'batch', message);
 }
 
-// Duplicate keys matter where a decision rests on the tool name or arguments: rules and
-// hidden tools. Without either nothing can be smuggled past a check, and the record keeps
-// the request's exact bytes, both keys included; skipping the byte walk then saves the
-// most expensive step of a plain call.
+// Rules and hidden tools are where a decision rests on the tool name or arguments.
 function guardsCalls(context: SessionContext): boolean {
 	return context.policy.rules.length > 0 || context.policy.tools.hide.length > 0;
 }
 
-function refuseSmuggledKeys(flow: Flow): boolean {
-	const pair = findDuplicateKeys(flow.frame);
-	if (!pair) return false;
-	const message = `tools/call has the keys '${pair[0]}' and '${pair[1]}'; duplicate or case-variant keys are refused so a lenient server can't be sent a different call than the one checked`;
-	flow.answer = errorMessage(flow.message.id, ErrorCode.invalidRequest, message);
-	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'duplicate-keys', message } });
+// A call the policy cannot check is refused rather than assumed harmless (issue 12): a
+// tools/call without a string params.name (a lenient server might take ["admin_reset"] for
+// its name), with arguments that are not an object (some servers decode a JSON string),
+// or with an argument key that is a rule's argument only once case is folded (`Path` for a
+// rule on `path`: Go's encoding/json reads it as path, the rule does not).
+function refuseUncheckable(flow: Flow, context: SessionContext): boolean {
+	if (!guardsCalls(context)) return false;
+	let problem: string | undefined;
+	if (flow.message.method === 'tools/call' && flow.message.tool === undefined) problem = 'params.name must be a string';
+	else if (context.policy.rules.length > 0) {
+		const message = parsedMessage(flow);
+		problem = message === undefined ? 'the message could not be read in full' : argumentsProblem(message.params, context);
+	}
+	if (problem === undefined) return false;
+	const text = `${flow.message.method} cannot be checked against the policy: ${problem}`;
+	const code = problem.startsWith('ambiguous') ? ErrorCode.invalidRequest : ErrorCode.invalidParams;
+	flow.answer = errorMessage(flow.message.id, code, `${code === ErrorCode.invalidRequest ? 'Invalid Request' : 'Invalid params'}: ${text}`);
+	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'uncheckable', message: text } });
 	return true;
 }
 
+function argumentsProblem(params: unknown, context: SessionContext): string | undefined {
+	if (!isRecord(params) || !('arguments' in params)) return undefined;
+	const args = params.arguments;
+	if (!isRecord(args)) return 'params.arguments must be an object';
+	const variant = ruleArgumentVariant(args, argumentNames(context.policy));
+	return variant && `ambiguous JSON: the argument key '${variant[0]}' is '${variant[1]}' to a case-insensitive parser, and the policy's rules read '${variant[1]}'`;
+}
+
+const argumentNamesOf = new WeakMap<Policy, Map<string, string>>();
+
+// The names the rules' `args` paths read (each segment of `target.host`), by folded spelling.
+function argumentNames(policy: Policy): Map<string, string> {
+	let names = argumentNamesOf.get(policy);
+	if (names === undefined) {
+		names = new Map();
+		for (const rule of policy.rules) for (const { path } of rule.match.args ?? []) for (const segment of path.split('.')) names.set(foldKey(segment), segment);
+		argumentNamesOf.set(policy, names);
+	}
+	return names;
+}
+
+// The first key inside the arguments (at any depth) that folds like a name the rules read
+// without being spelled like it, with that name.
+function ruleArgumentVariant(args: Record<string, unknown>, names: Map<string, string>): [string, string] | undefined {
+	if (names.size === 0) return undefined;
+	const pending: unknown[] = [args];
+	while (pending.length > 0) {
+		const value = pending.pop();
+		if (Array.isArray(value)) {
+			for (const element of value) if (typeof element === 'object' && element !== null) pending.push(element);
+		} else if (isRecord(value)) {
+			for (const key of Object.keys(value)) {
+				const name = names.get(foldKey(key));
+				if (name !== undefined && name !== key) return [key, name];
+				const inner = value[key];
+				if (typeof inner === 'object' && inner !== null) pending.push(inner);
+			}
+		}
+	}
+	return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOptions): void {
 	const method = flow.message.method!;
@@ -119,7 +176,9 @@ function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOp
 			deny(flow, rule, rule.message ?? 'denied by policy');
 			return;
 		case 'approve':
-			holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments });
+			// Nothing can wait for a call without an id: it is refused as if denied.
+			if (flow.message.shape !== 'request') deny(flow, rule, `${rule.message ?? 'needs approval'} (a call without an id can't be held for approval)`);
+			else holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments });
 			return;
 	}
 }
