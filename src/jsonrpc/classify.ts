@@ -32,6 +32,8 @@ export interface ClassifiedMessage {
 	problem?: string;
 	/** Invalid because parsers may read it differently (duplicate or case-variant keys, …): refused as such. */
 	ambiguous?: boolean;
+	/** A string in the line holds a lone surrogate, which parsers decode differently (inspect-line.ts). */
+	loneSurrogate?: boolean;
 }
 
 /** Lines above this size are inspected for their envelope instead of parsed. */
@@ -53,7 +55,12 @@ export function classifyLine(body: Buffer): ClassifiedMessage {
 	const inspection = inspectLine(body);
 	if (!inspection.ok) return { shape: 'unparseable', problem: inspection.problem };
 	if (inspection.ambiguity) return classifyAmbiguous(inspection);
-	if (body.length > PARSE_LIMIT_BYTES) return classifyInspected(inspection);
+	const classified = body.length > PARSE_LIMIT_BYTES ? classifyInspected(inspection) : classifyParsed(body);
+	if (inspection.loneSurrogate) classified.loneSurrogate = true;
+	return classified;
+}
+
+function classifyParsed(body: Buffer): ClassifiedMessage {
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(body.toString('utf8'));

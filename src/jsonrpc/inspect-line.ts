@@ -42,6 +42,12 @@ export type LineInspection =
 			messages: (Record<string, unknown> | undefined)[];
 			/** The first reason parsers may disagree, if any. */
 			ambiguity?: Ambiguity;
+			/**
+			 * Some string value holds a lone surrogate: read as it is by JavaScript and Python,
+			 * as U+FFFD by Go, refused by Rust. Not refused here (a server's truncated text may
+			 * hold one); the guardrails refuse it where rules read arguments.
+			 */
+			loneSurrogate: boolean;
 	  }
 	| { ok: false; problem: string };
 
@@ -152,6 +158,8 @@ class LineWalk {
 	private member = NO_MEMBER;
 	// Whether the string just read had an escape (only those can hold a lone surrogate).
 	private escaped = false;
+	// Whether any string holds a lone surrogate (values included).
+	private loneSurrogate = false;
 
 	constructor(private readonly body: Buffer) {}
 
@@ -207,7 +215,7 @@ class LineWalk {
 		}
 		// A top level that is neither an object nor an array reads as one message that is not an object.
 		if (!isArray && this.messages.length === 0) this.messages.push(undefined);
-		return { ok: true, isArray, messages: this.messages.map((message) => message?.fields()), ambiguity: this.ambiguity };
+		return { ok: true, isArray, messages: this.messages.map((message) => message?.fields()), ambiguity: this.ambiguity, loneSurrogate: this.loneSurrogate };
 	}
 
 	// A value starts at the current byte; returns the state after it (a container leaves its opening state).
@@ -374,11 +382,24 @@ class LineWalk {
 			if (byte === QUOTE) break;
 			if (byte !== BACKSLASH) throw new SyntaxProblem(`a control character (0x${byte.toString(16).padStart(2, '0')}) in a string at byte ${position}`);
 			escaped = true;
-			position = skipEscape(body, position);
+			position = body[position + 1] === 0x75 ? this.skipUnicodeEscape(position) : skipEscape(body, position);
 		}
 		this.position = position + 1;
 		this.escaped = escaped;
 		return decode ? this.decode(start, position) : undefined;
+	}
+
+	// Past a \u escape and, for a high surrogate, the low one that must follow it; a surrogate
+	// without its pair is noted (JavaScript and Python keep it, Go reads U+FFFD, Rust fails).
+	private skipUnicodeEscape(position: number): number {
+		const unit = hexUnit(this.body, position + 2);
+		if (unit < 0xd800 || unit > 0xdfff) return position + 6;
+		if (unit <= 0xdbff && this.body[position + 6] === BACKSLASH && this.body[position + 7] === 0x75) {
+			const low = hexUnit(this.body, position + 8);
+			if (low >= 0xdc00 && low <= 0xdfff) return position + 12;
+		}
+		this.loneSurrogate = true;
+		return position + 6;
 	}
 
 	// The string between a string's quotes, whose escape state readString just found.
@@ -465,12 +486,22 @@ function stringStop(body: Buffer, position: number): number {
 	return position;
 }
 
-// Past the escape at `position` (a backslash): \" \\ \/ \b \f \n \r \t or \u and four hex digits.
+// Past the escape at `position` (a backslash) other than \u: \" \\ \/ \b \f \n \r \t.
 function skipEscape(body: Buffer, position: number): number {
 	const next = body[position + 1];
 	if (next === 0x6e || next === 0x22 || next === 0x5c || next === 0x2f || next === 0x74 || next === 0x72 || next === 0x62 || next === 0x66) return position + 2;
-	if (next === 0x75 && isHexDigit(body[position + 2]) && isHexDigit(body[position + 3]) && isHexDigit(body[position + 4]) && isHexDigit(body[position + 5])) return position + 6;
 	throw new SyntaxProblem(`a bad escape at byte ${position}`);
+}
+
+// The code unit of the four hex digits at `position` (a \u escape's), checked.
+function hexUnit(body: Buffer, position: number): number {
+	let unit = 0;
+	for (let index = position; index < position + 4; index++) {
+		const byte = body[index];
+		if (!isHexDigit(byte)) throw new SyntaxProblem(`a bad escape at byte ${position - 2}`);
+		unit = unit * 16 + (byte <= 0x39 ? byte - 0x30 : (byte | 0x20) - 0x57);
+	}
+	return unit;
 }
 
 // A common key spelled exactly so between start and end (no escapes), or undefined.

@@ -56,6 +56,7 @@ function refuseGuardedBatch(flow: Flow, context: SessionContext): void {
 		if (item.tool !== undefined && isToolHidden(context.policy, item.tool)) return true;
 		if (item.method === 'tools/call' && item.tool === undefined) return true;
 		if (context.policy.rules.length === 0) return false;
+		if (flow.message.loneSurrogate) return true;
 		const message = (item.parsed ?? (parsedValue(flow) as unknown[] | undefined)?.[index]) as { params?: unknown } | undefined;
 		if (message === undefined || argumentsProblem(message.params, context) !== undefined) return true;
 		const params = isRecord(message.params) ? message.params : {};
@@ -79,15 +80,19 @@ function guardsCalls(context: SessionContext): boolean {
 	return context.policy.rules.length > 0 || context.policy.tools.hide.length > 0;
 }
 
+const LONE_SURROGATE = 'ambiguous JSON: a string holds a lone surrogate (\\ud800-\\udfff), which JavaScript keeps, Go reads as U+FFFD and Rust refuses';
+
 // A call the policy cannot check is refused rather than assumed harmless (issue 12): a
 // tools/call without a string params.name (a lenient server might take ["admin_reset"] for
 // its name), with arguments that are not an object (some servers decode a JSON string),
-// or with an argument key that is a rule's argument only once case is folded (`Path` for a
-// rule on `path`: Go's encoding/json reads it as path, the rule does not).
+// with an argument key that is a rule's argument only once case is folded (`Path` for a
+// rule on `path`: Go's encoding/json reads it as path, the rule does not), or with a string
+// that holds a lone surrogate (a rule reads one value, a Go server another).
 function refuseUncheckable(flow: Flow, context: SessionContext): boolean {
 	if (!guardsCalls(context)) return false;
 	let problem: string | undefined;
 	if (flow.message.method === 'tools/call' && flow.message.tool === undefined) problem = 'params.name must be a string';
+	else if (flow.message.loneSurrogate && context.policy.rules.length > 0) problem = LONE_SURROGATE;
 	else if (context.policy.rules.length > 0) {
 		const message = parsedMessage(flow);
 		problem = message === undefined ? 'the message could not be read in full' : argumentsProblem(message.params, context);

@@ -45,9 +45,16 @@ describe('inspectLine: what classification reads', () => {
 	});
 
 	it('reads a top level that is no object as one message that is none', () => {
-		expect(inspect('"text"')).toEqual({ ok: true, isArray: false, messages: [undefined], ambiguity: undefined });
-		expect(inspect(' 42 ')).toEqual({ ok: true, isArray: false, messages: [undefined], ambiguity: undefined });
-		expect(inspect('[]')).toEqual({ ok: true, isArray: true, messages: [], ambiguity: undefined });
+		expect(inspect('"text"')).toEqual({ ok: true, isArray: false, messages: [undefined], ambiguity: undefined, loneSurrogate: false });
+		expect(inspect(' 42 ')).toEqual({ ok: true, isArray: false, messages: [undefined], ambiguity: undefined, loneSurrogate: false });
+		expect(inspect('[]')).toEqual({ ok: true, isArray: true, messages: [], ambiguity: undefined, loneSurrogate: false });
+	});
+
+	it('notes a lone surrogate in a value (not refused here), not a pair', () => {
+		for (const text of ['"\\ud800"', '"a\\udc00b"', '"\\ud83d\\u0041"', '"\\ude00\\ud83d"', '["x","\\ud83d"]']) {
+			expect(inspect(text)).toMatchObject({ ok: true, ambiguity: undefined, loneSurrogate: true });
+		}
+		for (const text of ['"\\ud83d\\ude00"', '"\\uD83D\\uDE00 and \\u00e9"', '"😀"']) expect(inspect(text)).toMatchObject({ ok: true, loneSurrogate: false });
 	});
 
 	it('reads a 64 MiB line without making it a string, tool name included', () => {

@@ -424,6 +424,19 @@ const uncheckableRows: { case: string; policy: string; line: string; outcome: Ou
 		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable("ambiguous JSON: the argument key 'Host' is 'host' to a case-insensitive parser, and the policy's rules read 'host'") })],
 	},
 	{
+		case: 'a lone surrogate in an argument is refused when there are rules: Go would read U+FFFD',
+		policy: 'rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }',
+		line: '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"/tmp/\\ud800"}}}',
+		outcome: {
+			answered: {
+				jsonrpc: '2.0',
+				id: 8,
+				error: { code: -32600, message: `Invalid Request: ${uncheckable('ambiguous JSON: a string holds a lone surrogate (\\ud800-\\udfff), which JavaScript keeps, Go reads as U+FFFD and Rust refuses')}` },
+			},
+		},
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable('ambiguous JSON: a string holds a lone surrogate (\\ud800-\\udfff), which JavaScript keeps, Go reads as U+FFFD and Rust refuses') })],
+	},
+	{
 		case: 'keys no rule reads may take any letter case',
 		policy: 'rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }',
 		line: '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"/tmp/a","Content":"x"}}}',
