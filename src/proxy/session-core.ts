@@ -196,7 +196,7 @@ export class SessionCore {
 		forgetCancelled(this.fromClient, message, body);
 		for (const request of requests) {
 			if (request.method === 'initialize' || request.method === 'server/discover' || this.needsFacts) {
-				this.learnFacts(request.parsed ?? parsedLine(request, body));
+				this.learnFacts(request.parsed ?? parsedRequest(message, request, body));
 			}
 		}
 		this.process(newFlow('to-server', frame, message, answered), ts);
@@ -550,6 +550,14 @@ function invalidAnswer(message: ClassifiedMessage): Buffer {
 	if (requests.length === 0) return errorFrame(message.id, ErrorCode.invalidRequest, text);
 	const answers = requests.map((item) => ({ jsonrpc: '2.0', id: item.id ?? null, error: { code: ErrorCode.invalidRequest, message: text } }));
 	return Buffer.from(`${JSON.stringify(answers)}\n`);
+}
+
+// A request's parsed message: in a batch too large to have been parsed, its element of the
+// parsed batch (the batch keeps the parse; the element's own `parsed` must stay the element).
+function parsedRequest(message: ClassifiedMessage, request: ClassifiedMessage, body: Buffer): unknown {
+	if (message.shape !== 'batch') return parsedLine(request, body);
+	const batch = parsedLine(message, body);
+	return Array.isArray(batch) ? batch[message.items!.indexOf(request)] : undefined;
 }
 
 function addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number): void {
