@@ -126,7 +126,7 @@ export function classifyObject(value: unknown): ClassifiedMessage {
 	}
 	if (('result' in message || 'error' in message) && ('method' in message || ('result' in message && 'error' in message))) {
 		// JSON-RPC 2.0 §4-5: a request has no result, a response not both; a peer could read either half.
-		return { shape: 'invalid', id, problem: 'a message is a request or a response with a result or an error, not two of these' };
+		return { shape: 'invalid', id, problem: 'a message has a method (a request), a result or an error (a response), not two of them' };
 	}
 	if (typeof message.method === 'string') {
 		const tool = message.method === 'tools/call' ? toolName(message.params) : undefined;

@@ -65,13 +65,20 @@ const keyHashes = new Int32Array(MAX_KEYS);
 const keyStarts = new Int32Array(MAX_KEYS);
 const keyLengths = new Int32Array(MAX_KEYS);
 const objectKeysFrom = new Int32Array(MAX_DEPTH + 1);
-// Protocol names (and `__proto__`) by the hash of their folded spelling: a key with one of
-// these hashes is compared with them.
-const NAMES_BY_HASH = new Map<number, string[]>();
-for (const name of [...PROTOCOL_NAMES, '__proto__']) {
+// Protocol names (and `__proto__`, which never passes) in an open-addressing table by the
+// hash of their folded spelling: a key with one of these hashes is compared with them.
+const NAMES = [...PROTOCOL_NAMES, '__proto__'];
+const PROTO = NAMES.length - 1;
+const NAME_SLOTS = 256;
+const nameHashes = new Int32Array(NAME_SLOTS);
+const nameIndexes = new Int16Array(NAME_SLOTS).fill(-1);
+NAMES.forEach((name, index) => {
 	const hash = foldedHash(name, 0, name.length);
-	NAMES_BY_HASH.set(hash, [...(NAMES_BY_HASH.get(hash) ?? []), name]);
-}
+	let slot = hash & (NAME_SLOTS - 1);
+	while (nameIndexes[slot] !== -1) slot = (slot + 1) & (NAME_SLOTS - 1);
+	nameHashes[slot] = hash;
+	nameIndexes[slot] = index;
+});
 
 export function scanEnvelope(body: Buffer): Envelope | undefined {
 	// Read as Latin-1, every byte is one character: strings are checked for what the scan
@@ -113,11 +120,11 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 					break;
 				}
 				if (char !== QUOTE) return undefined;
-				const close = stringEnd(text, position + 1);
+				const close = keyEnd(text, position + 1);
 				if (close < 0) return undefined;
-				keyCount = rememberKey(text, position + 1, close, objectKeysFrom[depth], keyCount);
-				if (keyCount < 0) return undefined;
 				key = depth === 1 ? topKey(text, position + 1, close) : depth === 2 && inParams && close - position - 1 === 4 && text.startsWith('name', position + 1) ? NAME : OTHER;
+				keyCount = rememberKey(text, position + 1, close, objectKeysFrom[depth], keyCount, key !== OTHER);
+				if (keyCount < 0) return undefined;
 				position = close + 1;
 				state = COLON;
 				break;
@@ -169,7 +176,7 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 					position = close + 1;
 				} else if (char === 0x2d || (char >= 0x30 && char <= 0x39)) {
 					position = numberEnd(text, position);
-					if (position < 0 || !numberReadAlike(text, start, position, depth === 1 && member === ID)) return undefined;
+					if (position < 0 || (depth === 1 && member === ID && !isPlainId(text, start, position))) return undefined;
 				} else {
 					position = literalEnd(text, position);
 				}
@@ -259,8 +266,11 @@ function stringEnd(text: string, position: number): number {
 	return -1;
 }
 
-// JSON numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// JSON numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; -1 (left to the full
+// inspection) also for one that may be too large for a double (`1e400`), which parsers read
+// differently.
 function numberEnd(text: string, position: number): number {
+	const start = position;
 	if (text.charCodeAt(position) === 0x2d) position++;
 	if (text.charCodeAt(position) === 0x30) position++;
 	else if (isDigit(text.charCodeAt(position))) while (isDigit(text.charCodeAt(position))) position++;
@@ -277,8 +287,9 @@ function numberEnd(text: string, position: number): number {
 		if (sign === 0x2b || sign === 0x2d) position++;
 		if (!isDigit(text.charCodeAt(position))) return -1;
 		while (isDigit(text.charCodeAt(position))) position++;
+		return Number.isFinite(Number(text.slice(start, position))) ? position : -1;
 	}
-	return position;
+	return position - start > 300 ? -1 : position;
 }
 
 // charCodeAt past the end is NaN, which is no digit.
@@ -307,15 +318,17 @@ function skipSpaces(text: string, position: number): number {
 
 // Adds the key text[start, end) to the open object's keys (from `from` to `count`); -1 when
 // the scan should leave the line to the full inspection: a key folding like an earlier one
-// of the object, a protocol name in other letter case, `__proto__`, too many keys.
-function rememberKey(text: string, start: number, end: number, from: number, count: number): number {
+// of the object, a protocol name in other letter case, `__proto__`, too many keys. A key
+// already known to be a protocol name spelled exactly (`exact`) skips the name table.
+function rememberKey(text: string, start: number, end: number, from: number, count: number, exact: boolean): number {
 	const length = end - start;
-	const hash = foldedHash(text, start, end);
-	const names = NAMES_BY_HASH.get(hash);
-	if (names !== undefined) {
-		let exact: string | undefined;
-		for (const name of names) if (name.length === length && text.startsWith(name, start)) exact = name;
-		if (exact === undefined || exact === '__proto__') return -1;
+	const hash = lastKeyHash;
+	for (let slot = hash & (NAME_SLOTS - 1); !exact && nameIndexes[slot] !== -1; slot = (slot + 1) & (NAME_SLOTS - 1)) {
+		if (nameHashes[slot] !== hash) continue;
+		const index = nameIndexes[slot];
+		const name = NAMES[index];
+		// Spelled otherwise (or a hash that only looks alike: the inspection will tell).
+		if (index === PROTO || name.length !== length || !text.startsWith(name, start)) return -1;
 	}
 	if (count - from >= MAX_KEYS_PER_OBJECT || count >= MAX_KEYS) return -1;
 	for (let index = from; index < count; index++) {
@@ -327,11 +340,29 @@ function rememberKey(text: string, start: number, end: number, from: number, cou
 	return count + 1;
 }
 
-// ASCII letters folded to lower case (the scan only sees ASCII keys).
+// The hash of a key with its ASCII letters folded to lower case (the scan only sees ASCII keys).
 function foldedHash(text: string, start: number, end: number): number {
-	let hash = end - start;
+	let hash = 0;
 	for (let position = start; position < end; position++) hash = (Math.imul(hash, 31) + lowerAscii(text.charCodeAt(position))) | 0;
 	return hash;
+}
+
+// The hash keyEnd computed of the key it just found the end of.
+let lastKeyHash = 0;
+
+// stringEnd for a key, hashing it on the way (foldedHash, in the same pass).
+function keyEnd(text: string, position: number): number {
+	let hash = 0;
+	for (const length = text.length; position < length; position++) {
+		const char = text.charCodeAt(position);
+		if (char === QUOTE) {
+			lastKeyHash = hash;
+			return position;
+		}
+		if (char < 0x20 || char === BACKSLASH || char > 0x7e) return -1;
+		hash = (Math.imul(hash, 31) + lowerAscii(char)) | 0;
+	}
+	return -1;
 }
 
 function foldedEqual(text: string, first: number, second: number, length: number): boolean {
@@ -343,17 +374,13 @@ function lowerAscii(char: number): number {
 	return char >= 0x41 && char <= 0x5a ? char | 0x20 : char;
 }
 
-// Numbers every parser reads alike: finite as a double (no `1e400`); as an id, a plain
-// integer that a double holds exactly (MCP ids are strings or integers; not `1.0`, `-0`, 2^53).
-function numberReadAlike(text: string, start: number, end: number, isId: boolean): boolean {
-	let plain = true;
+// An id every parser reads alike: a plain integer that a double holds exactly (MCP ids are
+// strings or integers; not `1.0`, `-0` or 2^53 + 1).
+function isPlainId(text: string, start: number, end: number): boolean {
 	for (let position = start; position < end; position++) {
 		const char = text.charCodeAt(position);
-		if (char === 0x2e || char === 0x65 || char === 0x45) plain = false;
+		if (char === 0x2e || char === 0x65 || char === 0x45) return false;
 	}
-	if (isId) {
-		if (!plain || (end - start === 2 && text.startsWith('-0', start))) return false;
-		return end - start <= 15 || Number.isSafeInteger(Number(text.slice(start, end)));
-	}
-	return (plain && end - start <= 15) || Number.isFinite(Number(text.slice(start, end)));
+	if (end - start === 2 && text.startsWith('-0', start)) return false;
+	return end - start <= 15 || Number.isSafeInteger(Number(text.slice(start, end)));
 }

@@ -75,9 +75,9 @@ function refuseGuardedBatch(flow: Flow, context: SessionContext): void {
 	batchRefusal(flow, 'batch', message);
 }
 
-// Rules and hidden tools are where a decision rests on the tool name or arguments.
+// Rules, hidden tools and pin: deny are where a decision rests on the tool name or arguments.
 function guardsCalls(context: SessionContext): boolean {
-	return context.policy.rules.length > 0 || context.policy.tools.hide.length > 0;
+	return context.policy.rules.length > 0 || context.policy.tools.hide.length > 0 || context.policy.tools.pin === 'deny';
 }
 
 const LONE_SURROGATE = 'ambiguous JSON: a string holds a lone surrogate (\\ud800-\\udfff), which JavaScript keeps, Go reads as U+FFFD and Rust refuses';
@@ -99,8 +99,9 @@ function refuseUncheckable(flow: Flow, context: SessionContext): boolean {
 	}
 	if (problem === undefined) return false;
 	const text = `${flow.message.method} cannot be checked against the policy: ${problem}`;
-	const code = problem.startsWith('ambiguous') ? ErrorCode.invalidRequest : ErrorCode.invalidParams;
-	flow.answer = errorMessage(flow.message.id, code, `${code === ErrorCode.invalidRequest ? 'Invalid Request' : 'Invalid params'}: ${text}`);
+	// A malformed params is the call's own fault (-32602); a message parsers read differently is invalid (-32600).
+	const badParams = problem.startsWith('params.');
+	flow.answer = errorMessage(flow.message.id, badParams ? ErrorCode.invalidParams : ErrorCode.invalidRequest, `${badParams ? 'Invalid params' : 'Invalid Request'}: ${text}`);
 	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'uncheckable', message: text } });
 	return true;
 }

@@ -384,6 +384,13 @@ const uncheckableRows: { case: string; policy: string; line: string; outcome: Ou
 		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable('params.name must be a string') })],
 	},
 	{
+		case: 'the same under pin: deny alone (the catalog needs the name to deny a changed tool)',
+		policy: 'tools:\n  pin: deny',
+		line: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":["echo"]}}',
+		outcome: { answered: { jsonrpc: '2.0', id: 1, error: { code: -32602, message: `Invalid params: ${uncheckable('params.name must be a string')}` } } },
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable('params.name must be a string') })],
+	},
+	{
 		case: 'a tools/call without params is refused when there are rules',
 		policy: 'rules:\n  - { name: no-deletes, match: { tool: "delete_*" }, action: deny }',
 		line: '{"jsonrpc":"2.0","id":2,"method":"tools/call"}',
