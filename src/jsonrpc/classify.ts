@@ -1,10 +1,11 @@
 // Classifies one JSON-RPC line so the proxy can route, pair and record it. The original
-// bytes are never re-serialised here. Lines are scanned for their envelope, and parsed
-// only when the scan cannot settle them (escapes, batches, errors) or a stage needs the
-// content (parsedLine).
+// bytes are never re-serialised here. Small plain lines are scanned for their envelope
+// (scan-envelope.ts); the others are inspected in full (inspect-line.ts) and, up to
+// PARSE_LIMIT_BYTES, parsed. Either way a line whose meaning could differ between JSON
+// parsers is invalid (issue 12): what mcprec checks must be what the server reads.
 
+import { inspectLine, type LineInspection } from './inspect-line.js';
 import { scanEnvelope } from './scan-envelope.js';
-import { scanTopLevel } from './scan-top-level.js';
 
 export type JsonRpcId = string | number | null;
 
@@ -29,9 +30,13 @@ export interface ClassifiedMessage {
 	items?: ClassifiedMessage[];
 	/** Why a line was refused (invalid or unparseable). */
 	problem?: string;
+	/** Invalid because parsers may read it differently (duplicate or case-variant keys, …): refused as such. */
+	ambiguous?: boolean;
+	/** A string in the line holds a lone surrogate, which parsers decode differently (inspect-line.ts). */
+	loneSurrogate?: boolean;
 }
 
-/** Lines above this size are scanned for their envelope instead of parsed. */
+/** Lines above this size are inspected for their envelope instead of parsed. */
 export const PARSE_LIMIT_BYTES = 1 << 20;
 // Lines up to this size are first scanned (scan-envelope.ts): the scan saves most on small
 // messages, where building the parsed objects costs more than the bytes.
@@ -39,15 +44,23 @@ const SCAN_LIMIT_BYTES = 64 * 1024;
 const BACKSLASH = 0x5c;
 
 export function classifyLine(body: Buffer): ClassifiedMessage {
-	if (body.length > PARSE_LIMIT_BYTES) return classifyLarge(body);
-	// A line with an escape (most text with line breaks) is parsed anyway: a memchr says so
-	// before the scan copies and walks it.
+	// A line with an escape (most text with line breaks) is inspected anyway: a memchr says
+	// so before the scan copies and walks it.
 	const envelope = body.length <= SCAN_LIMIT_BYTES && body.indexOf(BACKSLASH) === -1 ? scanEnvelope(body) : undefined;
 	if (envelope !== undefined) {
 		const classified = classifyObject(envelope.fields);
 		classified.verbatim = envelope.text;
 		return classified;
 	}
+	const inspection = inspectLine(body);
+	if (!inspection.ok) return { shape: 'unparseable', problem: inspection.problem };
+	if (inspection.ambiguity) return classifyAmbiguous(inspection);
+	const classified = body.length > PARSE_LIMIT_BYTES ? classifyInspected(inspection) : classifyParsed(body);
+	if (inspection.loneSurrogate) classified.loneSurrogate = true;
+	return classified;
+}
+
+function classifyParsed(body: Buffer): ClassifiedMessage {
 	let parsed: unknown;
 	try {
 		parsed = JSON.parse(body.toString('utf8'));
@@ -58,6 +71,26 @@ export function classifyLine(body: Buffer): ClassifiedMessage {
 	const classified = classifyObject(parsed);
 	classified.parsed = parsed;
 	return classified;
+}
+
+// A line too large to parse cheaply, classified from its inspection; stages parse it if they need its content.
+function classifyInspected(inspection: Extract<LineInspection, { ok: true }>): ClassifiedMessage {
+	if (!inspection.isArray) return classifyObject(inspection.messages[0]);
+	if (inspection.messages.length === 0) return { shape: 'invalid', problem: 'empty batch' };
+	return { shape: 'batch', items: inspection.messages.map((message) => classifyObject(message)) };
+}
+
+// Refused whole, with the id (or, in a batch, each request's id) that every parser reads,
+// so the sender can tell which of its requests failed: null where the id is what is in doubt.
+function classifyAmbiguous(inspection: Extract<LineInspection, { ok: true }>): ClassifiedMessage {
+	const ambiguity = inspection.ambiguity!;
+	const read = inspection.messages.map((message, index) => {
+		const classified = classifyObject(message);
+		return { shape: classified.shape, method: classified.method, id: ambiguity.idsInDoubt.includes(index) ? null : classified.id };
+	});
+	const problem = `ambiguous JSON: ${ambiguity.problem}`;
+	if (inspection.isArray) return { shape: 'invalid', problem, ambiguous: true, items: read };
+	return { shape: 'invalid', problem, ambiguous: true, id: read[0]?.id, method: read[0]?.method };
 }
 
 /** The line as parsed JSON, parsed now if classification only scanned it; undefined when it is not JSON. */
@@ -91,6 +124,10 @@ export function classifyObject(value: unknown): ClassifiedMessage {
 	if (message.jsonrpc !== '2.0') {
 		return { shape: 'invalid', id, problem: 'missing "jsonrpc": "2.0"' };
 	}
+	if (('result' in message || 'error' in message) && ('method' in message || ('result' in message && 'error' in message))) {
+		// JSON-RPC 2.0 §4-5: a request has no result, a response not both; a peer could read either half.
+		return { shape: 'invalid', id, problem: 'a message has a method (a request), a result or an error (a response), not two of them' };
+	}
 	if (typeof message.method === 'string') {
 		const tool = message.method === 'tools/call' ? toolName(message.params) : undefined;
 		if ('id' in message) {
@@ -104,13 +141,6 @@ export function classifyObject(value: unknown): ClassifiedMessage {
 		return { shape: 'response', id: id ?? null, isError: 'error' in message };
 	}
 	return { shape: 'invalid', id, problem: 'neither a request, a notification nor a response' };
-}
-
-function classifyLarge(body: Buffer): ClassifiedMessage {
-	const envelope = scanTopLevel(body);
-	if (!envelope.ok) return { shape: 'unparseable', problem: envelope.problem };
-	if (envelope.isArray) return { shape: 'batch', items: [] };
-	return classifyObject(envelope.fields);
 }
 
 function isValidId(id: unknown): boolean {

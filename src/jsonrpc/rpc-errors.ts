@@ -6,6 +6,7 @@ import type { JsonRpcId } from './classify.js';
 export const ErrorCode = {
 	parseError: -32700,
 	invalidRequest: -32600,
+	invalidParams: -32602,
 	internalError: -32603,
 	upstreamFailed: -32000,
 	recordingFailed: -32010,

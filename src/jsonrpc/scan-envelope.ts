@@ -4,15 +4,24 @@
 // whole line against the JSON grammar and collects just those, so the parse happens only
 // when a stage needs the content.
 //
-// It gives up (undefined) on anything it does not settle itself, and the caller parses as
-// before: non-ASCII bytes, escapes, control characters, nesting deeper than MAX_DEPTH, a
-// top level that is not an object (batches), and every line that is not valid JSON, so
-// JSON.parse still names the problem. When it does answer, JSON.parse would have accepted
-// the line and read the same members (the last of duplicate keys wins, as there).
+// It gives up (undefined) on anything it does not settle itself, and the caller inspects
+// the line in full (inspect-line.ts): non-ASCII bytes, escapes, control characters, nesting
+// deeper than MAX_DEPTH, a top level that is not an object (batches), every line that is
+// not valid JSON, and whatever parsers might read differently: keys of one object that are
+// equal once case is folded, at any depth; a key that folds to a member mcprec reads without
+// being spelled like it (`Params`), `__proto__`; an id that is not a plain integer or a
+// string; a number too large for a double; a carriage return. When it does answer, every
+// parser reads the line as JSON.parse does, and these are the members it reads.
+
+import { PROTOCOL_NAMES } from './protocol-keys.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const MAX_DEPTH = 64;
+// Keys remembered at once (all open objects), and per object: a line with more leaves the
+// comparison to the full inspection, which uses sets.
+const MAX_KEYS = 1024;
+const MAX_KEYS_PER_OBJECT = 64;
 
 /** The top-level members classification reads, as JSON.parse would have given them (params: only its `name`). */
 export interface Envelope {
@@ -50,6 +59,26 @@ const IN_ARRAY = 2;
 
 // Reused between calls: the scan itself allocates only the fields it returns.
 const containers = new Uint8Array(MAX_DEPTH + 1);
+// The keys of the open objects (hash of the folded key, start, length), and where each
+// object's keys begin.
+const keyHashes = new Int32Array(MAX_KEYS);
+const keyStarts = new Int32Array(MAX_KEYS);
+const keyLengths = new Int32Array(MAX_KEYS);
+const objectKeysFrom = new Int32Array(MAX_DEPTH + 1);
+// Protocol names (and `__proto__`, which never passes) in an open-addressing table by the
+// hash of their folded spelling: a key with one of these hashes is compared with them.
+const NAMES = [...PROTOCOL_NAMES, '__proto__'];
+const PROTO = NAMES.length - 1;
+const NAME_SLOTS = 256;
+const nameHashes = new Int32Array(NAME_SLOTS);
+const nameIndexes = new Int16Array(NAME_SLOTS).fill(-1);
+NAMES.forEach((name, index) => {
+	const hash = foldedHash(name, 0, name.length);
+	let slot = hash & (NAME_SLOTS - 1);
+	while (nameIndexes[slot] !== -1) slot = (slot + 1) & (NAME_SLOTS - 1);
+	nameHashes[slot] = hash;
+	nameIndexes[slot] = index;
+});
 
 export function scanEnvelope(body: Buffer): Envelope | undefined {
 	// Read as Latin-1, every byte is one character: strings are checked for what the scan
@@ -61,6 +90,8 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 	position++;
 	let depth = 1;
 	containers[1] = IN_OBJECT;
+	let keyCount = 0;
+	objectKeysFrom[1] = 0;
 	let state = KEY_OR_CLOSE;
 	// The key whose value comes next, as a code; `inParams` while inside a top-level params object.
 	let key = OTHER;
@@ -81,6 +112,7 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 			case KEY: {
 				if (char === 0x7d && state === KEY_OR_CLOSE) {
 					position++;
+					keyCount = objectKeysFrom[depth];
 					depth--;
 					if (depth === 1) inParams = false;
 					if (depth === 0) return skipSpaces(text, position) === length ? envelope(text, seen, jsonrpc, id, method, params, name) : undefined;
@@ -88,9 +120,11 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 					break;
 				}
 				if (char !== QUOTE) return undefined;
-				const close = stringEnd(text, position + 1);
+				const close = keyEnd(text, position + 1);
 				if (close < 0) return undefined;
 				key = depth === 1 ? topKey(text, position + 1, close) : depth === 2 && inParams && close - position - 1 === 4 && text.startsWith('name', position + 1) ? NAME : OTHER;
+				keyCount = rememberKey(text, position + 1, close, objectKeysFrom[depth], keyCount, key !== OTHER);
+				if (keyCount < 0) return undefined;
 				position = close + 1;
 				state = COLON;
 				break;
@@ -130,6 +164,7 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 					}
 					depth++;
 					containers[depth] = char === 0x7b ? IN_OBJECT : IN_ARRAY;
+					objectKeysFrom[depth] = keyCount;
 					position++;
 					state = char === 0x7b ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
 					break;
@@ -141,6 +176,7 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 					position = close + 1;
 				} else if (char === 0x2d || (char >= 0x30 && char <= 0x39)) {
 					position = numberEnd(text, position);
+					if (position < 0 || (depth === 1 && member === ID && !isPlainId(text, start, position))) return undefined;
 				} else {
 					position = literalEnd(text, position);
 				}
@@ -168,6 +204,7 @@ export function scanEnvelope(body: Buffer): Envelope | undefined {
 				}
 				if ((char === 0x7d && container === IN_OBJECT) || (char === 0x5d && container === IN_ARRAY)) {
 					position++;
+					keyCount = objectKeysFrom[depth];
 					depth--;
 					if (depth === 1) inParams = false;
 					if (depth === 0) return skipSpaces(text, position) === length ? envelope(text, seen, jsonrpc, id, method, params, name) : undefined;
@@ -229,8 +266,11 @@ function stringEnd(text: string, position: number): number {
 	return -1;
 }
 
-// JSON numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// JSON numbers: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; -1 (left to the full
+// inspection) also for one that may be too large for a double (`1e400`), which parsers read
+// differently.
 function numberEnd(text: string, position: number): number {
+	const start = position;
 	if (text.charCodeAt(position) === 0x2d) position++;
 	if (text.charCodeAt(position) === 0x30) position++;
 	else if (isDigit(text.charCodeAt(position))) while (isDigit(text.charCodeAt(position))) position++;
@@ -247,8 +287,9 @@ function numberEnd(text: string, position: number): number {
 		if (sign === 0x2b || sign === 0x2d) position++;
 		if (!isDigit(text.charCodeAt(position))) return -1;
 		while (isDigit(text.charCodeAt(position))) position++;
+		return Number.isFinite(Number(text.slice(start, position))) ? position : -1;
 	}
-	return position;
+	return position - start > 300 ? -1 : position;
 }
 
 // charCodeAt past the end is NaN, which is no digit.
@@ -263,13 +304,83 @@ function literalEnd(text: string, position: number): number {
 	return -1;
 }
 
-// JSON's whitespace; a line has no newline, but may have the others between tokens.
+// JSON's whitespace but the carriage return, which some servers read as a line break (the
+// full inspection refuses it); a line has no newline.
 function skipSpaces(text: string, position: number): number {
 	const length = text.length;
 	while (position < length) {
 		const char = text.charCodeAt(position);
-		if (char !== 0x20 && char !== 0x09 && char !== 0x0d && char !== 0x0a) break;
+		if (char !== 0x20 && char !== 0x09 && char !== 0x0a) break;
 		position++;
 	}
 	return position;
+}
+
+// Adds the key text[start, end) to the open object's keys (from `from` to `count`); -1 when
+// the scan should leave the line to the full inspection: a key folding like an earlier one
+// of the object, a protocol name in other letter case, `__proto__`, too many keys. A key
+// already known to be a protocol name spelled exactly (`exact`) skips the name table.
+function rememberKey(text: string, start: number, end: number, from: number, count: number, exact: boolean): number {
+	const length = end - start;
+	const hash = lastKeyHash;
+	for (let slot = hash & (NAME_SLOTS - 1); !exact && nameIndexes[slot] !== -1; slot = (slot + 1) & (NAME_SLOTS - 1)) {
+		if (nameHashes[slot] !== hash) continue;
+		const index = nameIndexes[slot];
+		const name = NAMES[index];
+		// Spelled otherwise (or a hash that only looks alike: the inspection will tell).
+		if (index === PROTO || name.length !== length || !text.startsWith(name, start)) return -1;
+	}
+	if (count - from >= MAX_KEYS_PER_OBJECT || count >= MAX_KEYS) return -1;
+	for (let index = from; index < count; index++) {
+		if (keyHashes[index] === hash && keyLengths[index] === length && foldedEqual(text, keyStarts[index], start, length)) return -1;
+	}
+	keyHashes[count] = hash;
+	keyStarts[count] = start;
+	keyLengths[count] = length;
+	return count + 1;
+}
+
+// The hash of a key with its ASCII letters folded to lower case (the scan only sees ASCII keys).
+function foldedHash(text: string, start: number, end: number): number {
+	let hash = 0;
+	for (let position = start; position < end; position++) hash = (Math.imul(hash, 31) + lowerAscii(text.charCodeAt(position))) | 0;
+	return hash;
+}
+
+// The hash keyEnd computed of the key it just found the end of.
+let lastKeyHash = 0;
+
+// stringEnd for a key, hashing it on the way (foldedHash, in the same pass).
+function keyEnd(text: string, position: number): number {
+	let hash = 0;
+	for (const length = text.length; position < length; position++) {
+		const char = text.charCodeAt(position);
+		if (char === QUOTE) {
+			lastKeyHash = hash;
+			return position;
+		}
+		if (char < 0x20 || char === BACKSLASH || char > 0x7e) return -1;
+		hash = (Math.imul(hash, 31) + lowerAscii(char)) | 0;
+	}
+	return -1;
+}
+
+function foldedEqual(text: string, first: number, second: number, length: number): boolean {
+	for (let index = 0; index < length; index++) if (lowerAscii(text.charCodeAt(first + index)) !== lowerAscii(text.charCodeAt(second + index))) return false;
+	return true;
+}
+
+function lowerAscii(char: number): number {
+	return char >= 0x41 && char <= 0x5a ? char | 0x20 : char;
+}
+
+// An id every parser reads alike: a plain integer that a double holds exactly (MCP ids are
+// strings or integers; not `1.0`, `-0` or 2^53 + 1).
+function isPlainId(text: string, start: number, end: number): boolean {
+	for (let position = start; position < end; position++) {
+		const char = text.charCodeAt(position);
+		if (char === 0x2e || char === 0x65 || char === 0x45) return false;
+	}
+	if (end - start === 2 && text.startsWith('-0', start)) return false;
+	return end - start <= 15 || Number.isSafeInteger(Number(text.slice(start, end)));
 }

@@ -61,6 +61,23 @@ export function errorMessage(id: JsonRpcId | undefined, code: number, message: s
 	return { jsonrpc: '2.0', id: id ?? null, error };
 }
 
+/**
+ * A notification that carries a request's method (`tools/call` without an id): MCP's own
+ * notifications are all `notifications/…`, and a lenient server may run such a call all
+ * the same, so stages check it like a request (issue 12); it is never answered.
+ */
+export function isCallWithoutId(message: ClassifiedMessage): boolean {
+	return message.shape === 'notification' && !message.method!.startsWith('notifications/');
+}
+
+/** Refuses a whole batch (it can't be answered in part): -32011 for each request in it; a batch without requests is dropped. */
+export function batchRefusal(flow: Flow, rule: string, message: string): void {
+	const requests = (flow.message.items ?? []).filter((item) => item.shape === 'request');
+	if (requests.length > 0) flow.answer = requests.map((item) => errorMessage(item.id, ErrorCode.policyDenied, `Blocked by policy: ${message}`, { rule, message }));
+	else flow.swallow = true;
+	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule, message } });
+}
+
 /** A denied call, answered so the model can read why (DESIGN §3): a tool error for tools/call, -32011 otherwise. */
 export function blockedAnswer(flow: Flow, rule: string, message: string): Record<string, unknown> {
 	const text = `Blocked by policy rule '${rule}': ${message}`;

@@ -166,8 +166,9 @@ export class SessionCore {
 				this.replyToClient(errorFrame(null, ErrorCode.parseError, `Parse error: ${message.problem}`));
 				return;
 			case 'invalid':
-				this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id) });
-				this.replyToClient(errorFrame(message.id, ErrorCode.invalidRequest, `Invalid Request: ${message.problem}`));
+				this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id), method: message.method });
+				if (message.ambiguous) this.recordAmbiguity(message, 'client');
+				this.replyToClient(invalidAnswer(message));
 				return;
 			default:
 				break;
@@ -195,7 +196,7 @@ export class SessionCore {
 		forgetCancelled(this.fromClient, message, body);
 		for (const request of requests) {
 			if (request.method === 'initialize' || request.method === 'server/discover' || this.needsFacts) {
-				this.learnFacts(request.parsed ?? parsedLine(request, body));
+				this.learnFacts(request.parsed ?? parsedRequest(message, request, body));
 			}
 		}
 		this.process(newFlow('to-server', frame, message, answered), ts);
@@ -207,7 +208,13 @@ export class SessionCore {
 		const message = classifyLine(body);
 		const ts = this.options.now();
 		if (message.shape === 'unparseable' || message.shape === 'invalid') {
-			this.record({ origin: 'server', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id) });
+			this.record({ origin: 'server', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id), method: message.method });
+			if (message.ambiguous) {
+				this.recordAmbiguity(message, 'server');
+				this.io.warn(`the server wrote a line that JSON parsers may read differently (${message.problem}); recorded, not forwarded: ${preview(body)}`);
+				this.refuseServerMessage(message);
+				return;
+			}
 			this.io.warn(`the server wrote a line that is not JSON-RPC (${message.problem}); recorded, not forwarded: ${preview(body)}`);
 			return;
 		}
@@ -345,7 +352,8 @@ export class SessionCore {
 		const { message } = flow;
 		if (flow.answer !== undefined || flow.swallow) {
 			this.recordFlow(flow, { origin, target: null, kind: 'message', payload: flow.frame, ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts: countsOf(message, false) }, columns);
-			if (flow.answer !== undefined) {
+			// A notification is never answered (JSON-RPC 2.0 §4.1), even when a stage refused it.
+			if (flow.answer !== undefined && message.shape !== 'notification') {
 				const answer = Buffer.from(`${JSON.stringify(flow.answer)}\n`);
 				if (toServer) this.replyToClient(answer, columns);
 				else this.replyToServer(answer, columns);
@@ -455,6 +463,29 @@ export class SessionCore {
 		if (facts.clientName && facts.protocolVersion) this.needsFacts = false;
 	}
 
+	// A line whose meaning could differ between parsers is refused as a whole; the record
+	// says so, as a decision of its own (counted as blocked).
+	private recordAmbiguity(message: ClassifiedMessage, origin: 'client' | 'server'): void {
+		const details = { action: 'deny', rule: 'ambiguous-json', from: origin, message: message.problem };
+		this.recordNote({ kind: 'decision', details }, { method: message.method ?? (message.items ? 'batch' : null), rpcId: rpcIdOf(message.id), tool: null });
+	}
+
+	// The server's refused line: a request (whose id every parser reads) is answered -32600,
+	// so the server does not wait; a response fails the client's request it answers.
+	private refuseServerMessage(message: ClassifiedMessage): void {
+		for (const item of message.items ?? [message]) {
+			if (item.id === undefined || item.id === null) continue;
+			if (item.method !== undefined) {
+				this.replyToServer(errorFrame(item.id, ErrorCode.invalidRequest, `Invalid Request: ${message.problem}`), { method: item.method, rpcId: idKey(item.id), tool: null });
+				continue;
+			}
+			const request = this.fromClient.settle(item.id);
+			if (request && !this.outputClosed) {
+				this.replyToClient(errorFrame(item.id, ErrorCode.upstreamFailed, `mcprec refused the server's answer: ${message.problem}`), { method: request.method, rpcId: idKey(item.id), tool: request.tool ?? null });
+			}
+		}
+	}
+
 	/** Pairs responses inside `message` (a response or a batch) with their requests; returns the request a single response answers. */
 	private settleResponses(pending: PendingRequests, message: ClassifiedMessage): PendingRequest | undefined {
 		if (message.shape === 'response') return pending.settle(message.id);
@@ -509,6 +540,24 @@ export class SessionCore {
 		event.ts ??= this.options.now();
 		this.io.record(event);
 	}
+}
+
+// -32600 for an invalid line: for a batch, one error per request in it (by the id every
+// parser reads), else one error with the line's id (null when it has none or it is in doubt).
+function invalidAnswer(message: ClassifiedMessage): Buffer {
+	const text = `Invalid Request: ${message.problem}`;
+	const requests = (message.items ?? []).filter((item) => item.shape === 'request');
+	if (requests.length === 0) return errorFrame(message.id, ErrorCode.invalidRequest, text);
+	const answers = requests.map((item) => ({ jsonrpc: '2.0', id: item.id ?? null, error: { code: ErrorCode.invalidRequest, message: text } }));
+	return Buffer.from(`${JSON.stringify(answers)}\n`);
+}
+
+// A request's parsed message: in a batch too large to have been parsed, its element of the
+// parsed batch (the batch keeps the parse; the element's own `parsed` must stay the element).
+function parsedRequest(message: ClassifiedMessage, request: ClassifiedMessage, body: Buffer): unknown {
+	if (message.shape !== 'batch') return parsedLine(request, body);
+	const batch = parsedLine(message, body);
+	return Array.isArray(batch) ? batch[message.items!.indexOf(request)] : undefined;
 }
 
 function addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number): void {

@@ -3,7 +3,8 @@
 // between sessions or mid-session raises an alert or gets its calls denied ("rug pull").
 
 import { isToolHidden } from '../policy/match-rule.js';
-import { blockedAnswer, parsedMessage, type Flow } from '../pipeline/flow.js';
+import type { ClassifiedMessage } from '../jsonrpc/classify.js';
+import { batchRefusal, blockedAnswer, isCallWithoutId, parsedMessage, type Flow } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { PinStore } from './pin-store.js';
@@ -35,17 +36,31 @@ export function createCatalogStage(options: CatalogOptions): Stage {
 			flow.rewrite = message;
 			flow.notes.push({ kind: 'decision', details: { action: 'hide', rule: 'tools.hide', tools: hidden.map((tool) => tool.name) } });
 		},
+		// Calls of any size, with or without an id, alone or in a batch (issue 12).
 		toServer(flow, context) {
-			if (flow.message.shape !== 'request' || flow.message.method !== 'tools/call') return;
-			const tool = flow.message.tool;
-			if (tool === undefined) return;
-			if (isToolHidden(context.policy, tool)) {
-				refuse(flow, 'tools.hide', `the tool '${tool}' is not available`);
-			} else if (context.policy.tools.pin === 'deny' && changedTools.has(tool)) {
-				refuse(flow, 'tools.pin', `the definition of '${tool}' changed since it was pinned; ask an administrator to review it`);
+			if (flow.message.shape === 'batch') {
+				for (const item of flow.message.items ?? []) {
+					const refusal = isToolCall(item) ? refusalOf(item.tool, context) : undefined;
+					if (refusal === undefined) continue;
+					batchRefusal(flow, refusal.rule, `this batch calls '${item.tool}': ${refusal.message}; send its calls one by one`);
+					return;
+				}
+				return;
 			}
+			if (!isToolCall(flow.message)) return;
+			const refusal = refusalOf(flow.message.tool, context);
+			if (refusal) refuse(flow, refusal.rule, refusal.message);
 		},
 	};
+
+	function refusalOf(tool: string | undefined, context: SessionContext): { rule: string; message: string } | undefined {
+		if (tool === undefined) return undefined;
+		if (isToolHidden(context.policy, tool)) return { rule: 'tools.hide', message: `the tool '${tool}' is not available` };
+		if (context.policy.tools.pin === 'deny' && changedTools.has(tool)) {
+			return { rule: 'tools.pin', message: `the definition of '${tool}' changed since it was pinned; ask an administrator to review it` };
+		}
+		return undefined;
+	}
 
 	function checkPin(tool: Record<string, unknown>, flow: Flow, context: SessionContext): void {
 		const name = tool.name as string;
@@ -66,6 +81,10 @@ export function createCatalogStage(options: CatalogOptions): Stage {
 		// In alert mode the new definition becomes the pin, so each change alerts once.
 		else safely(() => options.pins.remember(context.server, name, fingerprint, context.now()));
 	}
+}
+
+function isToolCall(message: ClassifiedMessage): boolean {
+	return message.method === 'tools/call' && (message.shape === 'request' || isCallWithoutId(message));
 }
 
 function refuse(flow: Flow, rule: string, message: string): void {

@@ -6,11 +6,11 @@ import { isApprovalState, type ApprovalBroker, type ApprovalOutcome } from '../a
 import { APPROVAL_INPUT_KEY } from '../approvals/approval-prompt.js';
 import { defaultPathContext, evaluatePolicy, isToolHidden, type PathMatch } from '../policy/match-rule.js';
 import type { PathContext } from '../policy/path-readings.js';
-import type { PolicyRule } from '../policy/policy-types.js';
+import type { Policy, PolicyRule } from '../policy/policy-types.js';
 import { idKey } from '../jsonrpc/classify.js';
-import { findDuplicateKeys } from '../jsonrpc/find-duplicate-keys.js';
+import { foldKey } from '../jsonrpc/fold-key.js';
 import { ErrorCode } from '../jsonrpc/rpc-errors.js';
-import { blockedAnswer, errorMessage, parsedMessage, resultMessage, type Flow } from '../pipeline/flow.js';
+import { batchRefusal, blockedAnswer, errorMessage, isCallWithoutId, parsedMessage, parsedValue, resultMessage, type Flow } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
 
@@ -40,13 +40,14 @@ export function createGuardrailsStage(options: GuardrailsOptions): Stage {
 				refuseGuardedBatch(flow, context, paths.context);
 				return;
 			}
-			if (flow.message.shape !== 'request') return;
-			if (flow.message.method === 'tools/call' && guardsCalls(context) && refuseSmuggledKeys(flow)) return;
+			if (flow.message.shape !== 'request' && !isCallWithoutId(flow.message)) return;
+			if (refuseUncheckable(flow, context)) return;
 			checkRequest(flow, context, options, paths.context);
 		},
 		toClient(flow, context) {
-			// Server→client requests (sampling/createMessage, elicitation/create, roots/list) obey `method` rules too.
-			if (flow.message.shape === 'request') checkRequest(flow, context, options, paths.context);
+			// Server→client requests (sampling/createMessage, elicitation/create, roots/list) obey `method` rules too, in batches as well.
+			if (flow.message.shape === 'batch') refuseGuardedBatch(flow, context, paths.context);
+			else if (flow.message.shape === 'request' || isCallWithoutId(flow.message)) checkRequest(flow, context, options, paths.context);
 		},
 	};
 }
@@ -79,13 +80,21 @@ class PathBases {
 }
 
 // Batches (2025-03-26) can't be held or answered in part: one that holds a call the policy
-// denies, holds or hides is refused whole, and the client can send its calls one by one.
+// denies, holds or hides, or one it cannot check, is refused whole, and the client can send
+// its calls one by one. A batch too large to parse is parsed all the same when a rule needs
+// the arguments (fail closed, issue 12).
 function refuseGuardedBatch(flow: Flow, context: SessionContext, pathContext: PathContext): void {
-	const requests = (flow.message.items ?? []).filter((item) => item.shape === 'request');
-	if (requests.length === 0 && flow.message.items?.length) return;
-	const guarded = requests.find((item) => {
-		const params = ((item.parsed as { params?: Record<string, unknown> } | undefined)?.params ?? {}) as Record<string, unknown>;
+	if (!guardsCalls(context)) return;
+	const items = flow.message.items ?? [];
+	const guarded = items.find((item, index) => {
+		if (item.shape !== 'request' && !isCallWithoutId(item)) return false;
 		if (item.tool !== undefined && isToolHidden(context.policy, item.tool)) return true;
+		if (item.method === 'tools/call' && item.tool === undefined) return true;
+		if (context.policy.rules.length === 0) return false;
+		if (flow.message.loneSurrogate) return true;
+		const message = (item.parsed ?? (parsedValue(flow) as unknown[] | undefined)?.[index]) as { params?: unknown } | undefined;
+		if (message === undefined || argumentsProblem(message.params, context) !== undefined) return true;
+		const params = isRecord(message.params) ? message.params : {};
 		const { action } = evaluatePolicy(context.policy, {
 			method: item.method!,
 			server: context.server,
@@ -97,33 +106,87 @@ function refuseGuardedBatch(flow: Flow, context: SessionContext, pathContext: Pa
 		});
 		return action === 'deny' || action === 'approve';
 	});
-	const unchecked = requests.length === 0 && context.policy.rules.length > 0;
-	if (!guarded && !unchecked) return;
-	const message = unchecked
-		? 'this batch is too large to check against the policy; send its calls one by one'
-		: `this batch contains a '${guarded!.tool ?? guarded!.method}' call that the policy denies or holds; send its calls one by one`;
-	flow.answer = requests.map((item) => errorMessage(item.id, ErrorCode.policyDenied, `Blocked by policy: ${message}`, { rule: 'batch', message }));
-	if (requests.length === 0) flow.answer = [errorMessage(null, ErrorCode.policyDenied, `Blocked by policy: ${message}`)];
-	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'batch', message } });
+	if (!guarded) return;
+	const message = `this batch contains a '${guarded.tool ?? guarded.method}' call that the policy denies, holds or cannot check; send its calls one by one`;
+	batchRefusal(flow, 'batch', message);
 }
 
-// Duplicate keys matter where a decision rests on the tool name or arguments: rules and
-// hidden tools. Without either nothing can be smuggled past a check, and the record keeps
-// the request's exact bytes, both keys included; skipping the byte walk then saves the
-// most expensive step of a plain call.
+// Rules, hidden tools and pin: deny are where a decision rests on the tool name or arguments.
 function guardsCalls(context: SessionContext): boolean {
-	return context.policy.rules.length > 0 || context.policy.tools.hide.length > 0;
+	return context.policy.rules.length > 0 || context.policy.tools.hide.length > 0 || context.policy.tools.pin === 'deny';
 }
 
-function refuseSmuggledKeys(flow: Flow): boolean {
-	const pair = findDuplicateKeys(flow.frame);
-	if (!pair) return false;
-	const message = `tools/call has the keys '${pair[0]}' and '${pair[1]}'; duplicate or case-variant keys are refused so a lenient server can't be sent a different call than the one checked`;
-	flow.answer = errorMessage(flow.message.id, ErrorCode.invalidRequest, message);
-	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'duplicate-keys', message } });
+const LONE_SURROGATE = 'ambiguous JSON: a string holds a lone surrogate (\\ud800-\\udfff), which JavaScript keeps, Go reads as U+FFFD and Rust refuses';
+
+// A call the policy cannot check is refused rather than assumed harmless (issue 12): a
+// tools/call without a string params.name (a lenient server might take ["admin_reset"] for
+// its name), with arguments that are not an object (some servers decode a JSON string),
+// with an argument key that is a rule's argument only once case is folded (`Path` for a
+// rule on `path`: Go's encoding/json reads it as path, the rule does not), or with a string
+// that holds a lone surrogate (a rule reads one value, a Go server another).
+function refuseUncheckable(flow: Flow, context: SessionContext): boolean {
+	if (!guardsCalls(context)) return false;
+	let problem: string | undefined;
+	if (flow.message.method === 'tools/call' && flow.message.tool === undefined) problem = 'params.name must be a string';
+	else if (flow.message.loneSurrogate && context.policy.rules.length > 0) problem = LONE_SURROGATE;
+	else if (context.policy.rules.length > 0) {
+		const message = parsedMessage(flow);
+		problem = message === undefined ? 'the message could not be read in full' : argumentsProblem(message.params, context);
+	}
+	if (problem === undefined) return false;
+	const text = `${flow.message.method} cannot be checked against the policy: ${problem}`;
+	// A malformed params is the call's own fault (-32602); a message parsers read differently is invalid (-32600).
+	const badParams = problem.startsWith('params.');
+	flow.answer = errorMessage(flow.message.id, badParams ? ErrorCode.invalidParams : ErrorCode.invalidRequest, `${badParams ? 'Invalid params' : 'Invalid Request'}: ${text}`);
+	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'uncheckable', message: text } });
 	return true;
 }
 
+function argumentsProblem(params: unknown, context: SessionContext): string | undefined {
+	if (!isRecord(params) || !('arguments' in params)) return undefined;
+	const args = params.arguments;
+	if (!isRecord(args)) return 'params.arguments must be an object';
+	const variant = ruleArgumentVariant(args, argumentNames(context.policy));
+	return variant && `ambiguous JSON: the argument key '${variant[0]}' is '${variant[1]}' to a case-insensitive parser, and the policy's rules read '${variant[1]}'`;
+}
+
+const argumentNamesOf = new WeakMap<Policy, Map<string, string>>();
+
+// The names the rules' `args` paths read (each segment of `target.host`), by folded spelling.
+function argumentNames(policy: Policy): Map<string, string> {
+	let names = argumentNamesOf.get(policy);
+	if (names === undefined) {
+		names = new Map();
+		for (const rule of policy.rules) for (const { path } of rule.match.args ?? []) for (const segment of path.split('.')) names.set(foldKey(segment), segment);
+		argumentNamesOf.set(policy, names);
+	}
+	return names;
+}
+
+// The first key inside the arguments (at any depth) that folds like a name the rules read
+// without being spelled like it, with that name.
+function ruleArgumentVariant(args: Record<string, unknown>, names: Map<string, string>): [string, string] | undefined {
+	if (names.size === 0) return undefined;
+	const pending: unknown[] = [args];
+	while (pending.length > 0) {
+		const value = pending.pop();
+		if (Array.isArray(value)) {
+			for (const element of value) if (typeof element === 'object' && element !== null) pending.push(element);
+		} else if (isRecord(value)) {
+			for (const key of Object.keys(value)) {
+				const name = names.get(foldKey(key));
+				if (name !== undefined && name !== key) return [key, name];
+				const inner = value[key];
+				if (typeof inner === 'object' && inner !== null) pending.push(inner);
+			}
+		}
+	}
+	return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOptions, pathContext: PathContext): void {
 	const method = flow.message.method!;
@@ -156,7 +219,9 @@ function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOp
 			deny(flow, rule, rule.message ?? 'denied by policy', true, pathsNote(decision.paths));
 			return;
 		case 'approve':
-			holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments });
+			// Nothing can wait for a call without an id: it is refused as if denied.
+			if (flow.message.shape !== 'request') deny(flow, rule, `${rule.message ?? 'needs approval'} (a call without an id can't be held for approval)`);
+			else holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments });
 			return;
 	}
 }

@@ -4,7 +4,7 @@
 
 import type { Masker, MaskFinding } from '../masking/create-masker.js';
 import { PARSE_LIMIT_BYTES } from '../jsonrpc/classify.js';
-import { scanTopLevel } from '../jsonrpc/scan-top-level.js';
+import { inspectLine } from '../jsonrpc/inspect-line.js';
 import { parsedMessage, parsedValue, type Flow } from '../pipeline/flow.js';
 import type { Stage } from '../pipeline/stage.js';
 
@@ -71,7 +71,9 @@ function maskHugeMessage(flow: Flow, masker: Masker): void {
 	const { text, findings } = masker.maskText(body.toString('utf8'), '$');
 	if (findings.length === 0) return;
 	const masked = Buffer.from(text, 'utf8');
-	if (!scanTopLevel(masked).ok) {
+	// Still one valid line that every parser reads alike (a masked key could now equal another).
+	const inspection = inspectLine(masked);
+	if (!inspection.ok || inspection.ambiguity) {
 		const message = parsedMessage(flow);
 		if (message === undefined) return;
 		const parsedFindings = masker.maskMessage(message);

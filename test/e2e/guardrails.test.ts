@@ -107,7 +107,7 @@ describe('guardrails through mcprec run', () => {
 		session.send('{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"name":"echo","Name":"admin_reset","arguments":{}}}');
 		const answer = parse(await session.response(17));
 		expect(answer.error.code).toBe(-32600);
-		expect(answer.error.message).toMatch(/'name' and 'Name'/);
+		expect(answer.error.message).toMatch(/ambiguous JSON: the keys 'name' and 'Name'/);
 		session.send('{"jsonrpc":"2.0","id":18,"method":"tools/call","params":{"name":"echo","arguments":{},"name":"admin_reset"}}');
 		expect(parse(await session.response(18)).error.code).toBe(-32600);
 	});
@@ -143,7 +143,7 @@ describe('guardrails through mcprec run', () => {
 			expect.arrayContaining([
 				expect.objectContaining({ id: '10', action: 'deny', rule: 'no-admin', line: 3 }),
 				expect.objectContaining({ id: '14', action: 'log', rule: 'audit-echo' }),
-				expect.objectContaining({ id: '17', action: 'deny', rule: 'duplicate-keys' }),
+				expect.objectContaining({ id: '17', action: 'deny', rule: 'ambiguous-json' }),
 				expect.objectContaining({ action: 'hide', tools: ['crash', 'garbage'] }),
 			]),
 		);

@@ -68,6 +68,52 @@ describe('classifyLine', () => {
 		expect(classifyLine(Buffer.from(`{"jsonrpc":"2.0","id":1,"result":"${text}"}}`)).shape).toBe('unparseable');
 	});
 
+	it('reads the tool and each batch element of a huge line, as of a small one', () => {
+		const text = 'x'.repeat(PARSE_LIMIT_BYTES + 10);
+		const call = `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"arguments":{"content":"${text}"},"name":"admin_reset"}}`;
+		expect(classify(call)).toEqual({ shape: 'request', method: 'tools/call', id: 3, tool: 'admin_reset' });
+		const batch = classify(`[${call},{"jsonrpc":"2.0","method":"tools/call","params":{"name":"write_file"}}]`);
+		expect(batch).toEqual({
+			shape: 'batch',
+			items: [
+				{ shape: 'request', method: 'tools/call', id: 3, tool: 'admin_reset' },
+				{ shape: 'notification', method: 'tools/call', tool: 'write_file' },
+			],
+		});
+		expect(classify(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"},"x":"${text}" /* */}`).shape).toBe('unparseable');
+	});
+
+	// A line whose meaning could differ between parsers is invalid, whatever its size; the
+	// id an answer goes to is the one every parser reads (null when the id is in doubt).
+	it.each([
+		{ line: '{"jsonrpc":"2.0","id":30,"method":"ping","Method":"tools/call","params":{"name":"write_file"}}', id: 30, method: 'ping', problem: "the keys 'method' and 'Method'" },
+		{ line: '{"jsonrpc":"2.0","id":30,"method":"tools/call","method":"ping"}', id: 30, method: 'ping', problem: "the key 'method' twice" },
+		{ line: '{"jsonrpc":"2.0","id":31,"ID":32,"method":"ping"}', id: null, method: 'ping', problem: "the keys 'id' and 'ID'" },
+		{ line: `{"jsonrpc":"2.0","id":33,"method":"tools/call","params":{"name":"hidden","arguments":{"pad":"${'p'.repeat(PARSE_LIMIT_BYTES)}"},"Name":"x"}}`, id: 33, method: 'tools/call', problem: "the keys 'name' and 'Name'" },
+		{ line: '{"jsonrpc":"2.0","id":34,"method":"ping",\r"x":1}', id: 34, method: 'ping', problem: 'a carriage return' },
+	])('refuses $problem as ambiguous', ({ line, id, method, problem }) => {
+		expect(classify(line.replace('\\r', '\r'))).toEqual({ shape: 'invalid', ambiguous: true, id, method, problem: expect.stringContaining(`ambiguous JSON: ${problem}`) });
+	});
+
+	it('refuses an ambiguous batch whole, keeping the id of each request every parser reads', () => {
+		const line = '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file"}},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"read_file","Name":"write_file"}},{"jsonrpc":"2.0","id":3,"id":4,"method":"ping"}]';
+		expect(classify(line)).toEqual({
+			shape: 'invalid',
+			ambiguous: true,
+			problem: expect.stringContaining("the keys 'name' and 'Name'"),
+			items: [
+				{ shape: 'request', method: 'tools/call', id: 1 },
+				{ shape: 'request', method: 'tools/call', id: 2 },
+				{ shape: 'request', method: 'ping', id: null },
+			],
+		});
+	});
+
+	it('refuses a message that is both a request and a response', () => {
+		expect(classify('{"jsonrpc":"2.0","id":1,"method":"ping","result":{}}')).toMatchObject({ shape: 'invalid', id: 1 });
+		expect(classify('{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"x"}}')).toMatchObject({ shape: 'invalid', id: 1 });
+	});
+
 	it('keeps 1 and "1" apart in id keys', () => {
 		expect(idKey(1)).not.toBe(idKey('1'));
 		expect(idKey(null)).toBe('null');

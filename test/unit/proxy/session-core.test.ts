@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionEvent } from '../../../src/event/event.js';
 import type { Stage } from '../../../src/pipeline/stage.js';
+import { ApprovalBroker } from '../../../src/approvals/approval-broker.js';
+import { PARSE_LIMIT_BYTES } from '../../../src/jsonrpc/classify.js';
 import { defaultPolicy } from '../../../src/policy/default-policy.js';
+import type { Policy } from '../../../src/policy/policy-types.js';
+import { createGuardrailsStage } from '../../../src/stages/guardrails.js';
+import { memoryStore, policyOf } from '../../helpers/stage-harness.js';
 import { SessionCore, type SessionResult } from '../../../src/proxy/session-core.js';
 
 interface Transcript {
@@ -29,7 +34,7 @@ interface Transcript {
 const line = (message: unknown) => Buffer.from(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`);
 const parse = (frame: Buffer) => JSON.parse(frame.toString('utf8'));
 
-function transcript(options: { stages?: Stage[]; onRecordError?: 'block' | 'allow' } = {}): Transcript {
+function transcript(options: { stages?: Stage[]; onRecordError?: 'block' | 'allow'; policy?: Policy } = {}): Transcript {
 	let clock = 1_000_000;
 	const t: Transcript = {
 		toClient: [],
@@ -47,7 +52,7 @@ function transcript(options: { stages?: Stage[]; onRecordError?: 'block' | 'allo
 		messages: () => t.records.filter((event) => event.kind === 'message').map((event) => [event.origin, event.target, event.method, event.rpcId]),
 	};
 	t.core = new SessionCore({
-		context: { sessionId: 'session-1', server: 'test', policy: defaultPolicy() },
+		context: { sessionId: 'session-1', server: 'test', policy: options.policy ?? defaultPolicy() },
 		recording: t.health,
 		onRecordError: options.onRecordError,
 		now: () => (clock += 10),
@@ -148,6 +153,56 @@ describe('session core: bad input', () => {
 			['client', null],
 			['proxy', 'client'],
 		]);
+	});
+
+	// Issue 12: what parsers may read differently is refused whole, from either side, and
+	// recorded as a decision of its own (counted as blocked).
+	it('refuses a line parsers may read differently: -32600, nothing forwarded, recorded as a decision', () => {
+		const t = transcript();
+		t.client('{"jsonrpc":"2.0","id":30,"method":"ping","Method":"tools/call","params":{"name":"write_file","arguments":{"path":"/etc/passwd"}}}');
+		expect(t.toServer).toEqual([]);
+		expect(t.toClient).toEqual([{ jsonrpc: '2.0', id: 30, error: { code: -32600, message: expect.stringContaining("Invalid Request: ambiguous JSON: the keys 'method' and 'Method'") } }]);
+		expect(t.records.filter((event) => event.kind !== 'lifecycle').map((event) => [event.origin, event.target, event.kind, event.method, event.rpcId, event.counts])).toEqual([
+			['client', null, 'message', 'ping', '30', undefined],
+			['proxy', null, 'decision', 'ping', '30', 'blocked'],
+			['proxy', 'client', 'message', undefined, '30', 'errors'],
+		]);
+		expect(JSON.parse(String(t.records.find((event) => event.kind === 'decision')!.payload))).toMatchObject({ action: 'deny', rule: 'ambiguous-json', from: 'client' });
+	});
+
+	it('answers each request of a refused batch, with null where the id is in doubt', () => {
+		const t = transcript();
+		t.client('[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file"}},{"jsonrpc":"2.0","id":2,"ID":3,"method":"tools/call","params":{"name":"read_file"}},{"jsonrpc":"2.0","method":"notifications/x"}]');
+		expect(t.toServer).toEqual([]);
+		expect(t.toClient).toEqual([[expect.objectContaining({ id: 1, error: expect.objectContaining({ code: -32600 }) }), expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) })]]);
+	});
+
+	// The session facts are read from every request until they are known: reading them must
+	// not leave a batch element holding the whole batch, where the rules look for its arguments.
+	it('checks each call of a batch too large to parse, even before initialize', () => {
+		const database = memoryStore();
+		const approvals = new ApprovalBroker({ sessionId: 'session-1', openDatabase: () => database });
+		try {
+			const policy = policyOf('rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }');
+			const t = transcript({ stages: [createGuardrailsStage({ approvals, summarize: () => '' })], policy });
+			const pad = 'x'.repeat(PARSE_LIMIT_BYTES);
+			t.client([call(1, 'read_file'), { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'write_file', arguments: { pad, path: '/etc/passwd' } } }]);
+			expect(t.toServer).toEqual([]);
+			expect(t.toClient).toEqual([[expect.objectContaining({ id: 1, error: expect.objectContaining({ code: -32011 }) }), expect.objectContaining({ id: 2, error: expect.objectContaining({ code: -32011 }) })]]);
+		} finally {
+			approvals.close();
+		}
+	});
+
+	it("refuses the server's ambiguous lines: its request is answered -32600, the client's request it answers fails", () => {
+		const t = transcript();
+		t.client(call(5));
+		t.server('{"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"AKIA-secret"}]},"result":{"content":[]}}');
+		t.server('{"jsonrpc":"2.0","id":9,"method":"ping","Method":"sampling/createMessage"}');
+		expect(t.toClient).toEqual([{ jsonrpc: '2.0', id: 5, error: { code: -32000, message: expect.stringContaining("mcprec refused the server's answer: ambiguous JSON: the key 'result' twice") } }]);
+		expect(t.toServer).toEqual([call(5), { jsonrpc: '2.0', id: 9, error: { code: -32600, message: expect.stringContaining("Invalid Request: ambiguous JSON: the keys 'method' and 'Method'") } }]);
+		expect(t.warnings).toEqual([expect.stringMatching(/JSON parsers may read differently .*not forwarded/), expect.stringMatching(/JSON parsers may read differently/)]);
+		expect(t.records.filter((event) => event.kind === 'decision').map((event) => JSON.parse(String(event.payload)).from)).toEqual(['server', 'server']);
 	});
 
 	it('records garbage from the server, warns, and forwards none of it', () => {
@@ -268,6 +323,17 @@ describe('session core: stages', () => {
 			['client', null, 'message', undefined],
 			['proxy', null, 'decision', 'blocked'],
 			['proxy', 'client', 'message', undefined],
+		]);
+	});
+
+	it('never answers a notification a stage refused, nor forwards it', () => {
+		const t = transcript({ stages: [denyAll] });
+		t.client({ jsonrpc: '2.0', method: 'tools/call', params: { name: 'admin_reset' } });
+		expect(t.toServer).toEqual([]);
+		expect(t.toClient).toEqual([]);
+		expect(t.records.filter((event) => event.kind !== 'lifecycle').map((event) => [event.origin, event.target, event.kind, event.counts])).toEqual([
+			['client', null, 'message', undefined],
+			['proxy', null, 'decision', 'blocked'],
 		]);
 	});
 

@@ -4,6 +4,7 @@
 // definition changed; the annotations of tools/list are learned for guardrails.
 
 import { describe, expect, it } from 'vitest';
+import { PARSE_LIMIT_BYTES } from '../../../src/jsonrpc/classify.js';
 import type { FlowNote } from '../../../src/pipeline/flow.js';
 import type { Stage } from '../../../src/pipeline/stage.js';
 import { createCatalogStage } from '../../../src/stages/catalog.js';
@@ -15,7 +16,8 @@ type Tool = Record<string, unknown>;
 const tool = (name: string, extra: Tool = {}): Tool => ({ name, description: `The ${name} tool`, inputSchema: { type: 'object', properties: {} }, ...extra });
 const toolsList = (id: number, tools: Tool[], extra: Record<string, unknown> = {}) => response(id, { tools, ...extra });
 const decision = (details: Record<string, unknown>): FlowNote => ({ kind: 'decision', details });
-const toolError = (id: number, text: string) => ({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } });
+const toolError = (id: number | null, text: string) => ({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } });
+const batchError = (id: number, rule: string, message: string) => ({ jsonrpc: '2.0', id, error: { code: -32011, message: `Blocked by policy: ${message}`, data: { rule, message } } });
 
 function catalog(options: { pins?: PinStore } = {}) {
 	const warnings: string[] = [];
@@ -154,12 +156,29 @@ const hideRows: HideRow[] = [
 		notes: [],
 	},
 	{
-		case: 'a notification naming a hidden tool is left alone',
+		// A lenient server may run a tools/call without an id; the core never answers it (issue 12).
+		case: 'a tools/call without an id naming a hidden tool is refused',
 		policy: HIDE,
 		direction: 'to-server',
 		message: { jsonrpc: '2.0', method: 'tools/call', params: { name: 'admin_reset' } },
-		outcome: { forwarded: true },
-		notes: [],
+		outcome: { answered: toolError(null, "Blocked by policy rule 'tools.hide': the tool 'admin_reset' is not available") },
+		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "the tool 'admin_reset' is not available" })],
+	},
+	{
+		case: 'a tools/call padded past the parse limit is refused all the same (issue 12)',
+		policy: HIDE,
+		direction: 'to-server',
+		message: toolCall(6, 'admin_reset', { pad: 'x'.repeat(PARSE_LIMIT_BYTES) }),
+		outcome: { answered: toolError(6, "Blocked by policy rule 'tools.hide': the tool 'admin_reset' is not available") },
+		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "the tool 'admin_reset' is not available" })],
+	},
+	{
+		case: 'a batch calling a hidden tool is refused whole',
+		policy: HIDE,
+		direction: 'to-server',
+		message: [toolCall(7, 'read_file'), toolCall(8, 'debug_dump', { pad: 'x'.repeat(PARSE_LIMIT_BYTES) })],
+		outcome: { answered: [batchError(7, 'tools.hide', "this batch calls 'debug_dump': the tool 'debug_dump' is not available; send its calls one by one"), batchError(8, 'tools.hide', "this batch calls 'debug_dump': the tool 'debug_dump' is not available; send its calls one by one")] },
+		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "this batch calls 'debug_dump': the tool 'debug_dump' is not available; send its calls one by one" })],
 	},
 ];
 
@@ -327,6 +346,11 @@ describe('catalog: tools.pin', () => {
 		expect(warnings).toEqual(row.warnings);
 		const call = pass([stage], context, clientFlow(toolCall(9, 'read_file', { path: '/a' })));
 		expect(outcomeOf(call)).toEqual(row.call);
+		// The same call padded past the parse limit, or in a batch, is decided alike (issue 12).
+		const padded = pass([stage], context, clientFlow(toolCall(9, 'read_file', { path: '/a', pad: 'x'.repeat(PARSE_LIMIT_BYTES) })));
+		expect(outcomeOf(padded)).toEqual(row.call);
+		const batch = pass([stage], context, clientFlow([toolCall(9, 'read_file', { path: '/a' })]));
+		expect('answered' in outcomeOf(batch)).toBe('answered' in row.call);
 		expect(pins === throwingPins ? undefined : sqlitePinStore(() => database).get('fs', 'read_file')).toBe(row.pinned);
 		// Other tools are never denied by another tool's change.
 		expect(outcomeOf(pass([stage], context, clientFlow(toolCall(10, 'list_dir'))))).toEqual({ forwarded: true });

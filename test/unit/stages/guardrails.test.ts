@@ -369,76 +369,126 @@ describe('guardrails: one request against the rules', () => {
 	});
 });
 
-// tools/call lines whose keys repeat in some letter case: JSON.parse keeps the last copy,
-// a lenient server might take another, so the call that was checked might not be the one
-// that runs. What the code does today: with any rule or any hidden tool in the policy, a
-// tools/call with a duplicate or case-variant key in the envelope or directly in params is
-// answered with -32600 (invalid request, not the policy's -32011) and noted as a deny by the
-// pseudo-rule 'duplicate-keys'. Without rules or hidden tools nothing is checked, keys inside
-// arguments are not checked, and other methods are not checked at all.
-const DUPLICATE_MESSAGE = (first: string, second: string) =>
-	`tools/call has the keys '${first}' and '${second}'; duplicate or case-variant keys are refused so a lenient server can't be sent a different call than the one checked`;
-const duplicateRows: { case: string; policy: string; line: string; outcome: Outcome; notes: FlowNote[] }[] = [
+// Calls the policy cannot check are refused, not assumed harmless (issue 12). Lines whose
+// keys repeat in some letter case never reach a stage: classification refuses them
+// (test/unit/jsonrpc). What is left for the stage: a tools/call without a string tool name
+// (-32602, whenever the policy has rules or hidden tools), arguments that are not an object
+// or whose keys spell a rule's argument in other letter case (when there are rules), and
+// calls without an id, which are checked like requests and never held.
+const uncheckable = (what: string) => `tools/call cannot be checked against the policy: ${what}`;
+const uncheckableRows: { case: string; policy: string; line: string; outcome: Outcome; notes: FlowNote[] }[] = [
 	{
-		case: "'name' and 'Name' in params are refused with -32600",
-		policy: 'rules:\n  - { name: no-deletes, match: { tool: "delete_*" }, action: deny }',
-		line: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_file","Name":"delete_all"}}',
-		outcome: { answered: { jsonrpc: '2.0', id: 1, error: { code: -32600, message: DUPLICATE_MESSAGE('name', 'Name') } } },
-		notes: [decision({ action: 'deny', rule: 'duplicate-keys', message: DUPLICATE_MESSAGE('name', 'Name') })],
-	},
-	{
-		case: "'name' twice in params is refused",
-		policy: 'rules:\n  - { name: no-deletes, match: { tool: "delete_*" }, action: deny }',
-		line: '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"read_file","name":"delete_all"}}',
-		outcome: { answered: { jsonrpc: '2.0', id: 2, error: { code: -32600, message: DUPLICATE_MESSAGE('name', 'name') } } },
-		notes: [decision({ action: 'deny', rule: 'duplicate-keys', message: DUPLICATE_MESSAGE('name', 'name') })],
-	},
-	{
-		case: "a second 'arguments' hiding the checked path is refused",
-		policy: 'rules:\n  - { name: no-etc, match: { args: { path: "^/etc/" } }, action: deny }',
-		line: '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"/etc/x"},"Arguments":{"path":"/tmp/x"}}}',
-		outcome: { answered: { jsonrpc: '2.0', id: 3, error: { code: -32600, message: DUPLICATE_MESSAGE('arguments', 'Arguments') } } },
-		notes: [decision({ action: 'deny', rule: 'duplicate-keys', message: DUPLICATE_MESSAGE('arguments', 'Arguments') })],
-	},
-	{
-		case: "a case-variant envelope key ('method' and 'METHOD') is refused",
-		policy: 'rules:\n  - { name: note-all, match: {}, action: log }',
-		line: '{"jsonrpc":"2.0","id":4,"METHOD":"resources/read","method":"tools/call","params":{"name":"read_file"}}',
-		outcome: { answered: { jsonrpc: '2.0', id: 4, error: { code: -32600, message: DUPLICATE_MESSAGE('METHOD', 'method') } } },
-		notes: [decision({ action: 'deny', rule: 'duplicate-keys', message: DUPLICATE_MESSAGE('METHOD', 'method') })],
-	},
-	{
-		case: 'a policy with hidden tools and no rules still refuses them',
+		case: 'a tool name that is not a string is refused with -32602',
 		policy: 'tools:\n  hide: ["admin_*"]',
-		line: '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"read_file","NAME":"admin_reset"}}',
-		outcome: { answered: { jsonrpc: '2.0', id: 5, error: { code: -32600, message: DUPLICATE_MESSAGE('name', 'NAME') } } },
-		notes: [decision({ action: 'deny', rule: 'duplicate-keys', message: DUPLICATE_MESSAGE('name', 'NAME') })],
+		line: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":["admin_reset"]}}',
+		outcome: { answered: { jsonrpc: '2.0', id: 1, error: { code: -32602, message: `Invalid params: ${uncheckable('params.name must be a string')}` } } },
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable('params.name must be a string') })],
+	},
+	{
+		case: 'the same under pin: deny alone (the catalog needs the name to deny a changed tool)',
+		policy: 'tools:\n  pin: deny',
+		line: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":["echo"]}}',
+		outcome: { answered: { jsonrpc: '2.0', id: 1, error: { code: -32602, message: `Invalid params: ${uncheckable('params.name must be a string')}` } } },
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable('params.name must be a string') })],
+	},
+	{
+		case: 'a tools/call without params is refused when there are rules',
+		policy: 'rules:\n  - { name: no-deletes, match: { tool: "delete_*" }, action: deny }',
+		line: '{"jsonrpc":"2.0","id":2,"method":"tools/call"}',
+		outcome: { answered: { jsonrpc: '2.0', id: 2, error: { code: -32602, message: `Invalid params: ${uncheckable('params.name must be a string')}` } } },
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable('params.name must be a string') })],
+	},
+	{
+		case: 'arguments as a JSON string are refused: a server might decode them, the rules cannot read them',
+		policy: 'rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }',
+		line: '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"write_file","arguments":"{\\"path\\":\\"/etc/passwd\\"}"}}',
+		outcome: { answered: { jsonrpc: '2.0', id: 3, error: { code: -32602, message: `Invalid params: ${uncheckable('params.arguments must be an object')}` } } },
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable('params.arguments must be an object') })],
+	},
+	{
+		case: "an argument key spelling a rule's argument in other letter case is refused with -32600",
+		policy: 'rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }',
+		line: '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"write_file","arguments":{"PATH":"/etc/passwd"}}}',
+		outcome: {
+			answered: {
+				jsonrpc: '2.0',
+				id: 4,
+				error: { code: -32600, message: `Invalid Request: ${uncheckable("ambiguous JSON: the argument key 'PATH' is 'path' to a case-insensitive parser, and the policy's rules read 'path'")}` },
+			},
+		},
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable("ambiguous JSON: the argument key 'PATH' is 'path' to a case-insensitive parser, and the policy's rules read 'path'") })],
+	},
+	{
+		case: 'the same, deeper and with a dot path',
+		policy: 'rules:\n  - { name: no-prod, match: { args: { "target.host": "^prod-" } }, action: deny }',
+		line: '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"deploy","arguments":{"target":{"Host":"prod-db"}}}}',
+		outcome: {
+			answered: {
+				jsonrpc: '2.0',
+				id: 5,
+				error: { code: -32600, message: `Invalid Request: ${uncheckable("ambiguous JSON: the argument key 'Host' is 'host' to a case-insensitive parser, and the policy's rules read 'host'")}` },
+			},
+		},
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable("ambiguous JSON: the argument key 'Host' is 'host' to a case-insensitive parser, and the policy's rules read 'host'") })],
+	},
+	{
+		case: 'a lone surrogate in an argument is refused when there are rules: Go would read U+FFFD',
+		policy: 'rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }',
+		line: '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"/tmp/\\ud800"}}}',
+		outcome: {
+			answered: {
+				jsonrpc: '2.0',
+				id: 8,
+				error: { code: -32600, message: `Invalid Request: ${uncheckable('ambiguous JSON: a string holds a lone surrogate (\\ud800-\\udfff), which JavaScript keeps, Go reads as U+FFFD and Rust refuses')}` },
+			},
+		},
+		notes: [decision({ action: 'deny', rule: 'uncheckable', message: uncheckable('ambiguous JSON: a string holds a lone surrogate (\\ud800-\\udfff), which JavaScript keeps, Go reads as U+FFFD and Rust refuses') })],
+	},
+	{
+		case: 'keys no rule reads may take any letter case',
+		policy: 'rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }',
+		line: '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"write_file","arguments":{"path":"/tmp/a","Content":"x"}}}',
+		outcome: { forwarded: true },
+		notes: [],
 	},
 	{
 		case: 'without rules or hidden tools nothing is checked: forwarded',
 		policy: '',
-		line: '{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"read_file","Name":"delete_all"}}',
+		line: '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":["admin_reset"],"arguments":"x"}}',
 		outcome: { forwarded: true },
 		notes: [],
 	},
 	{
-		case: 'keys repeated inside arguments are not checked: forwarded',
-		policy: 'rules:\n  - { name: no-deletes, match: { tool: "delete_*" }, action: deny }',
-		line: '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"/a","Path":"/b"}}}',
-		outcome: { forwarded: true },
-		notes: [],
+		case: 'a tools/call without an id is checked like a request: a denied one is refused (and, being a notification, never answered)',
+		policy: 'rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }',
+		line: '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"write_file","arguments":{"path":"/etc/passwd"}}}',
+		outcome: { answered: { jsonrpc: '2.0', id: null, result: { content: [{ type: 'text', text: "Blocked by policy rule 'no-etc': denied by policy" }], isError: true } } },
+		notes: [decision({ action: 'deny', rule: 'no-etc', line: 3, message: 'denied by policy' })],
 	},
 	{
-		case: 'other methods are not checked: the last copy is what the rules see',
-		policy: 'rules:\n  - { name: no-prompts, match: { method: prompts/get }, action: deny }',
-		line: '{"jsonrpc":"2.0","id":8,"method":"resources/read","params":{"uri":"file:///a","uri":"file:///b"}}',
+		case: 'a tools/call without an id that needs approval is refused: nothing could wait for it',
+		policy: 'rules:\n  - { name: confirm-deletes, match: { tool: "delete_*" }, action: approve }',
+		line: '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"delete_file"}}',
+		outcome: {
+			answered: {
+				jsonrpc: '2.0',
+				id: null,
+				result: { content: [{ type: 'text', text: "Blocked by policy rule 'confirm-deletes': needs approval (a call without an id can't be held for approval)" }], isError: true },
+			},
+		},
+		notes: [decision({ action: 'deny', rule: 'confirm-deletes', line: 3, message: "needs approval (a call without an id can't be held for approval)" })],
+	},
+	{
+		case: 'an allowed tools/call without an id is forwarded',
+		policy: 'rules:\n  - { name: no-etc, match: { tool: write_file, args: { path: "^/etc/" } }, action: deny }',
+		line: '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"write_file","arguments":{"path":"/tmp/a"}}}',
 		outcome: { forwarded: true },
 		notes: [],
 	},
 ];
 
-describe('guardrails: duplicate and case-variant keys in tools/call', () => {
-	it.each(duplicateRows)('$case', (row) => {
+describe('guardrails: calls the policy cannot check', () => {
+	it.each(uncheckableRows)('$case', (row) => {
 		const { stages } = guardrails();
 		const flow = pass(stages, fakeContext({ policy: row.policy }), clientFlow(row.line));
 		expect(outcomeOf(flow)).toEqual(row.outcome);
@@ -446,11 +496,13 @@ describe('guardrails: duplicate and case-variant keys in tools/call', () => {
 	});
 });
 
-// Batches (2025-03-26) are refused whole when any call in them would be denied, held or is
-// hidden: every request of the batch gets -32011 with the pseudo-rule 'batch' (a JSON-RPC
-// error even for tools/call, and a text unlike single denials: "Blocked by policy: …").
-// Batches that pass are forwarded without notes, even when an allow or log rule matched.
-const batchMessage = (what: string) => `this batch contains a '${what}' call that the policy denies or holds; send its calls one by one`;
+// Batches (2025-03-26) are refused whole when any call in them would be denied, held, is
+// hidden or cannot be checked, in both directions: every request of the batch gets -32011
+// with the pseudo-rule 'batch' (a JSON-RPC error even for tools/call, and a text unlike
+// single denials: "Blocked by policy: …"). Batches that pass are forwarded without notes,
+// even when an allow or log rule matched. A batch too large to parse cheaply is parsed all
+// the same when a rule needs its arguments.
+const batchMessage = (what: string) => `this batch contains a '${what}' call that the policy denies, holds or cannot check; send its calls one by one`;
 const batchError = (id: number | null, message: string) => ({ jsonrpc: '2.0', id, error: { code: -32011, message: `Blocked by policy: ${message}`, data: { rule: 'batch', message } } });
 const HUGE_TEXT = 'x'.repeat(PARSE_LIMIT_BYTES);
 const batchRows: { case: string; policy: string; batch: unknown[]; direction?: 'to-client'; outcome: Outcome; notes: FlowNote[] }[] = [
@@ -504,19 +556,18 @@ const batchRows: { case: string; policy: string; batch: unknown[]; direction?: '
 		notes: [],
 	},
 	{
-		case: 'a batch too large to parse is refused when there are rules (one error with id null)',
+		case: 'a batch too large to parse is checked whole: an allowed call passes',
 		policy: 'rules:\n  - { name: no-writes, match: { tool: write_file }, action: deny }',
 		batch: [toolCall(1, 'read_file', { text: HUGE_TEXT })],
-		outcome: {
-			answered: [
-				{
-					jsonrpc: '2.0',
-					id: null,
-					error: { code: -32011, message: 'Blocked by policy: this batch is too large to check against the policy; send its calls one by one' },
-				},
-			],
-		},
-		notes: [decision({ action: 'deny', rule: 'batch', message: 'this batch is too large to check against the policy; send its calls one by one' })],
+		outcome: { forwarded: true },
+		notes: [],
+	},
+	{
+		case: 'a batch too large to parse is checked whole: a denied argument is found',
+		policy: 'rules:\n  - { name: no-etc, match: { args: { path: "^/etc/" } }, action: deny }',
+		batch: [toolCall(1, 'read_file', { text: HUGE_TEXT }), toolCall(2, 'write_file', { text: HUGE_TEXT, path: '/etc/passwd' })],
+		outcome: { answered: [batchError(1, batchMessage('write_file')), batchError(2, batchMessage('write_file'))] },
+		notes: [decision({ action: 'deny', rule: 'batch', message: batchMessage('write_file') })],
 	},
 	{
 		case: 'a batch too large to parse is forwarded when there are no rules',
@@ -526,13 +577,26 @@ const batchRows: { case: string; policy: string; batch: unknown[]; direction?: '
 		notes: [],
 	},
 	{
-		// Suspected gap: toClient only checks single requests, so a server→client batch passes unchecked.
-		case: 'a server→client batch holding a denied sampling/createMessage passes unchecked',
+		case: 'a batch holding a hidden tool called without an id is dropped whole (nothing to answer)',
+		policy: 'tools:\n  hide: ["admin_*"]',
+		batch: [{ jsonrpc: '2.0', method: 'tools/call', params: { name: 'admin_reset' } }],
+		outcome: { swallowed: true },
+		notes: [decision({ action: 'deny', rule: 'batch', message: batchMessage('admin_reset') })],
+	},
+	{
+		case: 'a batch with an uncheckable call (arguments as a string) is refused',
+		policy: 'rules:\n  - { name: no-etc, match: { args: { path: "^/etc/" } }, action: deny }',
+		batch: [{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'write_file', arguments: '{"path":"/etc/passwd"}' } }],
+		outcome: { answered: [batchError(1, batchMessage('write_file'))] },
+		notes: [decision({ action: 'deny', rule: 'batch', message: batchMessage('write_file') })],
+	},
+	{
+		case: 'a server→client batch holding a denied sampling/createMessage is refused too (answered to the server)',
 		policy: 'rules:\n  - { name: no-sampling, match: { method: sampling/createMessage }, action: deny }',
 		direction: 'to-client',
 		batch: [request(0, 'sampling/createMessage', { messages: [], maxTokens: 10 })],
-		outcome: { forwarded: true },
-		notes: [],
+		outcome: { answered: [batchError(0, batchMessage('sampling/createMessage'))] },
+		notes: [decision({ action: 'deny', rule: 'batch', message: batchMessage('sampling/createMessage') })],
 	},
 ];
 
