@@ -1,8 +1,9 @@
 // Ends the run with one plain line, `N passed, N failed, N skipped`, that tools reading
 // the tail of a CI log understand whatever the test runner. A test that never ran because
 // its file or suite failed to set up (a `beforeAll` that threw, an import that failed)
-// counts as failed, not skipped, and the broken file or suite is named: the line must never
-// read better than the run was.
+// counts as failed, not skipped; a file or suite that failed outside its tests (an
+// `afterAll` that threw) counts as one failure even when its tests passed; the broken file
+// or suite is named: the line must never read better than the run was.
 
 import type { Reporter, TestModule, TestSuite } from 'vitest/node';
 
@@ -22,18 +23,18 @@ export default class SummaryReporter implements Reporter {
 					brokenSetups.push(parent.type === 'module' ? parent.relativeModuleId : `${parent.module.relativeModuleId} > ${parent.fullName}`);
 				}
 			}
-			let tests = 0;
+			const failedBefore = failed;
 			for (const test of module.children.allTests()) {
-				tests++;
 				const state = test.result().state;
-				if (state === 'passed') passed++;
-				else if (state === 'failed' || underBrokenSetup(test.parent, broken)) failed++;
+				if (state === 'failed' || (state !== 'passed' && underBrokenSetup(test.parent, broken))) failed++;
+				else if (state === 'passed') passed++;
 				else skipped++;
 			}
-			// A file that failed before declaring any test (an import that threw) still failed.
-			if (tests === 0 && broken.has(module)) failed++;
+			// A file or suite that failed outside its tests (an import that threw, an afterAll
+			// that did) still failed, even when every test in it passed.
+			if (broken.size > 0 && failed === failedBefore) failed += broken.size;
 		}
-		const lines = brokenSetups.map((name) => `  failed to set up: ${name}\n`).join('');
+		const lines = brokenSetups.map((name) => `  failed outside its tests (setup, teardown or import): ${name}\n`).join('');
 		process.stdout.write(`\n${lines}${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 	}
 }

@@ -18,8 +18,8 @@ import { foldKey } from '../../src/jsonrpc/fold-key.js';
 import { PARSE_LIMIT_BYTES } from '../../src/jsonrpc/classify.js';
 import { parsePolicy } from '../../src/policy/load-policy.js';
 import { evaluatePolicy, isToolHidden } from '../../src/policy/match-rule.js';
-import { fixture, makeHome, payloadOf, waitForEvents } from '../helpers/mcprec.js';
-import { removeHome, startRaw, type RawSession } from '../helpers/raw-mcprec.js';
+import { fixture, makeHome, payloadOf, removeHome, waitForEvents } from '../helpers/mcprec.js';
+import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 
 const POLICY = `version: 1
 rules:
