@@ -91,6 +91,9 @@ describe('collector, sync and viewer from the installed package', () => {
 		expect(exited, serverOutput).toBe(false);
 		expect(serverOutput).not.toMatch(/unexpected error|ERR_MODULE_NOT_FOUND/);
 		expect((await fetch(`http://127.0.0.1:${port}/api/v1/sessions`)).status).toBe(401);
+		// Auth is checked by route, not by URL prefix: a percent-encoded API path is no way in.
+		expect((await fetch(`http://127.0.0.1:${port}/%61pi/v1/sessions`)).status).toBe(401);
+		expect((await fetch(`http://127.0.0.1:${port}/%61pi/v1/devices/squat`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
 	}, 30_000);
 
 	it('sync uploads a session that run recorded, and seals it', async () => {
@@ -131,6 +134,18 @@ describe('collector, sync and viewer from the installed package', () => {
 		await row.locator('a').first().click();
 		await page.waitForURL('**/sessions/**');
 		expect(await page.content()).toContain('echo');
+		// After signing in, the viewer sends people back only to its own pages: a returnTo that a
+		// browser would read as another site (a tab it drops, a backslash) lands on the list.
+		for (const returnTo of ['%2F%09%2Fevil.test%2F', '%2F%5Cevil.test', '%2F%2Fevil.test']) {
+			await page.goto(`http://127.0.0.1:${port}/auth/login?returnTo=${returnTo}`);
+			await page.waitForURL((url) => url.origin === `http://127.0.0.1:${port}` && !url.pathname.startsWith('/auth/'), { timeout: 15_000 }).catch(() => undefined);
+			if (page.url().startsWith(provider.issuer)) {
+				// The identity provider asks again (its own session may be gone): consent once more.
+				await page.click('button[type=submit]');
+				await page.waitForURL((url) => !url.href.startsWith(provider.issuer));
+			}
+			expect(new URL(page.url()).host, returnTo).toBe(`127.0.0.1:${port}`);
+		}
 	}, 60_000);
 
 	it('logout drops the login, and whoami then says so', async () => {
