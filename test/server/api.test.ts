@@ -1,5 +1,6 @@
-// The collector's HTTP API (DESIGN §7, README "Collector API") over real HTTP, with access
-// tokens minted by a real OpenID Provider (oidc-provider) on 127.0.0.1.
+// The collector's HTTP API (DESIGN §7, README "Collector API") over real HTTP, served by
+// `mcprec server` from the build, with access tokens minted by a real OpenID Provider
+// (oidc-provider) on 127.0.0.1.
 
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,7 +11,8 @@ import { genesisHash } from '../../src/event/hash-chain.js';
 import { newSessionId } from '../../src/event/session-id.js';
 import { signSealedHead } from '../../src/event/device-signature.js';
 import type { ServerSettings } from '../../src/server/resolve-server-settings.js';
-import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
+import { startCollector } from '../../src/server/start-collector.js';
+import { startCollectorBinary, type CollectorProcess } from '../helpers/collector-binary.js';
 import { createTokenVerifier } from '../../src/server/verify-access-token.js';
 import { encodeEventLines, type ChainEvent } from '../../src/event/wire-event.js';
 import { callEvents, chain, chainProblem, outcomeEvents, sessionDocument } from '../helpers/collector-fixtures.js';
@@ -18,7 +20,8 @@ import { OTHER_RESOURCE, startOidcIssuer, type OidcIssuer } from '../helpers/oid
 
 let issuer: OidcIssuer;
 let otherIssuer: OidcIssuer;
-let collector: RunningCollector;
+/** The collector under test: `mcprec server` from the build, as users run it. */
+let collector: CollectorProcess;
 let folder: string;
 const tokens: Record<string, string> = {};
 
@@ -49,7 +52,10 @@ beforeAll(async () => {
 		{ sub: 'otto', groups: ['approvers', 'engineering'], email: 'otto@example.com' },
 	]);
 	otherIssuer = await startOidcIssuer([{ sub: 'alice' }]);
-	collector = await startCollector({ settings: settings() });
+	collector = await startCollectorBinary(
+		['--database', path.join(folder, 'collector.db'), '--issuer', issuer.issuer, '--audience', issuer.audience, '--groups-claim', 'groups', '--auditor-group', 'auditors', '--approver-group', 'approvers'],
+		folder,
+	);
 	for (const user of ['alice', 'bob', 'audrey', 'mallory', 'olga', 'otto']) tokens[user] = await issuer.accessToken(user);
 }, 60_000);
 
