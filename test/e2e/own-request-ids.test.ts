@@ -39,7 +39,7 @@ it("refuses a server request that reuses mcprec's pending question id, and ignor
 		const before = session.lines.length;
 		session.send(emit(4, { id: question.id, method: 'sampling/createMessage', params: {} }));
 		await waitForEvents(home, (events) => events.some((event) => event.origin === 'proxy' && event.target === 'server' && event.rpc_id === JSON.stringify(question.id)), 10_000);
-		expect(session.stderr).toMatch(/the server sent a request with the id of mcprec's own pending request/);
+		await session.waitForStderr(/the server sent a request with the id of mcprec's own pending request/);
 		expect(session.lines.slice(before).some((line) => line.includes('sampling/createMessage'))).toBe(false);
 
 		// The call is still held: only the client's answer to the real question decides it.

@@ -366,10 +366,17 @@ describe('events', () => {
 		expect(json.status).toBe(415);
 		expect(json.body.error.code).toBe('unsupported_media_type');
 
-		const huge = Buffer.alloc(33 * 1024 * 1024, 0x20);
-		const tooLarge = await call('POST', `/api/v1/sessions/${document.id}/events`, { ndjson: huge });
-		expect(tooLarge.status).toBe(413);
-		expect(tooLarge.body).toMatchObject({ error: { code: 'body_too_large', message: expect.stringContaining('32 MiB') }, limit: 32 * 1024 * 1024 });
+		// In process: a separate server process may answer 413 and close before fetch has
+		// written the whole body, and fetch then reports the write's EPIPE instead of the answer.
+		const local = await startCollector({ settings: settings({ database: path.join(folder, 'oversize.db') }) });
+		try {
+			const huge = Buffer.alloc(33 * 1024 * 1024, 0x20);
+			const tooLarge = await call('POST', `/api/v1/sessions/${document.id}/events`, { ndjson: huge, base: local.url });
+			expect(tooLarge.status).toBe(413);
+			expect(tooLarge.body).toMatchObject({ error: { code: 'body_too_large', message: expect.stringContaining('32 MiB') }, limit: 32 * 1024 * 1024 });
+		} finally {
+			await local.close();
+		}
 
 		const unknown = newSessionId();
 		const missing = await postEvents(unknown, chain(unknown, callEvents(1)));
