@@ -117,6 +117,8 @@ export class EventArena {
 	release(count: number): number {
 		let bytes = 0;
 		while (count > 0) {
+			// A chunk emptied while it was the only one stays until a newer one exists; then it goes.
+			while (this.chunks.length > 1 && this.chunks[0]!.released === this.chunks[0]!.used) this.chunks.shift();
 			const chunk = this.chunks[0];
 			if (chunk === undefined || chunk.released === chunk.used) throw new Error(`event arena: ${count} more records released than were appended`);
 			bytes += chunk.ints[(chunk.released >> 2) + SIZE];

@@ -91,3 +91,21 @@ describe('large payloads crossing to the writer', () => {
 		expect(Buffer.concat(pieces).equals(large)).toBe(true);
 	});
 });
+
+describe('event arena: a chunk emptied while it was the only one', () => {
+	it('is dropped when the next record lands in a new chunk, and releasing goes on there', () => {
+		const arena = new EventArena();
+		// Fill the first 2 MiB chunk so that the next event no longer fits.
+		const big = Buffer.alloc(1024 * 1024 - 512, 0x61);
+		arena.append(event(1, { payload: big }));
+		arena.append(event(2, { payload: big }));
+		readAcross(arena);
+		// Everything so far committed: the chunk is empty but kept (it is the only one).
+		expect(arena.release(2)).toBe(2 * big.length);
+		// The next event needs a new chunk; committing it must release it, not fail on the old one.
+		arena.append(event(3, { payload: big }));
+		expect(readAcross(arena).map((read) => read.rpcId)).toEqual(['3']);
+		expect(arena.release(1)).toBe(big.length);
+		expect([...arena.unreleased()]).toEqual([]);
+	});
+});
