@@ -94,7 +94,13 @@ describe('match.paths through mcprec run and server-filesystem', () => {
 	it('records each refusal with the path as written and as read, and never forwards it', async () => {
 		const id = (args: Record<string, unknown>) => JSON.stringify(sent.get(JSON.stringify(args)));
 		const target = id({ path: '/tmp/../etc/passwd' });
-		const events = await waitForEvents(home, (stored) => stored.some((event) => event.kind === 'decision' && event.rpc_id === target));
+		const allowedId = id({ path: `${root}/secrets/../public/notes.txt`, content: 'yes' });
+		// The recorder commits in the background: wait for the refusal and for the later allowed call.
+		const events = await waitForEvents(
+			home,
+			(stored) => stored.some((event) => event.kind === 'decision' && event.rpc_id === target) && stored.some((event) => event.kind === 'message' && event.origin === 'client' && event.rpc_id === allowedId),
+			15_000,
+		);
 		const decision = JSON.parse(payloadOf(events.find((event) => event.kind === 'decision' && event.rpc_id === target)!).toString('utf8'));
 		expect(decision).toMatchObject({
 			action: 'deny',
@@ -104,7 +110,7 @@ describe('match.paths through mcprec run and server-filesystem', () => {
 		const forwarded = (rpcId: string) => events.some((event: StoredEventRow) => event.kind === 'message' && event.origin === 'client' && event.target === 'server' && event.rpc_id === rpcId);
 		expect(forwarded(target)).toBe(false);
 		expect(forwarded(id({ path: '//etc/passwd' }))).toBe(false);
-		expect(forwarded(id({ path: `${root}/secrets/../public/notes.txt`, content: 'yes' }))).toBe(true);
+		expect(forwarded(allowedId)).toBe(true);
 	});
 
 	it('`policy test` shows the normalised path a rule matched', async () => {
