@@ -20,7 +20,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { foldKey, hasLoneSurrogate } from './fold-key.js';
-import { caseVariantOf, Place, placeOfElements, placeOfMember, type PlaceCode } from './protocol-keys.js';
+import { caseVariantOf, Place, placeOfElements, placeOfMember, type PlaceCode, Member } from './protocol-keys.js';
 
 /** Lines nested deeper than this are refused: JSON.stringify and structuredClone overflow the stack not far beyond. */
 export const MAX_NESTING = 512;
@@ -69,14 +69,7 @@ const COLON = 4;
 const AFTER_VALUE = 5;
 
 // The members classification reads: of a message, and `name` in its params.
-const NO_MEMBER = 0;
-const JSONRPC = 1;
-const ID = 2;
-const METHOD = 3;
-const PARAMS = 4;
-const RESULT = 5;
-const ERROR = 6;
-const TOOL_NAME = 7;
+const { none: NO_MEMBER, jsonrpc: JSONRPC, id: ID, method: METHOD, params: PARAMS, result: RESULT, error: ERROR, toolName: TOOL_NAME } = Member;
 const MESSAGE_MEMBERS = new Map([
 	['jsonrpc', JSONRPC],
 	['id', ID],

@@ -73,3 +73,6 @@ export const FOLDED_PROTOCOL_NAMES: ReadonlySet<string> = new Set(RULES.flatMap(
 
 /** Every name read somewhere, exactly spelled. */
 export const PROTOCOL_NAMES: ReadonlySet<string> = new Set(RULES.flatMap((entry) => [...entry.names.values()]));
+
+/** The members a line's classification reads, by code: of a message, and `name` in its params. */
+export const Member: Readonly<Record<'none' | 'jsonrpc' | 'id' | 'method' | 'params' | 'result' | 'error' | 'toolName', number>> = { none: 0, jsonrpc: 1, id: 2, method: 3, params: 4, result: 5, error: 6, toolName: 7 };

@@ -13,7 +13,7 @@
 // string; a number too large for a double; a carriage return. When it does answer, every
 // parser reads the line as JSON.parse does, and these are the members it reads.
 
-import { PROTOCOL_NAMES } from './protocol-keys.js';
+import { PROTOCOL_NAMES, Member } from './protocol-keys.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -31,14 +31,7 @@ export interface Envelope {
 }
 
 // Keys of interest, by code: at the top level, and `name` inside a top-level params object.
-const OTHER = 0;
-const JSONRPC = 1;
-const ID = 2;
-const METHOD = 3;
-const PARAMS = 4;
-const RESULT = 5;
-const ERROR = 6;
-const NAME = 7;
+const { none: OTHER, jsonrpc: JSONRPC, id: ID, method: METHOD, params: PARAMS, result: RESULT, error: ERROR, toolName: NAME } = Member;
 // Stand-ins for values the classification only type-checks: an object or array where an
 // id, a method, jsonrpc or params.name belongs is the wrong type whatever it holds.
 const WRONG_TYPE_OBJECT = Object.freeze({});
