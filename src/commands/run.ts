@@ -1,6 +1,7 @@
 // `mcprec run [--] <command>`: the main job. Nothing here prompts or writes to stdout;
 // stdout belongs to the JSON-RPC stream.
 
+import { deviceSigner, type DeviceSigner } from '../event/device-signature.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,8 +66,11 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// Startup (DESIGN §8) is mostly this thread loading code while the server boots: the
 	// server is spawned as soon as nothing can forbid it, the session row is written here by
 	// proxy.start() (recorder.open()), and the writer thread starts once the session runs.
+	// The device key, once read: it also signs sessions of dead processes this one recovers.
+	let deviceKeySigner: DeviceSigner | undefined;
 	const recorder = new Recorder({
 		session,
+		recoverySigner: () => deviceKeySigner,
 		clock,
 		lockTimeoutMs: options.lockTimeout,
 		watermarks: backlogFromEnvironment(),
@@ -85,13 +89,25 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	const launchedEarly = !policyRefusal && secretNames.length === 0 && !policy.identity.required;
 	const earlyUpstream = launchedEarly ? new StdioUpstream({ command, args }) : undefined;
 	earlyUpstream?.launch();
-	const [{ Proxy }, { loadRunCredentials }] = await Promise.all([import('../proxy/proxy.js'), import('../identity/load-run-credentials.js')]);
+	const [{ Proxy }, { loadRunCredentials }, { loadSessionSigner }] = await Promise.all([
+		import('../proxy/proxy.js'),
+		import('../identity/load-run-credentials.js'),
+		import('../identity/device-key.js'),
+	]);
+	// The device key signs the session's checkpoints and ledger entries (README "The store ledger").
+	const signing = loadSessionSigner();
 	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
 	// A refused command line starts nothing, so nothing is refreshed for it.
 	const credentials: RunCredentials = usageRefusal
 		? { identity: null, secrets: [], warnings: [] }
 		: await loadRunCredentials({ identityRequired: policy.identity.required, identityRequiredBecause: policy.identity.because, secretNames });
 	for (const warning of credentials.warnings) stderr.write(`mcprec: ${warning}\n`);
+	const signer = await signing;
+	if (signer.key) {
+		recorder.signWith({ deviceId: signer.key.id, jwk: signer.key.jwk });
+		deviceKeySigner = deviceSigner(signer.key.id, signer.key.jwk);
+	}
+	else stderr.write(`mcprec: warning: ${signer.warning}\n`);
 	session.identity = credentials.identity;
 	const refusal: Refusal | undefined =
 		policyRefusal ?? (credentials.refusal ? { message: credentials.refusal.message, status: 2, reason: credentials.refusal.reason } : undefined);
@@ -102,7 +118,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
 	const dataPathReady = (async () => {
 		const [{ createStages }, { openStore }] = await Promise.all([import('../stages/create-stages.js'), import('../store/open-store.js')]);
-		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
+		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000, signer: () => deviceKeySigner });
 		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
 		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals, serverCommand: commandLine });
 	})();

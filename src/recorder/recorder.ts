@@ -11,7 +11,8 @@ import type { Clock } from '../time/clock.js';
 import { emptyCounters, type CounterName, type SessionCounters, type SessionEvent } from '../event/event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
 import { EventArena } from './event-arena.js';
-import { LARGE_PAYLOAD_BYTES, packPiece, type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
+import type { DeviceSigner } from '../event/device-signature.js';
+import { LARGE_PAYLOAD_BYTES, packPiece, type FromWriter, type SignerData, type ToWriter, type WriterData } from './writer-messages.js';
 
 // Events wait this long for company before they go to the writer. Handing over every
 // event at once (setImmediate) doubled the p50 round trip on a 2-core machine: each
@@ -57,6 +58,8 @@ export interface RecorderOptions {
 	lockTimeoutMs?: number;
 	/** Told when the store starts or stops accepting writes. */
 	onHealthChange?: (healthy: boolean, reason?: string) => void;
+	/** The device key for sessions of dead processes that opening the store recovers (open-store.ts). */
+	recoverySigner?: () => DeviceSigner | undefined;
 	/** Backlog limits for `congested`; tests make them small. */
 	watermarks?: Watermarks;
 }
@@ -113,7 +116,7 @@ export class Recorder {
 	}
 
 	private startWriter(): Worker {
-		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000 };
+		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000, signer: this.signer };
 		const worker = new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data });
 		this.writer = worker;
 		// Only close() waits on the writer; otherwise it must not keep the process alive.
@@ -124,6 +127,18 @@ export class Recorder {
 		// First, before any events: the writer needs the session to write its row.
 		worker.postMessage({ type: 'open', session: this.options.session } satisfies ToWriter);
 		return worker;
+	}
+
+	private signer: SignerData | undefined;
+
+	/**
+	 * The device key that signs the session's checkpoints and ledger entries (README "The
+	 * store ledger"). Given once, when the credential store has been read; commits made
+	 * before it are signed by the next one.
+	 */
+	signWith(signer: SignerData): void {
+		this.signer = signer;
+		this.writer?.postMessage({ type: 'signer', ...signer } satisfies ToWriter);
 	}
 
 	get sessionId(): string {
@@ -196,7 +211,7 @@ export class Recorder {
 		try {
 			const [{ openStore }, { describeStoreFailure }] = await Promise.all([import('../store/open-store.js'), import('../store/describe-store-failure.js')]);
 			try {
-				const database = openStore({ file: this.options.store.file, busyTimeoutMs: this.options.lockTimeoutMs ?? 5000 });
+				const database = openStore({ file: this.options.store.file, busyTimeoutMs: this.options.lockTimeoutMs ?? 5000, signer: this.options.recoverySigner });
 				// Open until the writer has its own connection: closing the last one would remove
 				// the WAL files, which the writer could then fail to create on a full disk.
 				this.rowConnection = database;

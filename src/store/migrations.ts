@@ -143,4 +143,30 @@ ALTER TABLE approvals ADD COLUMN authority TEXT NOT NULL DEFAULT 'local';
 ALTER TABLE approvals ADD COLUMN decide_url TEXT;
 `,
 	},
+	{
+		// Local tamper evidence (issue 13): the device key signs each session's head at every
+		// commit (checkpoint_*), and the store ledger chains the opening and closing of every
+		// session (event/ledger.ts), so a session rewritten, cut short or deleted shows.
+		version: 6,
+		sql: `
+ALTER TABLE sessions ADD COLUMN checkpoint_device_id TEXT;
+ALTER TABLE sessions ADD COLUMN checkpoint_event_count INTEGER;
+ALTER TABLE sessions ADD COLUMN checkpoint_head_hash TEXT;
+ALTER TABLE sessions ADD COLUMN checkpoint_signature TEXT;
+CREATE TABLE ledger (
+  seq INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  event_count INTEGER,
+  head_hash TEXT,
+  end_reason TEXT,
+  device_id TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  signature TEXT
+);
+CREATE INDEX ledger_session ON ledger (session_id);
+`,
+	},
 ];
