@@ -1,10 +1,10 @@
 // `mcprec run [--] <command>`: the main job. Nothing here prompts or writes to stdout;
 // stdout belongs to the JSON-RPC stream.
 
-import { deviceSigner, type DeviceSigner } from '../event/device-signature.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { deviceSigner, type DeviceSigner } from '../event/device-signature.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
 import type { Refusal } from '../proxy/proxy.js';

@@ -11,6 +11,9 @@ import { processIsAlive } from '../store/process-identity.js';
 import { listSessions, resolveSession, type SessionRow } from '../store/session-queries.js';
 import { verifySession, type VerifyResult } from '../verify/verify-chain.js';
 import { verifyLedger, type LedgerProblem } from '../verify/verify-ledger.js';
+import { readSyncConfig } from '../config/sync-config.js';
+import { deviceKeyOf } from '../store/sync-queries.js';
+import type { DeviceSigner } from '../event/device-signature.js';
 
 // SQLite's words for a file that is no longer a sound database.
 function isDamage(error: unknown): boolean {
@@ -26,16 +29,28 @@ export interface VerifyOptions {
 /** One line of `verify --json` about the store rather than a session: the ledger's findings. */
 type StoreFinding = LedgerProblem & { intact: false; ledger: true };
 
+/** One line of `verify --json` about the device key: the store's copy, and the collector's. */
+interface DeviceFinding {
+	device: string;
+	intact: boolean;
+	/** true: the collector holds this key; false: it holds another; null: not checked. */
+	registered: boolean | null;
+	problem?: string;
+}
+
 export async function verifyCommand(reference: string | undefined, options: VerifyOptions): Promise<void> {
 	const file = resolveStatePaths().database;
 	const results: VerifyResult[] = [];
 	let findings: StoreFinding[] = [];
+	const whole = !reference || options.all === true;
+	// This device's key as the credential store has it, compared with the store's copy below.
+	const device = whole ? existingDeviceSigner() : undefined;
+	const deviceFindings: DeviceFinding[] = [];
 	try {
 		const database = openStore({ file, readonly: true, signer: existingDeviceSigner });
 		try {
 			// One read transaction: a session still being recorded is checked as of one moment.
 			database.transaction(() => {
-				const whole = !reference || options.all;
 				const sessions: SessionRow[] = whole ? listSessions(database).reverse() : [resolveSession(database, reference)];
 				const ledger = verifyLedger(database, readLedgerHead(file));
 				// About the store as a whole; checking one session reports only what concerns it.
@@ -43,6 +58,10 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 				for (const session of sessions) {
 					const running = session.ended_at === null && session.pid != null && processIsAlive(session.pid, session.pid_start ?? null);
 					results.push(verifySession(database, session, { ledger: ledger.sessionLedger(session.id), running }));
+				}
+				const stored = device && deviceKeyOf(database, device.deviceId);
+				if (device && stored && stored.x !== device.publicKey.x) {
+					deviceFindings.push({ device: device.deviceId, intact: false, registered: null, problem: `the store's copy of device '${device.deviceId}''s public key is not this device's key: the key in the store was replaced` });
 				}
 			})();
 		} finally {
@@ -57,9 +76,12 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 		process.exitCode = ExitCode.checkFailed;
 		return;
 	}
+	const atCollector = device && deviceFindings.length === 0 ? await checkWithCollector(device) : undefined;
+	if (atCollector) deviceFindings.push(atCollector);
 	const tampered = results.filter((result) => !result.intact);
+	const deviceProblems = deviceFindings.filter((finding) => !finding.intact);
 	if (options.json) {
-		process.stdout.write(`${JSON.stringify([...results, ...findings], null, 2)}\n`);
+		process.stdout.write(`${JSON.stringify([...results, ...findings, ...deviceFindings], null, 2)}\n`);
 	} else {
 		for (const result of results) {
 			process.stdout.write(
@@ -69,12 +91,28 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 			);
 		}
 		for (const finding of findings) process.stdout.write(`${stdoutColours.red('✗')} ${finding.problem}\n`);
+		for (const finding of deviceFindings) {
+			if (!finding.intact) process.stdout.write(`${stdoutColours.red('✗')} ${finding.problem}\n`);
+			else if (finding.registered) process.stdout.write(`${stdoutColours.green('✓')} device '${finding.device}' is the key registered at the collector\n`);
+			else if (finding.problem) process.stderr.write(`mcprec: ${finding.problem}\n`);
+		}
 		if (results.length === 0 && findings.length === 0) process.stderr.write('No sessions to verify.\n');
 		else if (results.length > 1) {
 			process.stdout.write(`${results.length - tampered.length} of ${results.length} sessions intact${findings.length > 0 ? `; ${findings.length} problem(s) with the store ledger` : ''}\n`);
 		}
 	}
-	if (tampered.length > 0 || findings.length > 0) process.exitCode = ExitCode.checkFailed;
+	if (tampered.length > 0 || findings.length > 0 || deviceProblems.length > 0) process.exitCode = ExitCode.checkFailed;
+}
+
+// Only when a collector is configured: it holds the key this device registered first.
+async function checkWithCollector(device: DeviceSigner): Promise<DeviceFinding | undefined> {
+	const endpoint = readSyncConfig(resolveStatePaths().config).endpoint;
+	if (!endpoint) return undefined;
+	const { checkDeviceAtCollector } = await import('../sync/check-device.js');
+	const check = await checkDeviceAtCollector({ endpoint, deviceId: device.deviceId, publicKey: device.publicKey });
+	if (check.status === 'registered') return { device: device.deviceId, intact: true, registered: true };
+	if (check.status === 'different-key') return { device: device.deviceId, intact: false, registered: false, problem: check.problem };
+	return { device: device.deviceId, intact: true, registered: null, problem: check.problem };
 }
 
 function describeSignatures(result: VerifyResult & { intact: true }): string {
@@ -82,6 +120,6 @@ function describeSignatures(result: VerifyResult & { intact: true }): string {
 	if (result.checkpoint === 'signed') parts.push('signed by this device');
 	else if (result.checkpoint === 'unsigned') parts.push('not signed: recorded before signed checkpoints or without a device key');
 	else parts.push('still recording, nothing committed yet');
-	if (result.signature) parts.push('seal ok');
+	if (result.signature) parts.push('seal signature ok');
 	return `, ${parts.join(', ')}`;
 }
