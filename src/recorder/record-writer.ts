@@ -9,7 +9,8 @@ import type { Hash } from 'node:crypto';
 import { constants as zlib, deflateRawSync } from 'node:zlib';
 import type { Statement, Transaction } from 'better-sqlite3';
 import { openStore, type OpenStoreOptions, type StoreDatabase } from '../store/open-store.js';
-import { describeStoreFailure } from '../store/describe-store-failure.js';
+import { describeStoreFailure, StoreDamagedError } from '../store/describe-store-failure.js';
+import { StoreFileWatch } from '../store/store-file-watch.js';
 import { systemClock } from '../time/clock.js';
 import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from '../event/hash-chain.js';
 import { encodePayload } from '../event/payload-encoding.js';
@@ -130,11 +131,15 @@ export class RecordWriter {
 	private committedHash: string;
 	private closing = false;
 	private signed: SignedState = { checkpointed: -1, opened: false, closed: false, signerKept: false, head: undefined };
+	// The store's files as this writer found them; a change outside SQLite stops the writes.
+	private readonly files: StoreFileWatch;
+	private damage: string | undefined;
 
 	constructor(private readonly options: RecordWriterOptions) {
 		this.lastHash = genesisHash(options.sessionId);
 		this.committedHash = this.lastHash;
 		this.signer = options.signer;
+		this.files = new StoreFileWatch(options.store.file);
 	}
 
 	/** The device key, when it arrives after the session started: the next commit signs. */
@@ -256,6 +261,8 @@ export class RecordWriter {
 		if (!this.session) return false;
 		let ok = true;
 		try {
+			// A damaged store stays failed even with nothing to write: health must not flip back.
+			if (this.damage) throw new StoreDamagedError(this.damage);
 			while (this.writable() || !this.sessionInserted || this.updatePending || this.unsigned()) this.writeBatch();
 		} catch (error) {
 			ok = false;
@@ -321,6 +328,11 @@ export class RecordWriter {
 	}
 
 	private writeBatch(): void {
+		// Nothing more goes into a store whose files were swapped or cut under it.
+		// Checked before and after every commit: a log cut short before a commit may have grown
+		// past its old size again after it.
+		if (this.database) this.damage ??= this.files.check();
+		if (this.damage) throw new StoreDamagedError(this.damage);
 		this.ensureDatabase();
 		this.read(MAX_BATCH_EVENTS);
 		const queue = this.queue;
@@ -336,6 +348,9 @@ export class RecordWriter {
 			end++;
 		}
 		const signed = this.statements!.writeBatch.immediate(start, end);
+		// A store replaced or truncated is known within one batch.
+		this.damage = this.files.check();
+		if (this.damage) throw new StoreDamagedError(this.damage);
 		this.sessionInserted = true;
 		this.updatePending = false;
 		this.lastCommitUs = this.clock.nowMicros();
@@ -495,12 +510,15 @@ export class RecordWriter {
 				// ignore: the handle is being replaced
 			}
 			this.database = undefined;
+			this.files.reset();
 		}
 		if ((!transient || waitedMs >= this.options.lockTimeoutMs) && this.healthy) {
 			this.healthy = false;
 			this.failure = reason;
 			this.options.onHealthChange(false, reason);
 		}
+		// Retrying cannot mend files changed under SQLite; the journal keeps the rest.
+		if (error instanceof StoreDamagedError) return;
 		this.retryDelayMs = progressed ? 25 : Math.min(this.retryDelayMs * 2, 1000);
 		clearTimeout(this.retryTimer);
 		this.retryTimer = setTimeout(() => {

@@ -390,17 +390,18 @@ export class Recorder {
 				this.whenOpened?.resolve();
 				break;
 			case 'closed':
-				this.acknowledge(message.committedSeq);
+				// A close that failed says nothing new about health, even if earlier batches committed.
+				this.acknowledge(message.committedSeq, message.ok);
 				if (!message.ok && message.reason) this.failure = message.reason;
 				this.settleClose(message.ok);
 				break;
 		}
 	}
 
-	private acknowledge(committedSeq: number): void {
+	private acknowledge(committedSeq: number, healthy = true): void {
 		// A commit means the store takes writes, whoever last saw it fail (this thread may
 		// have, writing the session row, before the writer ever tried).
-		if (!this.healthyState) this.setHealth(true);
+		if (healthy && !this.healthyState) this.setHealth(true);
 		const end = Math.min(committedSeq + 1, this.unsent);
 		if (end <= this.uncommitted) return;
 		this.backlogBytesCount -= this.arena.release(end - this.uncommitted);
