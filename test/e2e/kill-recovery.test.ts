@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, readEvents, readSessions, removeHome, runMcprec } from '../helpers/mcprec.js';
+import { fixture, makeHome, openDatabase, readEvents, readSessions, removeHome, runMcprec } from '../helpers/mcprec.js';
 import { startRaw } from '../helpers/raw-mcprec.js';
 
 const RUNS = 50;
@@ -106,8 +106,22 @@ describe('kill -9 of mcprec at a random instant', () => {
 			sawAnswers += outcome.answered.length;
 		}
 		expect(readSessions(home).every((row) => row.event_count === readEvents(home, row.id as string).length)).toBe(true);
+		// Every recovered session is signed and in the store ledger once: opened, closed with what the store holds.
+		const database = openDatabase(home);
+		try {
+			const ledger = database.prepare('SELECT kind, session_id AS sessionId, event_count AS eventCount FROM ledger ORDER BY seq').all() as { kind: string; sessionId: string; eventCount: number | null }[];
+			for (const row of readSessions(home)) {
+				const entries = ledger.filter((entry) => entry.sessionId === row.id);
+				expect(entries.map((entry) => entry.kind).sort(), String(row.id)).toEqual(['close', 'open']);
+				expect(entries.find((entry) => entry.kind === 'close')!.eventCount).toBe(row.event_count);
+				expect(row.checkpoint_event_count).toBe(row.event_count);
+			}
+		} finally {
+			database.close();
+		}
 		const verify = await runMcprec(['verify', '--all'], home);
 		expect(verify.exitCode, `${verify.stdout}${verify.stderr}`).toBe(0);
+		expect(verify.stdout).not.toMatch(/not signed/);
 		// No journal is left behind once recovered.
 		expect(fs.readdirSync(path.join(home, 'journal'))).toEqual([]);
 		// The runs did kill mid-flood, not always before the first answer.
