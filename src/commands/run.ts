@@ -128,7 +128,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 			new StdioUpstream({ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined }),
 		secrets,
 	);
-	const journal = openJournal(paths.database, session, stderr);
+	const journal = openJournal(paths.database, session, stderr, megabytesFromEnvironment('MCPREC_JOURNAL_RESTART_MB'));
 	const proxy = new Proxy({
 		input: process.stdin,
 		output: process.stdout,
@@ -193,9 +193,10 @@ async function fallbackPolicy(): Promise<Policy> {
 
 // The write-ahead journal of this session (recorder/journal.ts). Without one (its folder
 // cannot be written) the session still runs, recorded through the store only, and says so.
-function openJournal(databaseFile: string, session: SessionStart, stderr: NodeJS.WriteStream): Journal | undefined {
+function openJournal(databaseFile: string, session: SessionStart, stderr: NodeJS.WriteStream, restartMegabytes: number | undefined): Journal | undefined {
 	try {
-		return Journal.create({ directory: journalDirectory(databaseFile), sessionId: session.id, session: sessionRow(session) });
+		const restartBytes = restartMegabytes === undefined ? undefined : Math.round(restartMegabytes * 1024 * 1024);
+		return Journal.create({ directory: journalDirectory(databaseFile), sessionId: session.id, session: sessionRow(session), restartBytes });
 	} catch (error) {
 		stderr.write(`mcprec: the write-ahead journal cannot be created (${(error as Error).message}); if mcprec is killed, what it forwarded last may be missing from the record\n`);
 		return undefined;
@@ -248,11 +249,16 @@ async function collectorApprovals(configFile: string, signedIn: boolean) {
 // How much unrecorded payload may wait in memory before mcprec stops reading until the
 // store catches up (default 32 MiB): a flood then runs at the store's pace.
 function backlogFromEnvironment() {
-	const value = process.env.MCPREC_RECORD_BACKLOG_MB;
+	const megabytes = megabytesFromEnvironment('MCPREC_RECORD_BACKLOG_MB');
+	return megabytes === undefined ? undefined : backlogWatermarks(megabytes);
+}
+
+function megabytesFromEnvironment(name: string): number | undefined {
+	const value = process.env[name];
 	if (value === undefined || value === '') return undefined;
 	const megabytes = Number(value);
 	if (!Number.isFinite(megabytes) || megabytes <= 0) {
-		throw new UserError(`MCPREC_RECORD_BACKLOG_MB must be a positive number of megabytes, got '${value}'`);
+		throw new UserError(`${name} must be a positive number of megabytes, got '${value}'`);
 	}
-	return backlogWatermarks(megabytes);
+	return megabytes;
 }

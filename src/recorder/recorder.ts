@@ -176,6 +176,29 @@ export class Recorder {
 		return this.congestedState;
 	}
 
+	/** The seq of the last event committed to the store (-1 before the first). */
+	get committedThrough(): number {
+		return this.uncommitted - 1;
+	}
+
+	/** The seq of the last event recorded (-1 before the first). */
+	get recordedThrough(): number {
+		return this.nextSeq - 1;
+	}
+
+	/** The session's counters over every event recorded so far. */
+	countersSoFar(): SessionCounters {
+		return { ...this.counters };
+	}
+
+	/** Runs `listener` after each commit that moved `committedThrough`; returns a function that removes it. */
+	onCommitted(listener: () => void): () => void {
+		this.commitListeners.add(listener);
+		return () => this.commitListeners.delete(listener);
+	}
+
+	private readonly commitListeners = new Set<() => void>();
+
 	/** Runs `listener` each time `congested` turns false; returns a function that removes it. */
 	onRelief(listener: () => void): () => void {
 		this.reliefListeners.add(listener);
@@ -413,6 +436,7 @@ export class Recorder {
 			const { lowBytes, lowEvents } = this.watermarks;
 			if (this.backlogBytesCount <= lowBytes && this.nextSeq - this.uncommitted <= lowEvents) this.relieve();
 		}
+		for (const listener of this.commitListeners) listener();
 	}
 
 	private relieve(): void {

@@ -80,6 +80,7 @@ function recoverAll(database: StoreDatabase, directory: string, signing: Signing
 	}
 	const recovered: RecoveredSession[] = [];
 	for (const name of names.sort()) {
+		if (removeIfAbandoned(directory, name)) continue;
 		const claimed = claim(directory, name);
 		if (claimed === undefined) continue;
 		try {
@@ -136,6 +137,24 @@ function claim(directory: string, name: string): string | undefined {
 	}
 }
 
+// A journal being created or restarted is written under another name and renamed into
+// place; a process killed in between leaves that file. It holds nothing the real journal
+// (or, while creating, nothing forwarded yet) lacks: removed once its writer is gone, or,
+// when its header never made it to disk, once it is an hour old.
+const ABANDONED = /\.journal\.(creating|restarting)$/;
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+function removeIfAbandoned(directory: string, name: string): boolean {
+	if (!ABANDONED.test(name)) return false;
+	const file = path.join(directory, name);
+	try {
+		if (writerIsDead(file) || Date.now() - fs.statSync(file).mtimeMs > ABANDONED_AFTER_MS) fs.rmSync(file, { force: true });
+	} catch {
+		// Gone already, or not ours to remove.
+	}
+	return true;
+}
+
 function writerIsDead(file: string): boolean {
 	let bytes: Buffer;
 	try {
@@ -178,15 +197,17 @@ function importJournal(database: StoreDatabase, file: string, signing: Signing):
 	const result = database
 		.transaction((): RecoveredSession => {
 			database.prepare(INSERT_SESSION).run(journal.header.session);
-			const head = database.prepare('SELECT seq, hash FROM events WHERE session_id = ? ORDER BY seq DESC LIMIT 1').get(sessionId) as { seq: number; hash: string } | undefined;
+			const head = database.prepare('SELECT seq, hash, ts FROM events WHERE session_id = ? ORDER BY seq DESC LIMIT 1').get(sessionId) as { seq: number; hash: string; ts: number } | undefined;
 			let prevHash = head?.hash ?? genesisHash(sessionId);
 			let nextSeq = (head?.seq ?? -1) + 1;
 			let imported = 0;
 			let problem: string | undefined;
-			const counters = emptyCounters();
+			// A restarted journal begins with the counters of what came before it.
+			const counters = journal.base ? { ...emptyCounters(), ...journal.base.counters } : emptyCounters();
+			const countedThrough = journal.base?.throughSeq ?? -1;
 			let lastTs: number | undefined;
 			for (const event of journal.events) {
-				count(counters, event);
+				if (event.seq > countedThrough) count(counters, event);
 				lastTs = event.ts;
 				if (event.seq < nextSeq) continue;
 				if (event.seq > nextSeq) {
@@ -222,7 +243,7 @@ function importJournal(database: StoreDatabase, file: string, signing: Signing):
 					clientName: update.clientName ?? null,
 					clientVersion: update.clientVersion ?? null,
 					protocolVersion: update.protocolVersion ?? null,
-					endedAt: update.endedAt ?? lastTs ?? (journal.header.session.startedAt as number),
+					endedAt: update.endedAt ?? lastTs ?? head?.ts ?? (journal.header.session.startedAt as number),
 					endReason,
 					exitCode: update.exitCode ?? null,
 					exitSignal: update.exitSignal ?? null,

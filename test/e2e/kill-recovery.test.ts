@@ -128,3 +128,46 @@ describe('kill -9 of mcprec at a random instant', () => {
 		expect(sawAnswers).toBeGreaterThan(RUNS * 50);
 	}, 300_000);
 });
+
+describe('a long session', () => {
+	it('starts its journal over once the store holds it; kill -9 afterwards still loses nothing and the counters add up', async () => {
+		const home = makeHome('mcprec-kill-restart-');
+		homes.push(home);
+		// ~30 KiB instead of 64 MiB: the journal starts over many times in a few thousand calls.
+		const session = startRaw(['node', fixture('raw-server.mjs')], home, { env: { MCPREC_JOURNAL_RESTART_MB: '0.03' } });
+		const restarts: number[] = [];
+		try {
+			session.send(initialize);
+			await session.response(0);
+			const journalFile = path.join(home, 'journal', `${readSessions(home)[0]!.id}.journal`);
+			let id = 0;
+			for (let wave = 0; wave < 5; wave++) {
+				for (let index = 0; index < 300; index++) session.send(echo(++id));
+				await session.response(id, 20_000);
+				// ~90 KiB went through; once the writer has committed it, the journal starts over.
+				const deadline = Date.now() + 20_000;
+				while (fs.statSync(journalFile).size > 4096 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+				restarts.push(fs.statSync(journalFile).size);
+			}
+			for (let index = 0; index < 300; index++) session.send(echo(++id));
+			await session.response(id - 150, 20_000);
+			session.child.kill('SIGKILL');
+			await new Promise<void>((resolve) => (session.child.exitCode !== null || session.child.signalCode !== null ? resolve() : session.child.once('exit', () => resolve())));
+		} finally {
+			session.kill();
+		}
+		// After each wave the journal was back to its header and one restart entry.
+		expect(restarts.every((size) => size <= 4096), String(restarts)).toBe(true);
+		const answered = session.lines.map((line) => (JSON.parse(line.toString('utf8')) as { id?: number }).id).filter((id): id is number => typeof id === 'number' && id > 0);
+		const recovered = await runMcprec(['verify', '--all'], home);
+		expect(recovered.exitCode, `${recovered.stdout}${recovered.stderr}`).toBe(0);
+		expect(recovered.stderr).toMatch(/recovered session .* closed as crashed/);
+		const events = readEvents(home);
+		const delivered = new Set(events.filter((event) => event.origin === 'server' && event.target === 'client' && event.kind === 'message').map((event) => Number(event.rpc_id)));
+		expect(answered.filter((answeredId) => !delivered.has(answeredId))).toEqual([]);
+		const [row] = readSessions(home);
+		const messages = events.filter((event) => event.kind === 'message');
+		expect(row).toMatchObject({ messages: messages.length, requests: messages.filter((event) => event.origin === 'client' && event.rpc_id !== null).length });
+		expect(row!.bytes).toBe(messages.reduce((sum, event) => sum + event.size, 0));
+	}, 120_000);
+});
