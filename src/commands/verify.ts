@@ -10,7 +10,7 @@ import { readLedgerHead } from '../store/ledger-queries.js';
 import { processIsAlive } from '../store/process-identity.js';
 import { listSessions, resolveSession, type SessionRow } from '../store/session-queries.js';
 import { verifySession, type VerifyResult } from '../verify/verify-chain.js';
-import { verifyLedger, type LedgerProblem } from '../verify/verify-ledger.js';
+import { verifyLedger, type LedgerProblem, type PrunedSession } from '../verify/verify-ledger.js';
 import { readSyncConfig } from '../config/sync-config.js';
 import { deviceKeyOf } from '../store/sync-queries.js';
 import type { DeviceSigner } from '../event/device-signature.js';
@@ -42,6 +42,7 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 	const file = resolveStatePaths().database;
 	const results: VerifyResult[] = [];
 	let findings: StoreFinding[] = [];
+	let pruned: PrunedSession[] = [];
 	const whole = !reference || options.all === true;
 	// This device's key as the credential store has it, compared with the store's copy below.
 	const device = whole ? existingDeviceSigner() : undefined;
@@ -55,6 +56,7 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 				const ledger = verifyLedger(database, readLedgerHead(file));
 				// About the store as a whole; checking one session reports only what concerns it.
 				findings = ledger.problems.filter((finding) => whole || finding.sessionId === undefined).map((finding) => ({ ...finding, intact: false, ledger: true }));
+				if (whole) pruned = ledger.pruned;
 				for (const session of sessions) {
 					const running = session.ended_at === null && session.pid != null && processIsAlive(session.pid, session.pid_start ?? null);
 					results.push(verifySession(database, session, { ledger: ledger.sessionLedger(session.id), running }));
@@ -81,7 +83,8 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 	const tampered = results.filter((result) => !result.intact);
 	const deviceProblems = deviceFindings.filter((finding) => !finding.intact);
 	if (options.json) {
-		process.stdout.write(`${JSON.stringify([...results, ...findings, ...deviceFindings], null, 2)}\n`);
+		const prunedRows = pruned.map((session) => ({ sessionId: session.sessionId, intact: true, pruned: true, prunedAt: new Date(session.prunedAt / 1000).toISOString(), events: session.events }));
+		process.stdout.write(`${JSON.stringify([...results, ...prunedRows, ...findings, ...deviceFindings], null, 2)}\n`);
 	} else {
 		for (const result of results) {
 			process.stdout.write(
@@ -90,13 +93,16 @@ export async function verifyCommand(reference: string | undefined, options: Veri
 					: `${stdoutColours.red('✗')} ${result.sessionId} tampered at seq ${result.firstBadSeq}: ${result.problem}\n`,
 			);
 		}
+		for (const session of pruned) {
+			process.stdout.write(`- ${session.sessionId} pruned by policy on ${new Date(session.prunedAt / 1000).toISOString()} (${session.events} events; signed tombstone in the store ledger)\n`);
+		}
 		for (const finding of findings) process.stdout.write(`${stdoutColours.red('✗')} ${finding.problem}\n`);
 		for (const finding of deviceFindings) {
 			if (!finding.intact) process.stdout.write(`${stdoutColours.red('✗')} ${finding.problem}\n`);
 			else if (finding.registered) process.stdout.write(`${stdoutColours.green('✓')} device '${finding.device}' is the key registered at the collector\n`);
 			else if (finding.problem) process.stderr.write(`mcprec: ${finding.problem}\n`);
 		}
-		if (results.length === 0 && findings.length === 0) process.stderr.write('No sessions to verify.\n');
+		if (results.length === 0 && findings.length === 0 && pruned.length === 0) process.stderr.write('No sessions to verify.\n');
 		else if (results.length > 1) {
 			process.stdout.write(`${results.length - tampered.length} of ${results.length} sessions intact${findings.length > 0 ? `; ${findings.length} problem(s) with the store ledger` : ''}\n`);
 		}

@@ -1,5 +1,6 @@
 // The store ledger (issue 13, README "The store ledger"): a hash chain of its own, one entry
-// when a session opens and one when it closes, each signed with the device key. Events
+// when a session opens, one when it closes and one when `mcprec prune` deletes it, each
+// signed with the device key. Events
 // prove their order inside a session; the ledger proves which sessions there are and how
 // long each one was when it closed, so a session deleted or cut short shows.
 //
@@ -10,7 +11,8 @@
 
 import { createHash } from 'node:crypto';
 
-export type LedgerKind = 'open' | 'close';
+/** `prune`: the session was deleted by `mcprec prune`, with this many events and this head. */
+export type LedgerKind = 'open' | 'close' | 'prune';
 
 export interface LedgerEntry {
 	seq: number;
@@ -18,7 +20,7 @@ export interface LedgerEntry {
 	ts: number;
 	kind: LedgerKind;
 	sessionId: string;
-	/** At close: how many events the session has, and the hash of the last one. */
+	/** At close and prune: how many events the session has, and the hash of the last one. */
 	eventCount: number | null;
 	headHash: string | null;
 	endReason: string | null;

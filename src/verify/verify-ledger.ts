@@ -5,7 +5,7 @@
 
 import { ledgerMessage, verifyDeviceSignature, type DevicePublicKey } from '../event/device-signature.js';
 import { LEDGER_GENESIS, ledgerHash, type LedgerHead } from '../event/ledger.js';
-import { iterateLedger } from '../store/ledger-queries.js';
+import { iterateLedger, type LedgerRow } from '../store/ledger-queries.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import { deviceKeyOf } from '../store/sync-queries.js';
 import type { SessionLedger } from './verify-chain.js';
@@ -16,16 +16,25 @@ export interface LedgerProblem {
 	problem: string;
 }
 
+/** A session `mcprec prune` deleted, as its signed tombstone says. */
+export interface PrunedSession {
+	sessionId: string;
+	/** µs since the epoch. */
+	prunedAt: number;
+	events: number;
+}
+
 export interface LedgerReport {
 	entries: number;
 	problems: LedgerProblem[];
+	pruned: PrunedSession[];
 	/** What the ledger records per session; startedAt is shared by all. */
 	sessionLedger(sessionId: string): SessionLedger;
 }
 
 export function verifyLedger(database: StoreDatabase, headFile: { head?: LedgerHead; problem?: string }): LedgerReport {
 	const problems: LedgerProblem[] = [];
-	const bySession = new Map<string, SessionLedger>();
+	const bySession = new Map<string, SessionLedger & { prune?: LedgerRow }>();
 	const keys = new Map<string, DevicePublicKey | undefined>();
 	const keyOf = (id: string) => {
 		if (!keys.has(id)) keys.set(id, deviceKeyOf(database, id));
@@ -60,6 +69,7 @@ export function verifyLedger(database: StoreDatabase, headFile: { head?: LedgerH
 		startedAt ??= row.ts;
 		const entry = bySession.get(row.sessionId) ?? {};
 		if (row.kind === 'open') entry.open ??= row;
+		else if (row.kind === 'prune') entry.prune = row;
 		else entry.close = row;
 		bySession.set(row.sessionId, entry);
 		previousHash = row.hash;
@@ -70,15 +80,24 @@ export function verifyLedger(database: StoreDatabase, headFile: { head?: LedgerH
 	}
 	problems.push(...checkHeadFile(headFile, headSeen, expectedSeq, signed, keyOf));
 	const sessionExists = database.prepare('SELECT 1 FROM sessions WHERE id = ?').pluck();
+	const pruned: PrunedSession[] = [];
 	for (const [sessionId, entry] of bySession) {
-		if (sessionExists.get(sessionId) !== undefined) continue;
-		const opened = entry.open ? new Date(entry.open.ts / 1000).toISOString() : 'an unknown time';
+		const exists = sessionExists.get(sessionId) !== undefined;
+		if (entry.prune) {
+			// Deleted by policy, and signed as such: not missing. Back in the store, it was put back by hand.
+			if (exists) problems.push({ sessionId, problem: `session ${sessionId} was pruned on ${isoDate(entry.prune.ts)}, but it is in the store again (restored from a copy)` });
+			else pruned.push({ sessionId, prunedAt: entry.prune.ts, events: entry.prune.eventCount ?? 0 });
+			continue;
+		}
+		if (exists) continue;
+		const opened = entry.open ? isoDate(entry.open.ts) : 'an unknown time';
 		const closed = entry.close ? `, closed with ${entry.close.eventCount} events` : '';
 		problems.push({ sessionId, problem: `session ${sessionId} is missing from the store (the ledger records it opened at ${opened}${closed}): it was deleted` });
 	}
 	return {
 		entries: expectedSeq,
 		problems,
+		pruned,
 		sessionLedger: (sessionId) => ({ ...bySession.get(sessionId), startedAt }),
 	};
 }
@@ -97,4 +116,8 @@ function checkHeadFile(
 	if (!key || !verifyDeviceSignature(key, ledgerMessage(head), head.signature)) return [{ problem: 'the ledger head file does not carry a valid signature of this store\'s device (it was altered)' }];
 	if (!headSeen) return [{ problem: `the store ledger ends at entry ${entries - 1}, but entry ${head.seq} was written: its newest entries were removed` }];
 	return [];
+}
+
+function isoDate(micros: number): string {
+	return new Date(micros / 1000).toISOString();
 }

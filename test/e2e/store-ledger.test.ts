@@ -207,4 +207,32 @@ describe('the store ledger and signed checkpoints', () => {
 			}
 		});
 	}
+
+	it('prune deletes closed sessions with a signed tombstone: verify --all reports them as pruned, not missing', async () => {
+		const home = copyHome();
+		try {
+			const dry = await runMcprec(['prune', '--older-than', '1ms', '--include-unsynced', '--dry-run'], home);
+			expect(dry.exitCode, String(dry.stderr)).toBe(0);
+			expect(String(dry.stdout)).toMatch(/Would prune 2 session\(s\)/);
+			// By default only sessions the collector holds go: none here.
+			const synced = await runMcprec(['prune', '--older-than', '1ms'], home);
+			expect(String(synced.stdout)).toMatch(/Nothing to prune/);
+			const pruned = await runMcprec(['prune', '--older-than', '1ms', '--include-unsynced'], home);
+			expect(pruned.exitCode, String(pruned.stderr)).toBe(0);
+			expect(String(pruned.stdout)).toMatch(/Pruned 2 session\(s\)/);
+			const verify = await runMcprec(['verify', '--all'], home);
+			expect(verify.exitCode, String(verify.stdout) + String(verify.stderr)).toBe(0);
+			expect(String(verify.stdout)).toContain(`${first} pruned by policy on`);
+			expect(String(verify.stdout)).toContain(`${second} pruned by policy on`);
+			const json = JSON.parse(String((await runMcprec(['verify', '--all', '--json'], home)).stdout)) as Row[];
+			expect(json).toContainEqual(expect.objectContaining({ sessionId: first, pruned: true, intact: true }));
+			// A tombstone is signed like every ledger entry: removing one is tampering.
+			const database = new Database(path.join(home, 'mcprec.db'));
+			database.prepare("DELETE FROM ledger WHERE kind = 'prune' AND session_id = ?").run(first);
+			database.close();
+			expect((await runMcprec(['verify', '--all'], home)).exitCode).toBe(1);
+		} finally {
+			removeHome(home);
+		}
+	});
 });
