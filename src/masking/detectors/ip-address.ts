@@ -1,24 +1,44 @@
 // IPv4 and IPv6 addresses. Left alone: version strings (`v1.2.3.4`, `version 1.2.3.4`,
-// `"version": "1.2.3.4"`, `pkg@1.2.3.4`, `==1.2.3.4`), parts of longer dotted numbers
+// `"version": "1.2.3.4"`, `==1.2.3.4`, `>=1.2.3.4`, `Chrome/124.0.0.0`), parts of longer dotted numbers
 // (OIDs, Windows builds), loopback, unspecified, broadcast and netmask addresses, and the
 // documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32),
 // which are placeholders rather than anyone's address.
 
+import { startsToken } from '../boundaries.js';
 import { createScanningDetector, type Detector } from './detector.js';
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const VERSION_BEFORE = /(?:\bv|\bver|version|release|build|@|[=~^<>]=?|\bnode|\bnpm|\bpython|\bgo)["':=\s]{0,4}$/i;
+// A bare `=` is a key's (`ip=`, `forwarded-for=`): it introduces an address. Version pins
+// compare (`==`, `>=`, `~=`, `^`, `~`); products name a version after a slash
+// (`Chrome/124.0.0.0`) and packages after `@` (`pkg@1.2.3.4`), see isLoginAt.
+const VERSION_BEFORE = /(?:(?:\bv|\bver|version|release|build|\bnode|\bnpm|\bpython|\bgo)["':=\s]{0,4}|(?:[=~!<>]=|[~^<>])\s{0,2}|[A-Za-z]\/)$/i;
+// `user@host` logins: on a remote-shell command line, inside a URL, or before `:port`/`:path`.
+const REMOTE_COMMAND = /\b(?:ssh|scp|sftp|rsync|mosh|telnet)\b/;
 const NOT_PERSONAL_V4 = /^(?:127\.|0\.|255\.|192\.0\.2\.|198\.51\.100\.|203\.0\.113\.)|\.255$/;
 
 export const ipv4: Detector = createScanningDetector({
 	name: 'ipv4',
 	trigger: /\d\.\d/,
 	mayMatch: (text) => text.includes('.'),
-	pattern: new RegExp(`(?<![\\w.-])${OCTET}(?:\\.${OCTET}){3}(?![\\w-]|\\.\\d)`, 'g'),
-	accept: (value, match, text) => !NOT_PERSONAL_V4.test(value) && !VERSION_BEFORE.test(text.slice(Math.max(0, match.index - 12), match.index)),
+	// Word characters before are ruled out by accept (startsToken), so that `\n` escapes are not.
+	pattern: new RegExp(`(?<![\\d.-])${OCTET}(?:\\.${OCTET}){3}(?![\\w-]|\\.\\d)`, 'g'),
+	accept: (value, match, text) =>
+		startsToken(text, match.index) &&
+		!NOT_PERSONAL_V4.test(value) &&
+		!VERSION_BEFORE.test(text.slice(Math.max(0, match.index - 12), match.index)) &&
+		(text[match.index - 1] !== '@' || isLoginAt(text, match.index - 1, match.index + value.length)),
 });
 
-const V6_CANDIDATE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)/g;
+// True when the `@` at `at` joins a login to an address rather than a package to its version.
+function isLoginAt(text: string, at: number, end: number): boolean {
+	if (text[end] === ':') return true;
+	const lineStart = Math.max(text.lastIndexOf('\n', at) + 1, at - 200);
+	const line = text.slice(lineStart, at);
+	const tokenStart = Math.max(line.lastIndexOf(' '), line.lastIndexOf('\t'), line.lastIndexOf('"'), line.lastIndexOf("'"));
+	return line.includes('://', tokenStart) || REMOTE_COMMAND.test(line);
+}
+
+const V6_CANDIDATE = /(?<![\w:.](?<!(?<!\\)\\[nrt]))(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)/g;
 
 export const ipv6: Detector = createScanningDetector({
 	name: 'ipv6',
