@@ -1,6 +1,7 @@
 // IPv4 and IPv6 addresses. Left alone: version strings (`v1.2.3.4`, `version 1.2.3.4`,
 // `"version": "1.2.3.4"`, `==1.2.3.4`, `>=1.2.3.4`, `Chrome/124.0.0.0`), parts of longer dotted numbers
-// (OIDs, Windows builds), loopback, unspecified, broadcast and netmask addresses, and the
+// (OIDs, Windows builds), loopback, unspecified, broadcast and netmask addresses, addresses
+// that start with three single digits (see NOT_PERSONAL_V4), and the
 // documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32),
 // which are placeholders rather than anyone's address.
 
@@ -14,7 +15,10 @@ const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const VERSION_BEFORE = /(?:(?:\bv|\bver|version|release|build|\bnode|\bnpm|\bpython|\bgo)["':=\s]{0,4}|(?:[=~!<>]=|[~^<>])\s{0,2}|[A-Za-z]\/)$/i;
 // `user@host` logins: on a remote-shell command line, inside a URL, or before `:port`/`:path`.
 const REMOTE_COMMAND = /\b(?:ssh|scp|sftp|rsync|mosh|telnet)\b/;
-const NOT_PERSONAL_V4 = /^(?:127\.|0\.|255\.|192\.0\.2\.|198\.51\.100\.|203\.0\.113\.)|\.255$/;
+// Three single-digit parts first (`7.1.1.126`, `2.0.0.1`, `8.8.8.8`, `1.1.1.1`): a four-part
+// version in prose ("Spring Boot 7.1.1.126") or a public resolver far more often than
+// anyone's address.
+const NOT_PERSONAL_V4 = /^(?:127\.|0\.|255\.|192\.0\.2\.|198\.51\.100\.|203\.0\.113\.|\d\.\d\.\d\.)|\.255$/;
 
 export const ipv4: Detector = createScanningDetector({
 	name: 'ipv4',
