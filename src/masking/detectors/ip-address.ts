@@ -42,16 +42,35 @@ function isLoginAt(text: string, at: number, end: number): boolean {
 	return line.includes('://', tokenStart) || REMOTE_COMMAND.test(line);
 }
 
-const V6_CANDIDATE = /(?<![\w:.](?<!(?<!\\)\\[nrt]))(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)/g;
+const V6_CANDIDATE = /(?<![\w:.](?<!(?<!\\)\\[nrt]))(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)/y;
 
-export const ipv6: Detector = createScanningDetector({
+export const ipv6: Detector = {
 	name: 'ipv6',
 	// Two colons with at most four hex digits between them.
 	trigger: /:[0-9A-Fa-f]{0,4}:/,
-	mayMatch: (text) => text.includes(':'),
-	pattern: V6_CANDIDATE,
-	accept: (value) => isPersonalIpv6(value),
-});
+	// From each colon that has a second one at most five characters on, with only hex
+	// digits between (`:db8:`, `::`), back to where that run of hex digits and colons
+	// starts; the pattern is tried there. A scan from every position would cost about as
+	// much as all other detectors together on text with many colons (logs, JSON).
+	collect(text, report) {
+		for (let at = text.indexOf(':'); at !== -1; at = text.indexOf(':', at + 1)) {
+			let next = at + 1;
+			while (next - at <= 5 && isHexCode(text.charCodeAt(next))) next++;
+			if (text.charCodeAt(next) !== 58) continue;
+			let start = at;
+			while (start > 0 && at - start < 40 && (isHexCode(text.charCodeAt(start - 1)) || text.charCodeAt(start - 1) === 58)) start--;
+			V6_CANDIDATE.lastIndex = start;
+			const match = V6_CANDIDATE.exec(text);
+			if (match === null) continue;
+			if (isPersonalIpv6(match[0])) report(start, start + match[0].length);
+			at = Math.max(at, V6_CANDIDATE.lastIndex - 1);
+		}
+	},
+};
+
+function isHexCode(code: number): boolean {
+	return (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+}
 
 function isPersonalIpv6(value: string): boolean {
 	const lower = value.toLowerCase();
