@@ -11,8 +11,9 @@
 // - an area code in parentheses: AU `(02) 9876 5432`, BR `(11) 91234-5678`;
 // - Spanish `612 34 56 78`.
 // False-positive guards: no digit, `+`, `.`, `/` or `-` right before (ids, paths,
-// decimals), no `digit,` `digit:` or `digit ` before and no `digit` after a separator
-// (longer runs and tables of numbers); a trunk number needs a separator, never starts
+// decimals), no `digit:` before and no digit after a separator other than a comma or a
+// space (longer runs, times; a comma is a CSV delimiter), no plain number one space away
+// on either side (tables of numbers); a trunk number needs a separator, never starts
 // `00`, and three groups of four digits after a four-digit prefix (`0123 4567 8901`) are
 // an id; ISBN-10s (`0-306-40615-2`) have a single digit after the 0 and do not match.
 
@@ -21,11 +22,13 @@ import type { Detector, ReportRange } from './detector.js';
 
 // Compact (+33612345678) or in groups, each group after a separator or in parentheses, so
 // a run of digits can be split only one way (no backtracking blow-up on long numbers).
-const INTERNATIONAL = /(?<![\w+.\/-])\+(?:[1-9]\d{6,14}|[1-9]\d{0,3}(?:[ .-]?\(\d{1,5}\)|[ .-]\d{1,10}){1,6})(?![\w]|[.-]\d)/g;
-const NORTH_AMERICAN = /(?<![\w.+\/-])(?:\([2-9]\d{2}\) ?\d{3}[-. ]\d{4}|[2-9]\d{2}([-.])\d{3}\1\d{4})(?![\w]|[.-]\d)/g;
+const INTERNATIONAL = /(?<![\w+.\/-](?<!(?<!\\)\\[nrt]))\+(?:[1-9]\d{6,14}|[1-9]\d{0,3}(?:[ .-]?\(\d{1,5}\)|[ .-]\d{1,10}){1,6})(?![\w]|[.-]\d)/g;
+const NORTH_AMERICAN = /(?<![\w.+\/-](?<!(?<!\\)\\[nrt]))(?:\([2-9]\d{2}\) ?\d{3}[-. ]\d{4}|[2-9]\d{2}([-.])\d{3}\1\d{4})(?![\w]|[.-]\d)/g;
 // Word characters before are ruled out in collectPattern (startsToken), so `\n` escapes are not.
-const NOT_AFTER = String.raw`(?<![\d+./-]|\d[,: ])`;
-const NOT_BEFORE = String.raw`(?![\w]|[.,:/-]\d| \d)`;
+// Not inside a table of bare numbers (`12 345 678 9012`): no plain number and a space
+// right before or after; a date or a time there is fine.
+const NOT_AFTER = String.raw`(?<![\d+./-]|\d:|(?:^|[^\d/:.-])\d+ )`;
+const NOT_BEFORE = String.raw`(?![\w]|[.:/-]\d| \d+(?![\d/:.-]))`;
 const TRUNK = new RegExp(`${NOT_AFTER}0[1-9]\\d{0,4}(?:[ /-]\\d{2,8})(?:[ -]\\d{2,8}){0,3}${NOT_BEFORE}`, 'g');
 const DOTTED_PAIRS = new RegExp(`${NOT_AFTER}0[1-9](?:\\.\\d{2}){4}${NOT_BEFORE}`, 'g');
 const AREA_IN_PARENTHESES = new RegExp(`${NOT_AFTER}\\(0?\\d{2,4}\\) ?\\d{3,5}[ -]?\\d{4}${NOT_BEFORE}`, 'g');
