@@ -17,6 +17,8 @@ export interface Tally {
 	caught: number;
 	masks: number;
 	trueMasks: number;
+	/** Look-alikes in the documents (every one must survive: a mask on one is a false positive). */
+	lookalikes: number;
 }
 
 export interface Score {
@@ -43,9 +45,13 @@ export function scoreDocuments(masker: Masker, documents: readonly CorpusDocumen
 	};
 	for (const document of documents) {
 		const message = { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: document.text }] } };
-		masker.maskMessage(message);
+		// As the masking stage does it: a line without escapes is only parsed when its text may hold something.
+		const line = JSON.stringify(message);
+		if (line.includes('\\') || masker.mayFindIn(line)) masker.maskMessage(message);
 		const masked = message.result.content[0].text;
 		const format = tallyOf(byFormat, document.format);
+		format.lookalikes += document.lookalikes.length;
+		total.lookalikes += document.lookalikes.length;
 		// Recall: every occurrence of a planted value must be gone, not a piece of it left.
 		for (const { detector, value } of document.planted) {
 			const tallies = [format, tallyOf(byDetector, detector), total];
@@ -79,18 +85,19 @@ export function precision(tally: Tally): number {
 
 /** The per-format and per-detector table, as Markdown. */
 export function formatScoreTable(score: Score): string {
-	const row = (name: string, tally: Tally) => `| ${name} | ${tally.caught}/${tally.planted} | ${recall(tally).toFixed(3)} | ${tally.trueMasks}/${tally.masks} | ${precision(tally).toFixed(3)} |`;
-	const table = (title: string, map: Map<string, Tally>) => [
-		`| ${title} | caught/planted | recall | true/all masks | precision |`,
-		'|---|---|---|---|---|',
-		...[...map].sort(([a], [b]) => a.localeCompare(b)).map(([name, tally]) => row(name, tally)),
-		row('**all**', score.total),
+	const row = (name: string, tally: Tally, lookalikes: boolean) =>
+		`| ${name} | ${tally.caught}/${tally.planted} | ${recall(tally).toFixed(3)} | ${tally.trueMasks}/${tally.masks} | ${precision(tally).toFixed(3)} |${lookalikes ? ` ${tally.lookalikes} |` : ''}`;
+	const table = (title: string, map: Map<string, Tally>, lookalikes: boolean) => [
+		`| ${title} | caught/planted | recall | true/all masks | precision |${lookalikes ? ' look-alikes |' : ''}`,
+		`|---|---|---|---|---|${lookalikes ? '---|' : ''}`,
+		...[...map].sort(([a], [b]) => a.localeCompare(b)).map(([name, tally]) => row(name, tally, lookalikes)),
+		row('**all**', score.total, lookalikes),
 	];
-	return [...table('format', score.byFormat), '', ...table('detector', score.byDetector)].join('\n');
+	return [...table('format', score.byFormat, true), '', ...table('detector', score.byDetector, false)].join('\n');
 }
 
 function emptyTally(): Tally {
-	return { planted: 0, caught: 0, masks: 0, trueMasks: 0 };
+	return { planted: 0, caught: 0, masks: 0, trueMasks: 0, lookalikes: 0 };
 }
 
 // A value counts as masked only if no piece of it is left: each of its lines is cut into
