@@ -44,7 +44,7 @@ export function measureDetectorCostPerFormat(options: { bytesPerFormat?: number;
 			return [name, Math.round((seconds * 1e6 * 100 * 1024) / bytes)] as const;
 		});
 		costs.sort((a, b) => b[1] - a[1]);
-		result[format] = { mbPerSecond: Math.round(bytes / 1e6 / masking), costliest: Object.fromEntries(costs.slice(0, 3)) };
+		result[format] = { mbPerSecond: Math.round(bytes / 1e5 / masking) / 10, costliest: Object.fromEntries(costs.slice(0, 3)) };
 	}
 	return result;
 }
