@@ -2,7 +2,9 @@
 // sensitive-field and aws-secret-key (secret-named keys), connection-string (`Password=`)
 // and bearer-token (`Bearer`/`Basic`). A case-insensitive search for key words costs
 // about as much as four literal searches, so it is done once and each hit is handed to
-// whichever of these detectors are enabled.
+// whichever of these detectors are enabled. Then two scans that need no key word:
+// command-line values (`-u user:password`, `-p secret`) and AWS secret keys written after
+// their key id.
 
 import { startsToken } from '../boundaries.js';
 import type { SensitiveKeys } from '../sensitive-keys.js';
@@ -20,6 +22,7 @@ const MAX_KEY = 80;
 // the 40 characters of an AWS secret key (`aws configure set aws_secret_access_key …`).
 const KEY_FOLLOWER = String.raw`(?=[A-Za-z0-9_.-]{0,80}(?:\\?["']?[ \t]*[:=\r\n,\\>]|$|[ \t]+[\x60'"]?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])|["'][ \t]+value[ \t]*=))`;
 
+// `name="csrf_token" value=…` in HTML: the value attribute after the key's closing quote.
 const HTML_VALUE = /[ \t]+value[ \t]*=/y;
 
 export function createKeyValueDetector(options: { enabled: ReadonlySet<string>; keys: SensitiveKeys }): Detector {

@@ -1,7 +1,8 @@
 // Values of secret-named keys inside text: JSON written as text (`"api_key": "…"`), YAML
 // and HTTP headers (`password: …` at the start of a line), .env / INI / query strings /
-// shell (`DB_PASSWORD=…`, `?access_token=…`, `--password=…`, `--password …`), and
-// Kubernetes-style `name: DB_PASSWORD` + `value: …` pairs. Code that merely mentions such
+// shell (`DB_PASSWORD=…`, `?access_token=…`, `--password=…`, `--password …`,
+// `-u user -p …`), curl headers (`-H 'X-Api-Key: …'`), and `name`/`value` pairs
+// (Kubernetes `name: DB_PASSWORD` + `value: …`, HTML `name="csrf_token" value="…"`). Code that merely mentions such
 // a key (`token = getToken()`, `password: string;`) and placeholders are left alone.
 // The keys themselves are found by the shared scan in key-value-detector.ts.
 
