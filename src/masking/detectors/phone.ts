@@ -44,17 +44,53 @@ export const phone: Detector = {
 	// INTERNATIONAL starts `+digit`, NORTH_AMERICAN holds three digits in a row, LABELLED a label.
 	trigger: /\+[1-9]|\d{3}|\d\d[ .]\d\d|t[eé]l|phone|mob|cell|fax|call|whatsapp|sms|contact|portable|handy|gsm|tlf|celular/i,
 	collect(text, report) {
-		collectPattern(text, INTERNATIONAL, 0, report, 8, 15);
-		collectPattern(text, NORTH_AMERICAN, 0, report, 10, 10);
+		if (text.includes('+')) collectPattern(text, INTERNATIONAL, 0, report, 8, 15);
 		collectPattern(text, LABELLED, 1, report, 7, 15);
-		if (text.includes('0')) {
-			collectPattern(text, TRUNK, 0, report, 9, 12);
-			collectPattern(text, DOTTED_PAIRS, 0, report, 10, 10);
-		}
-		if (text.includes('(')) collectPattern(text, AREA_IN_PARENTHESES, 0, report, 10, 12);
-		collectPattern(text, SPACED, 0, report, 9, 10);
+		collectNationalShapes(text, report);
 	},
 };
+
+// The national shapes, each tried only where one pre-scan finds a short digit run (maybe
+// after `(`) followed by a separator and a digit: one pass over the text instead of one
+// per shape.
+const NUMBER_START = /(?<!\d)\d{2,6}(?:\) ?|[ ./-])\d/g;
+const NORTH_AMERICAN_SHAPE = { pattern: sticky(NORTH_AMERICAN), minDigits: 10, maxDigits: 10 };
+const TRUNK_SHAPE = { pattern: sticky(TRUNK), minDigits: 9, maxDigits: 12 };
+// Which shapes can start where: at a `(` before the run, at a run that starts with the trunk `0`, at a run of three digits.
+const AT_PARENTHESIS = [NORTH_AMERICAN_SHAPE, { pattern: sticky(AREA_IN_PARENTHESES), minDigits: 10, maxDigits: 12 }];
+const AT_TRUNK = [TRUNK_SHAPE, { pattern: sticky(DOTTED_PAIRS), minDigits: 10, maxDigits: 10 }];
+const AT_THREE_DIGITS = [NORTH_AMERICAN_SHAPE, { pattern: sticky(SPACED), minDigits: 9, maxDigits: 10 }];
+
+function sticky(pattern: RegExp): RegExp {
+	return new RegExp(pattern.source, 'y');
+}
+
+function collectNationalShapes(text: string, report: ReportRange): void {
+	NUMBER_START.lastIndex = 0;
+	let candidate: RegExpExecArray | null;
+	while ((candidate = NUMBER_START.exec(text)) !== null) {
+		const at = candidate.index;
+		let end = -1;
+		const tryShapes = (shapes: typeof AT_TRUNK, start: number) => {
+			if (!startsToken(text, start)) return;
+			for (const { pattern, minDigits, maxDigits } of shapes) {
+				pattern.lastIndex = start;
+				const match = pattern.exec(text);
+				if (match === null) continue;
+				const value = match[0];
+				const digits = value.replace(/\D/g, '').length;
+				if (digits < minDigits || digits > maxDigits || (pattern === TRUNK_SHAPE.pattern && ID_GROUPS.test(value))) continue;
+				report(start, start + value.length);
+				end = Math.max(end, start + value.length);
+			}
+		};
+		if (text.charCodeAt(at - 1) === 40) tryShapes(AT_PARENTHESIS, at - 1);
+		if (text.charCodeAt(at) === 48) tryShapes(AT_TRUNK, at);
+		else if (candidate[0].length === 5) tryShapes(AT_THREE_DIGITS, at);
+		// On after what was found, or from the digit after the separator (the next group may start a number).
+		NUMBER_START.lastIndex = end !== -1 ? end : at + candidate[0].length - 1;
+	}
+}
 
 function collectPattern(text: string, pattern: RegExp, group: number, report: ReportRange, minDigits: number, maxDigits: number): void {
 	pattern.lastIndex = 0;
@@ -65,7 +101,6 @@ function collectPattern(text: string, pattern: RegExp, group: number, report: Re
 		if (digits < minDigits || digits > maxDigits || (pattern === LABELLED && NOT_A_NUMBER_AFTER_LABEL.test(value))) continue;
 		const start = group === 0 ? match.index : match.indices![group][0];
 		if (pattern !== LABELLED && !startsToken(text, start)) continue;
-		if (pattern === TRUNK && ID_GROUPS.test(value)) continue;
 		report(start, start + value.length);
 	}
 }
