@@ -22,3 +22,4 @@ export function isEscapeBefore(text: string, index: number): boolean {
 	for (let at = index - 2; at >= 0 && text.charCodeAt(at) === 92; at--) slashes++;
 	return slashes % 2 === 1;
 }
+

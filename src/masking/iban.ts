@@ -11,6 +11,11 @@ const LENGTHS: Record<string, number> = {
 	VG: 24, XK: 20,
 };
 
+/** The length of the country's IBANs, or undefined for a country without them. */
+export function ibanLength(country: string): number | undefined {
+	return LENGTHS[country];
+}
+
 /** True for a valid IBAN written without spaces (upper case). */
 export function isValidIban(compact: string): boolean {
 	const expected = LENGTHS[compact.slice(0, 2)];

@@ -20,6 +20,9 @@ const SECRET_ENDINGS = [
 	'auth',
 	'authorization',
 	'cookie',
+	// Kubernetes image pull secrets: base64 of a Docker config.json with its auths.
+	'dockerconfigjson',
+	'dockercfg',
 ];
 
 // Keys that end like a secret but hold protocol data (MCP progress tokens, page cursors).
@@ -27,7 +30,7 @@ const NOT_SECRET = new Set(['progresstoken', 'pagetoken', 'nextpagetoken', 'cont
 
 /** Pattern sources (case-insensitive) of which every built-in secret key contains one. */
 // Factored by first letter, which the regex engine scans noticeably faster.
-const SECRET_KEY_FRAGMENTS = ['p(?:ass|rivate[-_.]?key)', 'secret', 'token', 'a(?:pi[-_.]?key|ccess[-_.]?key|ccount[-_.]?key|uth)', 'cookie'];
+const SECRET_KEY_FRAGMENTS = ['p(?:ass|rivate[-_.]?key)', 'secret', 'token', 'a(?:pi[-_.]?key|ccess[-_.]?key|ccount[-_.]?key|uth)', 'cookie', 'dockerc(?:onfigjson|fg)'];
 
 export interface SensitiveKeys {
 	/** True when values under this key are secrets. */

@@ -77,10 +77,16 @@ export interface ScanningDetectorOptions {
 	pattern: RegExp;
 	group?: number;
 	accept?: (value: string, match: RegExpExecArray, text: string) => boolean;
+	/**
+	 * A match that accept rejects may have swallowed the start of a real one (a date run
+	 * into a card number: `2025-03-01 4111 1111…`): scan on from its second character
+	 * instead of its end.
+	 */
+	retryInside?: boolean;
 }
 
 export function createScanningDetector(options: ScanningDetectorOptions): Detector {
-	const { name, mayMatch, pattern, group, accept, trigger } = options;
+	const { name, mayMatch, pattern, group, accept, trigger, retryInside } = options;
 	if (!pattern.global) throw new Error(`detector '${name}': pattern ${pattern} needs the g flag`);
 	return {
 		name,
@@ -91,29 +97,31 @@ export function createScanningDetector(options: ScanningDetectorOptions): Detect
 			let match: RegExpExecArray | null;
 			while ((match = pattern.exec(text)) !== null) {
 				if (match[0].length === 0) pattern.lastIndex++;
-				else reportMatch({ text, match, group, accept, report });
+				else if (!reportMatch({ text, match, group, accept, report }) && retryInside) pattern.lastIndex = match.index + 1;
 			}
 		},
 	};
 }
 
+// Reports the match (or its group) unless accept rejects it; false when rejected.
 function reportMatch(found: {
 	text: string;
 	match: RegExpExecArray;
 	group: number | undefined;
 	accept: AnchoredDetectorOptions['accept'];
 	report: ReportRange;
-}): void {
+}): boolean {
 	const { text, match, group } = found;
 	let start = match.index;
 	let end = start + match[0].length;
 	if (group !== undefined) {
 		const range = match.indices?.[group];
-		if (!range) return;
+		if (!range) return false;
 		[start, end] = range;
 	}
-	if (found.accept && !found.accept(text.slice(start, end), match, text)) return;
+	if (found.accept && !found.accept(text.slice(start, end), match, text)) return false;
 	if (end > start) found.report(start, end);
+	return true;
 }
 
 /** A literal as a regex source. */

@@ -1,8 +1,9 @@
 // Email addresses, found from each "@" outwards (a pattern scanning every word for a
 // possible local part would be quadratic on long base64 runs). Documentation domains
 // (example.com, *.test, *.invalid, localhost), service accounts (*.gserviceaccount.com),
-// SSH remotes (git@host), URL user info (https://user@host) and asset names (icon@2x.png)
-// are not personal data.
+// SSH remotes (git@host), URL user info (https://user@host), asset names (icon@2x.png) and
+// machine-made ids (`Message-ID: <uuid@host>`, a local part that is a UUID or a long hex
+// run) are not personal data.
 
 import type { Detector } from './detector.js';
 
@@ -11,6 +12,7 @@ const DOMAIN = /(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,2
 const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local|gserviceaccount\.com)$/i;
 const FILE_SUFFIX = /\.(?:png|jpe?g|gif|svg|webp|ico|js|mjs|cjs|ts|tsx|jsx|css|map|json|html?|md|txt|py|rb|go|rs|java|php|lock|ya?ml|toml|xml|zip|gz|tgz|tar)$/i;
 const NOT_PEOPLE = new Set(['git', 'hg', 'svn']);
+const MACHINE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[0-9a-f.-]{20,}$/i;
 
 export const email: Detector = {
 	name: 'email',
@@ -31,7 +33,7 @@ export const email: Detector = {
 			if (match === null) continue;
 			const domain = match[0];
 			const local = text.slice(start, at);
-			if (NOT_PEOPLE.has(local) || RESERVED_DOMAIN.test(domain) || FILE_SUFFIX.test(domain)) continue;
+			if (NOT_PEOPLE.has(local) || MACHINE_ID.test(local) || RESERVED_DOMAIN.test(domain) || FILE_SUFFIX.test(domain)) continue;
 			report(start, DOMAIN.lastIndex);
 		}
 	},

@@ -2,11 +2,13 @@
 // sensitive-field and aws-secret-key (secret-named keys), connection-string (`Password=`)
 // and bearer-token (`Bearer`/`Basic`). A case-insensitive search for key words costs
 // about as much as four literal searches, so it is done once and each hit is handed to
-// whichever of these detectors are enabled.
+// whichever of these detectors are enabled. Then two scans that need no key word:
+// command-line values (`-u user:password`, `-p secret`) and AWS secret keys written after
+// their key id.
 
 import { startsToken } from '../boundaries.js';
 import type { SensitiveKeys } from '../sensitive-keys.js';
-import { AWS_SECRET_KEY, findAwsSecretAfter, isAwsSecretKeyName } from './aws-secret-key.js';
+import { AWS_SECRET_KEY, collectSecretsAfterKeyIds, findAwsSecretAfter, isAwsSecretKeyName } from './aws-secret-key.js';
 import { BEARER_TOKEN, findAuthorizationCredential } from './bearer-token.js';
 import { CONNECTION_STRING, findConnectionPasswordAfter, isConnectionPasswordName } from './connection-string.js';
 import type { Detector } from './detector.js';
@@ -18,7 +20,10 @@ const MAX_KEY = 80;
 // The rest of a key (bounded, so a long run of key characters is not rescanned from
 // every key word in it), then what may follow one (see mayFollowKey), or a space and
 // the 40 characters of an AWS secret key (`aws configure set aws_secret_access_key …`).
-const KEY_FOLLOWER = String.raw`(?=[A-Za-z0-9_.-]{0,80}(?:\\?["']?[ \t]*[:=\r\n,\\>]|$|[ \t]+[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])))`;
+const KEY_FOLLOWER = String.raw`(?=[A-Za-z0-9_.-]{0,80}(?:\\?["']?[ \t]*[:=\r\n,\\>]|$|[ \t]+[\x60'"]?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])|["'][ \t]+value[ \t]*=))`;
+
+// `name="csrf_token" value=…` in HTML: the value attribute after the key's closing quote.
+const HTML_VALUE = /[ \t]+value[ \t]*=/y;
 
 export function createKeyValueDetector(options: { enabled: ReadonlySet<string>; keys: SensitiveKeys }): Detector {
 	const { enabled, keys } = options;
@@ -38,7 +43,7 @@ export function createKeyValueDetector(options: { enabled: ReadonlySet<string>; 
 	const names = KEY_VALUE_DETECTORS.filter((name) => enabled.has(name));
 	// The key words without what must follow them, and `-u` (also in `--user`) for the
 	// command-line values that carry no key word (`curl -u user:password`).
-	const triggerWords = [...words, ...(bearerToken ? ['b(?:earer|asic) +[A-Za-z0-9]'] : []), ...(sensitiveField ? ['-u'] : [])];
+	const triggerWords = [...words, ...(bearerToken ? ['b(?:earer|asic) +[A-Za-z0-9]'] : []), ...(sensitiveField ? ['-u'] : []), ...(awsSecretKey ? ['A[KS]IA'] : [])];
 	return {
 		name: names[0],
 		alsoReports: names.slice(1),
@@ -84,19 +89,24 @@ export function createKeyValueDetector(options: { enabled: ReadonlySet<string>; 
 				if (follows && sensitiveField && keys.matches(key)) maskValueAfterKey({ text, key, keyStart, keyEnd, report });
 			}
 			if (sensitiveField) maskCommandLineValues(text, report);
+			if (awsSecretKey) collectSecretsAfterKeyIds(text, (start, end) => report(start, end, AWS_SECRET_KEY));
 		},
 	};
 }
 
 // What can follow a key: optional closing quote (maybe escaped), spaces, then `:` or `=`;
-// the end of a `name: DB_PASSWORD` entry (line break, comma, end of text); or `>` closing
-// an XML start tag (`<password>`).
+// the end of a `name: DB_PASSWORD` entry (line break, comma, end of text); `>` closing
+// an XML start tag (`<password>`); or an HTML `value` attribute (`name="csrf_token" value=`).
 function mayFollowKey(text: string, keyStart: number, keyEnd: number): boolean {
 	let at = keyEnd;
 	let code = text.charCodeAt(at);
 	if (code === 62) return text.charCodeAt(keyStart - 1) === 60;
 	if (code === 92) code = text.charCodeAt(++at);
-	if (code === 34 || code === 39) code = text.charCodeAt(++at);
+	if (code === 34 || code === 39) {
+		HTML_VALUE.lastIndex = at + 1;
+		if (HTML_VALUE.test(text)) return true;
+		code = text.charCodeAt(++at);
+	}
 	while (code === 32 || code === 9) code = text.charCodeAt(++at);
 	return code === 58 || code === 61 || code === 10 || code === 13 || code === 44 || code === 92 || Number.isNaN(code);
 }

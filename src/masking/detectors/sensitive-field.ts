@@ -1,7 +1,8 @@
 // Values of secret-named keys inside text: JSON written as text (`"api_key": "…"`), YAML
 // and HTTP headers (`password: …` at the start of a line), .env / INI / query strings /
-// shell (`DB_PASSWORD=…`, `?access_token=…`, `--password=…`, `--password …`), and
-// Kubernetes-style `name: DB_PASSWORD` + `value: …` pairs. Code that merely mentions such
+// shell (`DB_PASSWORD=…`, `?access_token=…`, `--password=…`, `--password …`,
+// `-u user -p …`), curl headers (`-H 'X-Api-Key: …'`), and `name`/`value` pairs
+// (Kubernetes `name: DB_PASSWORD` + `value: …`, HTML `name="csrf_token" value="…"`). Code that merely mentions such
 // a key (`token = getToken()`, `password: string;`) and placeholders are left alone.
 // The keys themselves are found by the shared scan in key-value-detector.ts.
 
@@ -24,16 +25,19 @@ const DOUBLE_QUOTED = /"((?:[^"\\\r\n]|\\.){1,4096})"/y;
 const ESCAPED_QUOTED = /\\"((?:[^"\\]|\\[^"]){1,4096})\\"/y;
 const SINGLE_QUOTED = /'([^'\r\n]{1,4096})'/y;
 const BACKTICK_QUOTED = /`([^`$\r\n]{1,4096})`/y;
-const BARE = /[^\s"'`,;&#<>()[\]{}|\\]{1,4096}/y;
+// `#` starts a comment only after a space (`.env`, shell); inside a value it is a character.
+const BARE = /[^\s"'`,;&#<>()[\]{}|\\][^\s"'`,;&<>()[\]{}|\\]{0,4095}/y;
 const LINE_REST = /[^\r\n\\"]{1,2048}/y;
-// `name: DB_PASSWORD` then `value: …` on the next line, or `"name":"X","value":"…"`.
+// `name: DB_PASSWORD` then `value: …` on the next line, `"name":"X","value":"…"`, or HTML's `name="csrf_token" value="…"`.
 const NAME_BEFORE = /(?:\bname\\?["']?\s*[:=]\s*\\?["']?)$/;
-const VALUE_AFTER = /(?:\\?["'])?\s*(?:,|\r?\n|\\n)\s*(?:\\?["'])?value(?:\\?["'])?\s*:\s*/y;
+const VALUE_AFTER = /(?:\\?["'])?\s*(?:(?:,|\r?\n|\\n)\s*(?:\\?["'])?value(?:\\?["'])?\s*:|[ \t]+value[ \t]*=)\s*/y;
 // `config.password`, `process.env.TOKEN`: code, not a value (a digit-free dotted path; a
 // Vault token such as `s.Xy7pQ2zLm9` has digits).
 const DOTTED_PATH = /^[A-Za-z_$][A-Za-z_$]*(?:\.[A-Za-z_$][A-Za-z_$]*)+$/;
 const AUTH_SCHEME = /^(?:bearer|basic|token|digest|bot)\s+(?=\S)/i;
 const LINE_PREFIX_CHARS = ' \t-*><';
+const USER_OPTION = /(?:^|\s)(?:-u|-U|--user(?:name)?)[ \t=]+\S/;
+const HEADER_OPTION = /(?:^|\s)(?:-H|--header)[ \t]+$/;
 const CODE_WORDS = new Set(['await', 'new', 'function', 'lambda', 'async', 'typeof', 'this', 'self', 'require', 'import', 'return', 'yield']);
 
 /** A secret-named key found in the text. */
@@ -79,6 +83,7 @@ export function maskCommandLineValues(text: string, report: ReportRange): void {
 	for (let at = text.indexOf('-u'); at !== -1; at = text.indexOf('-u', at + 2)) {
 		if (!isFlagCode(text.charCodeAt(at - 1))) maskGroupAt(text, USER_VALUE, at + 2, report);
 	}
+	for (let at = text.indexOf('-p'); at !== -1; at = text.indexOf('-p', at + 2)) maskShortPasswordAt(text, at, report);
 	if (!text.includes('password')) return;
 	for (let at = text.indexOf('login'); at !== -1; at = text.indexOf('login', at + 5)) maskGroupAt(text, NETRC, at, report);
 }
@@ -89,6 +94,21 @@ function maskGroupAt(text: string, pattern: RegExp, at: number, report: ReportRa
 	if (match === null || isPlaceholder(match[1])) return;
 	const [start, end] = match.indices![1];
 	report(start, end, SENSITIVE_FIELD);
+}
+
+// `docker login -u ci -p hunter2`, `mysql -u root -p hunter2`: a `-p` option after a user
+// option on the same command line. A number there is a port (`psql -U app -p 5432`).
+function maskShortPasswordAt(text: string, at: number, report: ReportRange): void {
+	if (isFlagCode(text.charCodeAt(at - 1)) || !(text.charCodeAt(at + 2) === 32 || text.charCodeAt(at + 2) === 9)) return;
+	const lineStart = text.lastIndexOf('\n', at) + 1;
+	if (!USER_OPTION.test(text.slice(Math.max(lineStart, at - 200), at))) return;
+	let valueStart = at + 2;
+	while (text.charCodeAt(valueStart) === 32 || text.charCodeAt(valueStart) === 9) valueStart++;
+	if (maskQuoted(text, valueStart, report)) return;
+	BARE.lastIndex = valueStart;
+	const value = BARE.exec(text)?.[0];
+	if (value === undefined || /^\d+$/.test(value) || /^[$%-]/.test(value) || isPlaceholder(value)) return;
+	report(valueStart, valueStart + value.length, SENSITIVE_FIELD);
 }
 
 // `--password hunter2`; the `--password=…` form is an ordinary key and separator.
@@ -163,10 +183,12 @@ function maskNamedValue(at: KeyAt): void {
 	if (!maskQuoted(text, valueStart, at.report)) maskLineRest(text, valueStart, at.report);
 }
 
-// Only indentation, a quote, list or quote markers (`- `, `* `, `> ` as in curl -v) before the key.
+// Only indentation, a quote, list or quote markers (`- `, `* `, `> ` as in curl -v) before
+// the key, or a header option (`curl -H 'X-Api-Key: …'`, `--header "…"`).
 function isLineStart(text: string, keyStart: number): boolean {
 	let at = keyStart;
 	if (text[at - 1] === '"' || text[at - 1] === "'") at--;
+	if (HEADER_OPTION.test(text.slice(Math.max(0, at - 12), at))) return true;
 	while (at > 0 && keyStart - at < 40 && LINE_PREFIX_CHARS.includes(text[at - 1])) at--;
 	if (at === 0) return true;
 	const previous = text[at - 1];
