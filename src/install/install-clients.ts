@@ -1,0 +1,184 @@
+// install and uninstall over the client config files: open each file that exists, wrap (or
+// unwrap) its server entries, and write it back atomically, noting in the ledger what was
+// done. With dryRun nothing is written; the result carries each file's before and after.
+
+import fs from 'node:fs';
+import { sameValue } from './same-value.js';
+import type { ClientConfigFile } from './client-registry.js';
+import { describeEntryPath, type ConfigDocument, type LocatedEntry } from './config-document.js';
+import { entryId, type InstallLedger, type LedgerEntry } from './install-ledger.js';
+import { openJsonDocument } from './json-document.js';
+import { openTomlDocument } from './toml-document.js';
+import { isObject, readWrapped, unwrapEntry, wrapEntry, type McprecLauncher, type ServerEntry } from './wrap-entry.js';
+import { sha256, writeFileAtomic } from './write-file-atomic.js';
+
+export type ServerAction = 'wrapped' | 'already-wrapped' | 'skipped' | 'unwrapped' | 'not-wrapped' | 'left-wrapped';
+
+/** What happened (or would happen) to one server entry. */
+export interface ServerOutcome {
+	key: string;
+	/** Where the entry sits: `mcpServers › fs`, `projects › /home/a › mcpServers › fs`. */
+	path: string;
+	action: ServerAction;
+	reason?: string;
+}
+
+/** What happened (or would happen) to one config file. */
+export interface FileOutcome {
+	client: string;
+	scope: string;
+	file: string;
+	changed: boolean;
+	/** uninstall: the file was put back byte for byte from the backup. */
+	restored?: boolean;
+	before: string;
+	after: string;
+	servers: ServerOutcome[];
+}
+
+export interface InstallOptions {
+	files: readonly ClientConfigFile[];
+	/** Only these entry keys (all when empty). */
+	servers: readonly string[];
+	dryRun: boolean;
+	ledger: InstallLedger;
+}
+
+const BOM = '\ufeff';
+
+export function installClients(options: InstallOptions & { launcher: McprecLauncher }): FileOutcome[] {
+	const outcomes: FileOutcome[] = [];
+	for (const config of options.files) {
+		const bytes = readIfPresent(config.file);
+		if (!bytes) continue;
+		const { bom, text: before } = decode(bytes);
+		const document = openDocument(config, before);
+		const servers: ServerOutcome[] = [];
+		const noted: LedgerEntry[] = [];
+		for (const entry of document.entries()) {
+			if (!selected(entry, options.servers)) continue;
+			const decision = wrapEntry(entry.key, entry.value, options.launcher);
+			const outcome = { key: entry.key, path: describeEntryPath(entry.mapPath, entry.key) };
+			if (decision.action === 'wrap') {
+				document.replace(entry, decision.entry);
+				noted.push({ mapPath: [...entry.mapPath], key: entry.key, original: entry.value, wrapped: decision.entry });
+				servers.push({ ...outcome, action: 'wrapped' });
+			} else if (decision.action === 'already-wrapped') servers.push({ ...outcome, action: 'already-wrapped' });
+			else servers.push({ ...outcome, action: 'skipped', reason: decision.reason });
+		}
+		const after = document.text();
+		const changed = after !== before;
+		if (changed && !options.dryRun) {
+			const written = encode(bom, after);
+			options.ledger.noteInstall(config.file, config.client, bytes, written, noted);
+			writeFileAtomic(config.file, written);
+			options.ledger.save();
+		}
+		outcomes.push({ client: config.client, scope: config.scope, file: config.file, changed, before, after, servers });
+	}
+	return outcomes;
+}
+
+export function uninstallClients(options: InstallOptions): FileOutcome[] {
+	const outcomes: FileOutcome[] = [];
+	for (const config of options.files) {
+		const bytes = readIfPresent(config.file);
+		if (!bytes) continue;
+		const { bom, text: before } = decode(bytes);
+		const record = options.ledger.record(config.file);
+		const restorable = record && record.installedSha256 === sha256(bytes) && backupIntact(record.backup, record.originalSha256);
+		const document = openDocument(config, before);
+		const servers: ServerOutcome[] = [];
+		const unwrapped: string[] = [];
+		for (const entry of document.entries()) {
+			if (!selected(entry, options.servers)) continue;
+			const outcome = { key: entry.key, path: describeEntryPath(entry.mapPath, entry.key) };
+			const target = isObject(entry.value) ? readWrapped(entry.value) : undefined;
+			if (!target) {
+				servers.push({ ...outcome, action: 'not-wrapped' });
+				continue;
+			}
+			const noted = record?.entries[entryId(entry.mapPath, entry.key)];
+			const value = entry.value as ServerEntry;
+			let next: ServerEntry;
+			if (noted && sameValue(value, noted.wrapped)) next = noted.original as ServerEntry;
+			else if (noted) next = unwrapKeepingEdits(value, noted);
+			else if (isInstallForm(value)) next = unwrapEntry(value, target);
+			else {
+				servers.push({ ...outcome, action: 'left-wrapped', reason: 'wrapped by hand, not by mcprec install' });
+				continue;
+			}
+			document.replace(entry, next);
+			unwrapped.push(entryId(entry.mapPath, entry.key));
+			servers.push({ ...outcome, action: 'unwrapped' });
+		}
+		const everything = options.servers.length === 0;
+		// Nothing changed the file since install wrote it: the backup goes back, byte for byte.
+		const backup = restorable && everything ? fs.readFileSync(record.backup) : undefined;
+		const after = backup ? decode(backup).text : document.text();
+		const written = backup ?? encode(bom, after);
+		const changed = !written.equals(bytes);
+		const restored = backup !== undefined;
+		if (!options.dryRun) {
+			if (changed) writeFileAtomic(config.file, written);
+			if (record) {
+				for (const id of unwrapped) delete record.entries[id];
+				if (restored || everything || Object.keys(record.entries).length === 0) options.ledger.forget(config.file);
+				else record.installedSha256 = null;
+				options.ledger.save();
+			}
+		}
+		outcomes.push({ client: config.client, scope: config.scope, file: config.file, changed, restored, before, after, servers });
+	}
+	return outcomes;
+}
+
+// The entry was edited after install wrapped it: put back what install changed, keep the rest.
+function unwrapKeepingEdits(value: ServerEntry, noted: LedgerEntry): ServerEntry {
+	const original = noted.original as ServerEntry;
+	const wrapped = noted.wrapped as ServerEntry;
+	const next: ServerEntry = { ...value };
+	for (const name of new Set([...Object.keys(original), ...Object.keys(wrapped)])) {
+		if (sameValue(original[name], wrapped[name])) continue;
+		if (original[name] === undefined) delete next[name];
+		else next[name] = original[name];
+	}
+	return next;
+}
+
+// What install writes: an absolute node binary running mcprec's entry script.
+function isInstallForm(value: ServerEntry): boolean {
+	const args = value.args as string[];
+	return typeof value.command === 'string' && /(^|[\\/])node(\.exe)?$/i.test(value.command) && /(^|[\\/])mcprec\.js$/.test(args[0] ?? '') && args[1] === 'run';
+}
+
+function selected(entry: LocatedEntry, servers: readonly string[]): boolean {
+	return servers.length === 0 || servers.includes(entry.key);
+}
+
+function openDocument(config: ClientConfigFile, text: string): ConfigDocument {
+	return config.format === 'toml' ? openTomlDocument(config.file, text, config.serverMaps) : openJsonDocument(config.file, text, config.serverMaps);
+}
+
+function readIfPresent(file: string): Buffer | undefined {
+	try {
+		return fs.readFileSync(file);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+		throw error;
+	}
+}
+
+function backupIntact(backup: string, expected: string): boolean {
+	const bytes = readIfPresent(backup);
+	return bytes !== undefined && sha256(bytes) === expected;
+}
+
+function decode(bytes: Buffer): { bom: boolean; text: string } {
+	const text = bytes.toString('utf8');
+	return text.startsWith(BOM) ? { bom: true, text: text.slice(1) } : { bom: false, text };
+}
+
+function encode(bom: boolean, text: string): Buffer {
+	return Buffer.from(bom ? BOM + text : text, 'utf8');
+}

@@ -1,0 +1,34 @@
+// Config files are replaced whole: written beside the original, flushed, then renamed over
+// it, so a client never reads half a file and a crash leaves the old one. The mode is kept.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function writeFileAtomic(file: string, bytes: Buffer | string): void {
+	let mode: number | undefined;
+	try {
+		mode = fs.statSync(file).mode & 0o7777;
+	} catch {
+		mode = undefined;
+	}
+	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.mcprec-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
+	const descriptor = fs.openSync(temporary, 'wx', mode ?? 0o644);
+	try {
+		fs.writeFileSync(descriptor, bytes);
+		if (mode !== undefined) fs.fchmodSync(descriptor, mode);
+		fs.fsyncSync(descriptor);
+	} finally {
+		fs.closeSync(descriptor);
+	}
+	try {
+		fs.renameSync(temporary, file);
+	} catch (error) {
+		fs.rmSync(temporary, { force: true });
+		throw error;
+	}
+}
+
+export function sha256(bytes: Buffer | string): string {
+	return crypto.createHash('sha256').update(bytes).digest('hex');
+}
