@@ -156,7 +156,8 @@ function selected(entry: LocatedEntry, servers: readonly string[]): boolean {
 	return servers.length === 0 || servers.includes(entry.key);
 }
 
-function openDocument(config: ClientConfigFile, text: string): ConfigDocument {
+/** The file's text opened with the editor of its format. */
+export function openDocument(config: ClientConfigFile, text: string): ConfigDocument {
 	return config.format === 'toml' ? openTomlDocument(config.file, text, config.serverMaps) : openJsonDocument(config.file, text, config.serverMaps);
 }
 
