@@ -187,7 +187,8 @@ function tomlKey(name: string): string {
 
 // JSON's string escapes are TOML basic-string escapes, for the values mcprec writes.
 function tomlValue(value: unknown): string {
-	if (typeof value === 'string') return JSON.stringify(value);
+	// TOML also wants DEL escaped, which JSON leaves as is.
+	if (typeof value === 'string') return JSON.stringify(value).replace(/\x7f/g, '\\u007f');
 	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
 	if (Array.isArray(value)) return `[${value.map(tomlValue).join(', ')}]`;
 	if (isObject(value)) return `{ ${Object.entries(value).map(([key, item]) => `${tomlKey(key)} = ${tomlValue(item)}`).join(', ')} }`;
