@@ -23,6 +23,7 @@ Each server entry becomes \`<node> <mcprec> run --name <key> -- <its command and
 remote one: \`run --name <key> --url <url> --header …\`); every other field, comment and the
 formatting of the file stay. The first change to a file keeps a backup; running install
 again changes nothing. Undo with \`mcprec uninstall\`; check with \`mcprec doctor\`.
+Client files are looked for under your home folder ($MCPREC_CLIENT_HOME when set).
 
 Examples:
   mcprec install --dry-run
