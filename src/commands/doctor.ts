@@ -152,7 +152,8 @@ function checkFile(config: ClientConfigFile, lastSessions: Map<string, number>):
 		const command = value.command as string;
 		const args = (value.args as string[] | undefined) ?? [];
 		server.command = command;
-		const rewrap = `mcprec uninstall --client ${config.client} --server '${entry.key}' && mcprec install --client ${config.client} --server '${entry.key}'`;
+		// install writes the current node and mcprec over an install-written launcher that went stale.
+		const rewrap = `mcprec install --client ${config.client} --server '${entry.key}'`;
 		server.resolves = resolveCommand(command, { searchPath, cwd }) !== undefined;
 		const byInstall = /(^|[\\/])mcprec\.js$/.test(args[0] ?? '');
 		const absolute = `write the absolute path of '${command}' in ${config.file} (\`command -v ${command}\` in a shell shows it)`;

@@ -48,6 +48,7 @@ function prepare(options: InstallCommandOptions) {
 const SYMBOLS: Record<ServerAction, (text: string) => string> = {
 	wrapped: (text) => stdoutColours.green(`✓ ${text}`),
 	unwrapped: (text) => stdoutColours.green(`✓ ${text}`),
+	relaunched: (text) => stdoutColours.green(`✓ ${text}`),
 	'already-wrapped': (text) => `· ${text}`,
 	'not-wrapped': (text) => `· ${text}`,
 	'left-wrapped': (text) => stdoutColours.yellow(`! ${text}`),
@@ -57,6 +58,7 @@ const SYMBOLS: Record<ServerAction, (text: string) => string> = {
 const ACTION_WORDS: Record<ServerAction, [done: string, planned: string]> = {
 	wrapped: ['wrapped', 'would be wrapped'],
 	unwrapped: ['unwrapped', 'would be unwrapped'],
+	relaunched: ['launcher updated', 'launcher would be updated'],
 	'already-wrapped': ['already wrapped', 'already wrapped'],
 	'not-wrapped': ['not wrapped', 'not wrapped'],
 	'left-wrapped': ['left wrapped', 'left wrapped'],
@@ -81,7 +83,7 @@ function report(verb: 'install' | 'uninstall', options: InstallCommandOptions, l
 		process.stdout.write(`${stdoutColours.bold(`${label} (${outcome.scope})`)} ${outcome.file}: ${state}\n`);
 		if (outcome.servers.length === 0) process.stdout.write('  no servers\n');
 		for (const server of outcome.servers) {
-			if (server.action === 'wrapped' || server.action === 'unwrapped') count++;
+			if (server.action === 'wrapped' || server.action === 'unwrapped' || server.action === 'relaunched') count++;
 			const words = ACTION_WORDS[server.action][dryRun ? 1 : 0];
 			process.stdout.write(`  ${SYMBOLS[server.action](`${server.path}: ${words}${server.reason ? ` (${server.reason})` : ''}`)}\n`);
 		}

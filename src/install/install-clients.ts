@@ -9,10 +9,10 @@ import { describeEntryPath, type ConfigDocument, type LocatedEntry } from './con
 import { entryId, type InstallLedger, type LedgerEntry } from './install-ledger.js';
 import { openJsonDocument } from './json-document.js';
 import { openTomlDocument } from './toml-document.js';
-import { isObject, readWrapped, unwrapEntry, wrapEntry, type McprecLauncher, type ServerEntry } from './wrap-entry.js';
+import { isInstallForm, isObject, readWrapped, unwrapEntry, wrapEntry, type McprecLauncher, type ServerEntry } from './wrap-entry.js';
 import { sha256, writeFileAtomic } from './write-file-atomic.js';
 
-export type ServerAction = 'wrapped' | 'already-wrapped' | 'skipped' | 'unwrapped' | 'not-wrapped' | 'left-wrapped';
+export type ServerAction = 'wrapped' | 'relaunched' | 'already-wrapped' | 'skipped' | 'unwrapped' | 'not-wrapped' | 'left-wrapped';
 
 /** What happened (or would happen) to one server entry. */
 export interface ServerOutcome {
@@ -63,6 +63,13 @@ export function installClients(options: InstallOptions & { launcher: McprecLaunc
 				document.replace(entry, decision.entry);
 				noted.push({ mapPath: [...entry.mapPath], key: entry.key, original: entry.value, wrapped: decision.entry });
 				servers.push({ ...outcome, action: 'wrapped' });
+			} else if (decision.action === 'relaunch') {
+				document.replace(entry, decision.entry);
+				// The entry's original is the one noted when it was first wrapped.
+				const previous = options.ledger.record(config.file)?.entries[entryId(entry.mapPath, entry.key)];
+				const original = previous?.original ?? unwrapEntry(entry.value as ServerEntry, decision.target);
+				noted.push({ mapPath: [...entry.mapPath], key: entry.key, original, wrapped: decision.entry });
+				servers.push({ ...outcome, action: 'relaunched', reason: `now ${options.launcher.command} ${options.launcher.prefix.join(' ')}` });
 			} else if (decision.action === 'already-wrapped') servers.push({ ...outcome, action: 'already-wrapped' });
 			else servers.push({ ...outcome, action: 'skipped', reason: decision.reason });
 		}
@@ -144,12 +151,6 @@ function unwrapKeepingEdits(value: ServerEntry, noted: LedgerEntry): ServerEntry
 		else next[name] = original[name];
 	}
 	return next;
-}
-
-// What install writes: an absolute node binary running mcprec's entry script.
-function isInstallForm(value: ServerEntry): boolean {
-	const args = value.args as string[];
-	return typeof value.command === 'string' && /(^|[\\/])node(\.exe)?$/i.test(value.command) && /(^|[\\/])mcprec\.js$/.test(args[0] ?? '') && args[1] === 'run';
 }
 
 function selected(entry: LocatedEntry, servers: readonly string[]): boolean {

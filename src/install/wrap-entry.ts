@@ -29,13 +29,19 @@ const RUN_VALUE_OPTIONS = new Set(['-n', '--name', '-p', '--policy', '--lock-tim
 export type WrapDecision =
 	| { action: 'wrap'; entry: ServerEntry }
 	| { action: 'already-wrapped'; target: WrappedTarget }
+	/** Written by install with another node or mcprec (since moved or upgraded): only the launcher changes. */
+	| { action: 'relaunch'; target: WrappedTarget; entry: ServerEntry }
 	| { action: 'skip'; reason: string };
 
 /** What `install` does with one entry. */
 export function wrapEntry(key: string, entry: unknown, launcher: McprecLauncher): WrapDecision {
 	if (!isObject(entry)) return { action: 'skip', reason: 'not an object' };
 	const wrapped = readWrapped(entry);
-	if (wrapped) return { action: 'already-wrapped', target: wrapped };
+	if (wrapped) {
+		const args = entry.args as string[];
+		if (!isInstallForm(entry) || (entry.command === launcher.command && args[0] === launcher.prefix[0])) return { action: 'already-wrapped', target: wrapped };
+		return { action: 'relaunch', target: wrapped, entry: { ...entry, command: launcher.command, args: [...launcher.prefix, ...args.slice(1)] } };
+	}
 	if (typeof entry.command === 'string') {
 		if (entry.args !== undefined && !isStringArray(entry.args)) return { action: 'skip', reason: "'args' is not a list of strings" };
 		const args = (entry.args as string[] | undefined) ?? [];
@@ -130,6 +136,12 @@ export function unwrapEntry(entry: ServerEntry, target: WrappedTarget): ServerEn
 	if (remote.type === 'stdio') remote.type = target.transport === 'sse' ? 'sse' : 'http';
 	if (Object.keys(target.headers).length > 0) remote.headers = target.headers;
 	return remote;
+}
+
+/** What install writes: an absolute node binary running mcprec's entry script (bin/mcprec.js). */
+export function isInstallForm(value: ServerEntry): boolean {
+	const args = (value.args ?? []) as string[];
+	return typeof value.command === 'string' && /(^|[\\/])node(\.exe)?$/i.test(value.command) && /(^|[\\/])mcprec\.js$/.test(args[0] ?? '') && args[1] === 'run';
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -193,6 +193,9 @@ describe('mcprec install --dry-run and mcprec doctor', () => {
 		const broken = await runMcprec(['doctor'], home, { env, cwd: clientHome });
 		expect(broken.exitCode).toBe(1);
 		expect(broken.stdout).toContain("Cursor: 'memory': mcprec's entry script /nowhere/bin/mcprec.js is gone");
-		expect(broken.stdout).toContain("fix: mcprec uninstall --client cursor --server 'memory' && mcprec install --client cursor --server 'memory'");
+		expect(broken.stdout).toContain("fix: mcprec install --client cursor --server 'memory'");
+		const fixed = await runMcprec(['install', '--client', 'cursor'], home, { env, cwd: clientHome });
+		expect(fixed.stdout).toContain('mcpServers › memory: launcher updated');
+		expect(fs.readFileSync(file, 'utf8')).toBe(text);
 	});
 });
