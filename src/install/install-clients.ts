@@ -130,8 +130,10 @@ export function uninstallClients(options: InstallOptions): FileOutcome[] {
 			if (changed) writeFileAtomic(config.file, written);
 			if (record) {
 				for (const id of unwrapped) delete record.entries[id];
-				if (restored || everything || Object.keys(record.entries).length === 0) options.ledger.forget(config.file);
-				else record.installedSha256 = null;
+				// Still restorable when nobody else changed the file: the backup is the original of every entry.
+				record.installedSha256 = record.installedSha256 === sha256(bytes) ? sha256(written) : null;
+				const useless = Object.keys(record.entries).length === 0 && record.installedSha256 === null;
+				if (restored || everything || useless) options.ledger.forget(config.file);
 				options.ledger.save();
 			}
 		}

@@ -48,6 +48,10 @@ export function wrapEntry(key: string, entry: unknown, launcher: McprecLauncher)
 		return { action: 'wrap', entry: { ...entry, command: launcher.command, args: [...launcher.prefix, 'run', '--name', key, '--', entry.command, ...args] } };
 	}
 	const urlKey = URL_KEYS.find((name) => typeof entry[name] === 'string');
+	if (urlKey && typeof entry.bearer_token_env_var === 'string') {
+		// Codex reads the token from its own environment; `run --header` takes secrets from mcprec's store.
+		return { action: 'skip', reason: `its token comes from $${entry.bearer_token_env_var}; wrap it by hand with \`mcprec secret set ${entry.bearer_token_env_var}\` and --header "Authorization: Bearer \${${entry.bearer_token_env_var}}" --secret ${entry.bearer_token_env_var}` };
+	}
 	if (urlKey) {
 		const headerKey = HEADER_KEYS.find((name) => entry[name] !== undefined);
 		const headers = headerKey ? entry[headerKey] : {};

@@ -5,7 +5,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export function writeFileAtomic(file: string, bytes: Buffer | string): void {
+export function writeFileAtomic(target: string, bytes: Buffer | string): void {
+	// A config kept as a symlink (dotfile managers) stays one: the file it points to is replaced.
+	let file = target;
+	try {
+		file = fs.realpathSync(target);
+	} catch {
+		file = target;
+	}
 	let mode: number | undefined;
 	try {
 		mode = fs.statSync(file).mode & 0o7777;

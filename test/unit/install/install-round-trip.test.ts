@@ -80,11 +80,18 @@ describe('install and uninstall on the fixture configs', () => {
 		const before = new Map(placed.map((config) => [config.file, readEntries(config)]));
 		const outcomes = installClients({ files, servers: [], dryRun: false, ledger: ledger(), launcher });
 		expect(outcomes.map((outcome) => outcome.file).sort()).toEqual(placed.map((config) => config.file).sort());
-		expect(outcomes.flatMap((outcome) => outcome.servers.filter((server) => server.action !== 'wrapped').map((server) => `${server.key}: ${server.action}`))).toEqual(['already: already-wrapped']);
+		expect(outcomes.flatMap((outcome) => outcome.servers.filter((server) => server.action !== 'wrapped').map((server) => `${server.key}: ${server.action}`))).toEqual([
+			'already: already-wrapped',
+			'notion: skipped',
+		]);
 		for (const config of placed) {
 			for (const [id, value] of readEntries(config)) {
 				const original = before.get(config.file)!.get(id) as Record<string, unknown>;
 				const target = readWrapped(value as Record<string, unknown>)!;
+				if (id.includes('notion')) {
+					expect(sameValue(value, original), 'a skipped entry stays as it was').toBe(true);
+					continue;
+				}
 				expect(target, id).toBeDefined();
 				if (id.includes('already')) {
 					expect(sameValue(value, original), 'an entry wrapped by hand stays as it was').toBe(true);
@@ -114,6 +121,21 @@ describe('install and uninstall on the fixture configs', () => {
 		const outcomes = installClients({ files, servers: [], dryRun: false, ledger: ledger(), launcher });
 		expect(outcomes.filter((outcome) => outcome.changed)).toEqual([]);
 		expect(placed.map((config) => fs.readFileSync(config.file))).toEqual(snapshot);
+	});
+
+	it('keeps a symlinked config a symlink, and writes through it', () => {
+		const cursor = placed.find((config) => config.client === 'cursor')!;
+		const real = path.join(path.dirname(cursor.file), 'real-mcp.json');
+		fs.renameSync(cursor.file, real);
+		fs.symlinkSync(real, cursor.file);
+		const before = fs.readFileSync(real);
+		// Unwrap and wrap again through the link.
+		uninstallClients({ files: [cursor], servers: ['linear'], dryRun: false, ledger: ledger() });
+		expect(fs.lstatSync(cursor.file).isSymbolicLink()).toBe(true);
+		expect(fs.readFileSync(real).equals(before)).toBe(false);
+		installClients({ files: [cursor], servers: ['linear'], dryRun: false, ledger: ledger(), launcher });
+		expect(fs.lstatSync(cursor.file).isSymbolicLink()).toBe(true);
+		expect(fs.readFileSync(real).equals(before)).toBe(true);
 	});
 
 	it('restores every file byte for byte', () => {
@@ -206,6 +228,12 @@ describe('install and uninstall on generated configs', () => {
 				for (const value of readEntries(config).values()) expect(readWrapped(value as Record<string, unknown>)).toBeDefined();
 				expect([...readEntries(config).keys()]).toEqual([...before.keys()]);
 				installClients({ files, servers: [], dryRun: false, ledger: ledger(), launcher });
+				expect(fs.readFileSync(config.file).equals(installed)).toBe(true);
+				// One server put back and wrapped again: still the same bytes, still restorable.
+				const first = JSON.parse([...before.keys()][0]!).at(-1) as string;
+				uninstallClients({ files, servers: [first], dryRun: false, ledger: ledger() });
+				expect(readWrapped(readEntries(config).get([...before.keys()][0]!) as Record<string, unknown>)).toBeUndefined();
+				installClients({ files, servers: [first], dryRun: false, ledger: ledger(), launcher });
 				expect(fs.readFileSync(config.file).equals(installed)).toBe(true);
 				const [outcome] = uninstallClients({ files, servers: [], dryRun: false, ledger: ledger() });
 				expect(outcome!.restored).toBe(true);
