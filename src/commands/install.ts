@@ -67,6 +67,8 @@ const ACTION_WORDS: Record<ServerAction, [done: string, planned: string]> = {
 
 function report(verb: 'install' | 'uninstall', options: InstallCommandOptions, lookedIn: string[], outcomes: FileOutcome[]): void {
 	const dryRun = options.dryRun === true;
+	// A file left as it is fails the command; the others were still done.
+	if (outcomes.some((outcome) => outcome.error)) process.exitCode = 1;
 	if (options.json) {
 		const files = outcomes.map(({ before, after, ...rest }) => ({ ...rest, diff: lineDiff(before, after) }));
 		process.stdout.write(`${JSON.stringify({ dryRun, files }, null, 2)}\n`);
@@ -79,8 +81,12 @@ function report(verb: 'install' | 'uninstall', options: InstallCommandOptions, l
 	let count = 0;
 	for (const outcome of outcomes) {
 		const label = clientDefinition(outcome.client as ClientId).label;
-		const state = outcome.restored ? (dryRun ? 'would be restored from its backup' : 'restored from its backup') : outcome.changed ? (dryRun ? 'would change' : 'changed') : 'unchanged';
+		const state = outcome.error ? 'not handled' : outcome.restored ? (dryRun ? 'would be restored from its backup' : 'restored from its backup') : outcome.changed ? (dryRun ? 'would change' : 'changed') : 'unchanged';
 		process.stdout.write(`${stdoutColours.bold(`${label} (${outcome.scope})`)} ${outcome.file}: ${state}\n`);
+		if (outcome.error) {
+			process.stdout.write(`  ${stdoutColours.red(`✗ left as it is: ${outcome.error}`)}\n`);
+			continue;
+		}
 		if (outcome.servers.length === 0) process.stdout.write('  no servers\n');
 		for (const server of outcome.servers) {
 			if (server.action === 'wrapped' || server.action === 'unwrapped' || server.action === 'relaunched') count++;

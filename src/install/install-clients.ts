@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import { sameValue } from './same-value.js';
+import { UserError } from '../errors/user-error.js';
 import type { ClientConfigFile } from './client-registry.js';
 import { describeEntryPath, type ConfigDocument, type LocatedEntry } from './config-document.js';
 import { entryId, type InstallLedger, type LedgerEntry } from './install-ledger.js';
@@ -34,6 +35,8 @@ export interface FileOutcome {
 	before: string;
 	after: string;
 	servers: ServerOutcome[];
+	/** Why the file was left as it is (it does not parse, or an entry cannot be rewritten in place). */
+	error?: string;
 }
 
 export interface InstallOptions {
@@ -47,10 +50,7 @@ export interface InstallOptions {
 const BOM = '\ufeff';
 
 export function installClients(options: InstallOptions & { launcher: McprecLauncher }): FileOutcome[] {
-	const outcomes: FileOutcome[] = [];
-	for (const config of options.files) {
-		const bytes = readIfPresent(config.file);
-		if (!bytes) continue;
+	return eachFile(options.files, (config, bytes) => {
 		const { bom, text: before } = decode(bytes);
 		const document = openDocument(config, before);
 		const servers: ServerOutcome[] = [];
@@ -81,16 +81,12 @@ export function installClients(options: InstallOptions & { launcher: McprecLaunc
 			writeFileAtomic(config.file, written);
 			options.ledger.save();
 		}
-		outcomes.push({ client: config.client, scope: config.scope, file: config.file, changed, before, after, servers });
-	}
-	return outcomes;
+		return { client: config.client, scope: config.scope, file: config.file, changed, before, after, servers };
+	});
 }
 
 export function uninstallClients(options: InstallOptions): FileOutcome[] {
-	const outcomes: FileOutcome[] = [];
-	for (const config of options.files) {
-		const bytes = readIfPresent(config.file);
-		if (!bytes) continue;
+	return eachFile(options.files, (config, bytes) => {
 		const { bom, text: before } = decode(bytes);
 		const record = options.ledger.record(config.file);
 		const restorable = record && record.installedSha256 === sha256(bytes) && backupIntact(record.backup, record.originalSha256);
@@ -137,9 +133,8 @@ export function uninstallClients(options: InstallOptions): FileOutcome[] {
 				options.ledger.save();
 			}
 		}
-		outcomes.push({ client: config.client, scope: config.scope, file: config.file, changed, restored, before, after, servers });
-	}
-	return outcomes;
+		return { client: config.client, scope: config.scope, file: config.file, changed, restored, before, after, servers };
+	});
 }
 
 // The entry was edited after install wrapped it: put back what install changed, keep the rest.
@@ -157,6 +152,24 @@ function unwrapKeepingEdits(value: ServerEntry, noted: LedgerEntry): ServerEntry
 
 function selected(entry: LocatedEntry, servers: readonly string[]): boolean {
 	return servers.length === 0 || servers.includes(entry.key);
+}
+
+// Each config file that exists, handled on its own: one that cannot be read or edited is
+// reported and left as it is, and the others are still done.
+function eachFile(files: readonly ClientConfigFile[], handle: (config: ClientConfigFile, bytes: Buffer) => FileOutcome): FileOutcome[] {
+	const outcomes: FileOutcome[] = [];
+	for (const config of files) {
+		const bytes = readIfPresent(config.file);
+		if (!bytes) continue;
+		try {
+			outcomes.push(handle(config, bytes));
+		} catch (error) {
+			if (!(error instanceof UserError)) throw error;
+			const { text } = decode(bytes);
+			outcomes.push({ client: config.client, scope: config.scope, file: config.file, changed: false, before: text, after: text, servers: [], error: error.message });
+		}
+	}
+	return outcomes;
 }
 
 /** The file's text opened with the editor of its format. */

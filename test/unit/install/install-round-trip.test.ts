@@ -295,3 +295,21 @@ describe('install and uninstall on generated configs', () => {
 		);
 	});
 });
+
+describe('files install cannot edit', () => {
+	it('are left as they are with the reason, and the other files are still done', () => {
+		const { files, ledger } = freshHome();
+		const broken = place(files, 'cursor', 'user', '{ "mcpServers": { "a": { "command": "x" }, }\n  oops');
+		const inline = place(files, 'codex', 'user', 'mcp_servers = { inline = { command = "x" } }\n');
+		const fine = place(files, 'gemini', 'user', '{ "mcpServers": { "a": { "command": "x" } } }');
+		const before = [broken, inline].map((config) => fs.readFileSync(config.file, 'utf8'));
+		const outcomes = installClients({ files, servers: [], dryRun: false, ledger: ledger(), launcher });
+		expect(outcomes.map((outcome) => [outcome.client, outcome.changed, outcome.error])).toEqual([
+			['cursor', false, `${broken.file}:2:3: not valid JSON (InvalidSymbol); fix the file or leave this client out with --client`],
+			['codex', false, `${inline.file}: cannot rewrite server 'inline' in place (it is not written as its own [table]); edit it by hand or leave this client out with --client`],
+			['gemini', true, undefined],
+		]);
+		expect([broken, inline].map((config) => fs.readFileSync(config.file, 'utf8'))).toEqual(before);
+		expect(readWrapped(readEntries(fine).get('["mcpServers","a"]') as Record<string, unknown>)).toMatchObject({ kind: 'stdio', command: 'x' });
+	});
+});
