@@ -10,7 +10,7 @@ import { describeEntryPath, type ConfigDocument, type LocatedEntry } from './con
 import { entryId, type InstallLedger, type LedgerEntry } from './install-ledger.js';
 import { openJsonDocument } from './json-document.js';
 import { openTomlDocument } from './toml-document.js';
-import { isInstallForm, isObject, readWrapped, unwrapEntry, wrapEntry, type McprecLauncher, type ServerEntry } from './wrap-entry.js';
+import { isInstallForm, isObject, readWrapped, unwrapEntry, wrapEntry, type McprecLauncher, type ServerEntry, type WrappedTarget } from './wrap-entry.js';
 import { sha256, writeFileAtomic } from './write-file-atomic.js';
 
 export type ServerAction = 'wrapped' | 'relaunched' | 'already-wrapped' | 'skipped' | 'unwrapped' | 'not-wrapped' | 'left-wrapped';
@@ -105,7 +105,7 @@ export function uninstallClients(options: InstallOptions): FileOutcome[] {
 			const value = entry.value as ServerEntry;
 			let next: ServerEntry;
 			if (noted && sameValue(value, noted.wrapped)) next = noted.original as ServerEntry;
-			else if (noted) next = unwrapKeepingEdits(value, noted);
+			else if (noted) next = unwrapKeepingEdits(value, noted, target);
 			else if (isInstallForm(value)) next = unwrapEntry(value, target);
 			else {
 				servers.push({ ...outcome, action: 'left-wrapped', reason: 'wrapped by hand, not by mcprec install' });
@@ -137,8 +137,9 @@ export function uninstallClients(options: InstallOptions): FileOutcome[] {
 	});
 }
 
-// The entry was edited after install wrapped it: put back what install changed, keep the rest.
-function unwrapKeepingEdits(value: ServerEntry, noted: LedgerEntry): ServerEntry {
+// The entry was edited after install wrapped it: put back what install changed, keep the rest,
+// and keep a server command edited behind mcprec (`-- <command> <args>`) as it now is.
+function unwrapKeepingEdits(value: ServerEntry, noted: LedgerEntry, target: WrappedTarget): ServerEntry {
 	const original = noted.original as ServerEntry;
 	const wrapped = noted.wrapped as ServerEntry;
 	const next: ServerEntry = { ...value };
@@ -146,6 +147,10 @@ function unwrapKeepingEdits(value: ServerEntry, noted: LedgerEntry): ServerEntry
 		if (sameValue(original[name], wrapped[name])) continue;
 		if (original[name] === undefined) delete next[name];
 		else next[name] = original[name];
+	}
+	if (target.kind === 'stdio' && typeof original.command === 'string') {
+		next.command = target.command;
+		if (original.args !== undefined || target.args.length > 0) next.args = target.args;
 	}
 	return next;
 }

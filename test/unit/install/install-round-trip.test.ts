@@ -313,3 +313,19 @@ describe('files install cannot edit', () => {
 		expect(readWrapped(readEntries(fine).get('["mcpServers","a"]') as Record<string, unknown>)).toMatchObject({ kind: 'stdio', command: 'x' });
 	});
 });
+
+describe('uninstall after the wrapped entry itself was edited', () => {
+	it('keeps the new server arguments and env, and drops only the wrapping', () => {
+		const { files, ledger } = freshHome();
+		const config = place(files, 'cursor', 'user', '{\n  "mcpServers": {\n    "fs": { "command": "npx", "args": ["server-fs", "/a"] }\n  }\n}\n');
+		installClients({ files: [config], servers: [], dryRun: false, ledger: ledger(), launcher });
+		let text = fs.readFileSync(config.file, 'utf8');
+		const wrapped = readEntries(config).get('["mcpServers","fs"]') as { args: string[] };
+		text = applyEdits(text, modify(text, ['mcpServers', 'fs', 'args'], [...wrapped.args, '/b'], {}));
+		text = applyEdits(text, modify(text, ['mcpServers', 'fs', 'env'], { DEBUG: '1' }, {}));
+		fs.writeFileSync(config.file, text);
+		const [outcome] = uninstallClients({ files: [config], servers: [], dryRun: false, ledger: ledger() });
+		expect(outcome!.restored).toBe(false);
+		expect(readEntries(config).get('["mcpServers","fs"]')).toEqual({ command: 'npx', args: ['server-fs', '/a', '/b'], env: { DEBUG: '1' } });
+	});
+});
