@@ -22,7 +22,12 @@ export interface InstallCommandOptions {
 
 export async function installCommand(options: InstallCommandOptions): Promise<void> {
 	const context = prepare(options);
-	const outcomes = installClients({ ...context, launcher: currentLauncher() });
+	const launcher = currentLauncher();
+	// npx runs mcprec from its cache, which npm may clear: the configs would point at nothing.
+	if (launcher.prefix.some((word) => /[\\/]_npx[\\/]/.test(word))) {
+		process.stderr.write(`mcprec: warning: this mcprec runs from npx's cache (${launcher.prefix[0]}), which npm may clear; install it first (npm install -g mcprec) so the client configs point at a lasting copy\n`);
+	}
+	const outcomes = installClients({ ...context, launcher });
 	report('install', options, context.lookedIn, outcomes);
 }
 
