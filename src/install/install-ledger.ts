@@ -57,7 +57,8 @@ export class InstallLedger {
 		if (!record) {
 			fs.mkdirSync(this.folder, { recursive: true, mode: 0o700 });
 			const backup = path.join(this.folder, `${sha256(configFile).slice(0, 16)}-${path.basename(configFile)}`);
-			writeFileAtomic(backup, before);
+			// Config files hold tokens in env and headers: the copies are for this user only.
+			writeFileAtomic(backup, before, 0o600);
 			record = { client, backup, originalSha256: sha256(before), installedSha256: sha256(after), entries: {} };
 			this.ledger.files[configFile] = record;
 		} else {
@@ -77,7 +78,7 @@ export class InstallLedger {
 
 	save(): void {
 		fs.mkdirSync(this.folder, { recursive: true, mode: 0o700 });
-		writeFileAtomic(this.file, `${JSON.stringify(this.ledger, null, 2)}\n`);
+		writeFileAtomic(this.file, `${JSON.stringify(this.ledger, null, 2)}\n`, 0o600);
 	}
 }
 

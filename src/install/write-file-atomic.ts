@@ -5,7 +5,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export function writeFileAtomic(target: string, bytes: Buffer | string): void {
+/** `newMode` is for a file that does not exist yet; an existing file keeps its own. */
+export function writeFileAtomic(target: string, bytes: Buffer | string, newMode = 0o644): void {
 	// A config kept as a symlink (dotfile managers) stays one: the file it points to is replaced.
 	let file = target;
 	try {
@@ -20,10 +21,10 @@ export function writeFileAtomic(target: string, bytes: Buffer | string): void {
 		mode = undefined;
 	}
 	const temporary = path.join(path.dirname(file), `.${path.basename(file)}.mcprec-${process.pid}-${crypto.randomBytes(4).toString('hex')}.tmp`);
-	const descriptor = fs.openSync(temporary, 'wx', mode ?? 0o644);
+	const descriptor = fs.openSync(temporary, 'wx', mode ?? newMode);
 	try {
 		fs.writeFileSync(descriptor, bytes);
-		if (mode !== undefined) fs.fchmodSync(descriptor, mode);
+		fs.fchmodSync(descriptor, mode ?? newMode);
 		fs.fsyncSync(descriptor);
 	} finally {
 		fs.closeSync(descriptor);

@@ -329,3 +329,17 @@ describe('uninstall after the wrapped entry itself was edited', () => {
 		expect(readEntries(config).get('["mcpServers","fs"]')).toEqual({ command: 'npx', args: ['server-fs', '/a', '/b'], env: { DEBUG: '1' } });
 	});
 });
+
+describe('file modes', () => {
+	it('a config keeps its mode; the backup and the ledger are private (they hold the tokens of env and headers)', () => {
+		const { files, ledger, home } = freshHome();
+		const config = place(files, 'windsurf', 'user', '{ "mcpServers": { "a": { "command": "x", "env": { "TOKEN": "secret" } } } }');
+		fs.chmodSync(config.file, 0o640);
+		installClients({ files: [config], servers: [], dryRun: false, ledger: ledger(), launcher });
+		expect(fs.statSync(config.file).mode & 0o777).toBe(0o640);
+		const record = ledger().record(config.file)!;
+		expect(fs.statSync(record.backup).mode & 0o777).toBe(0o600);
+		expect(fs.statSync(path.join(home, 'state', 'installs', 'installs.json')).mode & 0o777).toBe(0o600);
+		expect(fs.statSync(path.join(home, 'state', 'installs')).mode & 0o777).toBe(0o700);
+	});
+});
