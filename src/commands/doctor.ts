@@ -96,7 +96,8 @@ async function checkPolicy(configFile: string) {
 	} catch (error) {
 		const message = (error as Error).message;
 		const file = (error as { file?: string }).file ?? configFile;
-		return { source: file, error: message, identityRequired: false, problems: [{ what: `the policy does not load: ${message}`, fix: `mcprec policy check ${file}` }] };
+		const fix = file === configFile ? `correct 'policy:' in ${configFile}` : `mcprec policy check ${file}`;
+		return { source: file, error: message, identityRequired: false, problems: [{ what: `the policy does not load: ${message}`, fix }] };
 	}
 }
 

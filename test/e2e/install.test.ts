@@ -199,3 +199,31 @@ describe('mcprec install --dry-run and mcprec doctor', () => {
 		expect(fs.readFileSync(file, 'utf8')).toBe(text);
 	});
 });
+
+describe('mcprec doctor on the policy and the login', () => {
+	const home = makeHome('mcprec-doctor-policy-');
+	afterAll(() => removeHome(home));
+	const env = { MCPREC_CLIENT_HOME: path.join(home, 'no clients'), MCPREC_CREDENTIAL_STORE: 'file' };
+
+	it('names a policy that does not load, and a login the policy requires', async () => {
+		fs.writeFileSync(path.join(home, 'config.yaml'), 'policy: missing.yaml\n');
+		const missing = await runMcprec(['doctor', '--json'], home, { env });
+		expect(missing.exitCode).toBe(1);
+		expect(JSON.parse(missing.stdout).problems).toEqual([
+			{ what: expect.stringContaining("policy file 'missing.yaml' does not exist"), fix: `correct 'policy:' in ${path.join(home, 'config.yaml')}` },
+		]);
+
+		fs.writeFileSync(path.join(home, 'policy.yaml'), 'version: 1\nidentity:\n  required: true\n');
+		fs.writeFileSync(path.join(home, 'config.yaml'), 'policy: policy.yaml\n');
+		const required = await runMcprec(['doctor'], home, { env });
+		expect(required.exitCode).toBe(1);
+		expect(required.stdout).toContain(`✓ policy  ${path.join(home, 'policy.yaml')}`);
+		expect(required.stdout).toContain('✗ login   not signed in (required by the policy)');
+		expect(required.stdout).toContain('the policy requires a login and there is no usable one\n    fix: mcprec login');
+
+		fs.writeFileSync(path.join(home, 'policy.yaml'), 'version: 1\nrules:\n  - name: x\n    match: {}\n    action: block\n');
+		const broken = await runMcprec(['doctor', '--json'], home, { env });
+		expect(broken.exitCode).toBe(1);
+		expect(JSON.parse(broken.stdout).problems).toEqual([{ what: expect.stringContaining("unknown action 'block'"), fix: `mcprec policy check ${path.join(home, 'policy.yaml')}` }]);
+	});
+});
