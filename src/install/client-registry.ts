@@ -73,6 +73,8 @@ export const CLIENTS: readonly ClientDefinition[] = [
 		gui: true,
 		files: (roots) => [
 			{ client: 'vscode', scope: 'user', format: 'json', file: pathsFor(roots).join(roots.appData, 'Code', 'User', 'mcp.json'), serverMaps: [['servers']] },
+			// Before mcp.json (VS Code 1.102), servers lived in settings.json under "mcp".
+			{ client: 'vscode', scope: 'user', format: 'json', file: pathsFor(roots).join(roots.appData, 'Code', 'User', 'settings.json'), serverMaps: [['mcp', 'servers']] },
 			{ client: 'vscode', scope: 'project', format: 'json', file: pathsFor(roots).join(roots.project, '.vscode', 'mcp.json'), serverMaps: [['servers']] },
 		],
 	},

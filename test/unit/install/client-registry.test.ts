@@ -17,6 +17,7 @@ describe('client config locations', () => {
 			'cursor user ~/.cursor/mcp.json',
 			'cursor project ~/app/.cursor/mcp.json',
 			'vscode user ~/.config/Code/User/mcp.json',
+			'vscode user ~/.config/Code/User/settings.json',
 			'vscode project ~/app/.vscode/mcp.json',
 			'windsurf user ~/.codeium/windsurf/mcp_config.json',
 			'codex user ~/.codex/config.toml',

@@ -343,3 +343,19 @@ describe('file modes', () => {
 		expect(fs.statSync(path.join(home, 'state', 'installs')).mode & 0o777).toBe(0o700);
 	});
 });
+
+describe("VS Code's settings.json", () => {
+	it('has its servers under "mcp" wrapped, the rest of the settings untouched', () => {
+		const { files, ledger } = freshHome();
+		const settings = files.find((file) => file.file.endsWith('settings.json') && file.client === 'vscode')!;
+		fs.mkdirSync(path.dirname(settings.file), { recursive: true });
+		const original = '{\n\t// editor\n\t"editor.fontSize": 14,\n\t"mcp": {\n\t\t"servers": {\n\t\t\t"fs": { "command": "npx", "args": ["srv"] }\n\t\t}\n\t}\n}\n';
+		fs.writeFileSync(settings.file, original);
+		installClients({ files: [settings], servers: [], dryRun: false, ledger: ledger(), launcher });
+		const text = fs.readFileSync(settings.file, 'utf8');
+		expect(text.startsWith('{\n\t// editor\n\t"editor.fontSize": 14,\n')).toBe(true);
+		expect(readWrapped(readEntries(settings).get('["mcp","servers","fs"]') as Record<string, unknown>)).toEqual({ kind: 'stdio', name: 'fs', command: 'npx', args: ['srv'] });
+		uninstallClients({ files: [settings], servers: [], dryRun: false, ledger: ledger() });
+		expect(fs.readFileSync(settings.file, 'utf8')).toBe(original);
+	});
+});
