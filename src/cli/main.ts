@@ -7,6 +7,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { reportFailure } from './report-failure.js';
 import { APPROVALS_COMMAND, APPROVE_COMMAND, DENY_COMMAND, GRANT_COMMAND } from '../commands/approvals-options.js';
 import type { CommandSpec, OptionSpec } from '../commands/command-spec.js';
+import { DOCTOR_COMMAND } from '../commands/doctor-options.js';
+import { INSTALL_COMMAND, UNINSTALL_COMMAND } from '../commands/install-options.js';
 import { LOGIN_COMMAND } from '../commands/login-options.js';
 import { LOGOUT_COMMAND } from '../commands/logout-options.js';
 import { POLICY_COMMAND } from '../commands/policy-options.js';
@@ -40,6 +42,9 @@ export const COMMANDS: readonly CommandSpec[] = [
 	SECRET_COMMAND,
 	SYNC_COMMAND,
 	SERVER_COMMAND,
+	INSTALL_COMMAND,
+	UNINSTALL_COMMAND,
+	DOCTOR_COMMAND,
 ];
 
 export function buildProgram(): Command {

@@ -28,6 +28,7 @@ const USAGE_ERRORS: string[][] = [
 	['server', '--max-body-mib', '-3'],
 	['login', '--issuer'],
 	['logout', 'extra'],
+	['install', '--client', 'zed'],
 	['no-such-command'],
 ];
 

@@ -56,6 +56,13 @@ const cases: [string[], Received][] = [
 		['policy', 'test', 'p.yaml', '--server', 'fs', '--tool', 'rm', '--method', 'tools/call', '--args', '{}', '--groups', 'a,b', '--annotations', '{"x":1}', '--json'],
 		{ arguments: ['p.yaml'], options: { server: 'fs', tool: 'rm', method: 'tools/call', args: '{}', groups: 'a,b', annotations: '{"x":1}', json: true } },
 	],
+	[['install'], { arguments: [], options: { client: [], server: [] } }],
+	[
+		['install', '--client', 'cursor', '--client', 'codex', '--server', 'my server', '--project', '/p', '--dry-run', '--json'],
+		{ arguments: [], options: { client: ['cursor', 'codex'], server: ['my server'], project: '/p', dryRun: true, json: true } },
+	],
+	[['uninstall', '--server', 'fs'], { arguments: [], options: { client: [], server: ['fs'] } }],
+	[['doctor', '--client', 'vscode', '--json'], { arguments: [], options: { client: ['vscode'], json: true } }],
 	[['login'], { arguments: [], options: { browser: true } }],
 	[
 		['login', '--issuer', 'https://id', '--client-id', 'cli', '--scope', 'groups', '--groups-claim', 'roles', '--resource', 'aud', '--no-browser'],

@@ -1,0 +1,87 @@
+// What install changed, kept in mcprec's state folder so uninstall can undo it: per config
+// file, a backup of the bytes before the first install and the hash of what install wrote
+// (equal hashes at uninstall → the backup goes back byte for byte), and per wrapped entry
+// its value before and after (so a later-edited file is unwrapped entry by entry).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { sha256, writeFileAtomic } from './write-file-atomic.js';
+
+export interface LedgerEntry {
+	mapPath: string[];
+	key: string;
+	original: unknown;
+	wrapped: unknown;
+}
+
+export interface LedgerFile {
+	client: string;
+	/** A copy of the file as it was before mcprec first changed it. */
+	backup: string;
+	originalSha256: string;
+	/** The hash of the file as install last left it; null once a later install saw it changed by someone else. */
+	installedSha256: string | null;
+	entries: Record<string, LedgerEntry>;
+}
+
+export interface Ledger {
+	version: 1;
+	files: Record<string, LedgerFile>;
+}
+
+export class InstallLedger {
+	private constructor(
+		readonly folder: string,
+		readonly ledger: Ledger,
+	) {}
+
+	static open(stateFolder: string): InstallLedger {
+		const folder = path.join(stateFolder, 'installs');
+		const file = path.join(folder, 'installs.json');
+		let ledger: Ledger = { version: 1, files: {} };
+		if (fs.existsSync(file)) ledger = JSON.parse(fs.readFileSync(file, 'utf8')) as Ledger;
+		return new InstallLedger(folder, ledger);
+	}
+
+	get file(): string {
+		return path.join(this.folder, 'installs.json');
+	}
+
+	record(configFile: string): LedgerFile | undefined {
+		return this.ledger.files[configFile];
+	}
+
+	/** Notes an install that turned `before` into `after`, backing up `before` the first time. */
+	noteInstall(configFile: string, client: string, before: Buffer, after: Buffer, entries: LedgerEntry[]): LedgerFile {
+		let record = this.ledger.files[configFile];
+		if (!record) {
+			fs.mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+			const backup = path.join(this.folder, `${sha256(configFile).slice(0, 16)}-${path.basename(configFile)}`);
+			// Config files hold tokens in env and headers: the copies are for this user only.
+			writeFileAtomic(backup, before, 0o600);
+			record = { client, backup, originalSha256: sha256(before), installedSha256: sha256(after), entries: {} };
+			this.ledger.files[configFile] = record;
+		} else {
+			// Still restorable only when nobody changed the file since install last wrote it.
+			record.installedSha256 = record.installedSha256 === sha256(before) ? sha256(after) : null;
+		}
+		for (const entry of entries) record.entries[entryId(entry.mapPath, entry.key)] = entry;
+		return record;
+	}
+
+	forget(configFile: string): void {
+		const record = this.ledger.files[configFile];
+		if (!record) return;
+		fs.rmSync(record.backup, { force: true });
+		delete this.ledger.files[configFile];
+	}
+
+	save(): void {
+		fs.mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+		writeFileAtomic(this.file, `${JSON.stringify(this.ledger, null, 2)}\n`, 0o600);
+	}
+}
+
+export function entryId(mapPath: readonly string[], key: string): string {
+	return JSON.stringify([...mapPath, key]);
+}
