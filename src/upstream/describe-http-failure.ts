@@ -45,13 +45,22 @@ export function describeNetworkFailure(url: URL, error: unknown): RemoteUpstream
 	if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
 		return new RemoteUpstreamError(`cannot reach ${where}: timed out (${code}); check the URL and your network`, code);
 	}
+	if (code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+		return new RemoteUpstreamError(`cannot reach ${where}: TLS failed (${code}): the server does not speak TLS on port ${port}; is the URL http:// rather than https://?`, code);
+	}
 	if (TLS_CODES.has(code) || /certificate|ssl|tls/i.test(cause?.message ?? '')) {
 		return new RemoteUpstreamError(
-			`cannot reach ${where}: TLS failed (${code}: ${cause?.message ?? 'certificate problem'}); if the server uses a private certificate authority, set NODE_EXTRA_CA_CERTS to its certificate file`,
+			`cannot reach ${where}: TLS failed (${code}: ${firstLine(cause?.message) || 'certificate problem'}); if the server uses a private certificate authority, set NODE_EXTRA_CA_CERTS to its certificate file`,
 			code,
 		);
 	}
-	return new RemoteUpstreamError(`cannot reach ${where}: ${cause?.message ?? String(error)} (${code})`, code);
+	return new RemoteUpstreamError(`cannot reach ${where}: ${firstLine(cause?.message) || String(error)} (${code})`, code);
+}
+
+// OpenSSL's messages run over several lines and name its source files: the first line, without that.
+function firstLine(text: string | undefined): string {
+	const line = (text ?? '').split('\n')[0]!.trim();
+	return line.match(/error:[0-9A-F]+:[^:]+:[^:]*:([^:]+)/)?.[1] ?? line;
 }
 
 /** An HTTP answer that is not what MCP expects; `body` is an excerpt of what the server said. */

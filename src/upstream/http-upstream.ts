@@ -146,11 +146,13 @@ export class HttpUpstream implements Upstream {
 	}
 
 	// Messages leave in order; while `initialize` has no answer yet, nothing else leaves
-	// (the rest need the session id it brings).
+	// (the rest need the session id it brings). After `notifications/initialized`, the next
+	// messages wait until the GET stream is open too: a server sends requests that belong to
+	// no POST (sampling from a tool, with the SDK) only there, and drops them while it is not.
 	private pump(): void {
 		while (this.queue.length > 0 && !this.holdForSession && this.pendingPosts < this.maxPending && !this.startFailed) {
 			const outgoing = this.queue.shift()!;
-			if (outgoing.isInitialize || !this.connected) this.holdForSession = true;
+			if (outgoing.isInitialize || outgoing.isInitialized || !this.connected) this.holdForSession = true;
 			this.track(this.post(outgoing));
 		}
 		if (this.queue.length < this.maxPending) for (const listener of this.drainListeners.splice(0)) listener();
@@ -198,10 +200,7 @@ export class HttpUpstream implements Upstream {
 		const status = response.status;
 		if (outgoing.isInitialize) {
 			const sessionId = response.headers.get('mcp-session-id') ?? undefined;
-			if (response.ok) {
-				this.sessionId = sessionId;
-				this.connected = true;
-			}
+			if (response.ok) this.sessionId = sessionId;
 			this.fact({ event: 'http-connect', url: url.href, status, sessionId: sessionId ?? null, contentType: response.headers.get('content-type'), ms: round(this.now() - started) });
 		}
 		// Spec (session management): 404 to a request that carried a session id = the session expired.
@@ -218,11 +217,13 @@ export class HttpUpstream implements Upstream {
 		}
 		if (status === 202 || outgoing.requestIds.length === 0) {
 			await response.body?.cancel().catch(() => {});
+			if (outgoing.isInitialized) await Promise.race([this.openGetStream(undefined), delay(2000, this.abort.signal).catch(() => {})]);
 			this.releaseSessionHold(outgoing);
-			if (outgoing.isInitialized) this.openGetStream(undefined);
 			return;
 		}
 		const type = mediaType(response.headers.get('content-type'));
+		// The server speaks MCP: from now on a failure is one message's, not the session's.
+		if (outgoing.isInitialize && (type === 'text/event-stream' || type === 'application/json')) this.connected = true;
 		if (type === 'text/event-stream') {
 			this.releaseSessionHold(outgoing);
 			await this.readEventStream(response, outgoing);
@@ -241,7 +242,7 @@ export class HttpUpstream implements Upstream {
 	}
 
 	private releaseSessionHold(outgoing: Outgoing): void {
-		if (!outgoing.isInitialize && this.connected) return;
+		if (!outgoing.isInitialize && !outgoing.isInitialized && this.connected) return;
 		this.holdForSession = false;
 		queueMicrotask(() => this.pump());
 	}
@@ -301,11 +302,14 @@ export class HttpUpstream implements Upstream {
 
 	// The stream for what the server sends on its own (spec: "Listening for Messages from the
 	// Server"). 405 means it has none; a broken one is resumed from its last event id.
-	private openGetStream(lastEventId: string | undefined, attempt = 0): void {
-		if (this.closing || this.getStream) return;
+	// Resolves once the server answered the GET (open or not) or it failed.
+	private openGetStream(lastEventId: string | undefined, attempt = 0): Promise<void> {
+		if (this.closing || this.getStream) return Promise.resolve();
 		const controller = new AbortController();
 		this.getStream = controller;
 		const signal = AbortSignal.any([controller.signal, this.abort.signal]);
+		let answered!: () => void;
+		const ready = new Promise<void>((resolve) => (answered = resolve));
 		void (async () => {
 			let last = lastEventId;
 			let error: string | undefined;
@@ -313,6 +317,7 @@ export class HttpUpstream implements Upstream {
 				const extra: Record<string, string> = { accept: 'text/event-stream' };
 				if (last !== undefined) extra['last-event-id'] = last;
 				const response = await this.fetch(this.options.url, { method: 'GET', headers: this.headers(extra), signal });
+				answered();
 				if (!response.ok || mediaType(response.headers.get('content-type')) !== 'text/event-stream') {
 					await response.body?.cancel().catch(() => {});
 					this.fact({ event: 'http-get-stream', status: response.status, open: false });
@@ -326,12 +331,14 @@ export class HttpUpstream implements Upstream {
 			} catch (thrown) {
 				error = (thrown as Error).message;
 			}
+			answered();
 			this.getStream = undefined;
 			if (this.closing || signal.aborted) return;
 			this.fact({ event: 'http-get-stream-lost', reason: error ?? 'ended by the server', lastEventId: last ?? null });
 			await delay(this.reconnectDelay(attempt + 1), this.abort.signal).catch(() => {});
-			if (!this.closing) this.openGetStream(last, attempt + 1);
+			if (!this.closing) void this.openGetStream(last, attempt + 1);
 		})();
+		return ready;
 	}
 
 	private reconnectDelay(attempt: number): number {
@@ -346,7 +353,8 @@ export class HttpUpstream implements Upstream {
 	): Promise<{ error?: string }> {
 		const parser = new SseParser({
 			onEvent: (event) => {
-				if (event.event !== 'message') return;
+				// An event with empty data only carries an id (a "priming" event, 2025-11-25) or keeps the stream alive.
+				if (event.event !== 'message' || event.data.trim() === '') return;
 				hooks.onMessage(event.data);
 				this.emit(event.data);
 			},
@@ -419,8 +427,8 @@ export class HttpUpstream implements Upstream {
 				signal: this.abort.signal,
 			}).then((answered) => answered.body?.cancel());
 			this.fact({ event: 'http-session-renewed', expired, sessionId: this.sessionId ?? null, status, ms: round(this.now() - started) });
+			await Promise.race([this.openGetStream(undefined), delay(2000, this.abort.signal).catch(() => {})]);
 			this.holdForSession = false;
-			this.openGetStream(undefined);
 			this.pump();
 		} catch (error) {
 			const problem = error instanceof RemoteUpstreamError ? error : describeNetworkFailure(this.options.url, error);
@@ -526,7 +534,7 @@ function responseIdsOf(data: string): JsonRpcId[] {
 
 function lastSseMessage(text: string): string | undefined {
 	let last: string | undefined;
-	const parser = new SseParser({ onEvent: (event) => (last = event.event === 'message' ? event.data : last) });
+	const parser = new SseParser({ onEvent: (event) => (last = event.event === 'message' && event.data.trim() !== '' ? event.data : last) });
 	parser.push(Buffer.from(text));
 	parser.push(Buffer.from('\n\n'));
 	return last;
@@ -550,7 +558,7 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
 			reject(signal.reason);
 			return;
 		}
-		const timer = setTimeout(resolve, ms);
+		const timer = setTimeout(resolve, ms).unref();
 		signal.addEventListener('abort', () => {
 			clearTimeout(timer);
 			reject(signal.reason);
