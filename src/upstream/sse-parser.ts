@@ -39,18 +39,17 @@ export class SseParser {
 
 	/** The stream ended; an event without its blank line is discarded, as the standard says. */
 	end(): void {
-		const rest = this.decoder.decode();
-		if (rest) this.consume(this.pending + rest);
+		this.consume(this.pending + this.decoder.decode(), true);
 		this.pending = '';
 	}
 
-	private consume(text: string): void {
+	private consume(text: string, final = false): void {
 		let start = 0;
 		for (;;) {
 			const lineEnd = findLineEnd(text, start);
 			if (lineEnd === -1) break;
 			// A CR at the very end may be the first half of CRLF: wait for the next chunk.
-			if (text[lineEnd] === '\r' && lineEnd === text.length - 1) break;
+			if (text[lineEnd] === '\r' && lineEnd === text.length - 1 && !final) break;
 			this.line(text.slice(start, lineEnd));
 			start = lineEnd + (text[lineEnd] === '\r' && text[lineEnd + 1] === '\n' ? 2 : 1);
 		}
