@@ -133,7 +133,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	})();
 	const { scrubSecrets } = await import('../upstream/secret-scrubbing-upstream.js');
 	const upstream = url
-		? await remoteUpstream(url, remote?.headers ?? [], secrets)
+		? await remoteUpstream(url, remote?.headers ?? [], secrets, options.transport)
 		: scrubSecrets(
 				earlyUpstream ??
 					new StdioUpstream({ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined }),
@@ -191,7 +191,6 @@ function checkRemoteOptions(commandLine: string[], options: RunOptions): { probl
 		return {};
 	}
 	if (commandLine.length > 0) return usage(`give either --url or a server command, not both (got --url ${options.url} and '${commandLine.join(' ')}')`);
-	if (options.transport === 'sse') return usage("option '--transport sse' (the 2024-11-05 HTTP+SSE transport) is not supported yet; use auto or streamable-http");
 	const headers: HeaderTemplate[] = [];
 	for (const text of headerOptions) {
 		try {
@@ -205,7 +204,7 @@ function checkRemoteOptions(commandLine: string[], options: RunOptions): { probl
 	return unknown ? usage(unknown) : { headers };
 }
 
-async function remoteUpstream(url: URL, headers: HeaderTemplate[], secrets: { name: string; value: string }[]) {
+async function remoteUpstream(url: URL, headers: HeaderTemplate[], secrets: { name: string; value: string }[], transport: RunOptions['transport']) {
 	const [{ HttpUpstream }, { createStreamScrubber }] = await Promise.all([import('../upstream/http-upstream.js'), import('../upstream/secret-scrubbing-upstream.js')]);
 	const redact = (text: string) => {
 		let scrubbed = '';
@@ -214,7 +213,7 @@ async function remoteUpstream(url: URL, headers: HeaderTemplate[], secrets: { na
 		scrubber.end();
 		return scrubbed;
 	};
-	return new HttpUpstream({ url, headers: resolveHeaders(headers, secrets), redact: secrets.length > 0 ? redact : undefined });
+	return new HttpUpstream({ url, headers: resolveHeaders(headers, secrets), transport, redact: secrets.length > 0 ? redact : undefined });
 }
 
 // A policy that doesn't load must not leave the server running unprotected: the session

@@ -10,7 +10,7 @@
 // re-serialises what it forwards, and loads zod and more at every start of `run`.
 
 import { describeContentType, describeHttpStatus, describeNetworkFailure, RemoteUpstreamError } from './describe-http-failure.js';
-import { SseParser } from './sse-parser.js';
+import { SseParser, type ServerSentEvent } from './sse-parser.js';
 import type { JsonRpcId } from '../jsonrpc/classify.js';
 import type { Upstream, UpstreamHandlers } from './upstream.js';
 
@@ -18,6 +18,8 @@ export interface HttpUpstreamOptions {
 	url: URL;
 	/** Headers for every request (secrets already put in); never recorded or shown. */
 	headers: Record<string, string>;
+	/** `--transport`: auto tries Streamable HTTP and falls back to HTTP+SSE as the spec says; the others only try theirs. */
+	transport?: 'auto' | 'streamable-http' | 'sse';
 	/** Turns text from the server into text safe to show (the values of injected secrets removed). */
 	redact?: (text: string) => string;
 	/** How long close() lets open exchanges finish before it cuts them (the stdio recipe's grace). */
@@ -72,8 +74,16 @@ export class HttpUpstream implements Upstream {
 	private exited = false;
 	private renewals = 0;
 	private retryMs = 1000;
+	/** Which transport is spoken: Streamable HTTP, or the 2024-11-05 HTTP+SSE one. */
+	private mode: 'streamable-http' | 'sse';
+	/** HTTP+SSE: where messages are POSTed (the stream's `endpoint` event). */
+	private endpoint: URL | undefined;
+	private legacyOpening: Promise<void> | undefined;
+	/** HTTP+SSE: requests whose answers have not come down the stream yet (close waits for them). */
+	private readonly legacyUnanswered = new Set<JsonRpcId>();
 
 	constructor(private readonly options: HttpUpstreamOptions) {
+		this.mode = options.transport === 'sse' ? 'sse' : 'streamable-http';
 		this.fetch = options.fetch ?? globalThis.fetch;
 		this.now = options.now ?? (() => performance.now());
 		this.redact = options.redact ?? ((text) => text);
@@ -114,11 +124,16 @@ export class HttpUpstream implements Upstream {
 	close(): void {
 		if (this.closing) return;
 		this.closing = true;
-		this.getStream?.abort();
+		// HTTP+SSE answers come down the one stream: it stays open while answers are due.
+		if (this.mode === 'streamable-http') this.getStream?.abort();
 		const grace = setTimeout(() => this.abort.abort(), this.options.closeGraceMs ?? 2000);
 		grace.unref();
 		void this.settleAll()
-			.then(() => this.deleteSession())
+			.then(() => this.legacyAnswered())
+			.then(() => {
+				this.getStream?.abort();
+				return this.deleteSession();
+			})
 			.finally(() => {
 				clearTimeout(grace);
 				this.exit(null);
@@ -150,6 +165,11 @@ export class HttpUpstream implements Upstream {
 	// messages wait until the GET stream is open too: a server sends requests that belong to
 	// no POST (sampling from a tool, with the SDK) only there, and drops them while it is not.
 	private pump(): void {
+		if (this.mode === 'sse' && this.endpoint === undefined) {
+			// The stream comes first: it says where to POST.
+			if (this.queue.length > 0 && !this.startFailed) this.legacyOpening ??= this.openLegacyStream(undefined);
+			return;
+		}
 		while (this.queue.length > 0 && !this.holdForSession && this.pendingPosts < this.maxPending && !this.startFailed) {
 			const outgoing = this.queue.shift()!;
 			if (outgoing.isInitialize || outgoing.isInitialized || !this.connected) this.holdForSession = true;
@@ -178,6 +198,7 @@ export class HttpUpstream implements Upstream {
 	}
 
 	private async post(outgoing: Outgoing): Promise<void> {
+		if (this.mode === 'sse') return this.postLegacy(outgoing);
 		const { url } = this.options;
 		const started = this.now();
 		const sentSession = this.sessionId;
@@ -202,6 +223,16 @@ export class HttpUpstream implements Upstream {
 			const sessionId = response.headers.get('mcp-session-id') ?? undefined;
 			if (response.ok) this.sessionId = sessionId;
 			this.fact({ event: 'http-connect', url: url.href, status, sessionId: sessionId ?? null, contentType: response.headers.get('content-type'), ms: round(this.now() - started) });
+		}
+		// Spec (backwards compatibility): a 4xx to the first POST may be an HTTP+SSE server; try its GET.
+		if (outgoing.isInitialize && (this.options.transport ?? 'auto') === 'auto' && isFallbackStatus(status)) {
+			const problem = describeHttpStatus(url, status, response.statusText, this.redact(await readText(response)));
+			this.fact({ event: 'http-fallback', from: 'streamable-http', to: 'sse', status });
+			this.mode = 'sse';
+			this.queue.unshift(outgoing);
+			this.holdForSession = false;
+			this.legacyOpening = this.openLegacyStream(problem);
+			return;
 		}
 		// Spec (session management): 404 to a request that carried a session id = the session expired.
 		if (status === 404 && sentSession !== undefined && !outgoing.isInitialize) {
@@ -302,6 +333,110 @@ export class HttpUpstream implements Upstream {
 
 	// The stream for what the server sends on its own (spec: "Listening for Messages from the
 	// Server"). 405 means it has none; a broken one is resumed from its last event id.
+	// HTTP+SSE (2024-11-05): a GET opens the one stream the server talks on; its first event
+	// names the endpoint for POSTs. `problem` is the Streamable HTTP failure that led here in
+	// auto mode: if this fails too, that one is reported (a wrong URL fails both ways).
+	private async openLegacyStream(problem: RemoteUpstreamError | undefined): Promise<void> {
+		const { url } = this.options;
+		const started = this.now();
+		const controller = new AbortController();
+		this.getStream = controller;
+		const signal = AbortSignal.any([controller.signal, this.abort.signal]);
+		let response: Response;
+		try {
+			response = await this.fetch(url, { method: 'GET', headers: this.headers({ accept: 'text/event-stream' }), signal });
+		} catch (error) {
+			this.legacyFailed(problem ?? describeNetworkFailure(url, error));
+			return;
+		}
+		const type = mediaType(response.headers.get('content-type'));
+		if (!response.ok || type !== 'text/event-stream') {
+			const body = await readText(response);
+			this.legacyFailed(problem ?? (response.ok ? describeContentType(url, response.headers.get('content-type')) : describeHttpStatus(url, response.status, response.statusText, this.redact(body))));
+			return;
+		}
+		let announce!: (endpoint: URL | undefined) => void;
+		const announced = new Promise<URL | undefined>((resolve) => (announce = resolve));
+		const reading = this.consumeStream(response, {
+			onId: () => {},
+			onMessage: (data) => {
+				for (const id of responseIdsOf(data)) this.legacyUnanswered.delete(id);
+			},
+			done: () => false,
+			onOtherEvent: (event) => {
+				if (event.event !== 'endpoint' || this.endpoint !== undefined) return;
+				const endpoint = safeEndpoint(event.data, url);
+				if (endpoint) this.endpoint = endpoint;
+				announce(endpoint);
+			},
+		});
+		void reading.then((ended) => {
+			announce(undefined);
+			this.legacyStreamEnded(ended.error);
+		});
+		const timeout = delay(10_000, this.abort.signal).then(
+			() => undefined,
+			() => undefined,
+		);
+		const endpoint = await Promise.race([announced, timeout]);
+		if (!endpoint) {
+			controller.abort();
+			this.legacyFailed(
+				problem ??
+					new RemoteUpstreamError(`the MCP server at ${url.href} opened an event stream but named no endpoint on its own origin to POST to; is this an MCP server (HTTP+SSE)?`, 'ENOENDPOINT'),
+			);
+			return;
+		}
+		this.fact({ event: 'http-connect', transport: 'sse', url: url.href, status: response.status, endpoint: endpoint.pathname, ms: round(this.now() - started) });
+		this.pump();
+	}
+
+	private legacyFailed(problem: RemoteUpstreamError): void {
+		this.getStream = undefined;
+		const first = this.queue.shift() ?? { line: '', requestIds: [], isInitialize: true, isInitialized: false };
+		this.failed(first, problem);
+	}
+
+	// HTTP+SSE has no way to resume its stream: when it ends, the server is gone for this session.
+	private legacyStreamEnded(error: string | undefined): void {
+		if (this.closing || this.endpoint === undefined || this.exited) return;
+		this.fact({ event: 'http-sse-stream-lost', reason: error ?? 'ended by the server' });
+		this.handlers?.onStderr(Buffer.from(`mcprec: the MCP server at ${this.options.url.href} closed its event stream (${error ?? 'ended by the server'}); the HTTP+SSE transport cannot resume it\n`));
+		this.closing = true;
+		this.abort.abort();
+		this.exit(null, 1);
+	}
+
+	private async postLegacy(outgoing: Outgoing): Promise<void> {
+		const endpoint = this.endpoint!;
+		this.pendingPosts++;
+		for (const id of outgoing.requestIds) this.legacyUnanswered.add(id);
+		let response: Response;
+		try {
+			response = await this.fetch(endpoint, { method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body: outgoing.line, signal: this.abort.signal });
+		} catch (error) {
+			this.pendingPosts--;
+			this.releaseSessionHold(outgoing);
+			for (const id of outgoing.requestIds) this.legacyUnanswered.delete(id);
+			this.failed(outgoing, describeNetworkFailure(endpoint, error));
+			return;
+		}
+		this.pendingPosts--;
+		const body = await readText(response);
+		if (response.ok && outgoing.isInitialize) this.connected = true;
+		this.releaseSessionHold(outgoing);
+		if (!response.ok) {
+			for (const id of outgoing.requestIds) this.legacyUnanswered.delete(id);
+			this.failed(outgoing, describeHttpStatus(endpoint, response.status, response.statusText, this.redact(body)));
+		}
+	}
+
+	private async legacyAnswered(): Promise<void> {
+		while (this.mode === 'sse' && this.legacyUnanswered.size > 0 && !this.abort.signal.aborted && !this.exited) {
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+	}
+
 	// Resolves once the server answered the GET (open or not) or it failed.
 	private openGetStream(lastEventId: string | undefined, attempt = 0): Promise<void> {
 		if (this.closing || this.getStream) return Promise.resolve();
@@ -349,10 +484,11 @@ export class HttpUpstream implements Upstream {
 	// reading (TCP then slows the server down).
 	private async consumeStream(
 		response: Response,
-		hooks: { onId(id: string): void; onMessage(data: string): void; done(): boolean },
+		hooks: { onId(id: string): void; onMessage(data: string): void; done(): boolean; onOtherEvent?(event: ServerSentEvent): void },
 	): Promise<{ error?: string }> {
 		const parser = new SseParser({
 			onEvent: (event) => {
+				if (event.event !== 'message') hooks.onOtherEvent?.(event);
 				// An event with empty data only carries an id (a "priming" event, 2025-11-25) or keeps the stream alive.
 				if (event.event !== 'message' || event.data.trim() === '') return;
 				hooks.onMessage(event.data);
@@ -490,10 +626,25 @@ export class HttpUpstream implements Upstream {
 		this.handlers?.onFact(fact);
 	}
 
-	private exit(signal: NodeJS.Signals | null): void {
+	private exit(signal: NodeJS.Signals | null, code = 0): void {
 		if (this.exited) return;
 		this.exited = true;
-		this.handlers?.onExit({ code: signal ? null : 0, signal });
+		this.handlers?.onExit({ code: signal ? null : code, signal });
+	}
+}
+
+// 401/403 and friends are about credentials, not the transport: no fallback for them.
+function isFallbackStatus(status: number): boolean {
+	return status >= 400 && status < 500 && ![401, 403, 407, 429].includes(status);
+}
+
+/** The `endpoint` event's URI, resolved against the stream's URL; only on the same origin (messages carry the session). */
+function safeEndpoint(data: string, base: URL): URL | undefined {
+	try {
+		const endpoint = new URL(data.trim(), base);
+		return endpoint.origin === base.origin ? endpoint : undefined;
+	} catch {
+		return undefined;
 	}
 }
 

@@ -118,6 +118,83 @@ describe('run --url with server-everything over Streamable HTTP', () => {
 	});
 });
 
+describe('run --url with server-everything over the 2024-11-05 HTTP+SSE transport', () => {
+	let server: RemoteServer;
+	let home: string;
+	const results: Record<string, Awaited<ReturnType<typeof everythingScript>>> = {};
+	const stderr: Record<string, string> = {};
+	const routes = [
+		['direct', 'direct', []],
+		['auto', 'mcprec', []],
+		['sse', 'mcprec', ['--transport', 'sse']],
+	] as const;
+
+	beforeAll(async () => {
+		server = await startEverything('sse');
+		home = makeHome();
+		for (const [label, route, runOptions] of routes) {
+			const connection = await connectRemoteClient({
+				route,
+				url: server.url,
+				home,
+				directTransport: 'sse',
+				runOptions: [...runOptions],
+				capabilities: { sampling: {}, roots: { listChanged: true }, elicitation: {} },
+				setup: answeringClient,
+			});
+			try {
+				results[label] = await everythingScript(connection);
+			} finally {
+				await connection.close();
+				stderr[label] = connection.stderr();
+			}
+			if (route === 'mcprec') await waitForEvents(home, ended);
+		}
+	}, 90_000);
+	afterAll(async () => {
+		await server?.stop();
+		removeHome(home);
+	});
+
+	it('falls back from Streamable HTTP by itself (auto) or on request, and answers as a direct connection does', () => {
+		const withoutProgress = (result: (typeof results)[string] | undefined) => ({ ...result, progress: undefined });
+		expect(results.auto).toBeDefined();
+		expect(withoutProgress(results.auto)).toEqual(withoutProgress(results.direct));
+		expect(withoutProgress(results.sse)).toEqual(withoutProgress(results.direct));
+		expect(JSON.stringify(results.auto!.calls.sampling)).toContain('sampled:');
+		expect(stderr.auto).not.toMatch(/mcprec:/);
+		expect(stderr.sse).not.toMatch(/mcprec:/);
+	});
+
+	it('records which transport was spoken and why', async () => {
+		const database = (await import('../helpers/mcprec.js')).openDatabase(home);
+		const ids = database.prepare('SELECT id FROM sessions ORDER BY started_at').pluck().all() as string[];
+		database.close();
+		expect(ids).toHaveLength(2);
+		const [auto, sse] = ids.map((id) => lifecycle(readEvents(home, id)));
+		// auto: the POST got 404 (no such route on an old server), then the GET named the endpoint.
+		expect(auto).toContainEqual(expect.objectContaining({ event: 'http-connect', status: 404 }));
+		expect(auto).toContainEqual(expect.objectContaining({ event: 'http-fallback', from: 'streamable-http', to: 'sse', status: 404 }));
+		expect(auto).toContainEqual(expect.objectContaining({ event: 'http-connect', transport: 'sse', status: 200, endpoint: '/message' }));
+		expect(sse!.filter((fact) => fact.event === 'http-connect')).toEqual([expect.objectContaining({ transport: 'sse', status: 200 })]);
+		expect(sse).not.toContainEqual(expect.objectContaining({ event: 'http-fallback' }));
+		expect(sse!.at(-1)).toMatchObject({ event: 'end', reason: 'client-closed', status: 0 });
+	});
+
+	it('--transport streamable-http does not fall back', async () => {
+		const session = new RawSession(home, [], { runOptions: ['--url', server.url, '--transport', 'streamable-http'], separator: false });
+		try {
+			session.send(initializeLine(1));
+			const answer = JSON.parse((await session.response(1)).toString('utf8'));
+			expect(answer.error.message).toMatch(/answered 404 Not Found/);
+			session.end();
+			await session.exit();
+		} finally {
+			session.kill();
+		}
+	}, 30_000);
+});
+
 describe('run --url with the SDK-built fixture', () => {
 	const secretValue = `sk-live-${randomBytes(16).toString('hex')}`;
 	let home: string;

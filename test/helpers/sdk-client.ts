@@ -4,6 +4,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, JSONRPCMessage, Notification } from '@modelcontextprotocol/sdk/types.js';
 import { mcprecBin } from './mcprec.js';
@@ -78,13 +79,17 @@ export async function connectClient(options: ConnectOptions): Promise<Connection
 export interface RemoteConnectOptions extends Omit<ConnectOptions, 'serverArgs' | 'separator'> {
 	/** The remote server's MCP endpoint: the SDK's HTTP transport connects to it directly, or `mcprec run --url` does. */
 	url: string;
+	/** The direct route's transport: Streamable HTTP (default) or the 2024-11-05 HTTP+SSE one. */
+	directTransport?: 'streamable-http' | 'sse';
 }
 
 /** Like connectClient, for a remote server: directly over Streamable HTTP, or through `mcprec run --url` on stdio. */
 export async function connectRemoteClient(options: RemoteConnectOptions): Promise<Connection> {
 	let stderr = '';
 	let transport: Transport;
-	if (options.route === 'direct') transport = new StreamableHTTPClientTransport(new URL(options.url));
+	if (options.route === 'direct') {
+		transport = options.directTransport === 'sse' ? new SSEClientTransport(new URL(options.url)) : new StreamableHTTPClientTransport(new URL(options.url));
+	}
 	else {
 		const stdio = new StdioClientTransport({
 			command: process.execPath,
