@@ -411,6 +411,39 @@ describe('run --url keeps a session going', () => {
 	}, 30_000);
 });
 
+describe('run --url applies the policy as for a local server', () => {
+	let home: string;
+	let server: RemoteServer;
+	beforeAll(async () => {
+		home = makeHome();
+		server = await startFixture([]);
+	}, 30_000);
+	afterAll(async () => {
+		await server?.stop();
+		removeHome(home);
+	});
+
+	it('blocks a denied tool without reaching the server, and masks a token in an answer', async () => {
+		const policy = path.join(home, 'policy.yaml');
+		fs.writeFileSync(policy, 'version: 1\nrules:\n  - name: no-header-peeking\n    match: { tool: header }\n    action: deny\n    message: not here\n');
+		const token = 'ghp_R8x2Lq0vNw4Tz7Kp1Ys9Hc3Md6Fb5Ja0Ue2W';
+		const connection = await connectRemoteClient({ route: 'mcprec', url: server.url, home, runOptions: ['--policy', policy] });
+		try {
+			const blocked = await connection.client.callTool({ name: 'header', arguments: { name: 'x' } });
+			expect(blocked).toMatchObject({ isError: true, content: [{ type: 'text', text: "Blocked by policy rule 'no-header-peeking': not here" }] });
+			const echoed = await connection.client.callTool({ name: 'echo', arguments: { text: `token ${token}` } });
+			expect(JSON.stringify(echoed)).not.toContain(token);
+			expect(JSON.stringify(echoed)).toMatch(/\[REDACTED:github[\w-]*\]/);
+		} finally {
+			await connection.close();
+		}
+		const events = await waitForEvents(home, ended);
+		expect(events.some((event) => event.kind === 'message' && event.origin === 'client' && event.tool === 'header' && event.target === null)).toBe(true);
+		const stored = events.filter((event) => event.kind === 'message' && event.origin === 'server').map((event) => Buffer.from(event.payload as Buffer).toString('utf8'));
+		expect(stored.join('\n')).not.toContain(token);
+	}, 30_000);
+});
+
 function initializeLine(id: number): string {
 	return JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 }
