@@ -212,12 +212,12 @@ export class HttpUpstream implements Upstream {
 				signal: this.abort.signal,
 			});
 		} catch (error) {
-			this.pendingPosts--;
+			this.postAnswered();
 			this.releaseSessionHold(outgoing);
 			this.failed(outgoing, describeNetworkFailure(url, error));
 			return;
 		}
-		this.pendingPosts--;
+		this.postAnswered();
 		const status = response.status;
 		if (outgoing.isInitialize) {
 			const sessionId = response.headers.get('mcp-session-id') ?? undefined;
@@ -254,7 +254,8 @@ export class HttpUpstream implements Upstream {
 		}
 		const type = mediaType(response.headers.get('content-type'));
 		// The server speaks MCP: from now on a failure is one message's, not the session's.
-		if (outgoing.isInitialize && (type === 'text/event-stream' || type === 'application/json')) this.connected = true;
+		// (A 2026-07-28 client sends no `initialize`: its first answered request counts.)
+		if (type === 'text/event-stream' || type === 'application/json') this.connected = true;
 		if (type === 'text/event-stream') {
 			this.releaseSessionHold(outgoing);
 			await this.readEventStream(response, outgoing);
@@ -265,11 +266,24 @@ export class HttpUpstream implements Upstream {
 			if (outgoing.isInitialize) this.learnProtocolVersion(body);
 			this.releaseSessionHold(outgoing);
 			if (body.trim() !== '') this.emit(body);
+			// A request the body does not answer would wait forever: it fails instead.
+			const answered = new Set(responseIdsOf(body));
+			const missing = outgoing.requestIds.filter((id) => !answered.has(id));
+			if (missing.length > 0) {
+				this.fact({ event: 'http-answer-missing', ids: missing, status });
+				for (const id of missing) this.handlers?.onRequestFailed(id, `the MCP server at ${url.href} answered the POST without a response to this request`);
+			}
 			return;
 		}
 		await response.body?.cancel().catch(() => {});
 		this.releaseSessionHold(outgoing);
 		this.failed(outgoing, describeContentType(url, response.headers.get('content-type')));
+	}
+
+	// A slot is free: what waits for one may leave.
+	private postAnswered(): void {
+		this.pendingPosts--;
+		queueMicrotask(() => this.pump());
 	}
 
 	private releaseSessionHold(outgoing: Outgoing): void {
@@ -415,13 +429,13 @@ export class HttpUpstream implements Upstream {
 		try {
 			response = await this.fetch(endpoint, { method: 'POST', headers: this.headers({ 'content-type': 'application/json' }), body: outgoing.line, signal: this.abort.signal });
 		} catch (error) {
-			this.pendingPosts--;
+			this.postAnswered();
 			this.releaseSessionHold(outgoing);
 			for (const id of outgoing.requestIds) this.legacyUnanswered.delete(id);
 			this.failed(outgoing, describeNetworkFailure(endpoint, error));
 			return;
 		}
-		this.pendingPosts--;
+		this.postAnswered();
 		const body = await readText(response);
 		if (response.ok && outgoing.isInitialize) this.connected = true;
 		this.releaseSessionHold(outgoing);

@@ -356,6 +356,20 @@ describe('run --url keeps a session going', () => {
 		}
 	}, 30_000);
 
+	it('answers every call of a pipelined burst larger than the POSTs it keeps open at once', async () => {
+		const server = await start(['--json']);
+		const connection = await connectRemoteClient({ route: 'mcprec', url: server.url, home });
+		try {
+			const texts = Array.from({ length: 300 }, (_, index) => `burst ${index} ${'x'.repeat(index % 7)}`);
+			const answers = await Promise.all(texts.map((text) => connection.client.callTool({ name: 'echo', arguments: { text } })));
+			expect(answers.map((answer) => (answer.content as { text: string }[])[0]!.text)).toEqual(texts);
+		} finally {
+			await connection.close();
+		}
+		const events = await waitForEvents(home, ended);
+		expect(events.filter((event) => event.kind === 'message' && event.origin === 'server' && event.method === 'tools/call')).toHaveLength(300);
+	}, 60_000);
+
 	it('renews an expired session (404) with the client’s own initialize and re-sends the call', async () => {
 		const server = await start(['--expire-after', '3']);
 		const connection = await connectRemoteClient({ route: 'mcprec', url: server.url, home });
