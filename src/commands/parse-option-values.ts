@@ -47,6 +47,8 @@ export function parseHttpUrl(text: string): string {
 		throw new Error(`expected an http or https URL, got '${text}'`);
 	}
 	if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`expected an http or https URL, got '${text}'`);
+	// The URL is recorded and shown; a password in it would be too (and fetch refuses it anyway).
+	if (url.username !== '' || url.password !== '') throw new Error('a URL with a user name or password is not accepted; pass credentials with --header and --secret');
 	return url.href;
 }
 

@@ -38,6 +38,11 @@ const cases: [string, string[], Expected][] = [
 	['--url with a command is the command line runCommand refuses', ['--url', 'http://h/', 'node', 's.js'], run(['node', 's.js'], { url: 'http://h/' })],
 	['a --url that is not http(s)', ['--url', 'ftp://h/'], usageError("option '--url <url>' argument 'ftp://h/' is invalid. expected an http or https URL, got 'ftp://h/'")],
 	['a --url that is not a URL', ['--url', 'mcp.example.com'], usageError("option '--url <url>' argument 'mcp.example.com' is invalid. expected an http or https URL, got 'mcp.example.com'")],
+	[
+		'a --url with credentials in it',
+		['--url', 'https://me:pw@h/mcp'],
+		usageError("option '--url <url>' argument 'https://me:pw@h/mcp' is invalid. a URL with a user name or password is not accepted; pass credentials with --header and --secret"),
+	],
 	['an unknown --transport', ['--url', 'http://h/', '--transport', 'ws'], usageError("option '--transport <kind>' argument 'ws' is invalid. expected auto, streamable-http or sse, got 'ws'")],
 	['--help before the command', ['--help', '--', 'node'], help],
 	['-h alone', ['-h'], help],
