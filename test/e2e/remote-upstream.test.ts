@@ -389,6 +389,44 @@ describe('run --url keeps a session going', () => {
 		expect(connection.stderr()).not.toMatch(/mcprec:/);
 	}, 30_000);
 
+	it('passes a signal on: the HTTP session is deleted and mcprec exits as if the server was signalled', async () => {
+		const log = path.join(home, 'signal.log');
+		const server = await start(['--log', log]);
+		const session = new RawSession(home, [], { runOptions: ['--url', server.url], separator: false });
+		try {
+			session.send(initializeLine(1));
+			await session.response(1);
+			session.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+			await waitFor('the GET stream', () => lifecycle(readEvents(home)).some((fact) => fact.event === 'http-get-stream'));
+			session.child.kill('SIGTERM');
+			expect(await session.exit()).toEqual({ code: 143, signal: null });
+		} finally {
+			session.kill();
+		}
+		const requests = fs.readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { method: string; status: number });
+		expect(requests).toContainEqual(expect.objectContaining({ method: 'DELETE', status: 200 }));
+		const facts = lifecycle(readEvents(home));
+		expect(facts).toContainEqual(expect.objectContaining({ event: 'signal', signal: 'SIGTERM' }));
+		expect(facts).toContainEqual(expect.objectContaining({ event: 'http-session-deleted', status: 200 }));
+		expect(facts.at(-1)).toMatchObject({ event: 'end', reason: 'signal', status: 143 });
+	}, 30_000);
+
+	it('ends the session when an HTTP+SSE server goes away (that transport cannot resume)', async () => {
+		const server = await startEverything('sse');
+		const connection = await connectRemoteClient({ route: 'mcprec', url: server.url, home, runOptions: ['--transport', 'sse'] });
+		let closed = false;
+		connection.client.onclose = () => {
+			closed = true;
+		};
+		expect((await connection.client.listTools()).tools.length).toBeGreaterThan(0);
+		await server.stop();
+		await waitFor('mcprec to end the session', () => closed, 15_000);
+		expect(connection.stderr()).toMatch(/mcprec: the MCP server at http:\/\/127\.0\.0\.1:\d+\/sse closed its event stream \(.*\); the HTTP\+SSE transport cannot resume it/);
+		const facts = lifecycle(await waitForEvents(home, ended));
+		expect(facts).toContainEqual(expect.objectContaining({ event: 'http-sse-stream-lost' }));
+		expect(facts.at(-1)).toMatchObject({ event: 'end', reason: 'upstream-exited', status: 1 });
+	}, 30_000);
+
 	it('answers a call whose stream breaks with no event id to resume from', async () => {
 		const server = await start([]);
 		const connection = await connectRemoteClient({ route: 'mcprec', url: server.url, home });
