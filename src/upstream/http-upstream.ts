@@ -65,7 +65,7 @@ export class HttpUpstream implements Upstream {
 	private pendingPosts = 0;
 	/** Exchanges (POSTs and resumptions) whose bodies are still being read. */
 	private readonly open = new Set<Promise<void>>();
-	private partial = '';
+	private partial: Buffer = Buffer.alloc(0);
 	private readonly drainListeners: (() => void)[] = [];
 	private paused = false;
 	private resumeWaiters: (() => void)[] = [];
@@ -95,15 +95,15 @@ export class HttpUpstream implements Upstream {
 
 	send(pieces: readonly Buffer[]): boolean {
 		if (this.closing || this.startFailed) return true;
-		let text = this.partial;
-		for (const piece of pieces) text += piece.toString('utf8');
+		// Split as bytes, decoded per line: a character is never cut in two.
+		const bytes = Buffer.concat([this.partial, ...pieces]);
 		let start = 0;
-		for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-			const line = text.slice(start, end).replace(/\r$/, '');
+		for (let end = bytes.indexOf(0x0a, start); end !== -1; end = bytes.indexOf(0x0a, start)) {
+			const line = bytes.toString('utf8', start, end).replace(/\r$/, '');
 			start = end + 1;
 			if (line.trim() !== '') this.enqueue(describeOutgoing(line));
 		}
-		this.partial = text.slice(start);
+		this.partial = bytes.subarray(start);
 		return this.queue.length < this.maxPending;
 	}
 
