@@ -356,6 +356,26 @@ describe('run --url keeps a session going', () => {
 		}
 	}, 30_000);
 
+	it('reopens a GET stream the server closed with Last-Event-ID, and gets what was sent meanwhile, as a direct connection does', async () => {
+		const server = await start(['--resumable']);
+		for (const route of ['direct', 'mcprec'] as const) {
+			const connection = await connectRemoteClient({ route, url: server.url, home });
+			try {
+				await connection.client.setLoggingLevel('debug');
+				expect(await connection.client.callTool({ name: 'break-get', arguments: {} }), route).toMatchObject({ content: [{ text: 'broken' }] });
+				const logged = () => connection.notifications.filter((note) => note.method === 'notifications/message').map((note) => (note.params as { data: unknown }).data);
+				await waitFor(`the notification sent while the GET stream was down (${route})`, () => logged().includes('while the stream was down'), 15_000);
+				expect(logged(), route).toEqual(['before the break', 'while the stream was down']);
+			} finally {
+				await connection.close();
+			}
+		}
+		const facts = lifecycle(await waitForEvents(home, ended));
+		const lost = facts.find((fact) => fact.event === 'http-get-stream-lost');
+		expect(lost).toMatchObject({ reason: 'ended by the server' });
+		expect(lost!.lastEventId).toEqual(expect.any(String));
+	}, 45_000);
+
 	it('answers every call of a pipelined burst larger than the POSTs it keeps open at once', async () => {
 		const server = await start(['--json']);
 		const connection = await connectRemoteClient({ route: 'mcprec', url: server.url, home });
