@@ -80,6 +80,10 @@ Exit codes: 0 ok, 1 a check failed (verify; login denied or expired; whoami: not
 				.configureOutput({ outputError: () => {} })
 				.exitOverride((error) => {
 					throw error.exitCode === 0 ? error : new RunUsageError(error.message);
+				})
+				// The command is optional only for --url (commander cannot say "one or the other").
+				.hook('preAction', (runCommand) => {
+					if (runCommand.args.length === 0 && runCommand.opts().url === undefined) throw new RunUsageError("missing required argument 'command'");
 				});
 		}
 	}

@@ -37,3 +37,23 @@ export function parseAge(text: string): number {
 	if (!(milliseconds > 0)) throw new Error(`expected an age such as 30d, 12h or 2w, got '${text}'`);
 	return milliseconds;
 }
+
+/** `--url https://mcp.example.com/mcp`: an http or https URL, normalised. */
+export function parseHttpUrl(text: string): string {
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		throw new Error(`expected an http or https URL, got '${text}'`);
+	}
+	if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`expected an http or https URL, got '${text}'`);
+	// The URL is recorded and shown; a password in it would be too (and fetch refuses it anyway).
+	if (url.username !== '' || url.password !== '') throw new Error('a URL with a user name or password is not accepted; pass credentials with --header and --secret');
+	return url.href;
+}
+
+/** `--transport auto`: how `run --url` talks to the server. */
+export function parseRemoteTransport(text: string): 'auto' | 'streamable-http' | 'sse' {
+	if (text === 'auto' || text === 'streamable-http' || text === 'sse') return text;
+	throw new Error(`expected auto, streamable-http or sse, got '${text}'`);
+}

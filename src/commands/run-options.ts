@@ -8,11 +8,14 @@
 // This is what commander does with passThroughOptions(); parseRunArguments does the same.
 
 import type { CommandSpec, OptionSpec } from './command-spec.js';
-import { parseMilliseconds } from './parse-option-values.js';
+import { parseHttpUrl, parseMilliseconds, parseRemoteTransport } from './parse-option-values.js';
 import type { RunOptions } from './run.js';
 
 /** The values of `run`'s options once read, defaults filled in. */
-export type ParsedRunOptions = RunOptions & { lockTimeout: number; secret: string[]; env: string[] };
+export type ParsedRunOptions = RunOptions & { lockTimeout: number; secret: string[]; env: string[]; header: string[]; transport: RemoteTransport };
+
+/** `run --transport`: which HTTP transport `--url` speaks. */
+export type RemoteTransport = 'auto' | 'streamable-http' | 'sse';
 
 /** One option of `run`; each takes one value, which the fast path stores under `key`. */
 export interface RunOptionSpec extends OptionSpec {
@@ -23,7 +26,21 @@ export interface RunOptionSpec extends OptionSpec {
 export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 
 export const RUN_OPTIONS: readonly RunOptionSpec[] = [
-	{ flags: '-n, --name <label>', key: 'name', description: "server label stored on the session (default: the command's basename)" },
+	{ flags: '-n, --name <label>', key: 'name', description: "server label stored on the session (default: the command's basename, or the --url's host)" },
+	{ flags: '--url <url>', key: 'url', description: 'connect to a remote MCP server at this URL (Streamable HTTP) instead of starting a command', parse: parseHttpUrl },
+	{
+		flags: '--header <header>',
+		key: 'header',
+		description: 'with --url: send this header, "Name: value"; ${NAME} in the value is secret NAME (needs --secret NAME) (repeatable)',
+		repeatable: true,
+	},
+	{
+		flags: '--transport <kind>',
+		key: 'transport',
+		description: 'with --url: auto, streamable-http or sse (the 2024-11-05 HTTP+SSE transport)',
+		parse: parseRemoteTransport,
+		default: 'auto',
+	},
 	{
 		flags: '-p, --policy <file>',
 		key: 'policy',
@@ -39,7 +56,7 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
 	{
 		flags: '--secret <NAME>',
 		key: 'secret',
-		description: "put secret NAME from the credential store into the server's environment as $NAME (repeatable; see `mcprec secret`)",
+		description: "put secret NAME from the credential store into the server's environment as $NAME, or into a --header as ${NAME} (repeatable; see `mcprec secret`)",
 		repeatable: true,
 	},
 	{ flags: '--env <NAME>', key: 'env', description: 'same as --secret', repeatable: true },
@@ -47,8 +64,8 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
 
 export const RUN_COMMAND: CommandSpec = {
 	name: 'run',
-	description: 'start an MCP server on stdio and proxy it, recording every message',
-	arguments: [{ name: '<command...>', description: 'the MCP server command and its arguments (`--` before it is optional)' }],
+	description: 'start an MCP server on stdio (or connect to a remote one with --url) and proxy it, recording every message',
+	arguments: [{ name: '[command...]', description: 'the MCP server command and its arguments (`--` before it is optional); none with --url' }],
 	options: RUN_OPTIONS,
 	// Everything from the server command on is the server's, even `--name` (see above).
 	passThroughOptions: true,
@@ -59,7 +76,11 @@ to stderr. A wrong command line answers the client's requests with the error and
 
 Example (claude_desktop_config.json):
   "command": "mcprec",
-  "args": ["run", "--name", "filesystem", "--", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me"]`,
+  "args": ["run", "--name", "filesystem", "--", "npx", "-y", "@modelcontextprotocol/server-filesystem", "/home/me"]
+
+A remote server (the token from \`mcprec secret set GITHUB_TOKEN\`, never in the config or the recording):
+  "args": ["run", "--url", "https://api.githubcopilot.com/mcp/", "--secret", "GITHUB_TOKEN",
+           "--header", "Authorization: Bearer \${GITHUB_TOKEN}"]`,
 	action: async (command: string[], options: ParsedRunOptions) => {
 		const { runCommand } = await import('./run.js');
 		await runCommand({ command, options });
@@ -127,6 +148,8 @@ export function describeRunUsageError(message: string): string {
 }
 
 function commandFrom(command: string[], options: ParsedRunOptions): RunArguments {
+	// A remote server needs no command; runCommand says it when both are given.
+	if (command.length === 0 && options.url !== undefined) return { kind: 'run', command, options };
 	if (command.length === 0) return { kind: 'usage-error', message: "missing required argument 'command'", options };
 	return { kind: 'run', command, options };
 }

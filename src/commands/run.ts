@@ -19,6 +19,7 @@ import { UserError } from '../errors/user-error.js';
 import { currentUser } from '../identity/current-user.js';
 import { describeRunUsageError } from './run-options.js';
 import type { RunCredentials } from '../identity/load-run-credentials.js';
+import { checkHeaderReferences, parseHeaderOption, resolveHeaders, type HeaderTemplate } from '../upstream/remote-headers.js';
 
 export interface RunOptions {
 	name?: string;
@@ -27,6 +28,11 @@ export interface RunOptions {
 	/** `--secret NAME` (and its alias `--env NAME`): injected into the server's environment. */
 	secret?: string[];
 	env?: string[];
+	/** `--url`: a remote server instead of a command (validated, normalised). */
+	url?: string;
+	/** `--header "Name: value"` for the remote server; `${NAME}` names a secret. */
+	header?: string[];
+	transport?: 'auto' | 'streamable-http' | 'sse';
 }
 
 export interface RunInvocation {
@@ -45,15 +51,18 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// `initialize`, so it gets the message as the answer to every request, like a failed
 	// spawn, and it shows in the client's MCP log instead of a bare "server disconnected".
 	if (usageError !== undefined && process.stdin.isTTY) throw new UserError(usageError);
-	const usageProblem = usageError ?? (command === '' ? describeRunUsageError("missing required argument 'command'") : undefined);
+	const remote = usageError === undefined ? checkRemoteOptions(commandLine, options) : undefined;
+	const usageProblem =
+		usageError ?? remote?.problem ?? (command === '' && !options.url ? describeRunUsageError("missing required argument 'command'") : undefined);
 	const usageRefusal: Refusal | undefined = usageProblem === undefined ? undefined : { message: usageProblem, status: 2, reason: 'usage-error' };
+	const url = usageRefusal || options.url === undefined ? undefined : new URL(options.url);
 	const paths = resolveStatePaths();
 	const clock = systemClock();
 	const session: SessionStart = {
 		id: newSessionId(),
-		server: options.name ?? (usageRefusal ? 'unknown' : path.basename(command)),
-		command: commandLine,
-		url: null,
+		server: options.name ?? (usageRefusal ? 'unknown' : url ? url.host : path.basename(command)),
+		command: url ? null : commandLine,
+		url: url?.href ?? null,
 		cwd: process.cwd(),
 		host: os.hostname(),
 		osUser: currentUser(),
@@ -86,7 +95,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	const { StdioUpstream } = await import('../upstream/stdio-upstream.js');
 	// Without secrets to inject or a login to require, nothing can stop the server from
 	// starting: it is spawned now and boots while the proxy and the stages load.
-	const launchedEarly = !policyRefusal && secretNames.length === 0 && !policy.identity.required;
+	const launchedEarly = !url && !policyRefusal && secretNames.length === 0 && !policy.identity.required;
 	const earlyUpstream = launchedEarly ? new StdioUpstream({ command, args }) : undefined;
 	earlyUpstream?.launch();
 	const [{ Proxy }, { loadRunCredentials }, { loadSessionSigner }] = await Promise.all([
@@ -123,11 +132,13 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals, serverCommand: commandLine });
 	})();
 	const { scrubSecrets } = await import('../upstream/secret-scrubbing-upstream.js');
-	const upstream = scrubSecrets(
-		earlyUpstream ??
-			new StdioUpstream({ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined }),
-		secrets,
-	);
+	const upstream = url
+		? await remoteUpstream(url, remote?.headers ?? [], secrets, options.transport)
+		: scrubSecrets(
+				earlyUpstream ??
+					new StdioUpstream({ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined }),
+				secrets,
+			);
 	const journal = openJournal(paths.database, session, stderr, megabytesFromEnvironment('MCPREC_JOURNAL_RESTART_MB'));
 	const proxy = new Proxy({
 		input: process.stdin,
@@ -145,7 +156,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	recordingHealthChanged = () => proxy.recordingHealthChanged();
 	for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy.forwardSignal(signal));
 
-	await proxy.start(commandLine);
+	await proxy.start(url ? ['--url', url.href] : commandLine);
 	const result = await proxy.done;
 	await (await dataPathReady).approvals.close();
 	await flushStream(process.stdout);
@@ -166,6 +177,43 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	await flushStream(stderr);
 	if (fs.existsSync(paths.config)) (await import('../sync/start-background-sync.js')).startBackgroundSync(paths.config);
 	process.exit(result.status);
+}
+
+// `--url` and its companions: a remote server takes no command, and `--header` /
+// `--transport` mean nothing without `--url`. The headers are read here so that a wrong
+// one is a usage error the client hears, like any other.
+function checkRemoteOptions(commandLine: string[], options: RunOptions): { problem?: string; headers?: HeaderTemplate[] } {
+	const usage = (message: string) => ({ problem: describeRunUsageError(message) });
+	const headerOptions = options.header ?? [];
+	if (!options.url) {
+		if (headerOptions.length > 0) return usage("option '--header <header>' needs --url");
+		if (options.transport !== undefined && options.transport !== 'auto') return usage("option '--transport <kind>' needs --url");
+		return {};
+	}
+	if (commandLine.length > 0) return usage(`give either --url or a server command, not both (got --url ${options.url} and '${commandLine.join(' ')}')`);
+	const headers: HeaderTemplate[] = [];
+	for (const text of headerOptions) {
+		try {
+			headers.push(parseHeaderOption(text));
+		} catch (error) {
+			// The value may already hold a secret pasted by mistake: only the name is quoted.
+			return usage(`option '--header <header>' argument '${text.split(':')[0]}: …' is invalid. ${(error as Error).message}`);
+		}
+	}
+	const unknown = checkHeaderReferences(headers, [...(options.secret ?? []), ...(options.env ?? [])]);
+	return unknown ? usage(unknown) : { headers };
+}
+
+async function remoteUpstream(url: URL, headers: HeaderTemplate[], secrets: { name: string; value: string }[], transport: RunOptions['transport']) {
+	const [{ HttpUpstream }, { createStreamScrubber }] = await Promise.all([import('../upstream/http-upstream.js'), import('../upstream/secret-scrubbing-upstream.js')]);
+	const redact = (text: string) => {
+		let scrubbed = '';
+		const scrubber = createStreamScrubber(secrets, (chunk) => (scrubbed += chunk.toString('utf8')));
+		scrubber.push(Buffer.from(text));
+		scrubber.end();
+		return scrubbed;
+	};
+	return new HttpUpstream({ url, headers: resolveHeaders(headers, secrets), transport, redact: secrets.length > 0 ? redact : undefined });
 }
 
 // A policy that doesn't load must not leave the server running unprotected: the session

@@ -182,6 +182,8 @@ export class Proxy {
 					stderrLines.push(chunk);
 				},
 				onStartError: (error) => core.upstreamStartFailed(error, command),
+				onFact: (fact) => core.upstreamFact(fact),
+				onRequestFailed: (id, message) => this.inOneWrite(() => core.upstreamRequestFailed(id, message)),
 				onExit: (exit) => {
 					serverLines.end();
 					stderrLines.end();

@@ -148,11 +148,29 @@ export class SessionCore {
 		if (this.inputClosed) this.finish(refusal.status, refusal.reason);
 	}
 
-	/** The server could not be started. */
+	/**
+	 * The server could not be started. A remote server says so only when the first request
+	 * reaches it, so requests already forwarded get the same answer as the ones to come.
+	 */
 	upstreamStartFailed(error: NodeJS.ErrnoException, command: string[]): void {
 		const message = startErrorMessage(error);
 		this.lifecycle({ event: 'spawn-failed', command, code: error.code ?? null, message });
 		this.refuse({ message, status: startFailureStatus(error), reason: 'spawn-failed' }, false);
+		if (this.outputClosed) return;
+		for (const request of this.fromClient.takeAll()) this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, message), { method: request.method, tool: request.tool });
+	}
+
+	/** A fact the upstream learned about its connection (HTTP status, session id, timing). */
+	upstreamFact(fact: Record<string, unknown>): void {
+		this.lifecycle(fact);
+	}
+
+	/** The upstream will never answer this request (its HTTP exchange failed): the client hears why. */
+	upstreamRequestFailed(id: JsonRpcId, message: string): void {
+		const request = this.fromClient.settle(id);
+		if (!request) return;
+		this.io.warn(message);
+		if (!this.outputClosed) this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, message), { method: request.method, tool: request.tool });
 	}
 
 	/** One line from the client (newline included). */
@@ -622,6 +640,8 @@ function preview(body: Buffer): string {
 }
 
 function startErrorMessage(error: NodeJS.ErrnoException): string {
+	// A remote server's failure already reads as a whole sentence with the URL in it.
+	if ((error as { remote?: boolean }).remote) return error.message;
 	const command = (error as { path?: string }).path ?? 'the server command';
 	if (error.code === 'ENOENT') {
 		return `cannot start the MCP server: command not found: '${command}' (check the server command and your PATH)`;

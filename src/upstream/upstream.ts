@@ -4,6 +4,7 @@
 // in-memory one (memory-upstream.ts). The proxy knows nothing else about the server.
 
 import { constants as osConstants } from 'node:os';
+import type { JsonRpcId } from '../jsonrpc/classify.js';
 
 export interface UpstreamExit {
 	code: number | null;
@@ -19,6 +20,16 @@ export interface UpstreamHandlers {
 	onStartError(error: NodeJS.ErrnoException): void;
 	/** The server is gone; nothing more arrives after this. */
 	onExit(exit: UpstreamExit): void;
+	/**
+	 * A fact about the connection worth keeping with the session (a remote server's HTTP
+	 * status, session id, timing): recorded as a lifecycle event. Never holds a secret.
+	 */
+	onFact(fact: Record<string, unknown>): void;
+	/**
+	 * The server will never answer this forwarded request (a remote server's HTTP exchange
+	 * failed or its stream ended before the answer): the client gets `message` as the error.
+	 */
+	onRequestFailed(id: JsonRpcId, message: string): void;
 }
 
 export interface Upstream {

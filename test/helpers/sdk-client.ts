@@ -3,6 +3,8 @@
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, JSONRPCMessage, Notification } from '@modelcontextprotocol/sdk/types.js';
 import { mcprecBin } from './mcprec.js';
@@ -72,6 +74,43 @@ export async function connectClient(options: ConnectOptions): Promise<Connection
 		stderr: () => stderr,
 		close: () => client.close(),
 	};
+}
+
+export interface RemoteConnectOptions extends Omit<ConnectOptions, 'serverArgs' | 'separator'> {
+	/** The remote server's MCP endpoint: the SDK's HTTP transport connects to it directly, or `mcprec run --url` does. */
+	url: string;
+	/** The direct route's transport: Streamable HTTP (default) or the 2024-11-05 HTTP+SSE one. */
+	directTransport?: 'streamable-http' | 'sse';
+}
+
+/** Like connectClient, for a remote server: directly over Streamable HTTP, or through `mcprec run --url` on stdio. */
+export async function connectRemoteClient(options: RemoteConnectOptions): Promise<Connection> {
+	let stderr = '';
+	let transport: Transport;
+	if (options.route === 'direct') {
+		transport = options.directTransport === 'sse' ? new SSEClientTransport(new URL(options.url)) : new StreamableHTTPClientTransport(new URL(options.url));
+	}
+	else {
+		const stdio = new StdioClientTransport({
+			command: process.execPath,
+			args: [mcprecBin, 'run', ...(options.name ? ['--name', options.name] : []), '--url', options.url, ...(options.runOptions ?? [])],
+			env: { ...(process.env as Record<string, string>), MCPREC_HOME: options.home, ...options.env },
+			stderr: 'pipe',
+		});
+		stdio.stderr?.on('data', (chunk: Buffer) => {
+			stderr += chunk.toString('utf8');
+		});
+		transport = stdio;
+	}
+	const wire = { sent: [] as JSONRPCMessage[], received: [] as JSONRPCMessage[] };
+	const client = new Client({ name: 'mcprec-e2e', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+	const notifications: Notification[] = [];
+	client.fallbackNotificationHandler = async (notification) => {
+		notifications.push(notification);
+	};
+	options.setup?.(client);
+	await client.connect(new TappedTransport(transport, wire));
+	return { route: options.route, client, wire, notifications, stderr: () => stderr, close: () => client.close() };
 }
 
 /** Resolves once `predicate` holds, polling; fails with `what` after `timeoutMs`. */

@@ -10,6 +10,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHome, servers } from '../helpers/mcprec.js';
+import { startFixture } from '../helpers/remote-server.js';
 import { installedPackage, mcprec, userEnvironment, type InstalledPackage } from './installed-package.js';
 
 let installed: InstalledPackage;
@@ -188,6 +189,41 @@ describe('secrets', () => {
 		expect(removed.exitCode, removed.stderr).toBe(0);
 		expect(JSON.parse((await mcprec(installed, home, ['secret', 'list', '--json'])).stdout)).toEqual([]);
 		expect(fs.readFileSync(path.join(home, 'mcprec.db')).includes(value)).toBe(false);
+	});
+});
+
+describe('a remote server (run --url)', () => {
+	it('connects with a header made from a stored secret, records the session under the URL, and keeps the secret out of the store', async () => {
+		const value = `sk-remote-${Date.now().toString(36)}-0123456789abcdef`;
+		const server = await startFixture(['--token', value]);
+		try {
+			const set = await mcprec(installed, home, ['secret', 'set', 'REMOTE_TOKEN'], { input: `${value}\n` });
+			expect(set.exitCode, set.stderr).toBe(0);
+			const stderr: string[] = [];
+			const transport = new StdioClientTransport({
+				command: 'mcprec',
+				args: ['run', '--url', server.url, '--secret', 'REMOTE_TOKEN', '--header', 'Authorization: Bearer ${REMOTE_TOKEN}'],
+				env: userEnvironment(installed, home),
+				stderr: 'pipe',
+			});
+			transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+			const client = new Client({ name: 'installed-test', version: '1.0.0' });
+			await client.connect(transport);
+			expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('echo');
+			expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'over http' } }))).toBe('over http');
+			await client.close();
+			const session = await waitFor('the remote session, ended', async () => {
+				const sessions = JSON.parse((await mcprec(installed, home, ['sessions', '--json'])).stdout) as { url: string | null; endedAt: string | null; server: string }[];
+				return sessions.find((entry) => entry.url === server.url && entry.endedAt !== null);
+			});
+			expect(session.server).toBe(new URL(server.url).host);
+			expect(stderr.join('')).not.toContain(value);
+			for (const name of fs.readdirSync(home).filter((file) => file.startsWith('mcprec.db'))) {
+				expect(fs.readFileSync(path.join(home, name)).includes(value), name).toBe(false);
+			}
+		} finally {
+			await server.stop();
+		}
 	});
 });
 

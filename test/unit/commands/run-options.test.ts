@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram, RunUsageError } from '../../../src/cli/main.js';
 import { describeRunUsageError, parseRunArguments, RUN_OPTIONS, type ParsedRunOptions } from '../../../src/commands/run-options.js';
 
-const defaults: ParsedRunOptions = { lockTimeout: 5000, secret: [], env: [] };
+const defaults: ParsedRunOptions = { lockTimeout: 5000, secret: [], env: [], header: [], transport: 'auto' };
 const run = (command: string[], options: Partial<ParsedRunOptions> = {}) => ({ kind: 'run' as const, command, options: { ...defaults, ...options } });
 const help = { kind: 'help' as const };
 const usageError = (message: string) => ({ kind: 'usage-error' as const, message });
@@ -29,6 +29,21 @@ const cases: [string, string[], Expected][] = [
 	['an empty value after =', ['--name=', 'server'], run(['server'], { name: '' })],
 	['repeated --secret and --env, in order', ['--secret', 'A', '--env', 'C', '--secret', 'B', 'server'], run(['server'], { secret: ['A', 'B'], env: ['C'] })],
 	['the last --name wins', ['-n', 'a', '--name', 'b', 'server'], run(['server'], { name: 'b' })],
+	[
+		'a remote server: --url and its options, no command',
+		['--url', 'https://mcp.example.com/mcp', '--header', 'Authorization: Bearer ${T}', '--secret', 'T', '--header', 'X-A: 1', '--transport', 'streamable-http'],
+		run([], { url: 'https://mcp.example.com/mcp', header: ['Authorization: Bearer ${T}', 'X-A: 1'], secret: ['T'], transport: 'streamable-http' }),
+	],
+	['--url is normalised', ['--url=HTTP://Example.COM:80/a/../mcp'], run([], { url: 'http://example.com/mcp' })],
+	['--url with a command is the command line runCommand refuses', ['--url', 'http://h/', 'node', 's.js'], run(['node', 's.js'], { url: 'http://h/' })],
+	['a --url that is not http(s)', ['--url', 'ftp://h/'], usageError("option '--url <url>' argument 'ftp://h/' is invalid. expected an http or https URL, got 'ftp://h/'")],
+	['a --url that is not a URL', ['--url', 'mcp.example.com'], usageError("option '--url <url>' argument 'mcp.example.com' is invalid. expected an http or https URL, got 'mcp.example.com'")],
+	[
+		'a --url with credentials in it',
+		['--url', 'https://me:pw@h/mcp'],
+		usageError("option '--url <url>' argument 'https://me:pw@h/mcp' is invalid. a URL with a user name or password is not accepted; pass credentials with --header and --secret"),
+	],
+	['an unknown --transport', ['--url', 'http://h/', '--transport', 'ws'], usageError("option '--transport <kind>' argument 'ws' is invalid. expected auto, streamable-http or sse, got 'ws'")],
 	['--help before the command', ['--help', '--', 'node'], help],
 	['-h alone', ['-h'], help],
 	['an unknown option followed by --help', ['--bogus', 'server', '--help'], help],
