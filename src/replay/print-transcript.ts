@@ -34,7 +34,10 @@ export function formatTranscriptEvent(event: ReplayEvent, startedMicros: number,
 	if (event.tool) labels.push(colours.cyan(event.tool));
 	if (event.id !== null) labels.push(colours.dim(`#${JSON.stringify(event.id)}`));
 	if (event.latencyMs !== null) labels.push(colours.dim(`${event.latencyMs.toFixed(1)} ms`));
-	if (isError(event)) labels.push(colours.red('error'));
+	if (event.outcome === 'error') labels.push(colours.red('error'));
+	else if (event.outcome === 'tool-error') labels.push(colours.red('tool error'));
+	else if (event.outcome === 'blocked') labels.push(colours.yellow('blocked'));
+	else if (isError(event)) labels.push(colours.red('error'));
 	const head = `${colours.dim(`${offset} ${String(event.seq).padStart(5)}`)}  ${route.padEnd(16)} ${labels.join(' ')}`;
 	return `${head}\n${indent(bodyOf(event))}\n`;
 }

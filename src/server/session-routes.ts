@@ -74,6 +74,10 @@ export function parseSessionListQuery(raw: Record<string, string | undefined>, p
 		if (Array.isArray(field)) throw badRequest('invalid_query', `'${name}' may be given once`);
 		return field === undefined || field === '' ? undefined : field;
 	};
+	const values = (name: string): string[] => {
+		const field = raw[name] as string | string[] | undefined;
+		return (Array.isArray(field) ? field : field === undefined ? [] : [field]).filter((text) => text !== '');
+	};
 	const limit = value('limit');
 	if (limit !== undefined) {
 		const number = Number(limit);
@@ -92,11 +96,12 @@ export function parseSessionListQuery(raw: Record<string, string | undefined>, p
 			throw error;
 		}
 	}
-	const outcome = value('outcome');
-	if (outcome !== undefined) {
-		if (!OUTCOME_NAMES.includes(outcome as OutcomeName)) throw badRequest('invalid_query', `'outcome' must be one of ${OUTCOME_NAMES.join(', ')}, got '${outcome}'`);
-		query.outcome = outcome as OutcomeName;
+	// Several outcomes, as `outcome=errors,denied` or `outcome=errors&outcome=denied`: sessions with any of them.
+	const outcomes = values('outcome').flatMap((text) => text.split(',')).map((text) => text.trim()).filter(Boolean);
+	for (const outcome of outcomes) {
+		if (!OUTCOME_NAMES.includes(outcome as OutcomeName)) throw badRequest('invalid_query', `'outcome' must be one of ${OUTCOME_NAMES.join(', ')} (or several, comma-separated), got '${outcome}'`);
 	}
+	if (outcomes.length > 0) query.outcomes = [...new Set(outcomes as OutcomeName[])];
 	const cursor = value('cursor');
 	if (cursor !== undefined) query.after = decodeCursor(cursor);
 	return query;

@@ -143,4 +143,20 @@ ALTER TABLE approvals ADD COLUMN authority TEXT NOT NULL DEFAULT 'local';
 ALTER TABLE approvals ADD COLUMN decide_url TEXT;
 `,
 	},
+	{
+		// Tool errors are errors (issue 20): a tools/call answered with `isError: true` counts in
+		// `errors`, and `tool_errors` says how many of them were. Sessions recorded before are
+		// counted again from their stored messages: the server's results whose bytes hold the
+		// key as servers write it (compressed payloads, above 64 KiB, are not read).
+		version: 6,
+		sql: `
+ALTER TABLE sessions ADD COLUMN tool_errors INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET tool_errors = (
+  SELECT count(*) FROM events e
+  WHERE e.session_id = sessions.id AND e.kind = 'message' AND e.origin = 'server' AND e.encoding = 'identity'
+    AND (instr(e.payload, CAST('"isError":true' AS BLOB)) > 0 OR instr(e.payload, CAST('"isError": true' AS BLOB)) > 0)
+);
+UPDATE sessions SET errors = errors + tool_errors WHERE tool_errors > 0;
+`,
+	},
 ];

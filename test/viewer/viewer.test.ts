@@ -73,6 +73,7 @@ beforeAll(async () => {
 			{ sub: 'alice', groups: ['engineering'], email: 'alice@example.com' },
 			{ sub: 'bob', groups: ['engineering'], email: 'bob@example.com' },
 			{ sub: 'audrey', groups: ['auditors', 'approvers'], email: 'audrey@example.com' },
+			{ sub: 'carol', groups: ['contractors'], email: 'carol@example.com' },
 		],
 		{ viewer: { clientId: 'mcprec-viewer', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] } },
 	);
@@ -91,7 +92,7 @@ beforeAll(async () => {
 			viewerScope: 'openid email',
 		},
 	});
-	for (const user of ['alice', 'bob', 'audrey']) tokens[user] = await issuer.accessToken(user);
+	for (const user of ['alice', 'bob', 'audrey', 'carol']) tokens[user] = await issuer.accessToken(user);
 
 	const device = generateKeyPairSync('ed25519');
 	expect((await api('PUT', '/api/v1/devices/alice-laptop', tokens.alice!, { publicKey: device.publicKey.export({ format: 'jwk' }) })).status).toBe(201);
@@ -119,6 +120,18 @@ beforeAll(async () => {
 		{ origin: 'server', target: 'client', method: 'tools/call', rpcId: '8', tool: 'query', payload: JSON.stringify({ jsonrpc: '2.0', id: 8, error: { code: -32000, message: 'syntax error' } }) },
 	]);
 	ids.large = await upload('alice', { server: 'memory', startedAt: '2026-11-22T12:00:00Z' }, callEvents(3000, 'search'));
+	// What server-everything answers to bad arguments and an unknown tool (isError results),
+	// and a held call an approver denied: nothing here is blocked by policy.
+	ids.failing = await upload('carol', { server: 'everything', startedAt: '2026-11-22T09:00:00Z' }, [
+		request(21, 'echo', { message: 42 }),
+		response(21, 'echo', { content: [{ type: 'text', text: 'MCP error -32602: Input validation error: Invalid arguments for tool echo: Invalid input: expected string, received number at message' }], isError: true }),
+		request(22, 'no-such-tool', {}),
+		response(22, 'no-such-tool', { content: [{ type: 'text', text: 'MCP error -32602: Tool no-such-tool not found' }], isError: true }),
+		proxyNote('decision', '23', 'get-env', { action: 'approve', status: 'held', rule: 'confirm-env', method: 'tools/call', tool: 'get-env' }),
+		{ ...request(23, 'get-env', {}), target: null },
+		proxyNote('decision', '23', 'get-env', { action: 'approve', status: 'denied', rule: 'confirm-env', via: 'viewer', reason: 'denied by audrey@example.com in the viewer', approvalId: 'cafe0001' }),
+		response(23, 'get-env', { isError: true, content: [{ type: 'text', text: "Blocked by policy rule 'confirm-env': not approved: denied by audrey@example.com in the viewer" }] }, 'proxy'),
+	]);
 
 	browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 120_000);
@@ -149,6 +162,13 @@ async function signIn(user: string): Promise<{ context: BrowserContext; page: Pa
 	return { context, page };
 }
 
+/** Saves a screenshot for reviewers under test-artifacts/viewer/ (gitignored). */
+async function saveShot(page: Page, name: string): Promise<void> {
+	const folder = path.resolve(import.meta.dirname, '../../test-artifacts/viewer');
+	fs.mkdirSync(folder, { recursive: true });
+	await page.screenshot({ path: path.join(folder, `${name}.png`), fullPage: true });
+}
+
 const rowIds = (page: Page) => page.getByTestId('session-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-session-id')));
 
 describe('web viewer', () => {
@@ -160,7 +180,7 @@ describe('web viewer', () => {
 
 	it('signs in through the identity provider and lists every session newest first for an auditor', async () => {
 		const { page } = auditor;
-		expect(await rowIds(page)).toEqual([ids.large, ids.approved, ids.guarded]);
+		expect(await rowIds(page)).toEqual([ids.large, ids.approved, ids.guarded, ids.failing]);
 		const cookies = await auditor.context.cookies(collector.url);
 		expect(cookies.find((cookie) => cookie.name === 'mcprec_viewer')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 		expect(await page.locator(`[data-session-id="${ids.guarded}"] [data-integrity]`).textContent()).toBe('verified');
@@ -171,7 +191,7 @@ describe('web viewer', () => {
 		const filter = async (values: Record<string, string>) => {
 			await page.goto(`${collector.url}/`);
 			for (const [name, value] of Object.entries(values)) {
-				if (name === 'outcome') await page.selectOption('select[name=outcome]', value);
+				if (name === 'outcome') for (const outcome of value.split(',')) await page.check(`input[name=outcome][value=${outcome}]`);
 				else await page.fill(`input[name=${name}]`, value);
 			}
 			await page.click('form[data-testid=filters] button[type=submit]');
@@ -185,8 +205,17 @@ describe('web viewer', () => {
 		expect(await filter({ outcome: 'blocked' })).toEqual([ids.guarded]);
 		expect(await filter({ outcome: 'masked' })).toEqual([ids.guarded]);
 		expect(await filter({ outcome: 'approved' })).toEqual([ids.approved]);
-		expect(await filter({ outcome: 'errors' })).toEqual([ids.approved]);
+		// Tool errors are errors; an approver's denial is not a policy block; several outcomes at once.
+		expect(await filter({ outcome: 'errors' })).toEqual([ids.approved, ids.failing]);
+		expect(await filter({ outcome: 'tool-errors' })).toEqual([ids.failing]);
+		expect(await filter({ outcome: 'denied' })).toEqual([ids.failing]);
+		expect(await filter({ outcome: 'held' })).toEqual([ids.approved, ids.failing]);
+		expect(await filter({ outcome: 'blocked,tool-errors' })).toEqual([ids.guarded, ids.failing]);
+		expect(new URL(page.url()).searchParams.getAll('outcome')).toEqual(['tool-errors', 'blocked']);
+		expect(await page.isChecked('input[name=outcome][value=blocked]')).toBe(true);
+		await saveShot(page, 'session-list-filtered');
 		expect(await filter({ since: '2026-11-22T10:30:00Z' })).toEqual([ids.large, ids.approved]);
+		expect(await filter({ user: 'carol@example.com' })).toEqual([ids.failing]);
 		expect(await filter({ user: 'alice', outcome: 'blocked', tool: 'delete_file' })).toEqual([ids.guarded]);
 		expect(await filter({ since: 'yesterday-ish' })).toEqual([]);
 		expect(await page.getByRole('alert').textContent()).toContain("'since'");
@@ -223,6 +252,27 @@ describe('web viewer', () => {
 		expect(approved[0]).toMatch(/drop_table.*ok.*held.*approved/);
 		expect(approved[1]).toMatch(/query.*error/);
 		expect(await page.getByTestId('integrity').textContent()).toContain('unsigned');
+	});
+
+	it('shows a failed tool call as an error, not ok: row, badges and counters; an approver’s denial is not a policy block', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/?user=carol%40example.com`);
+		const badges = await page.locator(`[data-session-id="${ids.failing}"] [data-outcome]`).evaluateAll((elements) => elements.map((element) => [element.getAttribute('data-outcome'), element.textContent]));
+		expect(badges).toEqual([
+			['errors', 'errors 2 (2 tool)'],
+			['denied', 'denied 1'],
+			['held', 'held 1'],
+		]);
+		await page.goto(`${collector.url}/sessions/${ids.failing}`);
+		const rows = page.getByTestId('exchange');
+		const statuses = await rows.locator('summary .status').allTextContents();
+		expect(statuses).toEqual(['tool error', 'tool error', 'refused']);
+		const colours = await rows.locator('summary .status').evaluateAll((elements) => elements.map((element) => getComputedStyle(element).color));
+		expect(colours[0]).toBe('rgb(180, 35, 24)');
+		const markers = await rows.nth(2).locator('[data-marker]').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-marker')));
+		expect(markers).toEqual(['held', 'denied']);
+		expect(await page.getByTestId('session-header').textContent()).toMatch(/errors 2 \(2 tool\)/);
+		await saveShot(page, 'session-tool-errors');
 	});
 
 	it('pages through a 3000-event session without showing an exchange twice or losing one', async () => {

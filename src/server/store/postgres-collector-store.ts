@@ -216,7 +216,7 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
 		const tools = new Set<string>();
 		for (const event of plan.fresh) {
 			for (const key of Object.keys(columns) as (keyof typeof columns)[]) (columns[key] as unknown[]).push(event[key]);
-			addOutcome(outcomes, { kind: event.kind, payload: event.rawPayload });
+			addOutcome(outcomes, { kind: event.kind, origin: event.origin, payload: event.rawPayload });
 			if (event.tool !== null) tools.add(event.tool);
 		}
 		const { merged, added } = mergeTools(JSON.parse(head.tools) as string[], tools);
@@ -227,7 +227,8 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
   SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[])),
 advanced AS (UPDATE sessions SET next_seq = $16, head_hash = $17, integrity = $18, updated_at = $19 WHERE id = $1),
 counted AS (
-  UPDATE session_summaries SET blocked = blocked + $20, masked = masked + $21, approved = approved + $22, errors = errors + $23, tools = $24
+  UPDATE session_summaries SET blocked = blocked + $20, masked = masked + $21, approved = approved + $22, errors = errors + $23, tools = $24,
+    denied = denied + $27, held = held + $28, tool_errors = tool_errors + $29
   WHERE session_id = $1),
 tooled AS (INSERT INTO session_tools (tool, session_id, started_at) SELECT unnest($25::text[]), $1, $26 ON CONFLICT DO NOTHING)
 SELECT 1`,
@@ -245,6 +246,9 @@ SELECT 1`,
 				JSON.stringify(merged),
 				added,
 				head.started_at,
+				outcomes.denied,
+				outcomes.held,
+				outcomes.toolErrors,
 			],
 		);
 	}

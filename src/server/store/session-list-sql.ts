@@ -4,6 +4,7 @@
 // started_at (or by owner / server) — so no filter ever reads events.
 
 import type { SessionQuery } from './collector-store.js';
+import { OUTCOME_COLUMNS, type OutcomeName } from '../event-outcomes.js';
 
 export interface SqlDialect {
 	/** The text of the n-th (1-based) bound parameter. */
@@ -16,7 +17,7 @@ export interface SqlDialect {
 
 export const SESSION_COLUMNS = `s.id, s.owner_sub, s.owner_email, s.server, s.started_at, s.ended_at, s.metadata,
   s.next_seq, s.head_hash, s.seal_head_hash, s.seal_event_count, s.seal_device_id, s.seal_signature, s.seal_valid,
-  s.integrity, s.received_at, s.updated_at, m.blocked, m.masked, m.approved, m.errors, m.tools`;
+  s.integrity, s.received_at, s.updated_at, m.blocked, m.denied, m.held, m.masked, m.approved, m.errors, m.tool_errors, m.tools`;
 
 export function buildSessionListSql(query: SessionQuery, dialect: SqlDialect): { sql: string; params: unknown[] } {
 	const params: unknown[] = [];
@@ -32,12 +33,12 @@ export function buildSessionListSql(query: SessionQuery, dialect: SqlDialect): {
 		from = `session_tools d JOIN sessions s ON s.id = d.session_id JOIN session_summaries m ON m.session_id = s.id`;
 		[start, id] = ['d.started_at', 'd.session_id'];
 		where.push(`d.tool = ${bind(query.tool)}`);
-		if (query.outcome) where.push(`m.${query.outcome} > 0`);
-	} else if (query.outcome !== undefined) {
+		if (query.outcomes) where.push(anyOutcome('m', query.outcomes));
+	} else if (query.outcomes !== undefined) {
 		from = `session_summaries d JOIN sessions s ON s.id = d.session_id JOIN session_summaries m ON m.session_id = s.id`;
 		[start, id] = ['d.started_at', 'd.session_id'];
-		// Written as the partial indexes' predicate so the planner can use them.
-		where.push(`d.${query.outcome} > 0`);
+		// Written as the partial indexes' predicates so the planner can use them.
+		where.push(anyOutcome('d', query.outcomes));
 	} else {
 		from = `sessions s JOIN session_summaries m ON m.session_id = s.id`;
 		[start, id] = ['s.started_at', 's.id'];
@@ -56,6 +57,13 @@ export function buildSessionListSql(query: SessionQuery, dialect: SqlDialect): {
   ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
   ORDER BY ${start} DESC, ${id} DESC LIMIT ${bind(query.limit + 1)}`;
 	return { sql, params };
+}
+
+// Sessions with any of the outcomes: `(d.errors > 0 OR d.denied > 0)`. Column names come from
+// a fixed table, never from the query string.
+function anyOutcome(alias: string, outcomes: OutcomeName[]): string {
+	const terms = outcomes.map((outcome) => `${alias}.${OUTCOME_COLUMNS[outcome]} > 0`);
+	return terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`;
 }
 
 /** `*`/`?` glob → SQL LIKE pattern with `\` escapes. */

@@ -5,12 +5,13 @@ import type { StoredSession } from '../store/collector-store.js';
 import { OUTCOME_NAMES } from '../event-outcomes.js';
 import { isoMicros } from '../../event/replay-event.js';
 import { html, type Html } from './html.js';
-import { integrityBadge, outcomeBadges, userLabel } from './session-labels.js';
+import { integrityBadge, OUTCOME_LABELS, outcomeBadges, userLabel } from './session-labels.js';
 
 export const FILTERS = ['user', 'server', 'tool', 'outcome', 'since'] as const;
 
 export function renderSessionList(options: { sessions: StoredSession[]; filters: Record<string, string>; nextCursor: string | null; auditor: boolean; error?: string }): Html {
 	const { filters } = options;
+	const chosen = new Set((filters.outcome ?? '').split(','));
 	const next = options.nextCursor ? `/?${new URLSearchParams({ ...filters, cursor: options.nextCursor })}` : null;
 	return html`<h1>Sessions</h1>
 <p class="scope">${options.auditor ? 'All sessions (auditor).' : 'Your sessions.'}</p>
@@ -18,7 +19,7 @@ export function renderSessionList(options: { sessions: StoredSession[]; filters:
   <label>User <input name="user" value="${filters.user ?? ''}" placeholder="sub or email"></label>
   <label>Server <input name="server" value="${filters.server ?? ''}" placeholder="label, * globs"></label>
   <label>Tool <input name="tool" value="${filters.tool ?? ''}" placeholder="tool name"></label>
-  <label>Outcome <select name="outcome"><option value="">any</option>${OUTCOME_NAMES.map((name) => html`<option value="${name}"${filters.outcome === name ? html` selected` : ''}>${name}</option>`)}</select></label>
+  <fieldset class="outcomes" data-testid="outcome-filter"><legend>Outcome (any of)</legend>${OUTCOME_NAMES.map((name) => html`<label title="${OUTCOME_LABELS[name].title}"><input type="checkbox" name="outcome" value="${name}"${chosen.has(name) ? html` checked` : ''}> ${OUTCOME_LABELS[name].label}</label> `)}</fieldset>
   <label>Since <input name="since" value="${filters.since ?? ''}" placeholder="2h, 7d or ISO time"></label>
   <button type="submit">Filter</button> <a href="/">Clear</a>
 </form>

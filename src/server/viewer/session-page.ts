@@ -35,7 +35,7 @@ ${field('Protocol', typeof metadata.protocolVersion === 'string' ? metadata.prot
 ${field('Started', started.replace('T', ' '))}
 ${field('Ended', ended ? `${ended.replace('T', ' ')} (${seconds!.toFixed(1)} s${typeof metadata.endReason === 'string' ? `, ${metadata.endReason}` : ''})` : 'still open')}
 ${field('Exit', metadata.exitCode === null || metadata.exitCode === undefined ? (typeof metadata.exitSignal === 'string' ? metadata.exitSignal : null) : String(metadata.exitCode))}
-${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors · ${num(counts.blocked)} blocked · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
+${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors${typeof counts.toolErrors === 'number' && counts.toolErrors > 0 ? ` (${counts.toolErrors} tool)` : ''} · ${num(counts.blocked)} blocked · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
 ${field('Outcomes', outcomeBadges(session.outcomes))}
 ${field('Stored', html`<span data-testid="stored-events">${session.nextSeq}</span> events, head <span class="mono">${session.headHash?.slice(0, 16) ?? '—'}</span>`)}
 ${field('Seal', session.seal ? html`device <span class="mono">${session.seal.deviceId}</span>, ${session.seal.eventCount} events, signature ${session.seal.valid ? 'valid' : 'INVALID'}` : 'none')}

@@ -77,7 +77,10 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; } td.tools { 
 .badge.open { background: #eef1f5; color: var(--muted); }
 .marker-blocked { background: #fff1d6; color: var(--blocked); } .marker-held { background: #f1e6fb; color: var(--held); }
 .marker-approved { background: #dcf3f5; color: var(--approved); } .marker-masked { background: #e3ebfc; color: var(--masked); }
-.marker-errors { background: #fde4e1; color: var(--error); }
+.marker-errors, .marker-tool-errors, .marker-denied { background: #fde4e1; color: var(--error); }
+fieldset.outcomes { border: 0; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 12px; color: var(--muted); }
+fieldset.outcomes legend { padding: 0; margin-bottom: 2px; } form.filters fieldset.outcomes label { flex-direction: row; align-items: center; gap: 4px; color: var(--fg); }
+fieldset.outcomes input { min-width: 0; margin: 0; }
 .integrity-verified.integrity { background: #dcf5e3; color: var(--ok); } .integrity-incomplete.integrity { background: #fff1d6; color: var(--blocked); }
 .integrity-invalid.integrity { background: #b42318; color: #fff; } .integrity-unsigned.integrity { background: #eef1f5; color: var(--muted); }
 .header { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
@@ -96,7 +99,7 @@ details.exchange > summary::-webkit-details-marker { display: none; }
 details.exchange > summary:hover { background: #f3f6fb; } details.exchange[open] > summary { background: #eef3fd; }
 summary .seq, summary .at, summary .duration { color: var(--muted); font-size: 12px; } summary .method { font-weight: 600; }
 summary .subject { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; } summary .rule { color: var(--muted); font-size: 11.5px; margin-left: 4px; }
-.status-ok summary .status { color: var(--ok); } .status-error summary .status { color: var(--error); font-weight: 600; }
+.status-ok summary .status { color: var(--ok); } .status-error summary .status, .status-tool-error summary .status { color: var(--error); font-weight: 600; }
 .status-refused summary .status { color: var(--blocked); font-weight: 600; } .status-pending summary .status { color: var(--muted); }
 .kind-stderr summary .method { color: #8a5a00; } .kind-lifecycle summary .method { color: var(--muted); }
 .parts { padding: 4px 12px 10px 40px; background: #fafbfc; }

@@ -63,7 +63,9 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		page(async (request, _reply, { principal }) => {
 			const filters: Record<string, string> = {};
 			for (const name of FILTERS) {
-				const value = request.query[name];
+				// Outcome checkboxes repeat the parameter; the list and its links keep them comma-joined.
+				const raw = request.query[name] as string | string[] | undefined;
+				const value = Array.isArray(raw) ? raw.filter(Boolean).join(',') : raw;
 				if (typeof value === 'string' && value !== '') filters[name] = value;
 			}
 			let body: Html;
