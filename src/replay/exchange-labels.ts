@@ -27,8 +27,14 @@ export const MARKER_COLORS: Record<Marker, string> = {
 	masked: 'blue',
 };
 
-export function statusText(status: ExchangeStatus): string {
+/**
+ * The status column. A call mcprec answered itself reads as its decision — `blocked` by a
+ * policy rule, or `denied` when a held call was not approved — the same word as its marker.
+ */
+export function statusText(exchange: Pick<Exchange, 'status' | 'notes'>): string {
+	const { status } = exchange;
 	if (status === 'tool-error') return 'tool error';
+	if (status === 'refused') return exchange.notes.some((note) => note.kind === 'decision' && decisionKind(note.details) === 'denied') ? 'denied' : 'blocked';
 	return status === 'info' ? '' : status;
 }
 

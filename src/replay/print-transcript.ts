@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import type { ChalkInstance } from 'chalk';
 import type { ReplayEvent } from '../event/replay-event.js';
+import { decisionKind } from '../event/decision-kind.js';
 
 const MAX_MESSAGE_CHARS = 1200;
 
@@ -52,10 +53,12 @@ function noteLabel(event: ReplayEvent, colours: ChalkInstance): string {
 		return colours.magenta(`masked ${count} (${detectors})${details.recordOnly ? ' in the record only' : ''}`);
 	}
 	const rule = details.rule ? ` by rule '${details.rule}'` : '';
-	if (details.action === 'deny' || details.status === 'denied') return colours.red(`blocked${rule}`);
+	const kind = decisionKind(details);
+	if (kind === 'blocked') return colours.red(`blocked${rule}`);
+	if (kind === 'denied') return colours.red(`denied (${details.via}: ${details.reason})`);
 	if (details.action === 'approve') {
-		if (details.status === 'held') return colours.yellow(`held for approval${rule}`);
-		if (details.status === 'approved') return colours.green(`approved (${details.via}: ${details.reason})`);
+		if (kind === 'held') return colours.yellow(`held for approval${rule}`);
+		if (kind === 'approved') return colours.green(`approved (${details.via}: ${details.reason})`);
 		if (details.step === 'asked' || details.status === 'input_required') return colours.yellow(`approval asked via ${details.channel ?? 'input_required'}`);
 		return colours.yellow(`approval ${details.status ?? details.step}`);
 	}

@@ -13,6 +13,8 @@ export interface EventSpec {
 	rpcId?: string | null;
 	tool?: string | null;
 	latencyUs?: number | null;
+	/** µs since the epoch; by default 1 ms after the previous event's slot. */
+	ts?: number;
 	payload: string | Buffer;
 }
 
@@ -25,7 +27,7 @@ export function chain(sessionId: string, specs: EventSpec[], options: { fromSeq?
 		const payload = Buffer.isBuffer(spec.payload) ? spec.payload : Buffer.from(spec.payload);
 		const fields = {
 			seq,
-			ts: startTs + seq * 1000,
+			ts: spec.ts ?? startTs + seq * 1000,
 			origin: spec.origin ?? 'client',
 			target: spec.target === undefined ? 'server' : spec.target,
 			kind: spec.kind ?? 'message',

@@ -61,6 +61,8 @@ async function upload(user: string, overrides: Record<string, unknown>, specs: E
 	return document.id;
 }
 
+/** A 4×4 red PNG, as a tool returns images: base64 in the result. */
+const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4IScHRwzEcQCxYxBBO0tjggAAAABJRU5ErkJggg==';
 const proxyNote = (kind: 'decision' | 'mask', rpcId: string, tool: string, details: Record<string, unknown>): EventSpec => ({ origin: 'proxy', target: null, kind, method: 'tools/call', rpcId, tool, payload: JSON.stringify(details) });
 const request = (id: number, tool: string, args: Record<string, unknown>): EventSpec => ({ method: 'tools/call', rpcId: String(id), tool, payload: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: args } }) });
 const response = (id: number, tool: string, result: unknown, origin = 'server'): EventSpec => ({ origin, target: 'client', method: 'tools/call', rpcId: String(id), tool, latencyUs: 2500, payload: JSON.stringify({ jsonrpc: '2.0', id, result }) });
@@ -133,6 +135,38 @@ beforeAll(async () => {
 		response(23, 'get-env', { isError: true, content: [{ type: 'text', text: "Blocked by policy rule 'confirm-env': not approved: denied by audrey@example.com in the viewer" }] }, 'proxy'),
 	]);
 
+	// A session as server-everything answers it, with the protocol's own chatter, content of
+	// every kind, masking both ways, and a held call approved after 22.5 s.
+	const start = Date.parse('2026-11-22T08:00:00Z') * 1000;
+	const at = (seconds: number) => start + Math.round(seconds * 1e6);
+	const message = (origin: string, target: string | null, method: string | null, rpcId: string | null, body: unknown, extra: Partial<EventSpec> = {}): EventSpec => ({ origin, target, method, rpcId, payload: JSON.stringify(body), ...extra });
+	ids.readable = await upload('carol', { server: 'everything', startedAt: '2026-11-22T08:00:00Z', user: { osUser: 'carol', host: 'carol-laptop', issuer: issuer.issuer, sub: 'carol', email: 'carol@example.com', name: 'Carol C', groups: ['contractors', 'engineering'] } }, [
+		{ origin: 'proxy', target: null, kind: 'lifecycle', ts: at(0), payload: JSON.stringify({ event: 'start', command: ['npx', 'server-everything'], pid: 7 }) },
+		message('client', 'server', 'initialize', '0', { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'claude-code', version: '2.1.0' } } }, { ts: at(0.1) }),
+		message('server', 'client', 'initialize', '0', { jsonrpc: '2.0', id: 0, result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'everything', version: '1' } } }, { ts: at(0.2), latencyUs: 100_000 }),
+		message('client', 'server', 'notifications/initialized', null, { jsonrpc: '2.0', method: 'notifications/initialized' }, { ts: at(0.3) }),
+		message('client', 'server', 'tools/list', '1', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ts: at(0.4) }),
+		message('server', 'client', 'tools/list', '1', { jsonrpc: '2.0', id: 1, result: { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] } }, { ts: at(0.5), latencyUs: 100_000 }),
+		{ ...request(2, 'echo', { message: 'hello auditor' }), ts: at(1) },
+		{ ...response(2, 'echo', { content: [{ type: 'text', text: 'Echo: hello auditor\nsecond line' }] }), ts: at(1.01) },
+		{ ...request(3, 'get-tiny-image', {}), ts: at(2) },
+		{ ...response(3, 'get-tiny-image', { content: [{ type: 'text', text: "Here's the image you requested:" }, { type: 'image', data: TINY_PNG, mimeType: 'image/png' }] }), ts: at(2.01) },
+		{ ...request(4, 'get-resource-links', { count: 2 }), ts: at(3) },
+		{ ...response(4, 'get-resource-links', { content: [{ type: 'text', text: 'Here are 2 resource links:' }, { type: 'resource_link', uri: 'demo://resource/dynamic/text/1', name: 'Text Resource 1' }, { type: 'resource_link', uri: 'https://example.com/spec', name: 'The spec' }, { type: 'resource_link', uri: 'javascript:alert(1)', name: 'Not a link' }] }), ts: at(3.01) },
+		{ ...request(5, 'get-structured-content', { location: 'New York' }), ts: at(4) },
+		{ ...response(5, 'get-structured-content', { content: [{ type: 'text', text: '{"temperature":33}' }], structuredContent: { temperature: 33, conditions: 'Cloudy', humidity: 82 } }), ts: at(4.01) },
+		{ ...request(6, 'get-env', { token: '[REDACTED:sensitive-field]' }), ts: at(5) },
+		{ ...proxyNote('mask', '6', 'get-env', { findings: [{ detector: 'sensitive-field', path: '$.params.arguments.token', count: 1 }], recordOnly: true }), ts: at(5) },
+		{ ...response(6, 'get-env', { content: [{ type: 'text', text: 'AWS_SECRET=[REDACTED:aws-secret-key] HOME=/home/carol' }] }), ts: at(5.01) },
+		{ ...proxyNote('mask', '6', 'get-env', { findings: [{ detector: 'aws-secret-key', path: '$.result.content[0].text', count: 1 }] }), ts: at(5.01) },
+		{ ...proxyNote('decision', '7', 'trigger-long-running-operation', { action: 'approve', status: 'held', rule: 'confirm-long', method: 'tools/call', tool: 'trigger-long-running-operation' }), ts: at(6) },
+		{ ...request(7, 'trigger-long-running-operation', { duration: 5, steps: 3 }), ts: at(28.5) },
+		{ ...proxyNote('decision', '7', 'trigger-long-running-operation', { action: 'approve', status: 'approved', rule: 'confirm-long', via: 'viewer', reason: 'approved by audrey@example.com in the viewer', decidedBy: 'audrey@example.com' }), ts: at(28.5) },
+		{ ...response(7, 'trigger-long-running-operation', { content: [{ type: 'text', text: 'Long running operation completed.' }] }), ts: at(33.5) },
+		message('client', 'server', 'ping', '8', { jsonrpc: '2.0', id: 8, method: 'ping' }, { ts: at(40) }),
+		message('server', 'client', 'ping', '8', { jsonrpc: '2.0', id: 8, result: {} }, { ts: at(40.001) }),
+	]);
+
 	browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 120_000);
 
@@ -180,7 +214,7 @@ describe('web viewer', () => {
 
 	it('signs in through the identity provider and lists every session newest first for an auditor', async () => {
 		const { page } = auditor;
-		expect(await rowIds(page)).toEqual([ids.large, ids.approved, ids.guarded, ids.failing]);
+		expect(await rowIds(page)).toEqual([ids.large, ids.approved, ids.guarded, ids.failing, ids.readable]);
 		const cookies = await auditor.context.cookies(collector.url);
 		expect(cookies.find((cookie) => cookie.name === 'mcprec_viewer')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 		expect(await page.locator(`[data-session-id="${ids.guarded}"] [data-integrity]`).textContent()).toBe('verified');
@@ -203,19 +237,19 @@ describe('web viewer', () => {
 		expect(await filter({ server: 'db-*' })).toEqual([ids.approved]);
 		expect(await filter({ tool: 'search' })).toEqual([ids.large]);
 		expect(await filter({ outcome: 'blocked' })).toEqual([ids.guarded]);
-		expect(await filter({ outcome: 'masked' })).toEqual([ids.guarded]);
-		expect(await filter({ outcome: 'approved' })).toEqual([ids.approved]);
+		expect(await filter({ outcome: 'masked' })).toEqual([ids.guarded, ids.readable]);
+		expect(await filter({ outcome: 'approved' })).toEqual([ids.approved, ids.readable]);
 		// Tool errors are errors; an approver's denial is not a policy block; several outcomes at once.
 		expect(await filter({ outcome: 'errors' })).toEqual([ids.approved, ids.failing]);
 		expect(await filter({ outcome: 'tool-errors' })).toEqual([ids.failing]);
 		expect(await filter({ outcome: 'denied' })).toEqual([ids.failing]);
-		expect(await filter({ outcome: 'held' })).toEqual([ids.approved, ids.failing]);
+		expect(await filter({ outcome: 'held' })).toEqual([ids.approved, ids.failing, ids.readable]);
 		expect(await filter({ outcome: 'blocked,tool-errors' })).toEqual([ids.guarded, ids.failing]);
 		expect(new URL(page.url()).searchParams.getAll('outcome')).toEqual(['tool-errors', 'blocked']);
 		expect(await page.isChecked('input[name=outcome][value=blocked]')).toBe(true);
 		await saveShot(page, 'session-list-filtered');
 		expect(await filter({ since: '2026-11-22T10:30:00Z' })).toEqual([ids.large, ids.approved]);
-		expect(await filter({ user: 'carol@example.com' })).toEqual([ids.failing]);
+		expect(await filter({ user: 'carol@example.com' })).toEqual([ids.failing, ids.readable]);
 		expect(await filter({ user: 'alice', outcome: 'blocked', tool: 'delete_file' })).toEqual([ids.guarded]);
 		expect(await filter({ since: 'yesterday-ish' })).toEqual([]);
 		expect(await page.getByRole('alert').textContent()).toContain("'since'");
@@ -229,26 +263,27 @@ describe('web viewer', () => {
 		expect(await page.getByTestId('integrity').locator('[data-integrity]').textContent()).toBe('verified');
 		expect(await page.getByTestId('session-header').textContent()).toContain('alice@example.com');
 		const rows = page.getByTestId('exchange');
-		const summaries = (await rows.locator('summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
+		const summaries = (await rows.locator('> summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
 		expect(summaries).toHaveLength(4);
 		expect(summaries[0]).toMatch(/lifecycle.*start/);
 		expect(summaries[1]).toMatch(/tools\/call.*read_file.*ok.*2\.5 ms.*masked/);
-		expect(summaries[2]).toMatch(/tools\/call.*delete_file.*refused.*blocked.*rule no-etc-writes/);
+		expect(summaries[2]).toMatch(/tools\/call.*delete_file.*blocked.*blocked.*rule no-etc-writes/);
 		expect(summaries[3]).toMatch(/stderr.*filesystem server: listing/);
 
 		const readFile = rows.nth(1);
 		await expect(readFile.locator('pre').first().isVisible()).resolves.toBe(false);
-		await readFile.locator('summary').click();
+		await readFile.locator('> summary').click();
 		const shown = await readFile.locator('pre').allTextContents();
 		expect(shown[0]).toContain('"path": "/home/alice/.env"');
 		expect(shown[1]).toContain('[REDACTED:aws-access-key]');
-		expect(shown[2]).toContain('aws-access-key');
+		expect(await readFile.getByTestId('mask-line').textContent()).toContain('aws-access-key');
+		expect(shown.at(-1)).toContain('aws-access-key');
 		fs.mkdirSync(path.join(folder, 'shots'), { recursive: true });
 		await page.screenshot({ path: path.join(folder, 'shots', 'session.png'), fullPage: true });
 		if (process.env.MCPREC_VIEWER_SHOTS) fs.copyFileSync(path.join(folder, 'shots', 'session.png'), path.join(process.env.MCPREC_VIEWER_SHOTS, 'session.png'));
 
 		await page.goto(`${collector.url}/sessions/${ids.approved}`);
-		const approved = (await page.getByTestId('exchange').locator('summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
+		const approved = (await page.getByTestId('exchange').locator('> summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
 		expect(approved[0]).toMatch(/drop_table.*ok.*held.*approved/);
 		expect(approved[1]).toMatch(/query.*error/);
 		expect(await page.getByTestId('integrity').textContent()).toContain('unsigned');
@@ -266,13 +301,108 @@ describe('web viewer', () => {
 		await page.goto(`${collector.url}/sessions/${ids.failing}`);
 		const rows = page.getByTestId('exchange');
 		const statuses = await rows.locator('summary .status').allTextContents();
-		expect(statuses).toEqual(['tool error', 'tool error', 'refused']);
+		expect(statuses).toEqual(['tool error', 'tool error', 'denied']);
 		const colours = await rows.locator('summary .status').evaluateAll((elements) => elements.map((element) => getComputedStyle(element).color));
 		expect(colours[0]).toBe('rgb(180, 35, 24)');
 		const markers = await rows.nth(2).locator('[data-marker]').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-marker')));
 		expect(markers).toEqual(['held', 'denied']);
 		expect(await page.getByTestId('session-header').textContent()).toMatch(/errors 2 \(2 tool\)/);
 		await saveShot(page, 'session-tool-errors');
+	});
+
+	it('reads as what the agent did: arguments and first result line inline, images, links, structured content, raw JSON one click away, chatter folded', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		// initialize, notifications/initialized and tools/list fold into one line; the lone ping stays a row, folded by its own kind.
+		const chatter = page.getByTestId('chatter');
+		expect(await chatter.count()).toBe(1);
+		expect((await chatter.locator('> summary').textContent())?.replace(/\s+/g, ' ')).toBe('3 protocol messages initialize, notifications/initialized, tools/list');
+		expect(await chatter.locator('[data-testid=exchange]').first().isVisible()).toBe(false);
+		const row = (tool: string) => page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: new RegExp(`^${tool}$`) }) });
+
+		const echo = row('echo');
+		expect(await echo.getByTestId('gist-args').textContent()).toBe('message: "hello auditor"');
+		expect(await echo.getByTestId('gist-result').textContent()).toBe('Echo: hello auditor');
+		const image = row('get-tiny-image');
+		expect(await image.getByTestId('gist-result').textContent()).toBe("Here's the image you requested:");
+		const thumb = image.getByTestId('image-thumb');
+		expect(await thumb.isVisible()).toBe(true);
+		expect(await thumb.evaluate((element: HTMLImageElement) => element.complete && element.naturalWidth)).toBe(4);
+		expect(await image.locator('> summary').textContent()).not.toContain(TINY_PNG.slice(0, 20));
+
+		const links = row('get-resource-links');
+		await links.locator('> summary').click();
+		const hrefs = await links.locator('.readable [data-testid=resource-link]').evaluateAll((elements) => elements.map((element) => [element.tagName, element.getAttribute('href'), element.textContent]));
+		expect(hrefs).toEqual([
+			['SPAN', null, 'Text Resource 1 demo://resource/dynamic/text/1'],
+			['A', 'https://example.com/spec', 'The spec'],
+			['SPAN', null, 'Not a link javascript:alert(1)'],
+		]);
+		const structured = row('get-structured-content');
+		await structured.locator('> summary').click();
+		expect(await structured.getByTestId('structured').locator('tr').allTextContents()).toEqual(['temperature33', 'conditionsCloudy', 'humidity82']);
+		// Raw JSON-RPC is one click further, not in the way.
+		const raw = structured.getByTestId('raw');
+		expect(await raw.locator('pre').first().isVisible()).toBe(false);
+		await raw.locator('> summary').click();
+		expect(await raw.locator('pre').first().textContent()).toContain('"jsonrpc": "2.0"');
+		await saveShot(page, 'session-readable');
+	});
+
+	it('shows masking next to the value it hides, and says what "in the record only" means', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		const env = page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: /^get-env$/ }) });
+		expect(await env.locator('summary [data-testid=redacted]').allTextContents()).toEqual(['[REDACTED:sensitive-field]', '[REDACTED:aws-secret-key]']);
+		await env.locator('> summary').click();
+		const lines = (await env.getByTestId('mask-line').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
+		expect(lines).toEqual([
+			'1 value masked (sensitive-field at $.params.arguments.token) in the request, in the record only: the server received the real value; this record keeps the placeholder.',
+			'1 value masked (aws-secret-key at $.result.content[0].text) in the response: the client and this record got the placeholder; the original value is not stored anywhere.',
+		]);
+		const marked = await env.locator('.readable mark[data-testid=redacted]').evaluateAll((elements) => elements.map((element) => [element.textContent, getComputedStyle(element).backgroundColor]));
+		expect(marked).toEqual([
+			['[REDACTED:sensitive-field]', 'rgb(255, 224, 138)'],
+			['[REDACTED:aws-secret-key]', 'rgb(255, 224, 138)'],
+		]);
+	});
+
+	it('tells the approval story on a held call: asked when, waited how long, decided by whom, on which channel, why', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		const held = page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: /^trigger-long-running-operation$/ }) });
+		expect(await held.getByTestId('gist-approval').textContent()).toBe('held · waited 22.50 s · approved by audrey@example.com via viewer');
+		await held.locator('> summary').click();
+		const facts = await held.getByTestId('approval').locator('div').evaluateAll((rows) => rows.map((row) => [row.querySelector('dt')?.textContent, row.querySelector('dd')?.textContent]));
+		expect(facts).toEqual([
+			['Rule', 'confirm-long'],
+			['Requested', '2026-11-22 08:00:06.000 UTC'],
+			['Waited', '22.50 s'],
+			['Decision', 'approved'],
+			['Decided by', 'audrey@example.com'],
+			['Channel', 'viewer'],
+			['Decided', '2026-11-22 08:00:28.500 UTC'],
+			['Reason', 'approved by audrey@example.com in the viewer'],
+		]);
+		await saveShot(page, 'session-approval');
+
+		// An approver's denial, recorded before decidedBy existed: the reason names who.
+		await page.goto(`${collector.url}/sessions/${ids.failing}`);
+		const denied = page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: /^get-env$/ }) });
+		expect(await denied.getByTestId('gist-approval').textContent()).toMatch(/^held · waited [\d.]+ ms · denied by audrey@example.com via viewer$/);
+		expect(await denied.locator('summary .status').textContent()).toBe('denied');
+	});
+
+	it('opens the row a permalink names', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		const seq = await page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: /^echo$/ }) }).getAttribute('data-seq');
+		const link = await page.locator(`#seq-${seq} a.permalink`).getAttribute('href');
+		await page.goto(`${collector.url}/sessions/${ids.readable}${link}`);
+		expect(await page.locator(`#seq-${seq}`).evaluate((element: HTMLDetailsElement) => element.open)).toBe(true);
+		// A folded protocol row opens with its run.
+		await page.goto(`${collector.url}/sessions/${ids.readable}#seq-1`);
+		expect(await page.locator('#seq-1').isVisible()).toBe(true);
 	});
 
 	it('pages through a 3000-event session without showing an exchange twice or losing one', async () => {

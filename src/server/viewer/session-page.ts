@@ -43,7 +43,7 @@ ${field('Seal', session.seal ? html`device <span class="mono">${session.seal.dev
 </section>
 <section class="timeline" data-testid="timeline">
 <h2>Timeline</h2>
-<div class="exchange-head"><span>#</span><span>time</span><span></span><span>method</span><span>tool / subject</span><span>status</span><span>duration</span><span>markers</span></div>
+<div class="exchange-head"><span>#</span><span>time (UTC)</span><span></span><span>method</span><span>tool / subject</span><span>status</span><span>duration</span><span>markers</span></div>
 <div id="exchanges" data-testid="exchanges">${renderExchanges(firstPage.exchanges, session.startedAt)}</div>
 ${moreButton(session.id, firstPage)}
 </section>`;
