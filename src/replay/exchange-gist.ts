@@ -99,9 +99,9 @@ export function firstResultLine(parts: ResultPart[]): string {
 	const first = parts[0];
 	if (!first) return '';
 	if (first.type === 'image') return `image ${first.mimeType}`;
-	if (first.type === 'link') return first.name;
-	if (first.type === 'structured') return first.entries.map(([key, value]) => `${key}: ${value}`).join(', ');
-	if (first.type === 'resource') return first.uri;
+	if (first.type === 'link') return clip(first.name);
+	if (first.type === 'structured') return clip(first.entries.map(([key, value]) => `${key}: ${value}`).join(', '));
+	if (first.type === 'resource') return clip(first.uri);
 	if (first.type === 'audio') return `audio ${first.mimeType}`;
 	return clip(first.text);
 }
@@ -116,7 +116,8 @@ function resultParts(result: unknown): ResultPart[] {
 	if (parts.length === 0) {
 		for (const item of Array.isArray(result.contents) ? result.contents : []) parts.push(contentPart({ type: 'resource', resource: item }));
 	}
-	if (parts.length === 0 && Object.keys(result).length > 0) parts.push({ type: 'other', text: compactLine(result) });
+	// A tool result with empty content says nothing; a result of another shape is shown compact.
+	if (parts.length === 0 && !Array.isArray(result.content) && Object.keys(result).length > 0) parts.push({ type: 'other', text: compactLine(result) });
 	return parts;
 }
 
