@@ -11,6 +11,7 @@ import { assertCanRead, requireSession } from './session-access.js';
 import { parseSessionDocument, SESSION_ID, type SealInput } from './session-document.js';
 import type { Seal } from './session-integrity.js';
 import { sessionView } from './session-view.js';
+import { buildEvidenceBundle, evidenceFileName } from './evidence-export.js';
 import type { CollectorStore, SessionCursor, SessionQuery } from './store/collector-store.js';
 import type { Principal } from './verify-access-token.js';
 import { withAuth } from './route-auth.js';
@@ -37,6 +38,15 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 		const session = requireSession(await store.getSession(id), id);
 		assertCanRead(request.principal!, session);
 		return sessionView(session);
+	});
+
+	// The session as an evidence bundle (a tar of session.json, events.ndjson, seal.json, device-key.json).
+	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id/evidence', withAuth('bearer'), async (request, reply) => {
+		const id = sessionIdParam(request.params.id);
+		const session = requireSession(await store.getSession(id), id);
+		assertCanRead(request.principal!, session);
+		const bundle = await buildEvidenceBundle(store, session, `${request.protocol}://${request.host}`);
+		return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${evidenceFileName(session)}"`).send(bundle);
 	});
 
 	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/sessions', withAuth('bearer'), async (request) => {

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSessionId } from '../../src/event/session-id.js';
+import { readBundle, writeBundle } from '../../src/event/evidence-bundle.js';
+import { runMcprec } from '../helpers/mcprec.js';
 import { signSealedHead } from '../../src/event/device-signature.js';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
 import { encodeEventLines } from '../../src/event/wire-event.js';
@@ -76,6 +78,7 @@ beforeAll(async () => {
 			{ sub: 'bob', groups: ['engineering'], email: 'bob@example.com' },
 			{ sub: 'audrey', groups: ['auditors', 'approvers'], email: 'audrey@example.com' },
 			{ sub: 'carol', groups: ['contractors'], email: 'carol@example.com' },
+			{ sub: 'dave', groups: ['engineering'], email: 'dave@example.com' },
 		],
 		{ viewer: { clientId: 'mcprec-viewer', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] } },
 	);
@@ -403,6 +406,65 @@ describe('web viewer', () => {
 		// A folded protocol row opens with its run.
 		await page.goto(`${collector.url}/sessions/${ids.readable}#seq-1`);
 		expect(await page.locator('#seq-1').isVisible()).toBe(true);
+	});
+
+	it('says when, who and with which groups and issuer, and gives the session away as evidence that `mcprec verify --bundle` checks offline', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		const header = page.getByTestId('session-header');
+		expect(await header.textContent()).toContain('2026-11-22 08:00:00.000000 UTC');
+		expect(await header.getByTestId('identity-groups').textContent()).toBe('contractors, engineering');
+		expect(await header.getByTestId('identity-issuer').textContent()).toBe(issuer.issuer);
+
+		// The sealed session: download through the page, check it with the built binary, then alter one event.
+		await page.goto(`${collector.url}/sessions/${ids.guarded}`);
+		expect(await page.getByTestId('evidence').textContent()).toContain(`mcprec verify --bundle mcprec-evidence-${ids.guarded}.tar`);
+		const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-evidence').click()]);
+		expect(download.suggestedFilename()).toBe(`mcprec-evidence-${ids.guarded}.tar`);
+		const file = path.join(folder, download.suggestedFilename());
+		await download.saveAs(file);
+		await saveShot(page, 'session-evidence');
+		const { folder: inside, files } = readBundle(fs.readFileSync(file));
+		expect(inside).toBe(`mcprec-evidence-${ids.guarded}`);
+		expect(Object.keys(files).sort()).toEqual(['README.txt', 'device-key.json', 'events.ndjson', 'seal.json', 'session.json']);
+		expect(files['events.ndjson']!.toString().trim().split('\n')).toHaveLength(8);
+
+		const home = path.join(folder, 'verify-home');
+		const checked = await runMcprec(['verify', '--bundle', file], home);
+		expect(checked.exitCode).toBe(0);
+		expect(String(checked.stdout)).toBe(`✓ ${ids.guarded} intact (8 events, signature ok (device alice-laptop))`);
+
+		const lines = files['events.ndjson']!.toString().trim().split('\n').map((line) => JSON.parse(line));
+		lines[3].payload = Buffer.from(Buffer.from(lines[3].payload, 'base64').toString().replace('REDACTED', 'redacted')).toString('base64');
+		const altered = path.join(folder, 'altered.tar');
+		fs.writeFileSync(altered, writeBundle(inside, { ...files, 'events.ndjson': `${lines.map((line) => JSON.stringify(line)).join('\n')}\n` }, 0));
+		const refused = await runMcprec(['verify', '--bundle', altered, '--json'], home);
+		expect(refused.exitCode).toBe(1);
+		expect(JSON.parse(String(refused.stdout))).toMatchObject({ sessionId: ids.guarded, intact: false, firstBadSeq: 3, problem: 'hash does not match the event (it was altered)' });
+
+		// An unsigned session checks its chain only, and says so.
+		const raw = await fetch(`${collector.url}/api/v1/sessions/${ids.failing}/evidence`, { headers: { authorization: `Bearer ${tokens.carol}` } });
+		expect(raw.headers.get('content-type')).toBe('application/x-tar');
+		const unsignedFile = path.join(folder, 'unsigned.tar');
+		fs.writeFileSync(unsignedFile, Buffer.from(await raw.arrayBuffer()));
+		const plain = await runMcprec(['verify', '--bundle', unsignedFile], home);
+		expect(plain.exitCode).toBe(0);
+		expect(String(plain.stdout)).toContain('intact (8 events, no device signature: only the chain was checked)');
+		expect((await fetch(`${collector.url}/api/v1/sessions/${ids.failing}/evidence`, { headers: { authorization: `Bearer ${tokens.alice}` } })).status).toBe(403);
+	});
+
+	it('tells someone with no sessions yet how to sync them', async () => {
+		const newcomer = await signIn('dave');
+		try {
+			const empty = newcomer.page.getByTestId('empty');
+			expect(await empty.textContent()).toContain('No sessions of yours yet');
+			expect(await empty.locator('pre').textContent()).toBe(`mcprec login\nmcprec sync --endpoint ${collector.url}`);
+			await saveShot(newcomer.page, 'session-list-empty');
+			await newcomer.page.goto(`${collector.url}/?server=nothing-here`);
+			expect(await newcomer.page.getByTestId('empty').textContent()).toContain('No sessions match these filters.');
+		} finally {
+			await newcomer.context.close();
+		}
 	});
 
 	it('pages through a 3000-event session without showing an exchange twice or losing one', async () => {

@@ -9,7 +9,7 @@ import { integrityBadge, OUTCOME_LABELS, outcomeBadges, userLabel } from './sess
 
 export const FILTERS = ['user', 'server', 'tool', 'outcome', 'since'] as const;
 
-export function renderSessionList(options: { sessions: StoredSession[]; filters: Record<string, string>; nextCursor: string | null; auditor: boolean; error?: string }): Html {
+export function renderSessionList(options: { sessions: StoredSession[]; filters: Record<string, string>; nextCursor: string | null; auditor: boolean; error?: string; collectorUrl?: string }): Html {
 	const { filters } = options;
 	const chosen = new Set((filters.outcome ?? '').split(','));
 	const next = options.nextCursor ? `/?${new URLSearchParams({ ...filters, cursor: options.nextCursor })}` : null;
@@ -25,7 +25,7 @@ export function renderSessionList(options: { sessions: StoredSession[]; filters:
 </form>
 ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
 <table class="sessions" data-testid="sessions">
-<thead><tr><th>Started</th><th>User</th><th>Server</th><th>Client</th><th>Tools</th><th>Events</th><th>Outcomes</th><th>Integrity</th></tr></thead>
+<thead><tr><th>Started (UTC)</th><th>User</th><th>Server</th><th>Client</th><th>Tools</th><th>Events</th><th>Outcomes</th><th>Integrity</th></tr></thead>
 <tbody>
 ${options.sessions.map(
 	(session) => html`<tr data-testid="session-row" data-session-id="${session.id}">
@@ -41,8 +41,19 @@ ${options.sessions.map(
 )}
 </tbody>
 </table>
-${options.sessions.length === 0 ? html`<p class="empty">No sessions match.</p>` : ''}
+${options.sessions.length === 0 ? emptyText(options) : ''}
 ${next ? html`<p class="pager"><a href="${next}" data-testid="older">Older sessions →</a></p>` : ''}`;
+}
+
+// An empty list says why: nothing matches the filters, or nothing has been synced here yet (and how to).
+function emptyText(options: { filters: Record<string, string>; auditor: boolean; collectorUrl?: string; error?: string }): Html | string {
+	if (options.error) return '';
+	if (Object.keys(options.filters).length > 0) return html`<p class="empty" data-testid="empty">No sessions match these filters. <a href="/">Clear them</a> to see every session${options.auditor ? '' : ' of yours'}.</p>`;
+	const endpoint = options.collectorUrl ?? 'https://this-collector';
+	return html`<div class="empty notice-box" data-testid="empty"><p><b>No sessions ${options.auditor ? 'on this collector' : 'of yours'} yet.</b> Sessions are recorded on each laptop by <code>mcprec run</code> and arrive here when they are synced:</p>
+<pre class="json">mcprec login
+mcprec sync --endpoint ${endpoint}</pre>
+<p>The endpoint is remembered in <code>config.yaml</code>, so later runs of <code>mcprec sync</code> need no option. <code>mcprec sync --dry-run</code> lists what would be sent.</p></div>`;
 }
 
 export function clientLabel(metadata: Record<string, unknown>): string {

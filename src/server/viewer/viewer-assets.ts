@@ -129,6 +129,8 @@ details.raw { margin-top: 8px; } details.raw > summary { cursor: pointer; color:
 details.chatter-run { border-bottom: 1px solid var(--line); } details.chatter-run > summary { cursor: pointer; padding: 4px 10px 4px 84px; color: var(--muted); font-size: 12.5px; }
 details.chatter-run > summary .fold { color: var(--fg); font-weight: 600; } details.chatter-run[open] > summary { background: #f3f6fb; }
 dl.approval-facts { grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); }
+.evidence { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; margin-top: 10px; padding-top: 10px; border-top: 1px solid var(--line); }
+.notice-box { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin-top: 12px; color: var(--fg); }
 #more, .end { text-align: center; margin: 12px 0; color: var(--muted); }
 .error { color: var(--error); background: #fde4e1; padding: 8px 12px; border-radius: 6px; }
 .notice { background: #ecf8f0; padding: 8px 12px; border-radius: 6px; } .empty { color: var(--muted); }
