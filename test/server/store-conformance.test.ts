@@ -247,7 +247,8 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		for (let index = 0; index < 30; index++) {
 			const minute = String(index).padStart(2, '0');
 			const owner = index % 3 === 0 ? 'bob' : 'alice';
-			const session = await putSession(store, { server: index % 2 === 0 ? 'db-prod' : 'filesystem', startedAt: `2026-11-22T10:${minute}:00Z` }, owner);
+			const user = { osUser: 'me', host: 'laptop', issuer: null, sub: owner, email: null, name: owner === 'bob' ? 'Bob Builder' : 'Alice Liddell', groups: [] };
+			const session = await putSession(store, { server: index % 2 === 0 ? 'db-prod' : 'filesystem', startedAt: `2026-11-22T10:${minute}:00Z`, user }, owner);
 			ids.push(session.id);
 			// Every fifth session has every outcome; some others only a tool error.
 			const specs = index % 5 === 0 ? [...callEvents(2, 'drop_table'), ...outcomeEvents()] : index % 7 === 3 ? [...callEvents(2, 'read_file'), ...toolErrorEvents()] : callEvents(2, 'read_file');
@@ -272,7 +273,19 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		expect(await list({ user: 'alice' })).toEqual(pick((index) => index % 3 !== 0));
 		expect(await list({ server: 'db-prod' })).toEqual(pick((index) => index % 2 === 0));
 		expect(await list({ server: 'db-*' })).toEqual(pick((index) => index % 2 === 0));
-		expect(await list({ server: 'DB-*' })).toEqual([]);
+		// Case-insensitive prefixes, or globs over the whole value, on user (sub, email, name), server and tool.
+		expect(await list({ server: 'DB-*' })).toEqual(pick((index) => index % 2 === 0));
+		expect(await list({ server: 'Db' })).toEqual(pick((index) => index % 2 === 0));
+		expect(await list({ server: '*SYSTEM' })).toEqual(pick((index) => index % 2 === 1));
+		expect(await list({ server: 'system' })).toEqual([]);
+		expect(await list({ user: 'ALI' })).toEqual(pick((index) => index % 3 !== 0));
+		expect(await list({ user: 'al*e@*.com' })).toEqual(pick((index) => index % 3 !== 0));
+		expect(await list({ user: 'bob b' })).toEqual(pick((index) => index % 3 === 0));
+		expect(await list({ user: '*liddell' })).toEqual(pick((index) => index % 3 !== 0));
+		expect(await list({ user: '%' })).toEqual([]);
+		expect(await list({ tool: 'DROP' })).toEqual(pick((index) => index % 5 === 0));
+		expect(await list({ tool: '*_table' })).toEqual(pick((index) => index % 5 === 0));
+		expect(await list({ tool: 'drop_?able', user: 'BOB@' })).toEqual(pick((index) => index % 5 === 0 && index % 3 === 0));
 		expect(await list({ tool: 'drop_table' })).toEqual(pick((index) => index % 5 === 0));
 		expect(await list({ tool: 'read_file', ownerSub: 'alice' })).toEqual(pick((index) => index % 3 !== 0));
 		for (const outcome of OUTCOME_NAMES) {

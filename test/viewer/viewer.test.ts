@@ -253,6 +253,12 @@ describe('web viewer', () => {
 		await saveShot(page, 'session-list-filtered');
 		expect(await filter({ since: '2026-11-22T10:30:00Z' })).toEqual([ids.large, ids.approved]);
 		expect(await filter({ user: 'carol@example.com' })).toEqual([ids.failing, ids.readable]);
+		// Case-insensitive prefixes and globs, on the recorded display name too.
+		expect(await filter({ user: 'Carol C' })).toEqual([ids.readable]);
+		expect(await filter({ user: 'CAROL' })).toEqual([ids.failing, ids.readable]);
+		expect(await filter({ server: 'EVERY' })).toEqual([ids.failing, ids.readable]);
+		expect(await filter({ tool: 'GET-*' })).toEqual([ids.failing, ids.readable]);
+		expect(await filter({ tool: 'trigger*', outcome: 'approved' })).toEqual([ids.readable]);
 		expect(await filter({ user: 'alice', outcome: 'blocked', tool: 'delete_file' })).toEqual([ids.guarded]);
 		expect(await filter({ since: 'yesterday-ish' })).toEqual([]);
 		expect(await page.getByRole('alert').textContent()).toContain("'since'");

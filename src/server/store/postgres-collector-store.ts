@@ -12,7 +12,7 @@ import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import { systemClock, type AppendResult, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult } from './collector-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { buildSessionListSql, globToLike, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
+import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
 import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
 
 export interface PostgresStoreOptions {
@@ -25,8 +25,8 @@ export interface PostgresStoreOptions {
 
 const dialect: SqlDialect = {
 	placeholder: (index) => `$${index}`,
-	glob: (column, parameter) => `${column} LIKE ${parameter} ESCAPE '\\'`,
-	globPattern: globToLike,
+	// Metadata is JSON the collector wrote itself; json (not jsonb) takes any string it holds.
+	userName: (metadata) => `((${metadata})::json -> 'user' ->> 'name')`,
 };
 
 // BIGINT columns (µs timestamps, seqs) fit a double exactly; pg returns them as strings otherwise.

@@ -25,11 +25,8 @@ export interface SqliteStoreOptions {
 
 const dialect: SqlDialect = {
 	placeholder: () => '?',
-	// Unary + keeps SQLite off the server index for a glob: a prefix range there would then
-	// need sorting by time; walking sessions newest-first stops after one page.
-	glob: (column, parameter) => `+${column} GLOB ${parameter}`,
-	// GLOB also knows [...] classes; keep '[' literal.
-	globPattern: (glob) => glob.replace(/\[/g, '[[]'),
+	// Metadata is JSON the collector wrote itself (JSON.stringify), so it always parses.
+	userName: (metadata) => `json_extract(${metadata}, '$.user.name')`,
 };
 
 const SELECT_SESSION = `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = ?`;

@@ -16,9 +16,9 @@ export function renderSessionList(options: { sessions: StoredSession[]; filters:
 	return html`<h1>Sessions</h1>
 <p class="scope">${options.auditor ? 'All sessions (auditor).' : 'Your sessions.'}</p>
 <form class="filters" method="get" action="/" data-testid="filters">
-  <label>User <input name="user" value="${filters.user ?? ''}" placeholder="sub or email"></label>
-  <label>Server <input name="server" value="${filters.server ?? ''}" placeholder="label, * globs"></label>
-  <label>Tool <input name="tool" value="${filters.tool ?? ''}" placeholder="tool name"></label>
+  <label>User <input name="user" value="${filters.user ?? ''}" placeholder="sub, email or name" title="case-insensitive; a prefix, or a * ? glob"></label>
+  <label>Server <input name="server" value="${filters.server ?? ''}" placeholder="label" title="case-insensitive; a prefix, or a * ? glob"></label>
+  <label>Tool <input name="tool" value="${filters.tool ?? ''}" placeholder="tool name" title="case-insensitive; a prefix, or a * ? glob"></label>
   <fieldset class="outcomes" data-testid="outcome-filter"><legend>Outcome (any of)</legend>${OUTCOME_NAMES.map((name) => html`<label title="${OUTCOME_LABELS[name].title}"><input type="checkbox" name="outcome" value="${name}"${chosen.has(name) ? html` checked` : ''}> ${OUTCOME_LABELS[name].label}</label> `)}</fieldset>
   <label>Since <input name="since" value="${filters.since ?? ''}" placeholder="2h, 7d or ISO time"></label>
   <button type="submit">Filter</button> <a href="/">Clear</a>
