@@ -68,7 +68,7 @@ export function toReplayEvent(row: EventRow): ReplayEvent {
 	if (row.kind === 'message') {
 		event.message = parsed;
 		if (isResponse(parsed)) {
-			const outcome = responseOutcome(parsed);
+			const outcome = responseOutcome(parsed, event.method);
 			event.outcome = outcome === 'tool-error' && event.origin === 'proxy' ? 'blocked' : outcome;
 		}
 	}

@@ -6,11 +6,18 @@
 /** `error`: a JSON-RPC error; `tool-error`: a result with `isError: true`; `ok` otherwise. */
 export type ResponseOutcome = 'ok' | 'error' | 'tool-error';
 
-export function responseOutcome(response: unknown): ResponseOutcome {
+/** `method`: the request's method when known; only a tools/call (or a batch's item) can fail as a tool. */
+export function responseOutcome(response: unknown, method?: string | null): ResponseOutcome {
 	if (!isRecord(response)) return 'ok';
 	if ('error' in response && !('method' in response)) return 'error';
+	if (!mayBeToolCall(method)) return 'ok';
 	const result = response.result;
 	return isRecord(result) && result.isError === true ? 'tool-error' : 'ok';
+}
+
+/** Whether a response labelled `method` may answer a tools/call (unknown and batches may). */
+export function mayBeToolCall(method: string | null | undefined): boolean {
+	return method === undefined || method === null || method === 'tools/call' || method === 'batch';
 }
 
 /** Errors in a message (a response or a batch); `errors` counts tool errors too. */

@@ -352,7 +352,7 @@ export class SessionCore {
 		const columns = this.columnsFor(flow);
 		const { message } = flow;
 		if (flow.answer !== undefined || flow.swallow) {
-			this.recordFlow(flow, { origin, target: null, kind: 'message', payload: flow.frame, ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts: countsOf(message, false, toServer ? undefined : flow.frame) }, columns);
+			this.recordFlow(flow, { origin, target: null, kind: 'message', payload: flow.frame, ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts: countsOf(message, false, toolResultBody(flow)) }, columns);
 			// A notification is never answered (JSON-RPC 2.0 §4.1), even when a stage refused it.
 			if (flow.answer !== undefined && message.shape !== 'notification') {
 				const answer = Buffer.from(`${JSON.stringify(flow.answer)}\n`);
@@ -365,7 +365,7 @@ export class SessionCore {
 		const latencyUs = flow.request ? ts - flow.request.ts : null;
 		const gone = toServer && this.upstreamGone;
 		// Requests count once they are forwarded; error answers count whoever sent them.
-		const counts = countsOf(message, toServer && !gone, toServer ? undefined : flow.frame);
+		const counts = countsOf(message, toServer && !gone, toolResultBody(flow));
 		this.recordFlow(flow, { origin, target: toServer ? 'server' : this.clientTarget, kind: 'message', payload: outgoing, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts }, columns);
 		if (gone) return;
 		const pending = toServer ? this.fromClient : this.fromServer;
@@ -604,6 +604,12 @@ function countsOf(message: ClassifiedMessage, countRequests: boolean, serverBody
 	if (serverBody !== undefined && mayHoldToolError(serverBody)) toolErrors = countErrors(parsedLine(message, serverBody)).toolErrors;
 	if (message.shape === 'response' && toolErrors === 0) return errors > 0 ? 'errors' : undefined;
 	return requests + errors + toolErrors > 0 ? { requests, errors: errors + toolErrors, toolErrors } : undefined;
+}
+
+// The server's answer to a tools/call (or a batch, which may hold one): the bytes a tool error is looked for in.
+function toolResultBody(flow: Flow): Buffer | undefined {
+	if (flow.direction === 'to-server') return undefined;
+	return flow.message.shape === 'batch' || flow.request?.method === 'tools/call' ? flow.frame : undefined;
 }
 
 /** What a stage's note counts as: a masked value, a blocked call, a call held for approval. */

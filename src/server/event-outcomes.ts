@@ -4,7 +4,7 @@
 // refused: a policy rule (blocked) or an approver, or nobody in time, for a held call (denied).
 
 import { decisionKind } from '../event/decision-kind.js';
-import { countErrors, mayHoldError } from '../event/response-outcome.js';
+import { countErrors, mayBeToolCall, mayHoldError } from '../event/response-outcome.js';
 
 /** Per-session outcome counts kept in the summary table. */
 export interface Outcomes {
@@ -55,6 +55,7 @@ export function noOutcomes(): Outcomes {
 interface OutcomeSource {
 	kind: string;
 	origin: string;
+	method: string | null;
 	payload: Buffer;
 }
 
@@ -74,7 +75,7 @@ export function addOutcome(outcomes: Outcomes, event: OutcomeSource): void {
 	if (event.kind === 'message' && mayHoldError(event.payload)) {
 		const counts = countErrors(parseJson(event.payload));
 		// mcprec's own `isError` answers are its refusals, counted by their decisions.
-		const toolErrors = event.origin === 'server' ? counts.toolErrors : 0;
+		const toolErrors = event.origin === 'server' && mayBeToolCall(event.method) ? counts.toolErrors : 0;
 		outcomes.errors += counts.errors - counts.toolErrors + toolErrors;
 		outcomes.toolErrors += toolErrors;
 	}

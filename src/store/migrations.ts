@@ -153,7 +153,7 @@ ALTER TABLE approvals ADD COLUMN decide_url TEXT;
 ALTER TABLE sessions ADD COLUMN tool_errors INTEGER NOT NULL DEFAULT 0;
 UPDATE sessions SET tool_errors = (
   SELECT count(*) FROM events e
-  WHERE e.session_id = sessions.id AND e.kind = 'message' AND e.origin = 'server' AND e.encoding = 'identity'
+  WHERE e.session_id = sessions.id AND e.kind = 'message' AND e.origin = 'server' AND e.encoding = 'identity' AND (e.method IS NULL OR e.method IN ('tools/call', 'batch'))
     AND (instr(e.payload, CAST('"isError":true' AS BLOB)) > 0 OR instr(e.payload, CAST('"isError": true' AS BLOB)) > 0)
 );
 UPDATE sessions SET errors = errors + tool_errors WHERE tool_errors > 0;

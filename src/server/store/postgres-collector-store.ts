@@ -216,7 +216,7 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
 		const tools = new Set<string>();
 		for (const event of plan.fresh) {
 			for (const key of Object.keys(columns) as (keyof typeof columns)[]) (columns[key] as unknown[]).push(event[key]);
-			addOutcome(outcomes, { kind: event.kind, origin: event.origin, payload: event.rawPayload });
+			addOutcome(outcomes, { kind: event.kind, origin: event.origin, method: event.method, payload: event.rawPayload });
 			if (event.tool !== null) tools.add(event.tool);
 		}
 		const { merged, added } = mergeTools(JSON.parse(head.tools) as string[], tools);

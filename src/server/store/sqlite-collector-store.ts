@@ -163,7 +163,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 			const tools = new Set<string>();
 			for (const event of plan.fresh) {
 				statements.insertEvent.run(batch.sessionId, event.seq, event.ts, event.origin, event.target, event.kind, event.method, event.rpcId, event.tool, event.payload, event.encoding, event.size, event.latencyUs, event.prevHash, event.hash);
-				addOutcome(outcomes, { kind: event.kind, origin: event.origin, payload: event.rawPayload });
+				addOutcome(outcomes, { kind: event.kind, origin: event.origin, method: event.method, payload: event.rawPayload });
 				if (event.tool !== null) tools.add(event.tool);
 			}
 			statements.advance.run(nextSeq, headHash, integrity, clock.now(), batch.sessionId);

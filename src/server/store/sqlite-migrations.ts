@@ -143,7 +143,7 @@ ALTER TABLE session_summaries ADD COLUMN tool_errors INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE session_summaries ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE session_summaries ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
 UPDATE session_summaries SET
-  tool_errors = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'message' AND e.origin = 'server' AND e.encoding = 'identity'
+  tool_errors = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'message' AND e.origin = 'server' AND e.encoding = 'identity' AND (e.method IS NULL OR e.method IN ('tools/call', 'batch'))
     AND (instr(e.payload, CAST('"isError":true' AS BLOB)) > 0 OR instr(e.payload, CAST('"isError": true' AS BLOB)) > 0)),
   denied = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'decision'
     AND instr(e.payload, CAST('"action":"approve"' AS BLOB)) > 0 AND instr(e.payload, CAST('"status":"denied"' AS BLOB)) > 0),

@@ -122,11 +122,15 @@ describe('session core: forwarding', () => {
 		t.client(call(9, 'search'));
 		t.server({ jsonrpc: '2.0', id: 9, result: { content: [{ type: 'text', text: 'fine, and "isError" is only text here' }], isError: false } });
 		t.server([{ jsonrpc: '2.0', id: 'b1', result: { isError: true, content: [] } }, { jsonrpc: '2.0', id: 'b2', error: { code: 1, message: 'x' } }]);
+		// Only a tools/call fails as a tool: isError in another method's result is just data.
+		t.client({ jsonrpc: '2.0', id: 10, method: 'resources/read', params: { uri: 'demo://x' } });
+		t.server({ jsonrpc: '2.0', id: 10, result: { contents: [], isError: true } });
 		expect(t.records.filter((event) => event.kind === 'message' && event.origin === 'server').map((event) => event.counts)).toEqual([
 			{ requests: 0, errors: 1, toolErrors: 1 },
 			{ requests: 0, errors: 1, toolErrors: 1 },
 			undefined,
 			{ requests: 0, errors: 2, toolErrors: 1 },
+			undefined,
 		]);
 	});
 
