@@ -10,6 +10,7 @@ import type { CommandSpec, OptionSpec } from '../commands/command-spec.js';
 import { LOGIN_COMMAND } from '../commands/login-options.js';
 import { LOGOUT_COMMAND } from '../commands/logout-options.js';
 import { POLICY_COMMAND } from '../commands/policy-options.js';
+import { PRUNE_COMMAND } from '../commands/prune-options.js';
 import { REPLAY_COMMAND } from '../commands/replay-options.js';
 import { describeRunUsageError, RUN_COMMAND } from '../commands/run-options.js';
 import { SECRET_COMMAND } from '../commands/secret-options.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 	SESSIONS_COMMAND,
 	REPLAY_COMMAND,
 	VERIFY_COMMAND,
+	PRUNE_COMMAND,
 	APPROVALS_COMMAND,
 	APPROVE_COMMAND,
 	DENY_COMMAND,

@@ -19,6 +19,7 @@ import { parseDuration } from '../time/parse-duration.js';
 import { UserError } from '../errors/user-error.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { isoMicros } from '../event/replay-event.js';
+import { existingDeviceSigner } from '../identity/device-key.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
 import { LONGEST_GRANT } from './approvals-options.js';
 
@@ -44,7 +45,7 @@ export interface GrantOptions {
 }
 
 function withStore<T>(action: (database: StoreDatabase) => T): T {
-	const database = openStore({ file: resolveStatePaths().database });
+	const database = openStore({ file: resolveStatePaths().database, signer: existingDeviceSigner });
 	try {
 		return action(database);
 	} finally {

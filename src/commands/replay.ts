@@ -7,6 +7,7 @@ import { printJson } from '../replay/print-json.js';
 import { printTranscript } from '../replay/print-transcript.js';
 import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
 import { iterateEvents } from '../store/event-queries.js';
+import { existingDeviceSigner } from '../identity/device-key.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
 import { resolveSession } from '../store/session-queries.js';
 
@@ -22,7 +23,7 @@ export async function replayCommand(reference: string, options: ReplayOptions): 
 		await openReplayTui(reference, { speed: options.speed });
 		return;
 	}
-	const database = openStore({ file: resolveStatePaths().database, readonly: true });
+	const database = openStore({ file: resolveStatePaths().database, readonly: true, signer: existingDeviceSigner });
 	try {
 		const session = resolveSession(database, reference);
 		const events = replayEvents(database, session.id);

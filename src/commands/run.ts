@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { deviceSigner, type DeviceSigner } from '../event/device-signature.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
 import type { Refusal } from '../proxy/proxy.js';
@@ -65,8 +66,11 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// Startup (DESIGN §8) is mostly this thread loading code while the server boots: the
 	// server is spawned as soon as nothing can forbid it, the session row is written here by
 	// proxy.start() (recorder.open()), and the writer thread starts once the session runs.
+	// The device key, once read: it also signs sessions of dead processes this one recovers.
+	let deviceKeySigner: DeviceSigner | undefined;
 	const recorder = new Recorder({
 		session,
+		recoverySigner: () => deviceKeySigner,
 		clock,
 		lockTimeoutMs: options.lockTimeout,
 		watermarks: backlogFromEnvironment(),
@@ -85,13 +89,25 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	const launchedEarly = !policyRefusal && secretNames.length === 0 && !policy.identity.required;
 	const earlyUpstream = launchedEarly ? new StdioUpstream({ command, args }) : undefined;
 	earlyUpstream?.launch();
-	const [{ Proxy }, { loadRunCredentials }] = await Promise.all([import('../proxy/proxy.js'), import('../identity/load-run-credentials.js')]);
+	const [{ Proxy }, { loadRunCredentials }, { loadSessionSigner }] = await Promise.all([
+		import('../proxy/proxy.js'),
+		import('../identity/load-run-credentials.js'),
+		import('../identity/device-key.js'),
+	]);
+	// The device key signs the session's checkpoints and ledger entries (README "The store ledger").
+	const signing = loadSessionSigner();
 	// Who is signed in and which secrets to inject; never prompts, refreshes silently.
 	// A refused command line starts nothing, so nothing is refreshed for it.
 	const credentials: RunCredentials = usageRefusal
 		? { identity: null, secrets: [], warnings: [] }
 		: await loadRunCredentials({ identityRequired: policy.identity.required, identityRequiredBecause: policy.identity.because, secretNames });
 	for (const warning of credentials.warnings) stderr.write(`mcprec: ${warning}\n`);
+	const signer = await signing;
+	if (signer.key) {
+		recorder.signWith({ deviceId: signer.key.id, jwk: signer.key.jwk });
+		deviceKeySigner = deviceSigner(signer.key.id, signer.key.jwk);
+	}
+	else stderr.write(`mcprec: warning: ${signer.warning}\n`);
 	session.identity = credentials.identity;
 	const refusal: Refusal | undefined =
 		policyRefusal ?? (credentials.refusal ? { message: credentials.refusal.message, status: 2, reason: credentials.refusal.reason } : undefined);
@@ -102,7 +118,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
 	const dataPathReady = (async () => {
 		const [{ createStages }, { openStore }] = await Promise.all([import('../stages/create-stages.js'), import('../store/open-store.js')]);
-		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000 });
+		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000, signer: () => deviceKeySigner });
 		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
 		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals, serverCommand: commandLine });
 	})();
@@ -112,7 +128,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 			new StdioUpstream({ command, args, env: secrets.length > 0 ? { ...process.env, ...Object.fromEntries(secrets.map((secret) => [secret.name, secret.value])) } : undefined }),
 		secrets,
 	);
-	const journal = openJournal(paths.database, session, stderr);
+	const journal = openJournal(paths.database, session, stderr, megabytesFromEnvironment('MCPREC_JOURNAL_RESTART_MB'));
 	const proxy = new Proxy({
 		input: process.stdin,
 		output: process.stdout,
@@ -177,9 +193,10 @@ async function fallbackPolicy(): Promise<Policy> {
 
 // The write-ahead journal of this session (recorder/journal.ts). Without one (its folder
 // cannot be written) the session still runs, recorded through the store only, and says so.
-function openJournal(databaseFile: string, session: SessionStart, stderr: NodeJS.WriteStream): Journal | undefined {
+function openJournal(databaseFile: string, session: SessionStart, stderr: NodeJS.WriteStream, restartMegabytes: number | undefined): Journal | undefined {
 	try {
-		return Journal.create({ directory: journalDirectory(databaseFile), sessionId: session.id, session: sessionRow(session) });
+		const restartBytes = restartMegabytes === undefined ? undefined : Math.round(restartMegabytes * 1024 * 1024);
+		return Journal.create({ directory: journalDirectory(databaseFile), sessionId: session.id, session: sessionRow(session), restartBytes });
 	} catch (error) {
 		stderr.write(`mcprec: the write-ahead journal cannot be created (${(error as Error).message}); if mcprec is killed, what it forwarded last may be missing from the record\n`);
 		return undefined;
@@ -232,11 +249,16 @@ async function collectorApprovals(configFile: string, signedIn: boolean) {
 // How much unrecorded payload may wait in memory before mcprec stops reading until the
 // store catches up (default 32 MiB): a flood then runs at the store's pace.
 function backlogFromEnvironment() {
-	const value = process.env.MCPREC_RECORD_BACKLOG_MB;
+	const megabytes = megabytesFromEnvironment('MCPREC_RECORD_BACKLOG_MB');
+	return megabytes === undefined ? undefined : backlogWatermarks(megabytes);
+}
+
+function megabytesFromEnvironment(name: string): number | undefined {
+	const value = process.env[name];
 	if (value === undefined || value === '') return undefined;
 	const megabytes = Number(value);
 	if (!Number.isFinite(megabytes) || megabytes <= 0) {
-		throw new UserError(`MCPREC_RECORD_BACKLOG_MB must be a positive number of megabytes, got '${value}'`);
+		throw new UserError(`${name} must be a positive number of megabytes, got '${value}'`);
 	}
-	return backlogWatermarks(megabytes);
+	return megabytes;
 }

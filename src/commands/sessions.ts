@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { resolveStatePaths } from '../config/paths.js';
 import { parseSince } from '../time/parse-since.js';
 import { displayUser, errorsText, summarizeSession } from '../sessions/session-summary.js';
+import { existingDeviceSigner } from '../identity/device-key.js';
 import { openStore } from '../store/open-store.js';
 import { listSessions, type SessionRow } from '../store/session-queries.js';
 import { formatTable } from '../terminal/format-table.js';
@@ -25,7 +26,7 @@ export async function sessionsCommand(options: SessionsOptions): Promise<void> {
 		else process.stderr.write(`No sessions recorded yet (${file} does not exist). Record one with \`mcprec run -- <command>\`.\n`);
 		return;
 	}
-	const database = openStore({ file, readonly: true });
+	const database = openStore({ file, readonly: true, signer: existingDeviceSigner });
 	let rows: SessionRow[];
 	try {
 		rows = listSessions(database, { server: options.server, user: options.user, sinceMicros, limit: options.limit });

@@ -12,7 +12,7 @@ import type { LoginProblem } from '../identity/refresh-login.js';
 import { isLoopback } from '../identity/identity-settings.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
 import { CollectorClient, CollectorError, CollectorUnreachableError } from '../sync/collector-client.js';
-import { loadOrCreateDeviceKey, type DeviceKey } from '../sync/device-key.js';
+import { existingDeviceSigner, loadOrCreateDeviceKey, type DeviceKey } from '../identity/device-key.js';
 import { readSyncConfig, rememberSyncEndpoint } from '../config/sync-config.js';
 import { createSyncProgress } from '../sync/sync-progress.js';
 import { listPendingSessions, rememberDeviceKey, type PendingSession } from '../store/sync-queries.js';
@@ -44,7 +44,7 @@ export async function syncCommand(options: SyncOptions): Promise<void> {
 		report({ endpoint, dryRun: options.dryRun === true, results: [], pending: [] }, options);
 		return;
 	}
-	const database = openStore({ file: paths.database });
+	const database = openStore({ file: paths.database, signer: existingDeviceSigner });
 	try {
 		const pending = listPendingSessions(database);
 		if (options.dryRun || pending.length === 0) {

@@ -5,10 +5,13 @@
 //   u32 LE  length of the payload
 //   header JSON   {"t":"e", seq, ts, origin, target, kind, method, rpcId, tool, latencyUs, counts}
 //                 or {"t":"u", update}   (facts for the session row, the end among them)
+//                 or {"t":"r", throughSeq, counters}   (first entry of a journal restarted
+//                    once everything up to throughSeq was in the store: the session's
+//                    counters at that point; later events count on from them)
 //   payload bytes (an event's exact bytes; empty for an update)
 // A process killed mid-append leaves at most one torn entry at the end; readers stop there.
 
-import type { SessionEvent } from './event.js';
+import type { SessionCounters, SessionEvent } from './event.js';
 
 export const JOURNAL_MAGIC = 'mcprec-journal-v1';
 
@@ -35,6 +38,13 @@ export interface JournalContents {
 	update: Record<string, unknown>;
 	/** Bytes at the end that do not form a whole entry (a torn last append). */
 	tornBytes: number;
+	/** Set when the journal was restarted: events up to throughSeq are in the store, counted in `counters`. */
+	base?: JournalBase;
+}
+
+export interface JournalBase {
+	throughSeq: number;
+	counters: SessionCounters;
 }
 
 export function encodeJournalHeader(header: JournalHeader): Buffer {
@@ -66,6 +76,11 @@ export function encodeJournalUpdate(update: Record<string, unknown>): Buffer[] {
 	return [lengths(header.length, 0), header];
 }
 
+export function encodeJournalRestart(base: JournalBase): Buffer[] {
+	const header = Buffer.from(JSON.stringify({ t: 'r', throughSeq: base.throughSeq, counters: base.counters }));
+	return [lengths(header.length, 0), header];
+}
+
 function lengths(header: number, payload: number): Buffer {
 	const bytes = Buffer.allocUnsafe(8);
 	bytes.writeUInt32LE(header, 0);
@@ -83,6 +98,7 @@ export function decodeJournal(bytes: Buffer): JournalContents {
 	const header = JSON.parse(bytes.toString('utf8', magicEnd + 1, headerEnd)) as JournalHeader;
 	const events: JournalEvent[] = [];
 	const update: Record<string, unknown> = {};
+	let base: JournalBase | undefined;
 	let offset = headerEnd + 1;
 	while (offset + 8 <= bytes.length) {
 		const headerLength = bytes.readUInt32LE(offset);
@@ -96,11 +112,12 @@ export function decodeJournal(bytes: Buffer): JournalContents {
 			break;
 		}
 		if (entry.t === 'u') Object.assign(update, entry.update as Record<string, unknown>);
+		else if (entry.t === 'r') base = { throughSeq: entry.throughSeq as number, counters: entry.counters as SessionCounters };
 		else if (entry.t === 'e') {
 			const { t: _type, counts, ...fields } = entry;
 			events.push({ ...(fields as unknown as JournalEvent), counts: (counts ?? undefined) as JournalEvent['counts'], payload: Buffer.from(bytes.subarray(offset + 8 + headerLength, end)) });
 		}
 		offset = end;
 	}
-	return { header, events, update, tornBytes: bytes.length - offset };
+	return { header, events, update, tornBytes: bytes.length - offset, base };
 }

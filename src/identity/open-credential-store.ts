@@ -20,7 +20,7 @@ export function openCredentialStore(environment: NodeJS.ProcessEnv = process.env
 	if (forced !== undefined && forced !== 'keyring') {
 		throw new CredentialStoreError(`MCPREC_CREDENTIAL_STORE='${environment.MCPREC_CREDENTIAL_STORE}' is not a credential store (expected keyring or file)`);
 	}
-	const keyring = openKeyringStore(keyringService(environment), environment);
+	const keyring = probedKeyring(keyringService(environment), environment);
 	if ('store' in keyring) return { store: keyring.store };
 	if (forced === 'keyring') {
 		throw new CredentialStoreError(
@@ -28,6 +28,19 @@ export function openCredentialStore(environment: NodeJS.ProcessEnv = process.env
 		);
 	}
 	return { store: file(), fallbackReason: keyring.problem };
+}
+
+// The keychain is probed once per process and service (a write, a read and a delete: tens
+// of milliseconds on some desktops), however many parts of `run` ask for the store.
+const probed = new Map<string, ReturnType<typeof openKeyringStore>>();
+
+function probedKeyring(service: string, environment: NodeJS.ProcessEnv): ReturnType<typeof openKeyringStore> {
+	let keyring = probed.get(service);
+	if (!keyring) {
+		keyring = openKeyringStore(service, environment);
+		probed.set(service, keyring);
+	}
+	return keyring;
 }
 
 // One keychain namespace per MCPREC_HOME, so a test or second profile never sees another's tokens.

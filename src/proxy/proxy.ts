@@ -125,6 +125,19 @@ export class Proxy {
 		);
 	}
 
+	// A long session's journal starts over once the store holds everything in it (journal.ts).
+	private restartJournalIfDone(): void {
+		const { journal, recorder } = this.options;
+		if (!journal?.wantsRestart) return;
+		const through = journal.lastSeq;
+		if (recorder.committedThrough < through || recorder.recordedThrough !== through) return;
+		try {
+			journal.restart({ throughSeq: through, counters: recorder.countersSoFar() });
+		} catch {
+			// It keeps growing and is tried again after the next commit; nothing is lost.
+		}
+	}
+
 	// One writev for everything queued. A journal that cannot be written (disk full) turns the
 	// recording unhealthy, so new requests are refused (record.onError) until a retry writes
 	// what waits; what was already decided still goes out, and reaches the store through the
@@ -186,6 +199,7 @@ export class Proxy {
 			this.recordingBehind = false;
 			this.holdStreams();
 		});
+		recorder.onCommitted(() => this.restartJournalIfDone());
 		input.on('data', (chunk: Buffer) => this.inOneWrite(() => clientLines.push(chunk)));
 		input.on('end', () => {
 			clientLines.end();

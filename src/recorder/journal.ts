@@ -4,30 +4,42 @@
 // power loss is out of scope. SQLite stays the one place users read from: the writer
 // thread fills it as before, the journal is deleted once the session's last event is
 // committed, and the next mcprec that opens the store recovers a dead session's journal
-// (store/recover-journals.ts).
+// (store/recover-journals.ts). A long session's journal does not grow without end: once it
+// passes `restartBytes` and everything in it is in the store, it starts over with a single
+// entry that carries the session's counters so far (restart()).
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeJournalEvent, encodeJournalHeader, encodeJournalUpdate, type JournalEvent, type JournalHeader } from '../event/journal-codec.js';
+import { encodeJournalEvent, encodeJournalHeader, encodeJournalRestart, encodeJournalUpdate, type JournalBase, type JournalEvent, type JournalHeader } from '../event/journal-codec.js';
 import { processStartOf } from '../store/process-identity.js';
 
 function journalFile(directory: string, sessionId: string): string {
 	return path.join(directory, `${sessionId}.journal`);
 }
 
+/** Past this size a journal whose every entry is in the store starts over. */
+export const JOURNAL_RESTART_BYTES = 64 * 1024 * 1024;
+
 export class Journal {
 	private pending: Buffer[] = [];
 	private closed = false;
+	private lastSeqAdded = -1;
+	// The size of the header (and restart entry): what a restart cannot shrink.
+	private startSize: number;
 
 	private constructor(
 		readonly file: string,
 		private fd: number,
 		// Bytes in the file that are whole entries: a failed append is cut back to here.
 		private size: number,
-	) {}
+		private readonly header: Buffer,
+		private readonly restartBytes: number,
+	) {
+		this.startSize = size;
+	}
 
 	/** Creates the session's journal (0600, in a 0700 folder) and writes its header. */
-	static create(options: { directory: string; sessionId: string; session: Record<string, unknown> }): Journal {
+	static create(options: { directory: string; sessionId: string; session: Record<string, unknown>; restartBytes?: number }): Journal {
 		fs.mkdirSync(options.directory, { recursive: true, mode: 0o700 });
 		const file = journalFile(options.directory, options.sessionId);
 		// Written under another name, then renamed: a `.journal` file always has its header,
@@ -44,12 +56,47 @@ export class Journal {
 			fs.rmSync(creating, { force: true });
 			throw error;
 		}
-		return new Journal(file, fd, bytes.length);
+		return new Journal(file, fd, bytes.length, bytes, options.restartBytes ?? JOURNAL_RESTART_BYTES);
+	}
+
+	/** The seq of the newest event added. */
+	get lastSeq(): number {
+		return this.lastSeqAdded;
+	}
+
+	/** Large enough to start over once the store has everything in it (restart()). */
+	get wantsRestart(): boolean {
+		return !this.closed && this.size - this.startSize > this.restartBytes && this.pending.length === 0;
+	}
+
+	/**
+	 * Starts the journal over: call only when every event in it (up to `base.throughSeq`,
+	 * its last) is committed to the store and nothing is pending. The new file (header and
+	 * one restart entry) replaces the old one by rename, so a reader sees one or the other.
+	 */
+	restart(base: JournalBase): void {
+		if (this.closed || this.pending.length > 0 || base.throughSeq !== this.lastSeqAdded) return;
+		const restarting = `${this.file}.restarting`;
+		const bytes = Buffer.concat([this.header, ...encodeJournalRestart(base)]);
+		const fd = fs.openSync(restarting, 'w', 0o600);
+		try {
+			fs.writeSync(fd, bytes);
+			fs.renameSync(restarting, this.file);
+		} catch (error) {
+			fs.closeSync(fd);
+			fs.rmSync(restarting, { force: true });
+			throw error;
+		}
+		fs.closeSync(this.fd);
+		this.fd = fd;
+		this.size = bytes.length;
+		this.startSize = bytes.length;
 	}
 
 	/** Queues an event under its seq; it reaches the file with the next flush. */
 	add(event: Omit<JournalEvent, 'seq'>, seq: number): void {
 		if (this.closed) return;
+		this.lastSeqAdded = seq;
 		const pieces = encodeJournalEvent(event, seq);
 		for (const piece of pieces) this.pending.push(piece);
 	}

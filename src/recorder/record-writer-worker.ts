@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RecordWriter } from './record-writer.js';
 import { ArenaReader } from './event-arena.js';
 import { type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
+import { deviceSigner } from '../event/device-signature.js';
 
 yieldToForwarding();
 
@@ -15,6 +16,7 @@ const send = (message: FromWriter) => port.postMessage(message);
 
 const writer = new RecordWriter({
 	...data,
+	signer: data.signer ? deviceSigner(data.signer.deviceId, data.signer.jwk) : undefined,
 	onAcknowledge: (committedSeq) => send({ type: 'ack', committedSeq }),
 	onHealthChange: (healthy, reason) => send({ type: 'health', healthy, reason }),
 });
@@ -29,6 +31,9 @@ port.on('message', (message: ToWriter) => {
 			writer.addPiece(message.seq, Buffer.from(message.bytes, 0, message.length), message.last);
 			// Handed back for the next piece: a 64 MiB payload reuses two buffers, not 64.
 			port.postMessage({ type: 'piece-taken', bytes: message.bytes } satisfies FromWriter, [message.bytes]);
+			break;
+		case 'signer':
+			writer.setSigner(deviceSigner(message.deviceId, message.jwk));
 			break;
 		case 'open':
 			writer.start(message.session);

@@ -1,18 +1,24 @@
 // The store side of the recorder, run in a worker thread (record-writer-worker.ts): hashes
 // events into the chain, compresses large payloads and writes them in short transactions,
 // retrying with back-off while the store is locked or failing. It tells the Recorder which
-// seq is committed and when the store starts or stops taking writes.
+// seq is committed and when the store starts or stops taking writes. Each transaction also
+// signs the session's new head with the device key (a checkpoint), and the first and last
+// ones add the session's opening and closing to the store ledger (store/ledger-queries.ts).
 
 import type { Hash } from 'node:crypto';
 import { constants as zlib, deflateRawSync } from 'node:zlib';
 import type { Statement, Transaction } from 'better-sqlite3';
 import { openStore, type OpenStoreOptions, type StoreDatabase } from '../store/open-store.js';
-import { describeStoreFailure } from '../store/describe-store-failure.js';
+import { describeStoreFailure, StoreDamagedError } from '../store/describe-store-failure.js';
+import { StoreFileWatch } from '../store/store-file-watch.js';
 import { systemClock } from '../time/clock.js';
 import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from '../event/hash-chain.js';
 import { encodePayload } from '../event/payload-encoding.js';
 import { emptyCounters, type SessionCounters } from '../event/event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
+import { appendLedgerEntry, rememberSigner, saveCheckpoint, writeLedgerHead } from '../store/ledger-queries.js';
+import type { DeviceSigner } from '../event/device-signature.js';
+import type { LedgerHead } from '../event/ledger.js';
 import type { ArenaEvent } from './event-arena.js';
 import type { RecordedEvent } from './writer-messages.js';
 
@@ -70,6 +76,17 @@ export interface RecordWriterOptions {
 	/** Told after commits: every event up to this seq is in the store. */
 	onAcknowledge: (committedSeq: number) => void;
 	onHealthChange: (healthy: boolean, reason?: string) => void;
+	/** Signs checkpoints and ledger entries; without one they are written unsigned (verify says so). */
+	signer?: DeviceSigner;
+}
+
+// What the ledger and checkpoint hold once the current transaction commits.
+interface SignedState {
+	checkpointed: number;
+	opened: boolean;
+	closed: boolean;
+	signerKept: boolean;
+	head: LedgerHead | undefined;
 }
 
 export class RecordWriter {
@@ -97,7 +114,7 @@ export class RecordWriter {
 				insertEvent: Statement;
 				insertEvents: Statement;
 				updateSession: Statement;
-				writeBatch: Transaction<(start: number, end: number) => void>;
+				writeBatch: Transaction<(start: number, end: number) => SignedState>;
 		  }
 		| undefined;
 	private sessionInserted = false;
@@ -109,9 +126,26 @@ export class RecordWriter {
 	private lastFailureTransient = true;
 	private lastCommitUs = 0;
 	private lastFailureUs = 0;
+	private signer: DeviceSigner | undefined;
+	// The hash of the last committed event (the head a checkpoint signs).
+	private committedHash: string;
+	private closing = false;
+	private signed: SignedState = { checkpointed: -1, opened: false, closed: false, signerKept: false, head: undefined };
+	// The store's files as this writer found them; a change outside SQLite stops the writes.
+	private readonly files: StoreFileWatch;
+	private damage: string | undefined;
 
 	constructor(private readonly options: RecordWriterOptions) {
 		this.lastHash = genesisHash(options.sessionId);
+		this.committedHash = this.lastHash;
+		this.signer = options.signer;
+		this.files = new StoreFileWatch(options.store.file);
+	}
+
+	/** The device key, when it arrives after the session started: the next commit signs. */
+	setSigner(signer: DeviceSigner): void {
+		this.signer = signer;
+		this.scheduleFlush();
 	}
 
 	/** Opens the store ahead of the session row, while the caller still prepares the session. */
@@ -227,7 +261,9 @@ export class RecordWriter {
 		if (!this.session) return false;
 		let ok = true;
 		try {
-			while (this.writable() || !this.sessionInserted || this.updatePending) this.writeBatch();
+			// A damaged store stays failed even with nothing to write: health must not flip back.
+			if (this.damage) throw new StoreDamagedError(this.damage);
+			while (this.writable() || !this.sessionInserted || this.updatePending || this.unsigned()) this.writeBatch();
 		} catch (error) {
 			ok = false;
 			this.onWriteFailure(error);
@@ -239,6 +275,7 @@ export class RecordWriter {
 	/** Final flush at the end of a session: retries synchronously until the lock timeout. */
 	close(counters: SessionCounters, update: SessionUpdate | undefined): { ok: boolean; committedSeq: number; reason?: string } {
 		this.takeFacts(counters, update);
+		this.closing = true;
 		clearImmediate(this.flushImmediate);
 		this.flushImmediate = undefined;
 		clearTimeout(this.retryTimer);
@@ -267,6 +304,14 @@ export class RecordWriter {
 		return { ok, committedSeq: this.committedSeq, reason: this.failure };
 	}
 
+	// Something the ledger or the checkpoint still lacks: a signer that has not signed the
+	// committed head yet, or, at close with everything written, the closing entry.
+	private unsigned(): boolean {
+		if (!this.sessionInserted) return false;
+		if (this.signer && this.signed.checkpointed !== this.committedSeq + 1) return true;
+		return this.closing && !this.signed.closed && this.queued() === 0;
+	}
+
 	private queued(): number {
 		return this.queue.length - this.queueHead + this.unread;
 	}
@@ -283,6 +328,11 @@ export class RecordWriter {
 	}
 
 	private writeBatch(): void {
+		// Nothing more goes into a store whose files were swapped or cut under it.
+		// Checked before and after every commit: a log cut short before a commit may have grown
+		// past its old size again after it.
+		if (this.database) this.damage ??= this.files.check();
+		if (this.damage) throw new StoreDamagedError(this.damage);
 		this.ensureDatabase();
 		this.read(MAX_BATCH_EVENTS);
 		const queue = this.queue;
@@ -297,12 +347,18 @@ export class RecordWriter {
 			bytes += event.size;
 			end++;
 		}
-		this.statements!.writeBatch.immediate(start, end);
+		const signed = this.statements!.writeBatch.immediate(start, end);
+		// A store replaced or truncated is known within one batch.
+		this.damage = this.files.check();
+		if (this.damage) throw new StoreDamagedError(this.damage);
 		this.sessionInserted = true;
 		this.updatePending = false;
 		this.lastCommitUs = this.clock.nowMicros();
+		if (signed.head && signed.head !== this.signed.head) writeLedgerHead(this.options.store.file, signed.head);
+		this.signed = signed;
 		if (end === start) return;
 		this.committedSeq = queue[end - 1].seq;
+		this.committedHash = queue[end - 1].hash!;
 		queue.fill(undefined as unknown as QueuedEvent, start, end);
 		this.queueHead = end;
 		if (end >= COMPACT_AFTER_EVENTS && end * 2 >= queue.length) {
@@ -376,7 +432,7 @@ export class RecordWriter {
 		// Built once per handle: better-sqlite3 makes a new wrapper on every transaction() call.
 		// Values go in as arguments, not as one array: better-sqlite3 reads an array element by
 		// element through the V8 API, which cost more than SQLite's insert.
-		const writeBatch = database.transaction((start: number, end: number) => {
+		const writeBatch = database.transaction((start: number, end: number): SignedState => {
 			if (!this.sessionInserted) insertSession.run(sessionRow(this.session!));
 			const queue = this.queue;
 			let index = start;
@@ -391,10 +447,40 @@ export class RecordWriter {
 				insertEvent.run(...values);
 			}
 			updateSession.run(this.sessionFields(end > start ? queue[end - 1] : undefined));
+			return this.sign(database, end > start ? queue[end - 1] : undefined, end === queue.length && this.unread === 0);
 		});
 		this.statements = { insertSession, insertEvent, insertEvents, updateSession, writeBatch };
 		this.database = database;
 		return database;
+	}
+
+	// Inside the transaction: the checkpoint over the head it commits, and the ledger entries
+	// due. The state returned takes effect only if the transaction commits.
+	private sign(database: StoreDatabase, last: QueuedEvent | undefined, drained: boolean): SignedState {
+		const state = { ...this.signed };
+		const sessionId = this.options.sessionId;
+		const signer = this.signer;
+		const ts = this.clock.nowMicros();
+		if (signer && !state.signerKept) {
+			rememberSigner(database, signer);
+			state.signerKept = true;
+		}
+		if (!state.opened) {
+			state.head = appendLedgerEntry(database, { ts, kind: 'open', sessionId }, signer) ?? state.head;
+			state.opened = true;
+		}
+		const eventCount = last ? last.seq + 1 : this.committedSeq + 1;
+		const headHash = last ? last.hash! : this.committedHash;
+		if (signer && state.checkpointed !== eventCount) {
+			saveCheckpoint(database, { sessionId, eventCount, headHash }, signer);
+			state.checkpointed = eventCount;
+		}
+		if (this.closing && drained && !state.closed) {
+			const endReason = this.update.endReason ?? null;
+			state.head = appendLedgerEntry(database, { ts, kind: 'close', sessionId, eventCount, headHash, endReason }, signer) ?? state.head;
+			state.closed = true;
+		}
+		return state;
 	}
 
 	private onWriteSuccess(): void {
@@ -425,12 +511,15 @@ export class RecordWriter {
 				// ignore: the handle is being replaced
 			}
 			this.database = undefined;
+			this.files.reset();
 		}
 		if ((!transient || waitedMs >= this.options.lockTimeoutMs) && this.healthy) {
 			this.healthy = false;
 			this.failure = reason;
 			this.options.onHealthChange(false, reason);
 		}
+		// Retrying cannot mend files changed under SQLite; the journal keeps the rest.
+		if (error instanceof StoreDamagedError) return;
 		this.retryDelayMs = progressed ? 25 : Math.min(this.retryDelayMs * 2, 1000);
 		clearTimeout(this.retryTimer);
 		this.retryTimer = setTimeout(() => {

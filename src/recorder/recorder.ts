@@ -11,7 +11,8 @@ import type { Clock } from '../time/clock.js';
 import { emptyCounters, type CounterName, type SessionCounters, type SessionEvent } from '../event/event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
 import { EventArena } from './event-arena.js';
-import { LARGE_PAYLOAD_BYTES, packPiece, type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
+import type { DeviceSigner } from '../event/device-signature.js';
+import { LARGE_PAYLOAD_BYTES, packPiece, type FromWriter, type SignerData, type ToWriter, type WriterData } from './writer-messages.js';
 
 // Events wait this long for company before they go to the writer. Handing over every
 // event at once (setImmediate) doubled the p50 round trip on a 2-core machine: each
@@ -57,6 +58,8 @@ export interface RecorderOptions {
 	lockTimeoutMs?: number;
 	/** Told when the store starts or stops accepting writes. */
 	onHealthChange?: (healthy: boolean, reason?: string) => void;
+	/** The device key for sessions of dead processes that opening the store recovers (open-store.ts). */
+	recoverySigner?: () => DeviceSigner | undefined;
 	/** Backlog limits for `congested`; tests make them small. */
 	watermarks?: Watermarks;
 }
@@ -113,7 +116,7 @@ export class Recorder {
 	}
 
 	private startWriter(): Worker {
-		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000 };
+		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000, signer: this.signer };
 		const worker = new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data });
 		this.writer = worker;
 		// Only close() waits on the writer; otherwise it must not keep the process alive.
@@ -124,6 +127,18 @@ export class Recorder {
 		// First, before any events: the writer needs the session to write its row.
 		worker.postMessage({ type: 'open', session: this.options.session } satisfies ToWriter);
 		return worker;
+	}
+
+	private signer: SignerData | undefined;
+
+	/**
+	 * The device key that signs the session's checkpoints and ledger entries (README "The
+	 * store ledger"). Given once, when the credential store has been read; commits made
+	 * before it are signed by the next one.
+	 */
+	signWith(signer: SignerData): void {
+		this.signer = signer;
+		this.writer?.postMessage({ type: 'signer', ...signer } satisfies ToWriter);
 	}
 
 	get sessionId(): string {
@@ -161,6 +176,29 @@ export class Recorder {
 		return this.congestedState;
 	}
 
+	/** The seq of the last event committed to the store (-1 before the first). */
+	get committedThrough(): number {
+		return this.uncommitted - 1;
+	}
+
+	/** The seq of the last event recorded (-1 before the first). */
+	get recordedThrough(): number {
+		return this.nextSeq - 1;
+	}
+
+	/** The session's counters over every event recorded so far. */
+	countersSoFar(): SessionCounters {
+		return { ...this.counters };
+	}
+
+	/** Runs `listener` after each commit that moved `committedThrough`; returns a function that removes it. */
+	onCommitted(listener: () => void): () => void {
+		this.commitListeners.add(listener);
+		return () => this.commitListeners.delete(listener);
+	}
+
+	private readonly commitListeners = new Set<() => void>();
+
 	/** Runs `listener` each time `congested` turns false; returns a function that removes it. */
 	onRelief(listener: () => void): () => void {
 		this.reliefListeners.add(listener);
@@ -196,7 +234,7 @@ export class Recorder {
 		try {
 			const [{ openStore }, { describeStoreFailure }] = await Promise.all([import('../store/open-store.js'), import('../store/describe-store-failure.js')]);
 			try {
-				const database = openStore({ file: this.options.store.file, busyTimeoutMs: this.options.lockTimeoutMs ?? 5000 });
+				const database = openStore({ file: this.options.store.file, busyTimeoutMs: this.options.lockTimeoutMs ?? 5000, signer: this.options.recoverySigner });
 				// Open until the writer has its own connection: closing the last one would remove
 				// the WAL files, which the writer could then fail to create on a full disk.
 				this.rowConnection = database;
@@ -375,17 +413,18 @@ export class Recorder {
 				this.whenOpened?.resolve();
 				break;
 			case 'closed':
-				this.acknowledge(message.committedSeq);
+				// A close that failed says nothing new about health, even if earlier batches committed.
+				this.acknowledge(message.committedSeq, message.ok);
 				if (!message.ok && message.reason) this.failure = message.reason;
 				this.settleClose(message.ok);
 				break;
 		}
 	}
 
-	private acknowledge(committedSeq: number): void {
+	private acknowledge(committedSeq: number, healthy = true): void {
 		// A commit means the store takes writes, whoever last saw it fail (this thread may
 		// have, writing the session row, before the writer ever tried).
-		if (!this.healthyState) this.setHealth(true);
+		if (healthy && !this.healthyState) this.setHealth(true);
 		const end = Math.min(committedSeq + 1, this.unsent);
 		if (end <= this.uncommitted) return;
 		this.backlogBytesCount -= this.arena.release(end - this.uncommitted);
@@ -397,6 +436,7 @@ export class Recorder {
 			const { lowBytes, lowEvents } = this.watermarks;
 			if (this.backlogBytesCount <= lowBytes && this.nextSeq - this.uncommitted <= lowEvents) this.relieve();
 		}
+		for (const listener of this.commitListeners) listener();
 	}
 
 	private relieve(): void {

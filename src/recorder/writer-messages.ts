@@ -8,6 +8,13 @@ import type { OpenStoreOptions } from '../store/open-store.js';
 import type { ArenaRange } from './event-arena.js';
 import type { EventKind, EventOrigin, EventTarget, SessionCounters } from '../event/event.js';
 import type { SessionStart, SessionUpdate } from '../store/session-row.js';
+import type { DevicePrivateJwk } from '../event/device-signature.js';
+
+/** The device key as it crosses to the writer thread, which signs with it. */
+export interface SignerData {
+	deviceId: string;
+	jwk: DevicePrivateJwk;
+}
 
 /** One event as both sides keep it: seq and ts assigned, payload the exact bytes. */
 export interface RecordedEvent {
@@ -28,6 +35,7 @@ export interface WriterData {
 	sessionId: string;
 	store: OpenStoreOptions;
 	lockTimeoutMs: number;
+	signer?: SignerData;
 }
 
 export interface EventBatch {
@@ -52,6 +60,7 @@ export interface PayloadPiece {
 
 export type ToWriter =
 	| { type: 'open'; session: SessionStart }
+	| ({ type: 'signer' } & SignerData)
 	| EventBatch
 	| PayloadPiece
 	| { type: 'close'; counters: SessionCounters; update: SessionUpdate | undefined };

@@ -144,11 +144,37 @@ ALTER TABLE approvals ADD COLUMN decide_url TEXT;
 `,
 	},
 	{
+		// Local tamper evidence (issue 13): the device key signs each session's head at every
+		// commit (checkpoint_*), and the store ledger chains the opening and closing of every
+		// session (event/ledger.ts), so a session rewritten, cut short or deleted shows.
+		version: 6,
+		sql: `
+ALTER TABLE sessions ADD COLUMN checkpoint_device_id TEXT;
+ALTER TABLE sessions ADD COLUMN checkpoint_event_count INTEGER;
+ALTER TABLE sessions ADD COLUMN checkpoint_head_hash TEXT;
+ALTER TABLE sessions ADD COLUMN checkpoint_signature TEXT;
+CREATE TABLE ledger (
+  seq INTEGER PRIMARY KEY,
+  ts INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  event_count INTEGER,
+  head_hash TEXT,
+  end_reason TEXT,
+  device_id TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  signature TEXT
+);
+CREATE INDEX ledger_session ON ledger (session_id);
+`,
+	},
+	{
 		// Tool errors are errors (issue 20): a tools/call answered with `isError: true` counts in
 		// `errors`, and `tool_errors` says how many of them were. Sessions recorded before are
 		// counted again from their stored messages: the server's results whose bytes hold the
 		// key as servers write it (compressed payloads, above 64 KiB, are not read).
-		version: 6,
+		version: 7,
 		sql: `
 ALTER TABLE sessions ADD COLUMN tool_errors INTEGER NOT NULL DEFAULT 0;
 UPDATE sessions SET tool_errors = (

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
 import { journalDirectory, recoverJournals, type RecoveredSession } from './recover-journals.js';
 import { StoreError } from '../errors/store-error.js';
+import type { DeviceSigner } from '../event/device-signature.js';
+import { writeLedgerHead } from './ledger-queries.js';
 
 export type StoreDatabase = Database.Database;
 
@@ -16,10 +18,12 @@ export interface OpenStoreOptions {
 	warnPermissions?: boolean;
 	/** Recover dead sessions' write-ahead journals (default true; false in the recorder's own writer). */
 	recover?: boolean;
+	/** The device key, asked for only when a dead session is recovered (it signs its close). */
+	signer?: () => DeviceSigner | undefined;
 }
 
 /** Opens (creating when needed) the local SQLite store in WAL mode and applies migrations. */
-export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPermissions = true, recover = true }: OpenStoreOptions): StoreDatabase {
+export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPermissions = true, recover = true, signer }: OpenStoreOptions): StoreDatabase {
 	if (!readonly) fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
 	if (readonly && !fs.existsSync(file)) {
 		throw new StoreError(`no recordings yet: ${file} does not exist (record a session with \`mcprec run -- <command>\`)`);
@@ -32,7 +36,7 @@ export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPe
 		database.pragma('synchronous = NORMAL');
 		database.pragma('foreign_keys = OFF');
 		applyMigrations(database);
-		if (recover) reportRecovered(recoverJournals(database, journalDirectory(file)));
+		if (recover) reportRecovered(recoverJournals(database, journalDirectory(file), { signer, onLedgerHead: (head) => writeLedgerHead(file, head) }));
 	} catch (error) {
 		database.close();
 		throw error;

@@ -46,6 +46,14 @@ export interface SessionRow {
 	seal_head_hash?: string | null;
 	seal_signature?: string | null;
 	seal_sent?: number;
+	/** The process recording it (migration 4): a session whose process is gone is not running. */
+	pid?: number | null;
+	pid_start?: string | null;
+	/** The device's signature over the head at the last commit (migration 6). */
+	checkpoint_device_id?: string | null;
+	checkpoint_event_count?: number | null;
+	checkpoint_head_hash?: string | null;
+	checkpoint_signature?: string | null;
 }
 
 export interface SessionFilter {

@@ -72,7 +72,12 @@ export class CollectorClient {
 		return this.request('PUT', `/api/v1/devices/${encodeURIComponent(id)}`, JSON.stringify({ publicKey, name }), 'application/json');
 	}
 
-	private async request<T = Record<string, unknown>>(method: string, path: string, body: string, contentType: string): Promise<T> {
+	/** The device as registered for the signed-in user; a CollectorError with status 404 when it is not. */
+	getDevice(id: string): Promise<{ id: string; publicKey: DevicePublicKey }> {
+		return this.request('GET', `/api/v1/devices/${encodeURIComponent(id)}`, undefined, undefined);
+	}
+
+	private async request<T = Record<string, unknown>>(method: string, path: string, body: string | undefined, contentType: string | undefined): Promise<T> {
 		const url = `${this.options.endpoint}${path}`;
 		for (let attempt = 1; ; attempt++) {
 			let problem: string;
@@ -81,7 +86,7 @@ export class CollectorClient {
 			try {
 				const response = await fetch(url, {
 					method,
-					headers: { authorization: `Bearer ${token}`, 'content-type': contentType, accept: 'application/json' },
+					headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}), accept: 'application/json' },
 					body,
 					signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
 				});

@@ -7,7 +7,7 @@ import { signSealedHead } from '../event/device-signature.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import type { SessionRow } from '../store/session-queries.js';
 import { verifySession } from '../verify/verify-chain.js';
-import type { DeviceKey } from './device-key.js';
+import type { DeviceKey } from '../identity/device-key.js';
 import { saveSeal, sealOf, type LocalSeal } from '../store/sync-queries.js';
 
 export class UnsealableSessionError extends Error {

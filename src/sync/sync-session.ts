@@ -7,7 +7,7 @@ import { summarizeSession } from '../sessions/session-summary.js';
 import { encodeEventLines } from '../event/wire-event.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import { CollectorError, type CollectorClient } from './collector-client.js';
-import type { DeviceKey } from './device-key.js';
+import type { DeviceKey } from '../identity/device-key.js';
 import { sealSession, UnsealableSessionError } from './seal-session.js';
 import { markSynced, readEventBatch, recordAck, type LocalSeal, type PendingSession } from '../store/sync-queries.js';
 

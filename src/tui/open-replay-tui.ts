@@ -4,6 +4,7 @@
 import { resolveStatePaths } from '../config/paths.js';
 import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
 import { iterateEvents } from '../store/event-queries.js';
+import { existingDeviceSigner } from '../identity/device-key.js';
 import { openStore } from '../store/open-store.js';
 import { resolveSession, type SessionRow } from '../store/session-queries.js';
 
@@ -13,7 +14,7 @@ export interface OpenReplayTuiOptions {
 }
 
 export async function openReplayTui(sessionRef: string, options: OpenReplayTuiOptions = {}): Promise<void> {
-	const database = openStore({ file: resolveStatePaths().database, readonly: true });
+	const database = openStore({ file: resolveStatePaths().database, readonly: true, signer: existingDeviceSigner });
 	let session: SessionRow;
 	let events: ReplayEvent[];
 	try {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, makeHome, readEvents, readSessions, removeHome, runMcprec } from '../helpers/mcprec.js';
+import { fixture, makeHome, openDatabase, readEvents, readSessions, removeHome, runMcprec } from '../helpers/mcprec.js';
 import { startRaw } from '../helpers/raw-mcprec.js';
 
 const RUNS = 50;
@@ -106,11 +106,68 @@ describe('kill -9 of mcprec at a random instant', () => {
 			sawAnswers += outcome.answered.length;
 		}
 		expect(readSessions(home).every((row) => row.event_count === readEvents(home, row.id as string).length)).toBe(true);
+		// Every recovered session is signed and in the store ledger once: opened, closed with what the store holds.
+		const database = openDatabase(home);
+		try {
+			const ledger = database.prepare('SELECT kind, session_id AS sessionId, event_count AS eventCount FROM ledger ORDER BY seq').all() as { kind: string; sessionId: string; eventCount: number | null }[];
+			for (const row of readSessions(home)) {
+				const entries = ledger.filter((entry) => entry.sessionId === row.id);
+				expect(entries.map((entry) => entry.kind).sort(), String(row.id)).toEqual(['close', 'open']);
+				expect(entries.find((entry) => entry.kind === 'close')!.eventCount).toBe(row.event_count);
+				expect(row.checkpoint_event_count).toBe(row.event_count);
+			}
+		} finally {
+			database.close();
+		}
 		const verify = await runMcprec(['verify', '--all'], home);
 		expect(verify.exitCode, `${verify.stdout}${verify.stderr}`).toBe(0);
+		expect(verify.stdout).not.toMatch(/not signed/);
 		// No journal is left behind once recovered.
 		expect(fs.readdirSync(path.join(home, 'journal'))).toEqual([]);
 		// The runs did kill mid-flood, not always before the first answer.
 		expect(sawAnswers).toBeGreaterThan(RUNS * 50);
 	}, 300_000);
+});
+
+describe('a long session', () => {
+	it('starts its journal over once the store holds it; kill -9 afterwards still loses nothing and the counters add up', async () => {
+		const home = makeHome('mcprec-kill-restart-');
+		homes.push(home);
+		// ~30 KiB instead of 64 MiB: the journal starts over many times in a few thousand calls.
+		const session = startRaw(['node', fixture('raw-server.mjs')], home, { env: { MCPREC_JOURNAL_RESTART_MB: '0.03' } });
+		const restarts: number[] = [];
+		try {
+			session.send(initialize);
+			await session.response(0);
+			const journalFile = path.join(home, 'journal', `${readSessions(home)[0]!.id}.journal`);
+			let id = 0;
+			for (let wave = 0; wave < 5; wave++) {
+				for (let index = 0; index < 300; index++) session.send(echo(++id));
+				await session.response(id, 20_000);
+				// ~90 KiB went through; once the writer has committed it, the journal starts over.
+				const deadline = Date.now() + 20_000;
+				while (fs.statSync(journalFile).size > 4096 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+				restarts.push(fs.statSync(journalFile).size);
+			}
+			for (let index = 0; index < 300; index++) session.send(echo(++id));
+			await session.response(id - 150, 20_000);
+			session.child.kill('SIGKILL');
+			await new Promise<void>((resolve) => (session.child.exitCode !== null || session.child.signalCode !== null ? resolve() : session.child.once('exit', () => resolve())));
+		} finally {
+			session.kill();
+		}
+		// After each wave the journal was back to its header and one restart entry.
+		expect(restarts.every((size) => size <= 4096), String(restarts)).toBe(true);
+		const answered = session.lines.map((line) => (JSON.parse(line.toString('utf8')) as { id?: number }).id).filter((id): id is number => typeof id === 'number' && id > 0);
+		const recovered = await runMcprec(['verify', '--all'], home);
+		expect(recovered.exitCode, `${recovered.stdout}${recovered.stderr}`).toBe(0);
+		expect(recovered.stderr).toMatch(/recovered session .* closed as crashed/);
+		const events = readEvents(home);
+		const delivered = new Set(events.filter((event) => event.origin === 'server' && event.target === 'client' && event.kind === 'message').map((event) => Number(event.rpc_id)));
+		expect(answered.filter((answeredId) => !delivered.has(answeredId))).toEqual([]);
+		const [row] = readSessions(home);
+		const messages = events.filter((event) => event.kind === 'message');
+		expect(row).toMatchObject({ messages: messages.length, requests: messages.filter((event) => event.origin === 'client' && event.rpc_id !== null).length });
+		expect(row!.bytes).toBe(messages.reduce((sum, event) => sum + event.size, 0));
+	}, 120_000);
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixture, makeHome, readEvents, removeHome, runMcprec } from '../helpers/mcprec.js';
+import { fixture, makeHome, readEvents, removeHome, runMcprec, waitForEvents } from '../helpers/mcprec.js';
 import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 
 const rawServer = ['node', fixture('raw-server.mjs')];
@@ -154,5 +154,61 @@ describe('a store that cannot be written', () => {
 		const exit = await session.exit();
 		expect(exit.code).toBe(2);
 		expect(session.stderr).toMatch(/MCPREC_RECORD_BACKLOG_MB must be a positive number/);
+	});
+});
+
+describe('a store changed under mcprec by something other than SQLite', () => {
+	const changes: [string, (file: string) => void, RegExp][] = [
+		['its write-ahead log truncated', (file) => fs.truncateSync(`${file}-wal`, 0), /write-ahead log .* was truncated/],
+		[
+			'the database file replaced',
+			(file) => {
+				fs.copyFileSync(file, `${file}.copy`);
+				fs.renameSync(`${file}.copy`, file);
+			},
+			/was replaced by another file/,
+		],
+	];
+
+	it.each(changes)('%s: noticed within a commit, new requests refused, nothing the client saw is lost', async (_name, change, reason) => {
+		const home = makeHome();
+		cleanups.push(() => removeHome(home));
+		const file = path.join(home, 'mcprec.db');
+		session = startRaw(rawServer, home);
+		session.send(initialize(1));
+		await session.response(1);
+		const answered: number[] = [];
+		for (let id = 2; id <= 21; id++) {
+			session.send(echo(id));
+			await session.response(id);
+			answered.push(id);
+		}
+		await waitForEvents(home, (events) => events.some((event) => event.origin === 'server' && event.rpc_id === '21'));
+		change(file);
+		let id = 100;
+		let refused: ReturnType<typeof parse> | undefined;
+		const deadline = Date.now() + 15_000;
+		while (!refused && Date.now() < deadline) {
+			session.send(echo(++id));
+			const answer = parse(await session.response(id));
+			if (answer.error) refused = answer;
+			else {
+				answered.push(id);
+				await new Promise((resolve) => setTimeout(resolve, 50));
+			}
+		}
+		expect(refused?.error?.code).toBe(-32010);
+		expect(refused?.error?.message).toMatch(reason);
+		session.end();
+		await session.exit();
+		expect(session.stderr).toMatch(/write-ahead journal/);
+		// Failed for good: the store is not reported as working again.
+		expect(session.stderr).not.toMatch(/recording works again/);
+		// The next command imports the journal; verify says what the store lost, never a stack trace or exit 3.
+		const verify = await runMcprec(['verify', '--all'], home);
+		expect([0, 1], String(verify.stdout) + String(verify.stderr)).toContain(verify.exitCode);
+		expect(String(verify.stderr)).not.toMatch(/\n\s+at /);
+		const stored = new Set(readEvents(home).filter((event) => event.origin === 'server').map((event) => Number(event.rpc_id)));
+		expect(answered.filter((answeredId) => !stored.has(answeredId))).toEqual([]);
 	});
 });

@@ -4,6 +4,7 @@
 // are interrupted every way we can (kill -9 mid-run, collector restarted, connection
 // refused) and must still end with exactly the local events on the collector, sealed.
 
+import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -210,8 +211,31 @@ describe('mcprec sync', () => {
 
 		const verify = await runMcprec(['verify', '--all'], home, { env: baseEnv });
 		expect(verify.exitCode).toBe(0);
-		expect(verify.stdout.match(/signature ok/g)).toHaveLength(3);
+		expect(verify.stdout.match(/signed by this device, seal signature ok/g)).toHaveLength(3);
+		expect(verify.stdout).toMatch(/✓ device '\S+' is the key registered at the collector/);
 	}, 120_000);
+
+	it('verify --all asks the collector whether the device key is the one it registered: a replaced key is reported', async () => {
+		const home = freshHome();
+		await recordSession(home, 2);
+		expect((await sync(home)).exitCode).toBe(0);
+		// Someone with the files replaces the device key under the same id, and the store's copy
+		// of it, so that everything re-signed with the new key would check out locally.
+		const file = path.join(home, 'credentials.json');
+		const credentials = JSON.parse(fs.readFileSync(file, 'utf8'));
+		const stored = JSON.parse(credentials.entries.device);
+		const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+		credentials.entries.device = JSON.stringify({ ...stored, jwk: { kty: 'OKP', crv: 'Ed25519', x: jwk.x, d: jwk.d } });
+		fs.writeFileSync(file, JSON.stringify(credentials));
+		const database = new Database(path.join(home, 'mcprec.db'));
+		database.prepare('UPDATE device_keys SET public_key = ? WHERE id = ?').run(JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: jwk.x }), stored.id);
+		database.close();
+		const verify = await runMcprec(['verify', '--all'], home, { env: baseEnv });
+		expect(verify.exitCode).toBe(1);
+		expect(verify.stdout).toContain(`the device key that signs this store is not the one ${collector.url} holds for device '${stored.id}'`);
+		const json = JSON.parse((await runMcprec(['verify', '--all', '--json'], home, { env: baseEnv })).stdout) as Record<string, unknown>[];
+		expect(json).toContainEqual(expect.objectContaining({ device: stored.id, intact: false, registered: false }));
+	}, 60_000);
 
 	it('--dry-run lists what would go and changes nothing', async () => {
 		const home = freshHome();
@@ -339,7 +363,7 @@ describe('mcprec sync', () => {
 		expect((await sync(home)).exitCode).toBe(0);
 		const ok = await runMcprec(['verify', id], home, { env: baseEnv });
 		expect(ok.exitCode).toBe(0);
-		expect(ok.stdout).toMatch(/intact \(\d+ events, signature ok\)/);
+		expect(ok.stdout).toMatch(/intact \(\d+ events, signed by this device, seal signature ok\)/);
 
 		const database = new Database(path.join(home, 'mcprec.db'));
 		try {
@@ -360,7 +384,8 @@ describe('mcprec sync', () => {
 		}
 		const truncated = await runMcprec(['verify', id], home, { env: baseEnv });
 		expect(truncated.exitCode).toBe(1);
-		expect(truncated.stdout).toMatch(/tampered at seq \d+: the store holds \d+ events .* were signed/);
+		// The checkpoint, signed at every commit, knows first; the seal would say the same.
+		expect(truncated.stdout).toMatch(/tampered at seq \d+: truncated: the device signed \d+ events, the store holds \d+/);
 	}, 60_000);
 
 	it('sync.auto: true uploads in the background after `mcprec run` ends', async () => {

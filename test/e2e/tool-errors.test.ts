@@ -58,9 +58,9 @@ describe('tool errors are errors', () => {
 		expect(plain).toMatch(/server → client\s+no\/such-method #\d+ [\d.]+ ms error/);
 	});
 
-	it('counts them again in a store recorded before tool errors were counted (migration 6)', async () => {
+	it('counts them again in a store recorded before tool errors were counted (migration 7)', async () => {
 		const database = new Database(path.join(home, 'mcprec.db'));
-		database.exec('ALTER TABLE sessions DROP COLUMN tool_errors; UPDATE sessions SET errors = 1; PRAGMA user_version = 5;');
+		database.exec('ALTER TABLE sessions DROP COLUMN tool_errors; UPDATE sessions SET errors = 1; PRAGMA user_version = 6;');
 		database.close();
 		const [session] = JSON.parse(String((await runMcprec(['sessions', '--json'], home)).stdout));
 		expect(session.counts).toMatchObject({ errors: 3, toolErrors: 2 });

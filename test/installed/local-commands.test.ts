@@ -113,6 +113,27 @@ describe('a session recorded by the installed mcprec', () => {
 	});
 });
 
+describe('retention', () => {
+	it('prune lists what it would delete, deletes it with a signed tombstone, and verify reports it as pruned', async () => {
+		const dry = await mcprec(installed, home, ['prune', '--older-than', '1ms', '--include-unsynced', '--dry-run']);
+		expect(dry.exitCode, dry.stderr).toBe(0);
+		expect(dry.stdout).toContain(`would prune ${sessionId}`);
+		// On a copy of the whole home (store, ledger head, device key): the session stays for the other tests.
+		const copy = makeHome('mcprec-installed-pruned-');
+		try {
+			fs.cpSync(home, copy, { recursive: true });
+			const pruned = await mcprec(installed, copy, ['prune', '--older-than', '1ms', '--include-unsynced', '--json']);
+			expect(pruned.exitCode, pruned.stderr).toBe(0);
+			expect(JSON.parse(pruned.stdout)).toMatchObject({ dryRun: false, totals: { sessions: 1 } });
+			const verify = await mcprec(installed, copy, ['verify', '--all']);
+			expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
+			expect(verify.stdout).toContain(`${sessionId} pruned by policy on`);
+		} finally {
+			fs.rmSync(copy, { recursive: true, force: true });
+		}
+	});
+});
+
 describe('policy files', () => {
 	let policy: string;
 	beforeAll(() => {

@@ -11,6 +11,10 @@ import { LARGE_PAYLOAD_BYTES, type RecordedEvent } from '../../../src/recorder/w
 import { openStore } from '../../../src/store/open-store.js';
 import { resolveSession } from '../../../src/store/session-queries.js';
 import { verifySession } from '../../../src/verify/verify-chain.js';
+import { verifyLedger } from '../../../src/verify/verify-ledger.js';
+import { readLedgerHead } from '../../../src/store/ledger-queries.js';
+import { deviceSigner, type DevicePrivateJwk } from '../../../src/event/device-signature.js';
+import { generateKeyPairSync } from 'node:crypto';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -71,8 +75,25 @@ function writer(file: string, lockTimeoutMs = 5000) {
 		lockTimeoutMs,
 		onAcknowledge: (seq) => acks.push(seq),
 		onHealthChange: (healthy, reason) => health.push([healthy, reason]),
+		signer,
 	});
 	return { recordWriter, acks, health };
+}
+
+const signer = deviceSigner('unit-device', generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as DevicePrivateJwk);
+
+// The session verifies with its signed checkpoint, and the ledger (with its head file) accounts for it.
+function expectSignedAndIntact(file: string, events: number): void {
+	const database = openStore({ file, readonly: true });
+	try {
+		const ledger = verifyLedger(database, readLedgerHead(file));
+		expect(ledger.problems).toEqual([]);
+		expect(ledger.entries).toBe(2);
+		const result = verifySession(database, resolveSession(database, session.id), { ledger: ledger.sessionLedger(session.id) });
+		expect(result).toEqual({ sessionId: session.id, intact: true, events, checkpoint: 'signed' });
+	} finally {
+		database.close();
+	}
 }
 
 describe('the record writer', () => {
@@ -82,11 +103,10 @@ describe('the record writer', () => {
 		expect(recordWriter.start(session)).toBe(true);
 		recordWriter.add(eventsSource(events(0, 600)), 0, { ...emptyCounters(), messages: 600 }, { clientName: 'c' });
 		recordWriter.add(eventsSource(events(600, 2, 100_000)), 600, { ...emptyCounters(), messages: 602 }, undefined);
-		expect(recordWriter.close({ ...emptyCounters(), messages: 602 }, { endReason: 'client-closed' })).toEqual({ ok: true, committedSeq: 601 });
+		expect(recordWriter.close({ ...emptyCounters(), messages: 602 }, { endReason: 'client-closed', endedAt: Date.now() * 1000 })).toEqual({ ok: true, committedSeq: 601 });
 		expect(acks.at(-1)).toBe(601);
+		expectSignedAndIntact(file, 602);
 		const database = openStore({ file, readonly: true });
-		const row = resolveSession(database, session.id);
-		expect(verifySession(database, row)).toEqual({ sessionId: session.id, intact: true, events: 602 });
 		expect(database.prepare('select client_name, end_reason, messages from sessions').get()).toEqual({ client_name: 'c', end_reason: 'client-closed', messages: 602 });
 		expect(database.prepare("select count(*) as n from events where encoding = 'deflate-raw'").get()).toEqual({ n: 2 });
 		database.close();
@@ -104,10 +124,10 @@ describe('the record writer', () => {
 		recordWriter.addPiece(1, large.subarray(LARGE_PAYLOAD_BYTES, 2 * LARGE_PAYLOAD_BYTES), false);
 		expect(() => recordWriter.addPiece(2, Buffer.alloc(1), true)).toThrow(/expected 1/);
 		recordWriter.addPiece(1, large.subarray(2 * LARGE_PAYLOAD_BYTES), true);
-		expect(recordWriter.close(emptyCounters(), undefined)).toEqual({ ok: true, committedSeq: 2 });
+		expect(recordWriter.close(emptyCounters(), { endedAt: Date.now() * 1000 })).toEqual({ ok: true, committedSeq: 2 });
 		expect(acks.at(-1)).toBe(2);
+		expectSignedAndIntact(file, 3);
 		const database = openStore({ file, readonly: true });
-		expect(verifySession(database, resolveSession(database, session.id))).toEqual({ sessionId: session.id, intact: true, events: 3 });
 		const row = database.prepare('select payload, encoding, size from events where seq = 1').get() as { payload: Buffer; encoding: string; size: number };
 		expect(row.encoding).toBe('deflate-raw');
 		expect(row.size).toBe(large.length);

@@ -1,12 +1,15 @@
-// This device's Ed25519 key (issue 5): created on first use, the private half kept in the
-// credential store (a JWK, small enough for any keychain), the public half registered
-// with the collector and kept in the local store for `mcprec verify`.
+// This device's Ed25519 key (issue 5): created on first use (the first `mcprec run` or
+// `sync`), the private half kept in the credential store (a JWK, small enough for any
+// keychain), the public half registered with the collector and kept in the local store
+// for `mcprec verify`. It signs checkpoints, ledger entries and seals (device-signature.ts).
 
 import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import os from 'node:os';
-import { withCredentialLock } from '../identity/credential-lock.js';
-import { CredentialStoreError, type CredentialStore } from '../identity/credential-store.js';
-import type { DevicePublicKey } from '../event/device-signature.js';
+import { withCredentialLock } from './credential-lock.js';
+import { CredentialStoreError, type CredentialStore } from './credential-store.js';
+import { deviceSigner, type DevicePrivateJwk, type DevicePublicKey, type DeviceSigner } from '../event/device-signature.js';
+import { resolveCredentialPaths } from './credential-paths.js';
+import { openCredentialStore } from './open-credential-store.js';
 
 export const DEVICE_KEY = 'device';
 
@@ -16,13 +19,15 @@ export interface DeviceKey {
 	id: string;
 	privateKey: KeyObject;
 	publicKey: DevicePublicKey;
+	/** The private key as a JWK, for the recording thread (checkpoints and ledger entries). */
+	jwk: DevicePrivateJwk;
 }
 
 interface StoredDeviceKey {
 	version: 1;
 	id: string;
 	/** The Ed25519 private JWK ({kty, crv, x, d}). */
-	jwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; d: string };
+	jwk: DevicePrivateJwk;
 	createdAt: number;
 }
 
@@ -56,8 +61,9 @@ export function readDeviceKey(store: CredentialStore): DeviceKey | undefined {
 function toDeviceKey(stored: StoredDeviceKey): DeviceKey {
 	return {
 		id: stored.id,
-		privateKey: createPrivateKey({ key: stored.jwk, format: 'jwk' }),
+		privateKey: createPrivateKey({ key: { ...stored.jwk }, format: 'jwk' }),
 		publicKey: { kty: 'OKP', crv: 'Ed25519', x: stored.jwk.x },
+		jwk: stored.jwk,
 	};
 }
 
@@ -65,4 +71,33 @@ function toDeviceKey(stored: StoredDeviceKey): DeviceKey {
 function newDeviceId(): string {
 	const host = os.hostname().replace(/[^0-9A-Za-z._-]+/g, '-').replace(/^[^0-9A-Za-z]+/, '').slice(0, 100) || 'device';
 	return `${host}-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * The device key for `mcprec run` to sign its session with, created on the first run.
+ * Never throws: without a usable credential store the session is recorded unsigned, and
+ * `warning` says so (and `mcprec verify` will).
+ */
+export async function loadSessionSigner(environment: NodeJS.ProcessEnv = process.env): Promise<{ key?: DeviceKey; warning?: string }> {
+	try {
+		const store = openCredentialStore(environment).store;
+		return { key: await loadOrCreateDeviceKey({ store, lockFile: resolveCredentialPaths(environment).lock }) };
+	} catch (error) {
+		if (!(error instanceof CredentialStoreError)) throw error;
+		return { warning: `this session is recorded without the device's signatures, so \`mcprec verify\` will report it as unsigned: ${error.message}` };
+	}
+}
+
+/**
+ * The device key if this machine has one, for signing the close of a session recovered
+ * from a dead process; undefined when there is none or it cannot be read (the recovered
+ * session is then closed unsigned, and `mcprec verify` says so).
+ */
+export function existingDeviceSigner(environment: NodeJS.ProcessEnv = process.env): DeviceSigner | undefined {
+	try {
+		const key = readDeviceKey(openCredentialStore(environment).store);
+		return key && deviceSigner(key.id, key.jwk);
+	} catch {
+		return undefined;
+	}
 }
