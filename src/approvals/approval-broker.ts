@@ -25,7 +25,7 @@ import { canonicalJson } from './call-digest.js';
 import { argumentsSummary, compactArguments } from './format-arguments.js';
 
 export type ApprovalOutcome =
-	| { decision: 'approved' | 'denied'; via: string; reason: string; approvalId?: string; authority?: ApprovalAuthority }
+	| { decision: 'approved' | 'denied'; via: string; reason: string; approvalId?: string; authority?: ApprovalAuthority; decidedBy?: string }
 	| { decision: 'cancelled'; via: 'client'; reason: string }
 	| { decision: 'input-required'; result: Record<string, unknown> };
 
@@ -353,6 +353,7 @@ export class ApprovalBroker {
 			reason: matches ? `${status}${who} in the viewer` : 'the approval does not match the held call',
 			approvalId: id,
 			authority: 'collector',
+			...(matches && decision.decidedBy ? { decidedBy: decision.decidedBy } : {}),
 		});
 		return true;
 	}
@@ -443,6 +444,7 @@ export class ApprovalBroker {
 				reason: `${row.status}${who}`,
 				approvalId: row.id,
 				authority: 'local',
+				...(row.decided_by ? { decidedBy: row.decided_by } : {}),
 			});
 		}
 	}

@@ -4,7 +4,7 @@ import { stdoutColours } from '../terminal/colours.js';
 import fs from 'node:fs';
 import { resolveStatePaths } from '../config/paths.js';
 import { parseSince } from '../time/parse-since.js';
-import { displayUser, summarizeSession } from '../sessions/session-summary.js';
+import { displayUser, errorsText, summarizeSession } from '../sessions/session-summary.js';
 import { existingDeviceSigner } from '../identity/device-key.js';
 import { openStore } from '../store/open-store.js';
 import { listSessions, type SessionRow } from '../store/session-queries.js';
@@ -52,7 +52,7 @@ export async function sessionsCommand(options: SessionsOptions): Promise<void> {
 			row.client_name ?? '',
 			String(row.messages),
 			String(row.requests),
-			row.errors > 0 ? stdoutColours.red(String(row.errors)) : '0',
+			row.errors > 0 ? stdoutColours.red(errorsText({ errors: row.errors, toolErrors: row.tool_errors ?? 0 })) : '0',
 			formatEnd(row),
 		]),
 	);

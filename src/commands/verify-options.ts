@@ -10,8 +10,13 @@ export const VERIFY_COMMAND: CommandSpec = {
 	options: [
 		{ flags: '--all', description: 'verify every session' },
 		{ flags: '--json', description: 'print the results as JSON' },
+		{ flags: '--bundle <file>', description: "check an evidence bundle downloaded from the collector's viewer, offline" },
 	],
-	action: async (session: string | undefined, options: VerifyOptions) => {
+	action: async (session: string | undefined, options: VerifyOptions & { bundle?: string }) => {
+		if (options.bundle !== undefined) {
+			const { verifyBundleCommand } = await import('./verify-bundle.js');
+			return verifyBundleCommand(options.bundle, { json: options.json, session });
+		}
 		const { verifyCommand } = await import('./verify.js');
 		await verifyCommand(session, options);
 	},

@@ -23,13 +23,16 @@ export interface SessionEvent {
 }
 
 /** Counters that follow from what an event is: a forwarded request, an error answer, a blocked call… */
-export type CounterName = 'requests' | 'errors' | 'blocked' | 'masked' | 'approvals';
+export type CounterName = 'requests' | 'errors' | 'toolErrors' | 'blocked' | 'masked' | 'approvals';
 
 /** Per-session counters stored on the session row. */
 export interface SessionCounters {
 	messages: number;
 	requests: number;
+	/** Error answers: JSON-RPC errors and tool errors (response-outcome.ts). */
 	errors: number;
+	/** The part of `errors` that are tools/call results with `isError: true` from the server. */
+	toolErrors: number;
 	blocked: number;
 	masked: number;
 	approvals: number;
@@ -37,5 +40,5 @@ export interface SessionCounters {
 }
 
 export function emptyCounters(): SessionCounters {
-	return { messages: 0, requests: 0, errors: 0, blocked: 0, masked: 0, approvals: 0, bytes: 0 };
+	return { messages: 0, requests: 0, errors: 0, toolErrors: 0, blocked: 0, masked: 0, approvals: 0, bytes: 0 };
 }

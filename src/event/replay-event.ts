@@ -2,6 +2,7 @@
 // (DESIGN §5) and the input of the transcript and the terminal timeline.
 
 import type { EventRow } from './event-row.js';
+import { responseOutcome, type ResponseOutcome } from './response-outcome.js';
 
 export interface ReplayEvent {
 	seq: number;
@@ -23,6 +24,11 @@ export interface ReplayEvent {
 	details?: unknown;
 	decision: unknown;
 	masked: unknown;
+	/**
+	 * On responses: `ok`, `error` (JSON-RPC error), `tool-error` (the server's result with
+	 * `isError: true`) or `blocked` (mcprec's own refusal of a tools/call).
+	 */
+	outcome?: ResponseOutcome | 'blocked';
 	latencyMs: number | null;
 	size: number;
 	hash: string;
@@ -59,7 +65,13 @@ export function toReplayEvent(row: EventRow): ReplayEvent {
 		event.text = text;
 		return event;
 	}
-	if (row.kind === 'message') event.message = parsed;
+	if (row.kind === 'message') {
+		event.message = parsed;
+		if (isResponse(parsed)) {
+			const outcome = responseOutcome(parsed, event.method);
+			event.outcome = outcome === 'tool-error' && event.origin === 'proxy' ? 'blocked' : outcome;
+		}
+	}
 	else event.details = parsed;
 	if (row.kind === 'decision') event.decision = parsed;
 	if (row.kind === 'mask') event.masked = parsed;
@@ -72,4 +84,8 @@ export function isoMicros(micros: number): string {
 	const iso = new Date(millis).toISOString();
 	const extra = String(Math.floor(micros) % 1000).padStart(3, '0');
 	return `${iso.slice(0, 23)}${extra}Z`;
+}
+
+function isResponse(message: unknown): boolean {
+	return typeof message === 'object' && message !== null && !Array.isArray(message) && !('method' in message) && ('result' in message || 'error' in message);
 }

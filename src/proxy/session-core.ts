@@ -5,6 +5,7 @@
 // carries out what it asks through `SessionIO`. Tests drive it as transcripts in memory.
 
 import type { EventTarget, SessionEvent } from '../event/event.js';
+import { countErrors, mayHoldToolError } from '../event/response-outcome.js';
 import { classifyLine, idKey, parsedLine, type ClassifiedMessage, type JsonRpcId } from '../jsonrpc/classify.js';
 import { frameBody } from '../jsonrpc/framing.js';
 import { PendingRequests, type PendingRequest } from '../jsonrpc/pending-requests.js';
@@ -369,7 +370,7 @@ export class SessionCore {
 		const columns = this.columnsFor(flow);
 		const { message } = flow;
 		if (flow.answer !== undefined || flow.swallow) {
-			this.recordFlow(flow, { origin, target: null, kind: 'message', payload: flow.frame, ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts: countsOf(message, false) }, columns);
+			this.recordFlow(flow, { origin, target: null, kind: 'message', payload: flow.frame, ts, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts: countsOf(message, false, toolResultBody(flow)) }, columns);
 			// A notification is never answered (JSON-RPC 2.0 §4.1), even when a stage refused it.
 			if (flow.answer !== undefined && message.shape !== 'notification') {
 				const answer = Buffer.from(`${JSON.stringify(flow.answer)}\n`);
@@ -382,7 +383,7 @@ export class SessionCore {
 		const latencyUs = flow.request ? ts - flow.request.ts : null;
 		const gone = toServer && this.upstreamGone;
 		// Requests count once they are forwarded; error answers count whoever sent them.
-		const counts = countsOf(message, toServer && !gone);
+		const counts = countsOf(message, toServer && !gone, toolResultBody(flow));
 		this.recordFlow(flow, { origin, target: toServer ? 'server' : this.clientTarget, kind: 'message', payload: outgoing, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts }, columns);
 		if (gone) return;
 		const pending = toServer ? this.fromClient : this.fromServer;
@@ -601,19 +602,32 @@ function requestsIn(message: ClassifiedMessage): (ClassifiedMessage & { parsed?:
 	return [];
 }
 
-/** The requests (when they count: forwarded ones) and error responses a message carries; a batch may carry several. */
-function countsOf(message: ClassifiedMessage, countRequests: boolean): SessionEvent['counts'] {
+/**
+ * The requests (when they count: forwarded ones) and error responses a message carries; a
+ * batch may carry several. `serverBody`, given for the server's messages, lets a tool error
+ * (a result with `isError: true`) count as an error too; only the server's bytes are read
+ * for it, and only parsed when they name `isError`.
+ */
+function countsOf(message: ClassifiedMessage, countRequests: boolean, serverBody?: Buffer): SessionEvent['counts'] {
 	if (message.shape === 'request') return countRequests ? 'requests' : undefined;
-	if (message.shape === 'response') return message.isError ? 'errors' : undefined;
-	if (message.shape !== 'batch') return undefined;
+	if (message.shape !== 'response' && message.shape !== 'batch') return undefined;
 	let requests = 0;
 	let errors = 0;
-	for (const item of message.items ?? []) {
+	for (const item of message.shape === 'batch' ? (message.items ?? []) : [message]) {
 		if (item.shape === 'request') requests++;
 		else if (item.shape === 'response' && item.isError) errors++;
 	}
 	if (!countRequests) requests = 0;
-	return requests + errors > 0 ? { requests, errors } : undefined;
+	let toolErrors = 0;
+	if (serverBody !== undefined && mayHoldToolError(serverBody)) toolErrors = countErrors(parsedLine(message, serverBody)).toolErrors;
+	if (message.shape === 'response' && toolErrors === 0) return errors > 0 ? 'errors' : undefined;
+	return requests + errors + toolErrors > 0 ? { requests, errors: errors + toolErrors, toolErrors } : undefined;
+}
+
+// The server's answer to a tools/call (or a batch, which may hold one): the bytes a tool error is looked for in.
+function toolResultBody(flow: Flow): Buffer | undefined {
+	if (flow.direction === 'to-server') return undefined;
+	return flow.message.shape === 'batch' || flow.request?.method === 'tools/call' ? flow.frame : undefined;
 }
 
 /** What a stage's note counts as: a masked value, a blocked call, a call held for approval. */

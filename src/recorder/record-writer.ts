@@ -400,6 +400,7 @@ export class RecordWriter {
 			messages: counters.messages,
 			requests: counters.requests,
 			errors: counters.errors,
+			toolErrors: counters.toolErrors,
 			blocked: counters.blocked,
 			masked: counters.masked,
 			approvals: counters.approvals,
@@ -562,7 +563,7 @@ const INSERT_EVENT = `INSERT INTO events
   VALUES`;
 
 const UPDATE_SESSION = `UPDATE sessions SET
-  messages = @messages, requests = @requests, errors = @errors, blocked = @blocked, masked = @masked,
+  messages = @messages, requests = @requests, errors = @errors, tool_errors = @toolErrors, blocked = @blocked, masked = @masked,
   approvals = @approvals, bytes = @bytes,
   event_count = coalesce(@eventCount, event_count), head_hash = coalesce(@headHash, head_hash),
   client_name = coalesce(@clientName, client_name), client_version = coalesce(@clientVersion, client_version),

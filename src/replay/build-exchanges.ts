@@ -3,7 +3,8 @@
 
 import type { ReplayEvent } from '../event/replay-event.js';
 
-export type ExchangeStatus = 'ok' | 'error' | 'pending' | 'refused' | 'info';
+/** `error`: a JSON-RPC error; `tool-error`: a tool's result with `isError: true` (response-outcome.ts). */
+export type ExchangeStatus = 'ok' | 'error' | 'tool-error' | 'pending' | 'refused' | 'info';
 
 export interface Exchange {
 	/** seq of the first event, unique within the session. */
@@ -70,7 +71,7 @@ export function buildExchanges(events: ReplayEvent[]): Exchange[] {
 			if (exchange) {
 				open.delete(pairKey(requester, event.id));
 				exchange.response = event;
-				if (exchange.status !== 'refused') exchange.status = 'error' in message ? 'error' : 'ok';
+				if (exchange.status !== 'refused') exchange.status = event.outcome === 'blocked' ? 'refused' : (event.outcome ?? 'ok');
 				exchange.durationMs = event.latencyMs ?? (event.tsMicros - exchange.startedMicros) / 1000;
 				continue;
 			}

@@ -4,13 +4,16 @@
 import type { Exchange, ExchangeStatus } from './build-exchanges.js';
 import type { ReplayEvent } from '../event/replay-event.js';
 import { sanitizeText } from './format-timeline.js';
+import { decisionKind, type DecisionKind } from '../event/decision-kind.js';
 
-export type Marker = 'blocked' | 'held' | 'approved' | 'masked';
+/** A policy rule refused (blocked); held for a person, who approved or denied it; values masked. */
+export type Marker = DecisionKind | 'masked';
 
-/** Colours by status: ok green, error red, refused (and blocked) yellow, pending grey. */
+/** Colours by status: ok green, errors of both kinds red, refused (and blocked) yellow, pending grey. */
 export const STATUS_COLORS: Record<ExchangeStatus, string> = {
 	ok: 'green',
 	error: 'red',
+	'tool-error': 'red',
 	refused: 'yellow',
 	pending: 'gray',
 	info: 'gray',
@@ -20,10 +23,18 @@ export const MARKER_COLORS: Record<Marker, string> = {
 	blocked: 'yellow',
 	held: 'magenta',
 	approved: 'cyan',
+	denied: 'red',
 	masked: 'blue',
 };
 
-export function statusText(status: ExchangeStatus): string {
+/**
+ * The status column. A call mcprec answered itself reads as its decision — `blocked` by a
+ * policy rule, or `denied` when a held call was not approved — the same word as its marker.
+ */
+export function statusText(exchange: Pick<Exchange, 'status' | 'notes'>): string {
+	const { status } = exchange;
+	if (status === 'tool-error') return 'tool error';
+	if (status === 'refused') return exchange.notes.some((note) => note.kind === 'decision' && decisionKind(note.details) === 'denied') ? 'denied' : 'blocked';
 	return status === 'info' ? '' : status;
 }
 
@@ -86,26 +97,11 @@ export function exchangeMarkers(exchange: Exchange): Marker[] {
 	return [...markers];
 }
 
+// Decisions are named by decisionKind (src/event/decision-kind.ts), as everywhere else;
+// a decision in another shape (an older recording) names nothing.
 function decisionMarkers(decision: unknown): Marker[] {
-	if (decision === null || decision === undefined) return [];
-	const words: string[] = [];
-	if (typeof decision === 'string') words.push(decision);
-	else if (typeof decision === 'object') {
-		const record = decision as Record<string, unknown>;
-		for (const key of ['action', 'outcome', 'status', 'state', 'result']) {
-			if (typeof record[key] === 'string') words.push(record[key] as string);
-		}
-		if (record.blocked === true) words.push('blocked');
-		if (record.held === true) words.push('held');
-		if (record.approved === true) words.push('approved');
-	}
-	const markers: Marker[] = [];
-	for (const word of words.map((value) => value.toLowerCase())) {
-		if (['deny', 'denied', 'block', 'blocked'].includes(word)) markers.push('blocked');
-		else if (['approve', 'hold', 'held', 'waiting', 'pending'].includes(word)) markers.push('held');
-		else if (['approved', 'allowed-once', 'granted', 'accept', 'accepted'].includes(word)) markers.push('approved');
-	}
-	return markers;
+	const kind = decisionKind(decision);
+	return kind === undefined ? [] : [kind];
 }
 
 function isMasked(masked: unknown): boolean {

@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import type { ChalkInstance } from 'chalk';
 import type { ReplayEvent } from '../event/replay-event.js';
+import { decisionKind } from '../event/decision-kind.js';
 
 const MAX_MESSAGE_CHARS = 1200;
 
@@ -34,7 +35,10 @@ export function formatTranscriptEvent(event: ReplayEvent, startedMicros: number,
 	if (event.tool) labels.push(colours.cyan(event.tool));
 	if (event.id !== null) labels.push(colours.dim(`#${JSON.stringify(event.id)}`));
 	if (event.latencyMs !== null) labels.push(colours.dim(`${event.latencyMs.toFixed(1)} ms`));
-	if (isError(event)) labels.push(colours.red('error'));
+	if (event.outcome === 'error') labels.push(colours.red('error'));
+	else if (event.outcome === 'tool-error') labels.push(colours.red('tool error'));
+	else if (event.outcome === 'blocked') labels.push(colours.yellow('blocked'));
+	else if (isError(event)) labels.push(colours.red('error'));
 	const head = `${colours.dim(`${offset} ${String(event.seq).padStart(5)}`)}  ${route.padEnd(16)} ${labels.join(' ')}`;
 	return `${head}\n${indent(bodyOf(event))}\n`;
 }
@@ -49,10 +53,12 @@ function noteLabel(event: ReplayEvent, colours: ChalkInstance): string {
 		return colours.magenta(`masked ${count} (${detectors})${details.recordOnly ? ' in the record only' : ''}`);
 	}
 	const rule = details.rule ? ` by rule '${details.rule}'` : '';
-	if (details.action === 'deny' || details.status === 'denied') return colours.red(`blocked${rule}`);
+	const kind = decisionKind(details);
+	if (kind === 'blocked') return colours.red(`blocked${rule}`);
+	if (kind === 'denied') return colours.red(`denied (${details.via}: ${details.reason})`);
 	if (details.action === 'approve') {
-		if (details.status === 'held') return colours.yellow(`held for approval${rule}`);
-		if (details.status === 'approved') return colours.green(`approved (${details.via}: ${details.reason})`);
+		if (kind === 'held') return colours.yellow(`held for approval${rule}`);
+		if (kind === 'approved') return colours.green(`approved (${details.via}: ${details.reason})`);
 		if (details.step === 'asked' || details.status === 'input_required') return colours.yellow(`approval asked via ${details.channel ?? 'input_required'}`);
 		return colours.yellow(`approval ${details.status ?? details.step}`);
 	}

@@ -1,24 +1,61 @@
 // What an event says about its session's outcome, for the per-session summary that the
-// `tool=` and `outcome=` filters read instead of scanning events. Mirrors the proxy's
-// counters (src/proxy/proxy.ts recordNote): a deny is blocked, a mask note is masked.
+// `tool=` and `outcome=` filters read instead of scanning events. Errors are counted by
+// src/event/response-outcome.ts, like the proxy's counters; decisions are told apart by who
+// refused: a policy rule (blocked) or an approver, or nobody in time, for a held call (denied).
+
+import { decisionKind } from '../event/decision-kind.js';
+import { countErrors, mayBeToolCall, mayHoldError } from '../event/response-outcome.js';
 
 /** Per-session outcome counts kept in the summary table. */
 export interface Outcomes {
+	/** Refused by a policy rule (deny, a changed tool pin, ambiguous JSON…). */
 	blocked: number;
+	/** Held calls that were not approved (an approver said no, or nobody answered in time). */
+	denied: number;
+	/** Calls held for approval. */
+	held: number;
 	masked: number;
 	approved: number;
+	/** Error answers: JSON-RPC errors and tool errors. */
 	errors: number;
+	/** The part of `errors` that are the server's tool results with `isError: true`. */
+	toolErrors: number;
 }
 
-export const OUTCOME_NAMES = ['blocked', 'masked', 'approved', 'errors'] as const;
+/** The `outcome=` values, in the order the viewer offers them. */
+export const OUTCOME_NAMES = ['errors', 'tool-errors', 'blocked', 'denied', 'held', 'approved', 'masked'] as const;
 export type OutcomeName = (typeof OUTCOME_NAMES)[number];
 
+/** The summary column behind each outcome (session_summaries). */
+export const OUTCOME_COLUMNS: Record<OutcomeName, string> = {
+	errors: 'errors',
+	'tool-errors': 'tool_errors',
+	blocked: 'blocked',
+	denied: 'denied',
+	held: 'held',
+	approved: 'approved',
+	masked: 'masked',
+};
+
+/** The Outcomes key behind each outcome name. */
+export const OUTCOME_KEYS: Record<OutcomeName, keyof Outcomes> = {
+	errors: 'errors',
+	'tool-errors': 'toolErrors',
+	blocked: 'blocked',
+	denied: 'denied',
+	held: 'held',
+	approved: 'approved',
+	masked: 'masked',
+};
+
 export function noOutcomes(): Outcomes {
-	return { blocked: 0, masked: 0, approved: 0, errors: 0 };
+	return { blocked: 0, denied: 0, held: 0, masked: 0, approved: 0, errors: 0, toolErrors: 0 };
 }
 
 interface OutcomeSource {
 	kind: string;
+	origin: string;
+	method: string | null;
 	payload: Buffer;
 }
 
@@ -31,17 +68,16 @@ export function addOutcome(outcomes: Outcomes, event: OutcomeSource): void {
 	if (event.kind === 'decision') {
 		const details = parseObject(event.payload);
 		if (!details) return;
-		if (details.action === 'deny' || details.action === 'pin-deny' || details.status === 'denied') outcomes.blocked++;
-		else if (details.action === 'approve' && details.status === 'approved') outcomes.approved++;
+		const kind = decisionKind(details);
+		if (kind !== undefined) outcomes[kind]++;
 		return;
 	}
-	// JSON-RPC error responses (single or inside a batch); the byte check skips parsing most messages.
-	if (event.kind === 'message' && event.payload.includes('"error"')) {
-		const message = parseJson(event.payload);
-		const items = Array.isArray(message) ? message : [message];
-		for (const item of items) {
-			if (typeof item === 'object' && item !== null && 'error' in item && !('method' in item)) outcomes.errors++;
-		}
+	if (event.kind === 'message' && mayHoldError(event.payload)) {
+		const counts = countErrors(parseJson(event.payload));
+		// mcprec's own `isError` answers are its refusals, counted by their decisions.
+		const toolErrors = event.origin === 'server' && mayBeToolCall(event.method) ? counts.toolErrors : 0;
+		outcomes.errors += counts.errors - counts.toolErrors + toolErrors;
+		outcomes.toolErrors += toolErrors;
 	}
 }
 

@@ -11,6 +11,7 @@ import { assertCanRead, requireSession } from './session-access.js';
 import { parseSessionDocument, SESSION_ID, type SealInput } from './session-document.js';
 import type { Seal } from './session-integrity.js';
 import { sessionView } from './session-view.js';
+import { buildEvidenceBundle, evidenceFileName } from './evidence-export.js';
 import type { CollectorStore, SessionCursor, SessionQuery } from './store/collector-store.js';
 import type { Principal } from './verify-access-token.js';
 import { withAuth } from './route-auth.js';
@@ -37,6 +38,15 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 		const session = requireSession(await store.getSession(id), id);
 		assertCanRead(request.principal!, session);
 		return sessionView(session);
+	});
+
+	// The session as an evidence bundle (a tar of session.json, events.ndjson, seal.json, device-key.json).
+	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id/evidence', withAuth('bearer'), async (request, reply) => {
+		const id = sessionIdParam(request.params.id);
+		const session = requireSession(await store.getSession(id), id);
+		assertCanRead(request.principal!, session);
+		const bundle = await buildEvidenceBundle(store, session, `${request.protocol}://${request.host}`);
+		return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${evidenceFileName(session)}"`).send(bundle);
 	});
 
 	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/sessions', withAuth('bearer'), async (request) => {
@@ -74,6 +84,10 @@ export function parseSessionListQuery(raw: Record<string, string | undefined>, p
 		if (Array.isArray(field)) throw badRequest('invalid_query', `'${name}' may be given once`);
 		return field === undefined || field === '' ? undefined : field;
 	};
+	const values = (name: string): string[] => {
+		const field = raw[name] as string | string[] | undefined;
+		return (Array.isArray(field) ? field : field === undefined ? [] : [field]).filter((text) => text !== '');
+	};
 	const limit = value('limit');
 	if (limit !== undefined) {
 		const number = Number(limit);
@@ -92,11 +106,12 @@ export function parseSessionListQuery(raw: Record<string, string | undefined>, p
 			throw error;
 		}
 	}
-	const outcome = value('outcome');
-	if (outcome !== undefined) {
-		if (!OUTCOME_NAMES.includes(outcome as OutcomeName)) throw badRequest('invalid_query', `'outcome' must be one of ${OUTCOME_NAMES.join(', ')}, got '${outcome}'`);
-		query.outcome = outcome as OutcomeName;
+	// Several outcomes, as `outcome=errors,denied` or `outcome=errors&outcome=denied`: sessions with any of them.
+	const outcomes = values('outcome').flatMap((text) => text.split(',')).map((text) => text.trim()).filter(Boolean);
+	for (const outcome of outcomes) {
+		if (!OUTCOME_NAMES.includes(outcome as OutcomeName)) throw badRequest('invalid_query', `'outcome' must be one of ${OUTCOME_NAMES.join(', ')} (or several, comma-separated), got '${outcome}'`);
 	}
+	if (outcomes.length > 0) query.outcomes = [...new Set(outcomes as OutcomeName[])];
 	const cursor = value('cursor');
 	if (cursor !== undefined) query.after = decodeCursor(cursor);
 	return query;

@@ -24,7 +24,17 @@ export interface SessionSummary {
 	};
 	client: { name: string | null; version: string | null };
 	protocolVersion: string | null;
-	counts: { messages: number; requests: number; errors: number; blocked: number; masked: number; approvals: number; bytes: number; events: number };
+	counts: {
+		messages: number;
+		requests: number;
+		/** JSON-RPC errors and tool errors. */
+		errors: number;
+		/** The part of `errors` that are tool errors (results with `isError: true`). */
+		toolErrors: number;
+		blocked: number; masked: number; approvals: number;
+		bytes: number;
+		events: number;
+	};
 	policyDigest: string | null;
 	headHash: string | null;
 	synced: boolean;
@@ -56,6 +66,7 @@ export function summarizeSession(row: SessionRow): SessionSummary {
 			messages: row.messages,
 			requests: row.requests,
 			errors: row.errors,
+			toolErrors: row.tool_errors ?? 0,
 			blocked: row.blocked,
 			masked: row.masked,
 			approvals: row.approvals,
@@ -66,6 +77,11 @@ export function summarizeSession(row: SessionRow): SessionSummary {
 		headHash: row.head_hash,
 		synced: row.sync_state === 'synced',
 	};
+}
+
+/** `3`, or `3 (2 tool)` when some of the errors are tool errors. */
+export function errorsText(counts: { errors: number; toolErrors: number }): string {
+	return counts.toolErrors > 0 ? `${counts.errors} (${counts.toolErrors} tool)` : String(counts.errors);
 }
 
 /** Who ran the session, for display: the signed-in identity, else the OS user. */

@@ -276,6 +276,8 @@ function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): voi
 		reason: outcome.reason,
 		approvalId: outcome.approvalId ?? null,
 		...(outcome.authority ? { authority: outcome.authority } : {}),
+		// Who decided, for the auditor's view (issue 20); the reason says it in words too.
+		...(outcome.decidedBy ? { decidedBy: outcome.decidedBy } : {}),
 	};
 	flow.notes.push({ kind: 'decision', details });
 	if (outcome.decision === 'denied') deny(flow, rule, `not approved: ${outcome.reason}`, false);

@@ -169,4 +169,20 @@ CREATE TABLE ledger (
 CREATE INDEX ledger_session ON ledger (session_id);
 `,
 	},
+	{
+		// Tool errors are errors (issue 20): a tools/call answered with `isError: true` counts in
+		// `errors`, and `tool_errors` says how many of them were. Sessions recorded before are
+		// counted again from their stored messages: the server's results whose bytes hold the
+		// key as servers write it (compressed payloads, above 64 KiB, are not read).
+		version: 7,
+		sql: `
+ALTER TABLE sessions ADD COLUMN tool_errors INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET tool_errors = (
+  SELECT count(*) FROM events e
+  WHERE e.session_id = sessions.id AND e.kind = 'message' AND e.origin = 'server' AND e.encoding = 'identity' AND (e.method IS NULL OR e.method IN ('tools/call', 'batch'))
+    AND (instr(e.payload, CAST('"isError":true' AS BLOB)) > 0 OR instr(e.payload, CAST('"isError": true' AS BLOB)) > 0)
+);
+UPDATE sessions SET errors = errors + tool_errors WHERE tool_errors > 0;
+`,
+	},
 ];

@@ -27,7 +27,10 @@ export interface SessionRow {
 	exit_signal: string | null;
 	messages: number;
 	requests: number;
+	/** Error answers, tool errors included (migration 6). */
 	errors: number;
+	/** tools/call results with `isError: true` (part of `errors`; migration 6). */
+	tool_errors: number;
 	blocked: number;
 	masked: number;
 	approvals: number;

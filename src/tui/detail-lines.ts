@@ -41,7 +41,7 @@ export function detailLines(exchange: TimelineExchange | undefined, options: Det
 		const response = exchange.response;
 		if (response) {
 			const after = exchange.durationMs === null ? '' : `after ${formatDuration(exchange.durationMs)}`;
-			lines.push({ text: heading('◀ response', response, after), tone: exchange.status === 'error' ? 'error' : 'heading' });
+			lines.push({ text: heading('◀ response', response, after), tone: exchange.status === 'error' || exchange.status === 'tool-error' ? 'error' : 'heading' });
 			lines.push(...annotations(response), ...body(response, options));
 		} else if (exchange.awaitingResponse) {
 			lines.push({ text: '◀ response: not played back yet', tone: 'muted' });

@@ -22,12 +22,12 @@ export interface ExchangeRowProps {
 
 export const OFFSET_WIDTH = 10;
 export const DURATION_WIDTH = 9;
-export const STATUS_WIDTH = 7;
+export const STATUS_WIDTH = 10;
 /** Selection and match marks, offset, arrow, duration, status and the spaces between them. */
 export const FIXED_ROW_WIDTH = 2 + OFFSET_WIDTH + 1 + 1 + 1 + 1 + 1 + DURATION_WIDTH + 1 + STATUS_WIDTH + 1;
 
 export function ExchangeRow({ exchange, columns, sessionStartMicros, selected, focused, matched }: ExchangeRowProps) {
-	const status = statusText(exchange.status);
+	const status = statusText(exchange);
 	const markers = exchangeMarkers(exchange);
 	const duration = exchange.durationMs === null ? '' : formatDuration(exchange.durationMs);
 	const dim = exchange.kind === 'lifecycle' || exchange.kind === 'stderr';

@@ -17,7 +17,7 @@ export function SessionHeader({ session, width }: SessionHeaderProps) {
 	const counts = [
 		`${plural(session.messages, 'message')} (${formatBytes(session.bytes)})`,
 		plural(session.requests, 'request'),
-		plural(session.errors, 'error'),
+		`${plural(session.errors, 'error')}${session.tool_errors ? ` (${session.tool_errors} tool)` : ''}`,
 		// Blocked, masked and approved are news when they happened; zero is the quiet default.
 		session.blocked ? `${session.blocked} blocked` : null,
 		session.masked ? `${session.masked} masked` : null,

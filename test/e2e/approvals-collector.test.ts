@@ -201,7 +201,7 @@ describe('held calls with a collector configured', () => {
 		expect(decisions(events, '1')).toEqual([
 			expect.objectContaining({ status: 'held', rule: 'confirm-deletes' }),
 			expect.objectContaining({ step: 'asked', channel: 'out-of-band', authority: 'collector', url: expect.stringMatching(/\/approvals\/[0-9a-f]+$/) }),
-			expect.objectContaining({ status: 'approved', via: 'viewer', authority: 'collector', reason: 'approved by carol@contractor.example in the viewer' }),
+			expect.objectContaining({ status: 'approved', via: 'viewer', authority: 'collector', reason: 'approved by carol@contractor.example in the viewer', decidedBy: 'carol@contractor.example' }),
 		]);
 		expect(decisions(events, '3').at(-1)).toMatchObject({ status: 'denied', via: 'timeout', authority: 'collector' });
 	});

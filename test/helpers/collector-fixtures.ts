@@ -13,6 +13,8 @@ export interface EventSpec {
 	rpcId?: string | null;
 	tool?: string | null;
 	latencyUs?: number | null;
+	/** µs since the epoch; by default 1 ms after the previous event's slot. */
+	ts?: number;
 	payload: string | Buffer;
 }
 
@@ -25,7 +27,7 @@ export function chain(sessionId: string, specs: EventSpec[], options: { fromSeq?
 		const payload = Buffer.isBuffer(spec.payload) ? spec.payload : Buffer.from(spec.payload);
 		const fields = {
 			seq,
-			ts: startTs + seq * 1000,
+			ts: spec.ts ?? startTs + seq * 1000,
 			origin: spec.origin ?? 'client',
 			target: spec.target === undefined ? 'server' : spec.target,
 			kind: spec.kind ?? 'message',
@@ -53,13 +55,32 @@ export function callEvents(count: number, tool = 'read_file'): EventSpec[] {
 	});
 }
 
-/** One of each outcome the summary tracks: a block, a mask, an approval, an error. */
+/**
+ * One of each outcome the summary tracks: a block (with mcprec's own isError answer, which is
+ * no tool error), a mask, an approval, a held call an approver denied, a JSON-RPC error and a
+ * tool error. Summarised: { blocked 1, denied 1, held 1, masked 1, approved 1, errors 2, toolErrors 1 }.
+ */
 export function outcomeEvents(): EventSpec[] {
 	return [
 		{ origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', rpcId: '90', tool: 'delete_file', payload: JSON.stringify({ action: 'deny', rule: 'no-deletes', message: 'no' }) },
+		{ origin: 'proxy', target: 'client', method: 'tools/call', rpcId: '90', tool: 'delete_file', payload: JSON.stringify({ jsonrpc: '2.0', id: 90, result: { content: [{ type: 'text', text: "Blocked by policy rule 'no-deletes': no" }], isError: true } }) },
 		{ origin: 'proxy', target: null, kind: 'mask', method: 'tools/call', rpcId: '91', tool: 'read_file', payload: JSON.stringify({ detectors: { 'aws-access-key': 1 } }) },
 		{ origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', rpcId: '92', tool: 'drop_table', payload: JSON.stringify({ action: 'approve', status: 'approved', rule: 'confirm', via: 'cli' }) },
+		{ origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', rpcId: '95', tool: 'drop_table', payload: JSON.stringify({ action: 'approve', status: 'held', rule: 'confirm', method: 'tools/call', tool: 'drop_table' }) },
+		{ origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', rpcId: '95', tool: 'drop_table', payload: JSON.stringify({ action: 'approve', status: 'denied', rule: 'confirm', via: 'viewer', reason: 'denied by audrey@example.com in the viewer' }) },
 		{ origin: 'server', target: 'client', method: 'tools/call', rpcId: '93', tool: 'read_file', payload: JSON.stringify({ jsonrpc: '2.0', id: 93, error: { code: -32000, message: 'boom' } }) },
+		...toolErrorEvents(),
+	];
+}
+
+/** The outcomes of outcomeEvents(). */
+export const OUTCOME_EVENTS_SUMMARY = { blocked: 1, denied: 1, held: 1, masked: 1, approved: 1, errors: 2, toolErrors: 1 };
+
+/** A tools/call the server answered with a tool error (MCP: result.isError true). */
+export function toolErrorEvents(id = 94): EventSpec[] {
+	return [
+		{ method: 'tools/call', rpcId: String(id), tool: 'read_file', payload: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'read_file', arguments: { path: 42 } } }) },
+		{ origin: 'server', target: 'client', method: 'tools/call', rpcId: String(id), tool: 'read_file', latencyUs: 900, payload: JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: 'MCP error -32602: Input validation error' }], isError: true } }) },
 	];
 }
 

@@ -6,7 +6,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_MIGRATIONS } from '../../src/server/store/postgres-migrations.js';
+import { SQLITE_MIGRATIONS } from '../../src/server/store/sqlite-migrations.js';
 import { genesisHash } from '../../src/event/hash-chain.js';
 import { newSessionId } from '../../src/event/session-id.js';
 import { parseSessionDocument } from '../../src/server/session-document.js';
@@ -15,7 +19,8 @@ import { openPostgresCollectorStore } from '../../src/server/store/postgres-coll
 import { openSqliteCollectorStore } from '../../src/server/store/sqlite-collector-store.js';
 import { verifyBatch } from '../../src/server/verify-batch.js';
 import type { ChainEvent } from '../../src/event/wire-event.js';
-import { callEvents, chain, chainProblem, outcomeEvents, sessionDocument } from '../helpers/collector-fixtures.js';
+import { callEvents, chain, chainProblem, OUTCOME_EVENTS_SUMMARY, outcomeEvents, sessionDocument, toolErrorEvents } from '../helpers/collector-fixtures.js';
+import { OUTCOME_NAMES } from '../../src/server/event-outcomes.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 
 interface Backend {
@@ -24,6 +29,8 @@ interface Backend {
 	teardown(): Promise<void>;
 	/** A fresh, empty store; `connect` opens further clients of the same database. */
 	freshStore(): Promise<{ store: CollectorStore; connect(): Promise<CollectorStore> }>;
+	/** A database at schema `version`, for rows written as an older collector did; `open` upgrades it. */
+	legacyDatabase(version: number): Promise<{ run(sql: string): Promise<void>; bytes(value: Buffer): string; open(): Promise<CollectorStore> }>;
 }
 
 let clock = 1_800_000_000_000;
@@ -44,6 +51,20 @@ function sqliteBackend(): Backend {
 			const file = path.join(folder, `collector-${++count}.db`);
 			const connect = async () => openSqliteCollectorStore({ file, clock: testClock });
 			return { store: await connect(), connect };
+		},
+		async legacyDatabase(version) {
+			const file = path.join(folder, `collector-${++count}.db`);
+			const database = new Database(file);
+			for (const migration of SQLITE_MIGRATIONS) if (migration.version <= version) database.exec(migration.sql);
+			database.pragma(`user_version = ${version}`);
+			return {
+				run: async (sql) => void database.exec(sql),
+				bytes: (value) => `X'${value.toString('hex')}'`,
+				open: async () => {
+					database.close();
+					return openSqliteCollectorStore({ file, clock: testClock });
+				},
+			};
 		},
 	};
 }
@@ -69,6 +90,26 @@ function postgresBackend(): Backend {
 			const url = await cluster.createDatabase(`conformance_${++count}`);
 			const connect = async () => openPostgresCollectorStore({ url, clock: testClock, poolSize: 4 });
 			return { store: await connect(), connect };
+		},
+		async legacyDatabase(version) {
+			if (!cluster) throw failure ?? new Error('PostgreSQL did not start');
+			const url = await cluster.createDatabase(`legacy_${++count}`);
+			const client = new pg.Client({ connectionString: url });
+			await client.connect();
+			await client.query('CREATE TABLE collector_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+			for (const migration of POSTGRES_MIGRATIONS) {
+				if (migration.version > version) continue;
+				await client.query(migration.sql);
+				await client.query('INSERT INTO collector_migrations (version) VALUES ($1)', [migration.version]);
+			}
+			return {
+				run: async (sql) => void (await client.query(sql)),
+				bytes: (value) => `decode('${value.toString('hex')}', 'hex')`,
+				open: async () => {
+					await client.end();
+					return openPostgresCollectorStore({ url, clock: testClock, poolSize: 2 });
+				},
+			};
 		},
 	};
 }
@@ -176,8 +217,28 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		await append(store, session.id, events.slice(0, 6));
 		await append(store, session.id, events);
 		const stored = await store.getSession(session.id);
-		expect(stored?.outcomes).toEqual({ blocked: 1, masked: 1, approved: 1, errors: 1 });
+		expect(stored?.outcomes).toEqual(OUTCOME_EVENTS_SUMMARY);
 		expect(stored?.tools).toEqual(['delete_file', 'drop_table', 'read_file', 'search']);
+	});
+
+	it('counts tool errors, approver denials and holds again for sessions stored before the upgrade', async () => {
+		const legacy = await backend.legacyDatabase(4);
+		const sessionId = newSessionId();
+		const events = chain(sessionId, [...callEvents(2), ...outcomeEvents()]);
+		// What a collector of schema 4 kept: a denied approval counted as blocked, tool errors not at all.
+		await legacy.run(`INSERT INTO sessions (id, owner_sub, owner_email, server, started_at, metadata, next_seq, head_hash, integrity, received_at, updated_at)
+  VALUES ('${sessionId}', 'alice', 'alice@example.com', 'filesystem', 1795000000000000, '{}', ${events.length}, '${events.at(-1)!.hash}', 'unsigned', 1, 1)`);
+		await legacy.run(`INSERT INTO session_summaries (session_id, started_at, blocked, masked, approved, errors, tools) VALUES ('${sessionId}', 1795000000000000, 2, 1, 1, 1, '["read_file"]')`);
+		for (const event of events) {
+			const text = (value: string | null) => (value === null ? 'NULL' : `'${value.replace(/'/g, "''")}'`);
+			await legacy.run(`INSERT INTO events (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
+  VALUES ('${sessionId}', ${event.seq}, ${event.ts}, ${text(event.origin)}, ${text(event.target)}, ${text(event.kind)}, ${text(event.method)}, ${text(event.rpcId)}, ${text(event.tool)}, ${legacy.bytes(event.payload)}, 'identity', ${event.size}, ${event.latencyUs ?? 'NULL'}, '${event.prevHash}', '${event.hash}')`);
+		}
+		const store = await legacy.open();
+		opened.push(store);
+		expect((await store.getSession(sessionId))?.outcomes).toEqual(OUTCOME_EVENTS_SUMMARY);
+		expect((await store.listSessions({ limit: 10, outcomes: ['tool-errors'] })).sessions.map((session) => session.id)).toEqual([sessionId]);
+		expect((await store.listSessions({ limit: 10, outcomes: ['denied'] })).sessions.map((session) => session.id)).toEqual([sessionId]);
 	});
 
 	it('lists sessions newest first with filters and stable paging', async () => {
@@ -186,9 +247,11 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		for (let index = 0; index < 30; index++) {
 			const minute = String(index).padStart(2, '0');
 			const owner = index % 3 === 0 ? 'bob' : 'alice';
-			const session = await putSession(store, { server: index % 2 === 0 ? 'db-prod' : 'filesystem', startedAt: `2026-11-22T10:${minute}:00Z` }, owner);
+			const user = { osUser: 'me', host: 'laptop', issuer: null, sub: owner, email: null, name: owner === 'bob' ? 'Bob Builder' : 'Alice Liddell', groups: [] };
+			const session = await putSession(store, { server: index % 2 === 0 ? 'db-prod' : 'filesystem', startedAt: `2026-11-22T10:${minute}:00Z`, user }, owner);
 			ids.push(session.id);
-			const specs = index % 5 === 0 ? [...callEvents(2, 'drop_table'), ...outcomeEvents()] : callEvents(2, 'read_file');
+			// Every fifth session has every outcome; some others only a tool error.
+			const specs = index % 5 === 0 ? [...callEvents(2, 'drop_table'), ...outcomeEvents()] : index % 7 === 3 ? [...callEvents(2, 'read_file'), ...toolErrorEvents()] : callEvents(2, 'read_file');
 			await append(store, session.id, chain(session.id, specs));
 		}
 		const newestFirst = [...ids].reverse();
@@ -210,13 +273,29 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		expect(await list({ user: 'alice' })).toEqual(pick((index) => index % 3 !== 0));
 		expect(await list({ server: 'db-prod' })).toEqual(pick((index) => index % 2 === 0));
 		expect(await list({ server: 'db-*' })).toEqual(pick((index) => index % 2 === 0));
-		expect(await list({ server: 'DB-*' })).toEqual([]);
+		// Case-insensitive prefixes, or globs over the whole value, on user (sub, email, name), server and tool.
+		expect(await list({ server: 'DB-*' })).toEqual(pick((index) => index % 2 === 0));
+		expect(await list({ server: 'Db' })).toEqual(pick((index) => index % 2 === 0));
+		expect(await list({ server: '*SYSTEM' })).toEqual(pick((index) => index % 2 === 1));
+		expect(await list({ server: 'system' })).toEqual([]);
+		expect(await list({ user: 'ALI' })).toEqual(pick((index) => index % 3 !== 0));
+		expect(await list({ user: 'al*e@*.com' })).toEqual(pick((index) => index % 3 !== 0));
+		expect(await list({ user: 'bob b' })).toEqual(pick((index) => index % 3 === 0));
+		expect(await list({ user: '*liddell' })).toEqual(pick((index) => index % 3 !== 0));
+		expect(await list({ user: '%' })).toEqual([]);
+		expect(await list({ tool: 'DROP' })).toEqual(pick((index) => index % 5 === 0));
+		expect(await list({ tool: '*_table' })).toEqual(pick((index) => index % 5 === 0));
+		expect(await list({ tool: 'drop_?able', user: 'BOB@' })).toEqual(pick((index) => index % 5 === 0 && index % 3 === 0));
 		expect(await list({ tool: 'drop_table' })).toEqual(pick((index) => index % 5 === 0));
 		expect(await list({ tool: 'read_file', ownerSub: 'alice' })).toEqual(pick((index) => index % 3 !== 0));
-		for (const outcome of ['blocked', 'masked', 'approved', 'errors'] as const) {
-			expect(await list({ outcome })).toEqual(pick((index) => index % 5 === 0));
+		for (const outcome of OUTCOME_NAMES) {
+			const failed = outcome === 'errors' || outcome === 'tool-errors';
+			expect(await list({ outcomes: [outcome] }), outcome).toEqual(pick((index) => index % 5 === 0 || (failed && index % 7 === 3)));
 		}
-		expect(await list({ outcome: 'blocked', tool: 'drop_table', server: 'filesystem' })).toEqual(pick((index) => index % 10 === 5));
+		expect(await list({ outcomes: ['blocked', 'denied'] })).toEqual(pick((index) => index % 5 === 0));
+		expect(await list({ outcomes: ['denied', 'tool-errors'] })).toEqual(pick((index) => index % 5 === 0 || index % 7 === 3));
+		expect(await list({ outcomes: ['masked', 'tool-errors'], tool: 'read_file' })).toEqual(pick((index) => index % 5 === 0 || index % 7 === 3));
+		expect(await list({ outcomes: ['blocked'], tool: 'drop_table', server: 'filesystem' })).toEqual(pick((index) => index % 10 === 5));
 		expect(await list({ since: Date.parse('2026-11-22T10:25:00Z') * 1000 })).toEqual(newestFirst.slice(0, 5));
 		const byTool = await store.listSessions({ limit: 2, tool: 'drop_table' });
 		expect(byTool.sessions.map((session) => session.id)).toEqual(pick((index) => index % 5 === 0).slice(0, 2));

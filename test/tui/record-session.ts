@@ -36,6 +36,8 @@ export async function recordEverythingSession(home: string): Promise<void> {
 	child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
 	await ask(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), 2);
 	await ask(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo', arguments: { message: 'hello from the tui test' } } }), 3);
+	// A tool error: the server answers invalid arguments with a result whose isError is true.
+	await ask(JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'get-sum', arguments: { a: 'one', b: 2 } } }), 4);
 	await ask('this line is not json', null);
 	child.stdin.end();
 	const code = await exited;

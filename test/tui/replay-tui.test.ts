@@ -66,12 +66,14 @@ describe.runIf(hasTmux())('mcprec replay on a terminal', () => {
 		expect(lines[0]).toContain(sessionId);
 		expect(lines[0]).toContain('everything');
 		expect(lines[1]).toMatch(/started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
-		expect(lines[1]).toContain('3 requests');
+		expect(lines[1]).toContain('4 requests');
+		expect(lines[1]).toMatch(/\d+ errors? \(1 tool\)/);
 		const row = (text: string) => lines.find((line) => line.includes(text)) ?? '';
 		const duration = String.raw`\d[\d.]* m?s`;
 		expect(row('→ initialize')).toMatch(new RegExp(String.raw`\+\d+\.\d{3}s\s+→ initialize\s+${duration} ok`));
 		expect(row('→ tools/list')).toMatch(new RegExp(`${duration} ok`));
 		expect(row('→ tools/call')).toMatch(new RegExp(String.raw`→ tools/call\s+echo\s+${duration} ok`));
+		expect(row('get-sum')).toMatch(new RegExp(String.raw`→ tools/call\s+get-sum\s+${duration} tool error`));
 		expect(row('notifications/initialized')).toContain('→');
 		expect(row('invalid message')).toMatch(/this line is not json\s+error/);
 		expect(selectedRow(screen)).toContain('lifecycle');

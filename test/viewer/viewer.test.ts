@@ -11,6 +11,8 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSessionId } from '../../src/event/session-id.js';
+import { readBundle, writeBundle } from '../../src/event/evidence-bundle.js';
+import { runMcprec } from '../helpers/mcprec.js';
 import { signSealedHead } from '../../src/event/device-signature.js';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
 import { encodeEventLines } from '../../src/event/wire-event.js';
@@ -61,6 +63,8 @@ async function upload(user: string, overrides: Record<string, unknown>, specs: E
 	return document.id;
 }
 
+/** A 4×4 red PNG, as a tool returns images: base64 in the result. */
+const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4IScHRwzEcQCxYxBBO0tjggAAAABJRU5ErkJggg==';
 const proxyNote = (kind: 'decision' | 'mask', rpcId: string, tool: string, details: Record<string, unknown>): EventSpec => ({ origin: 'proxy', target: null, kind, method: 'tools/call', rpcId, tool, payload: JSON.stringify(details) });
 const request = (id: number, tool: string, args: Record<string, unknown>): EventSpec => ({ method: 'tools/call', rpcId: String(id), tool, payload: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: args } }) });
 const response = (id: number, tool: string, result: unknown, origin = 'server'): EventSpec => ({ origin, target: 'client', method: 'tools/call', rpcId: String(id), tool, latencyUs: 2500, payload: JSON.stringify({ jsonrpc: '2.0', id, result }) });
@@ -73,6 +77,8 @@ beforeAll(async () => {
 			{ sub: 'alice', groups: ['engineering'], email: 'alice@example.com' },
 			{ sub: 'bob', groups: ['engineering'], email: 'bob@example.com' },
 			{ sub: 'audrey', groups: ['auditors', 'approvers'], email: 'audrey@example.com' },
+			{ sub: 'carol', groups: ['contractors'], email: 'carol@example.com' },
+			{ sub: 'dave', groups: ['engineering'], email: 'dave@example.com' },
 		],
 		{ viewer: { clientId: 'mcprec-viewer', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] } },
 	);
@@ -91,7 +97,7 @@ beforeAll(async () => {
 			viewerScope: 'openid email',
 		},
 	});
-	for (const user of ['alice', 'bob', 'audrey']) tokens[user] = await issuer.accessToken(user);
+	for (const user of ['alice', 'bob', 'audrey', 'carol']) tokens[user] = await issuer.accessToken(user);
 
 	const device = generateKeyPairSync('ed25519');
 	expect((await api('PUT', '/api/v1/devices/alice-laptop', tokens.alice!, { publicKey: device.publicKey.export({ format: 'jwk' }) })).status).toBe(201);
@@ -119,6 +125,50 @@ beforeAll(async () => {
 		{ origin: 'server', target: 'client', method: 'tools/call', rpcId: '8', tool: 'query', payload: JSON.stringify({ jsonrpc: '2.0', id: 8, error: { code: -32000, message: 'syntax error' } }) },
 	]);
 	ids.large = await upload('alice', { server: 'memory', startedAt: '2026-11-22T12:00:00Z' }, callEvents(3000, 'search'));
+	// What server-everything answers to bad arguments and an unknown tool (isError results),
+	// and a held call an approver denied: nothing here is blocked by policy.
+	ids.failing = await upload('carol', { server: 'everything', startedAt: '2026-11-22T09:00:00Z' }, [
+		request(21, 'echo', { message: 42 }),
+		response(21, 'echo', { content: [{ type: 'text', text: 'MCP error -32602: Input validation error: Invalid arguments for tool echo: Invalid input: expected string, received number at message' }], isError: true }),
+		request(22, 'no-such-tool', {}),
+		response(22, 'no-such-tool', { content: [{ type: 'text', text: 'MCP error -32602: Tool no-such-tool not found' }], isError: true }),
+		proxyNote('decision', '23', 'get-env', { action: 'approve', status: 'held', rule: 'confirm-env', method: 'tools/call', tool: 'get-env' }),
+		{ ...request(23, 'get-env', {}), target: null },
+		proxyNote('decision', '23', 'get-env', { action: 'approve', status: 'denied', rule: 'confirm-env', via: 'viewer', reason: 'denied by audrey@example.com in the viewer', approvalId: 'cafe0001' }),
+		response(23, 'get-env', { isError: true, content: [{ type: 'text', text: "Blocked by policy rule 'confirm-env': not approved: denied by audrey@example.com in the viewer" }] }, 'proxy'),
+	]);
+
+	// A session as server-everything answers it, with the protocol's own chatter, content of
+	// every kind, masking both ways, and a held call approved after 22.5 s.
+	const start = Date.parse('2026-11-22T08:00:00Z') * 1000;
+	const at = (seconds: number) => start + Math.round(seconds * 1e6);
+	const message = (origin: string, target: string | null, method: string | null, rpcId: string | null, body: unknown, extra: Partial<EventSpec> = {}): EventSpec => ({ origin, target, method, rpcId, payload: JSON.stringify(body), ...extra });
+	ids.readable = await upload('carol', { server: 'everything', startedAt: '2026-11-22T08:00:00Z', user: { osUser: 'carol', host: 'carol-laptop', issuer: issuer.issuer, sub: 'carol', email: 'carol@example.com', name: 'Carol C', groups: ['contractors', 'engineering'] } }, [
+		{ origin: 'proxy', target: null, kind: 'lifecycle', ts: at(0), payload: JSON.stringify({ event: 'start', command: ['npx', 'server-everything'], pid: 7 }) },
+		message('client', 'server', 'initialize', '0', { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'claude-code', version: '2.1.0' } } }, { ts: at(0.1) }),
+		message('server', 'client', 'initialize', '0', { jsonrpc: '2.0', id: 0, result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'everything', version: '1' } } }, { ts: at(0.2), latencyUs: 100_000 }),
+		message('client', 'server', 'notifications/initialized', null, { jsonrpc: '2.0', method: 'notifications/initialized' }, { ts: at(0.3) }),
+		message('client', 'server', 'tools/list', '1', { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ts: at(0.4) }),
+		message('server', 'client', 'tools/list', '1', { jsonrpc: '2.0', id: 1, result: { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] } }, { ts: at(0.5), latencyUs: 100_000 }),
+		{ ...request(2, 'echo', { message: 'hello auditor' }), ts: at(1) },
+		{ ...response(2, 'echo', { content: [{ type: 'text', text: 'Echo: hello auditor\nsecond line' }] }), ts: at(1.01) },
+		{ ...request(3, 'get-tiny-image', {}), ts: at(2) },
+		{ ...response(3, 'get-tiny-image', { content: [{ type: 'text', text: "Here's the image you requested:" }, { type: 'image', data: TINY_PNG, mimeType: 'image/png' }] }), ts: at(2.01) },
+		{ ...request(4, 'get-resource-links', { count: 2 }), ts: at(3) },
+		{ ...response(4, 'get-resource-links', { content: [{ type: 'text', text: 'Here are 2 resource links:' }, { type: 'resource_link', uri: 'demo://resource/dynamic/text/1', name: 'Text Resource 1' }, { type: 'resource_link', uri: 'https://example.com/spec', name: 'The spec' }, { type: 'resource_link', uri: 'javascript:alert(1)', name: 'Not a link' }] }), ts: at(3.01) },
+		{ ...request(5, 'get-structured-content', { location: 'New York' }), ts: at(4) },
+		{ ...response(5, 'get-structured-content', { content: [{ type: 'text', text: '{"temperature":33}' }], structuredContent: { temperature: 33, conditions: 'Cloudy', humidity: 82 } }), ts: at(4.01) },
+		{ ...request(6, 'get-env', { token: '[REDACTED:sensitive-field]' }), ts: at(5) },
+		{ ...proxyNote('mask', '6', 'get-env', { findings: [{ detector: 'sensitive-field', path: '$.params.arguments.token', count: 1 }], recordOnly: true }), ts: at(5) },
+		{ ...response(6, 'get-env', { content: [{ type: 'text', text: 'AWS_SECRET=[REDACTED:aws-secret-key] HOME=/home/carol' }] }), ts: at(5.01) },
+		{ ...proxyNote('mask', '6', 'get-env', { findings: [{ detector: 'aws-secret-key', path: '$.result.content[0].text', count: 1 }] }), ts: at(5.01) },
+		{ ...proxyNote('decision', '7', 'trigger-long-running-operation', { action: 'approve', status: 'held', rule: 'confirm-long', method: 'tools/call', tool: 'trigger-long-running-operation' }), ts: at(6) },
+		{ ...request(7, 'trigger-long-running-operation', { duration: 5, steps: 3 }), ts: at(28.5) },
+		{ ...proxyNote('decision', '7', 'trigger-long-running-operation', { action: 'approve', status: 'approved', rule: 'confirm-long', via: 'viewer', reason: 'approved by audrey@example.com in the viewer', decidedBy: 'audrey@example.com' }), ts: at(28.5) },
+		{ ...response(7, 'trigger-long-running-operation', { content: [{ type: 'text', text: 'Long running operation completed.' }] }), ts: at(33.5) },
+		message('client', 'server', 'ping', '8', { jsonrpc: '2.0', id: 8, method: 'ping' }, { ts: at(40) }),
+		message('server', 'client', 'ping', '8', { jsonrpc: '2.0', id: 8, result: {} }, { ts: at(40.001) }),
+	]);
 
 	browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 120_000);
@@ -149,6 +199,13 @@ async function signIn(user: string): Promise<{ context: BrowserContext; page: Pa
 	return { context, page };
 }
 
+/** Saves a screenshot for reviewers under test-artifacts/viewer/ (gitignored). */
+async function saveShot(page: Page, name: string): Promise<void> {
+	const folder = path.resolve(import.meta.dirname, '../../test-artifacts/viewer');
+	fs.mkdirSync(folder, { recursive: true });
+	await page.screenshot({ path: path.join(folder, `${name}.png`), fullPage: true });
+}
+
 const rowIds = (page: Page) => page.getByTestId('session-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-session-id')));
 
 describe('web viewer', () => {
@@ -160,7 +217,7 @@ describe('web viewer', () => {
 
 	it('signs in through the identity provider and lists every session newest first for an auditor', async () => {
 		const { page } = auditor;
-		expect(await rowIds(page)).toEqual([ids.large, ids.approved, ids.guarded]);
+		expect(await rowIds(page)).toEqual([ids.large, ids.approved, ids.guarded, ids.failing, ids.readable]);
 		const cookies = await auditor.context.cookies(collector.url);
 		expect(cookies.find((cookie) => cookie.name === 'mcprec_viewer')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 		expect(await page.locator(`[data-session-id="${ids.guarded}"] [data-integrity]`).textContent()).toBe('verified');
@@ -171,7 +228,7 @@ describe('web viewer', () => {
 		const filter = async (values: Record<string, string>) => {
 			await page.goto(`${collector.url}/`);
 			for (const [name, value] of Object.entries(values)) {
-				if (name === 'outcome') await page.selectOption('select[name=outcome]', value);
+				if (name === 'outcome') for (const outcome of value.split(',')) await page.check(`input[name=outcome][value=${outcome}]`);
 				else await page.fill(`input[name=${name}]`, value);
 			}
 			await page.click('form[data-testid=filters] button[type=submit]');
@@ -183,10 +240,25 @@ describe('web viewer', () => {
 		expect(await filter({ server: 'db-*' })).toEqual([ids.approved]);
 		expect(await filter({ tool: 'search' })).toEqual([ids.large]);
 		expect(await filter({ outcome: 'blocked' })).toEqual([ids.guarded]);
-		expect(await filter({ outcome: 'masked' })).toEqual([ids.guarded]);
-		expect(await filter({ outcome: 'approved' })).toEqual([ids.approved]);
-		expect(await filter({ outcome: 'errors' })).toEqual([ids.approved]);
+		expect(await filter({ outcome: 'masked' })).toEqual([ids.guarded, ids.readable]);
+		expect(await filter({ outcome: 'approved' })).toEqual([ids.approved, ids.readable]);
+		// Tool errors are errors; an approver's denial is not a policy block; several outcomes at once.
+		expect(await filter({ outcome: 'errors' })).toEqual([ids.approved, ids.failing]);
+		expect(await filter({ outcome: 'tool-errors' })).toEqual([ids.failing]);
+		expect(await filter({ outcome: 'denied' })).toEqual([ids.failing]);
+		expect(await filter({ outcome: 'held' })).toEqual([ids.approved, ids.failing, ids.readable]);
+		expect(await filter({ outcome: 'blocked,tool-errors' })).toEqual([ids.guarded, ids.failing]);
+		expect(new URL(page.url()).searchParams.getAll('outcome')).toEqual(['tool-errors', 'blocked']);
+		expect(await page.isChecked('input[name=outcome][value=blocked]')).toBe(true);
+		await saveShot(page, 'session-list-filtered');
 		expect(await filter({ since: '2026-11-22T10:30:00Z' })).toEqual([ids.large, ids.approved]);
+		expect(await filter({ user: 'carol@example.com' })).toEqual([ids.failing, ids.readable]);
+		// Case-insensitive prefixes and globs, on the recorded display name too.
+		expect(await filter({ user: 'Carol C' })).toEqual([ids.readable]);
+		expect(await filter({ user: 'CAROL' })).toEqual([ids.failing, ids.readable]);
+		expect(await filter({ server: 'EVERY' })).toEqual([ids.failing, ids.readable]);
+		expect(await filter({ tool: 'GET-*' })).toEqual([ids.failing, ids.readable]);
+		expect(await filter({ tool: 'trigger*', outcome: 'approved' })).toEqual([ids.readable]);
 		expect(await filter({ user: 'alice', outcome: 'blocked', tool: 'delete_file' })).toEqual([ids.guarded]);
 		expect(await filter({ since: 'yesterday-ish' })).toEqual([]);
 		expect(await page.getByRole('alert').textContent()).toContain("'since'");
@@ -200,29 +272,205 @@ describe('web viewer', () => {
 		expect(await page.getByTestId('integrity').locator('[data-integrity]').textContent()).toBe('verified');
 		expect(await page.getByTestId('session-header').textContent()).toContain('alice@example.com');
 		const rows = page.getByTestId('exchange');
-		const summaries = (await rows.locator('summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
+		const summaries = (await rows.locator('> summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
 		expect(summaries).toHaveLength(4);
 		expect(summaries[0]).toMatch(/lifecycle.*start/);
 		expect(summaries[1]).toMatch(/tools\/call.*read_file.*ok.*2\.5 ms.*masked/);
-		expect(summaries[2]).toMatch(/tools\/call.*delete_file.*refused.*blocked.*rule no-etc-writes/);
+		expect(summaries[2]).toMatch(/tools\/call.*delete_file.*blocked.*blocked.*rule no-etc-writes/);
 		expect(summaries[3]).toMatch(/stderr.*filesystem server: listing/);
 
 		const readFile = rows.nth(1);
 		await expect(readFile.locator('pre').first().isVisible()).resolves.toBe(false);
-		await readFile.locator('summary').click();
+		await readFile.locator('> summary').click();
 		const shown = await readFile.locator('pre').allTextContents();
 		expect(shown[0]).toContain('"path": "/home/alice/.env"');
 		expect(shown[1]).toContain('[REDACTED:aws-access-key]');
-		expect(shown[2]).toContain('aws-access-key');
+		expect(await readFile.getByTestId('mask-line').textContent()).toContain('aws-access-key');
+		expect(shown.at(-1)).toContain('aws-access-key');
 		fs.mkdirSync(path.join(folder, 'shots'), { recursive: true });
 		await page.screenshot({ path: path.join(folder, 'shots', 'session.png'), fullPage: true });
 		if (process.env.MCPREC_VIEWER_SHOTS) fs.copyFileSync(path.join(folder, 'shots', 'session.png'), path.join(process.env.MCPREC_VIEWER_SHOTS, 'session.png'));
 
 		await page.goto(`${collector.url}/sessions/${ids.approved}`);
-		const approved = (await page.getByTestId('exchange').locator('summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
+		const approved = (await page.getByTestId('exchange').locator('> summary').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
 		expect(approved[0]).toMatch(/drop_table.*ok.*held.*approved/);
 		expect(approved[1]).toMatch(/query.*error/);
 		expect(await page.getByTestId('integrity').textContent()).toContain('unsigned');
+	});
+
+	it('shows a failed tool call as an error, not ok: row, badges and counters; an approver’s denial is not a policy block', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/?user=carol%40example.com`);
+		const badges = await page.locator(`[data-session-id="${ids.failing}"] [data-outcome]`).evaluateAll((elements) => elements.map((element) => [element.getAttribute('data-outcome'), element.textContent]));
+		expect(badges).toEqual([
+			['errors', 'errors 2 (2 tool)'],
+			['denied', 'denied 1'],
+			['held', 'held 1'],
+		]);
+		await page.goto(`${collector.url}/sessions/${ids.failing}`);
+		const rows = page.getByTestId('exchange');
+		const statuses = await rows.locator('summary .status').allTextContents();
+		expect(statuses).toEqual(['tool error', 'tool error', 'denied']);
+		const colours = await rows.locator('summary .status').evaluateAll((elements) => elements.map((element) => getComputedStyle(element).color));
+		expect(colours[0]).toBe('rgb(180, 35, 24)');
+		const markers = await rows.nth(2).locator('[data-marker]').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-marker')));
+		expect(markers).toEqual(['held', 'denied']);
+		expect(await page.getByTestId('session-header').textContent()).toMatch(/errors 2 \(2 tool\)/);
+		await saveShot(page, 'session-tool-errors');
+	});
+
+	it('reads as what the agent did: arguments and first result line inline, images, links, structured content, raw JSON one click away, chatter folded', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		// initialize, notifications/initialized and tools/list fold into one line; the lone ping stays a row, folded by its own kind.
+		const chatter = page.getByTestId('chatter');
+		expect(await chatter.count()).toBe(1);
+		expect((await chatter.locator('> summary').textContent())?.replace(/\s+/g, ' ')).toBe('3 protocol messages initialize, notifications/initialized, tools/list');
+		expect(await chatter.locator('[data-testid=exchange]').first().isVisible()).toBe(false);
+		const row = (tool: string) => page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: new RegExp(`^${tool}$`) }) });
+
+		const echo = row('echo');
+		expect(await echo.getByTestId('gist-args').textContent()).toBe('message: "hello auditor"');
+		expect(await echo.getByTestId('gist-result').textContent()).toBe('Echo: hello auditor');
+		const image = row('get-tiny-image');
+		expect(await image.getByTestId('gist-result').textContent()).toBe("Here's the image you requested:");
+		const thumb = image.getByTestId('image-thumb');
+		expect(await thumb.isVisible()).toBe(true);
+		expect(await thumb.evaluate((element: HTMLImageElement) => element.complete && element.naturalWidth)).toBe(4);
+		expect(await image.locator('> summary').textContent()).not.toContain(TINY_PNG.slice(0, 20));
+
+		const links = row('get-resource-links');
+		await links.locator('> summary').click();
+		const hrefs = await links.locator('.readable [data-testid=resource-link]').evaluateAll((elements) => elements.map((element) => [element.tagName, element.getAttribute('href'), element.textContent]));
+		expect(hrefs).toEqual([
+			['SPAN', null, 'Text Resource 1 demo://resource/dynamic/text/1'],
+			['A', 'https://example.com/spec', 'The spec'],
+			['SPAN', null, 'Not a link javascript:alert(1)'],
+		]);
+		const structured = row('get-structured-content');
+		await structured.locator('> summary').click();
+		expect(await structured.getByTestId('structured').locator('tr').allTextContents()).toEqual(['temperature33', 'conditionsCloudy', 'humidity82']);
+		// Raw JSON-RPC is one click further, not in the way.
+		const raw = structured.getByTestId('raw');
+		expect(await raw.locator('pre').first().isVisible()).toBe(false);
+		await raw.locator('> summary').click();
+		expect(await raw.locator('pre').first().textContent()).toContain('"jsonrpc": "2.0"');
+		await saveShot(page, 'session-readable');
+	});
+
+	it('shows masking next to the value it hides, and says what "in the record only" means', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		const env = page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: /^get-env$/ }) });
+		expect(await env.locator('summary [data-testid=redacted]').allTextContents()).toEqual(['[REDACTED:sensitive-field]', '[REDACTED:aws-secret-key]']);
+		await env.locator('> summary').click();
+		const lines = (await env.getByTestId('mask-line').allTextContents()).map((text) => text.replace(/\s+/g, ' '));
+		expect(lines).toEqual([
+			'1 value masked (sensitive-field at $.params.arguments.token) in the request, in the record only: the server received the real value; this record keeps the placeholder.',
+			'1 value masked (aws-secret-key at $.result.content[0].text) in the response: the client and this record got the placeholder; the original value is not stored anywhere.',
+		]);
+		const marked = await env.locator('.readable mark[data-testid=redacted]').evaluateAll((elements) => elements.map((element) => [element.textContent, getComputedStyle(element).backgroundColor]));
+		expect(marked).toEqual([
+			['[REDACTED:sensitive-field]', 'rgb(255, 224, 138)'],
+			['[REDACTED:aws-secret-key]', 'rgb(255, 224, 138)'],
+		]);
+	});
+
+	it('tells the approval story on a held call: asked when, waited how long, decided by whom, on which channel, why', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		const held = page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: /^trigger-long-running-operation$/ }) });
+		expect(await held.getByTestId('gist-approval').textContent()).toBe('held · waited 22.50 s · approved by audrey@example.com via viewer');
+		await held.locator('> summary').click();
+		const facts = await held.getByTestId('approval').locator('div').evaluateAll((rows) => rows.map((row) => [row.querySelector('dt')?.textContent, row.querySelector('dd')?.textContent]));
+		expect(facts).toEqual([
+			['Rule', 'confirm-long'],
+			['Requested', '2026-11-22 08:00:06.000 UTC'],
+			['Waited', '22.50 s'],
+			['Decision', 'approved'],
+			['Decided by', 'audrey@example.com'],
+			['Channel', 'viewer'],
+			['Decided', '2026-11-22 08:00:28.500 UTC'],
+			['Reason', 'approved by audrey@example.com in the viewer'],
+		]);
+		await saveShot(page, 'session-approval');
+
+		// An approver's denial, recorded before decidedBy existed: the reason names who.
+		await page.goto(`${collector.url}/sessions/${ids.failing}`);
+		const denied = page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: /^get-env$/ }) });
+		expect(await denied.getByTestId('gist-approval').textContent()).toMatch(/^held · waited [\d.]+ ms · denied by audrey@example.com via viewer$/);
+		expect(await denied.locator('summary .status').textContent()).toBe('denied');
+	});
+
+	it('opens the row a permalink names', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		const seq = await page.locator('[data-testid=exchange]', { has: page.locator('.subject', { hasText: /^echo$/ }) }).getAttribute('data-seq');
+		const link = await page.locator(`#seq-${seq} a.permalink`).getAttribute('href');
+		await page.goto(`${collector.url}/sessions/${ids.readable}${link}`);
+		expect(await page.locator(`#seq-${seq}`).evaluate((element: HTMLDetailsElement) => element.open)).toBe(true);
+		// A folded protocol row opens with its run.
+		await page.goto(`${collector.url}/sessions/${ids.readable}#seq-1`);
+		expect(await page.locator('#seq-1').isVisible()).toBe(true);
+	});
+
+	it('says when, who and with which groups and issuer, and gives the session away as evidence that `mcprec verify --bundle` checks offline', async () => {
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${ids.readable}`);
+		const header = page.getByTestId('session-header');
+		expect(await header.textContent()).toContain('2026-11-22 08:00:00.000000 UTC');
+		expect(await header.getByTestId('identity-groups').textContent()).toBe('contractors, engineering');
+		expect(await header.getByTestId('identity-issuer').textContent()).toBe(issuer.issuer);
+
+		// The sealed session: download through the page, check it with the built binary, then alter one event.
+		await page.goto(`${collector.url}/sessions/${ids.guarded}`);
+		expect(await page.getByTestId('evidence').textContent()).toContain(`mcprec verify --bundle mcprec-evidence-${ids.guarded}.tar`);
+		const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-evidence').click()]);
+		expect(download.suggestedFilename()).toBe(`mcprec-evidence-${ids.guarded}.tar`);
+		const file = path.join(folder, download.suggestedFilename());
+		await download.saveAs(file);
+		await saveShot(page, 'session-evidence');
+		const { folder: inside, files } = readBundle(fs.readFileSync(file));
+		expect(inside).toBe(`mcprec-evidence-${ids.guarded}`);
+		expect(Object.keys(files).sort()).toEqual(['README.txt', 'device-key.json', 'events.ndjson', 'seal.json', 'session.json']);
+		expect(files['events.ndjson']!.toString().trim().split('\n')).toHaveLength(8);
+
+		const home = path.join(folder, 'verify-home');
+		const checked = await runMcprec(['verify', '--bundle', file], home);
+		expect(checked.exitCode).toBe(0);
+		expect(String(checked.stdout)).toBe(`✓ ${ids.guarded} intact (8 events, signature ok (device alice-laptop))`);
+
+		const lines = files['events.ndjson']!.toString().trim().split('\n').map((line) => JSON.parse(line));
+		lines[3].payload = Buffer.from(Buffer.from(lines[3].payload, 'base64').toString().replace('REDACTED', 'redacted')).toString('base64');
+		const altered = path.join(folder, 'altered.tar');
+		fs.writeFileSync(altered, writeBundle(inside, { ...files, 'events.ndjson': `${lines.map((line) => JSON.stringify(line)).join('\n')}\n` }, 0));
+		const refused = await runMcprec(['verify', '--bundle', altered, '--json'], home);
+		expect(refused.exitCode).toBe(1);
+		expect(JSON.parse(String(refused.stdout))).toMatchObject({ sessionId: ids.guarded, intact: false, firstBadSeq: 3, problem: 'hash does not match the event (it was altered)' });
+
+		// An unsigned session checks its chain only, and says so.
+		const raw = await fetch(`${collector.url}/api/v1/sessions/${ids.failing}/evidence`, { headers: { authorization: `Bearer ${tokens.carol}` } });
+		expect(raw.headers.get('content-type')).toBe('application/x-tar');
+		const unsignedFile = path.join(folder, 'unsigned.tar');
+		fs.writeFileSync(unsignedFile, Buffer.from(await raw.arrayBuffer()));
+		const plain = await runMcprec(['verify', '--bundle', unsignedFile], home);
+		expect(plain.exitCode).toBe(0);
+		expect(String(plain.stdout)).toContain('intact (8 events, no device signature: only the chain was checked)');
+		expect((await fetch(`${collector.url}/api/v1/sessions/${ids.failing}/evidence`, { headers: { authorization: `Bearer ${tokens.alice}` } })).status).toBe(403);
+	});
+
+	it('tells someone with no sessions yet how to sync them', async () => {
+		const newcomer = await signIn('dave');
+		try {
+			const empty = newcomer.page.getByTestId('empty');
+			expect(await empty.textContent()).toContain('No sessions of yours yet');
+			expect(await empty.locator('pre').textContent()).toBe(`mcprec login\nmcprec sync --endpoint ${collector.url}`);
+			await saveShot(newcomer.page, 'session-list-empty');
+			await newcomer.page.goto(`${collector.url}/?server=nothing-here`);
+			expect(await newcomer.page.getByTestId('empty').textContent()).toContain('No sessions match these filters.');
+		} finally {
+			await newcomer.context.close();
+		}
 	});
 
 	it('pages through a 3000-event session without showing an exchange twice or losing one', async () => {

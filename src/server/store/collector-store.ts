@@ -71,7 +71,8 @@ export interface SessionQuery {
 	tool?: string;
 	/** µs since the epoch. */
 	since?: number;
-	outcome?: OutcomeName;
+	/** Sessions with any of these outcomes. */
+	outcomes?: OutcomeName[];
 	limit: number;
 	after?: SessionCursor;
 }

@@ -12,7 +12,7 @@ import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import { systemClock, type AppendResult, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult } from './collector-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { buildSessionListSql, globToLike, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
+import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
 import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
 
 export interface PostgresStoreOptions {
@@ -25,8 +25,8 @@ export interface PostgresStoreOptions {
 
 const dialect: SqlDialect = {
 	placeholder: (index) => `$${index}`,
-	glob: (column, parameter) => `${column} LIKE ${parameter} ESCAPE '\\'`,
-	globPattern: globToLike,
+	// Metadata is JSON the collector wrote itself; json (not jsonb) takes any string it holds.
+	userName: (metadata) => `((${metadata})::json -> 'user' ->> 'name')`,
 };
 
 // BIGINT columns (µs timestamps, seqs) fit a double exactly; pg returns them as strings otherwise.
@@ -216,7 +216,7 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
 		const tools = new Set<string>();
 		for (const event of plan.fresh) {
 			for (const key of Object.keys(columns) as (keyof typeof columns)[]) (columns[key] as unknown[]).push(event[key]);
-			addOutcome(outcomes, { kind: event.kind, payload: event.rawPayload });
+			addOutcome(outcomes, { kind: event.kind, origin: event.origin, method: event.method, payload: event.rawPayload });
 			if (event.tool !== null) tools.add(event.tool);
 		}
 		const { merged, added } = mergeTools(JSON.parse(head.tools) as string[], tools);
@@ -227,7 +227,8 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
   SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[])),
 advanced AS (UPDATE sessions SET next_seq = $16, head_hash = $17, integrity = $18, updated_at = $19 WHERE id = $1),
 counted AS (
-  UPDATE session_summaries SET blocked = blocked + $20, masked = masked + $21, approved = approved + $22, errors = errors + $23, tools = $24
+  UPDATE session_summaries SET blocked = blocked + $20, masked = masked + $21, approved = approved + $22, errors = errors + $23, tools = $24,
+    denied = denied + $27, held = held + $28, tool_errors = tool_errors + $29
   WHERE session_id = $1),
 tooled AS (INSERT INTO session_tools (tool, session_id, started_at) SELECT unnest($25::text[]), $1, $26 ON CONFLICT DO NOTHING)
 SELECT 1`,
@@ -245,6 +246,9 @@ SELECT 1`,
 				JSON.stringify(merged),
 				added,
 				head.started_at,
+				outcomes.denied,
+				outcomes.held,
+				outcomes.toolErrors,
 			],
 		);
 	}

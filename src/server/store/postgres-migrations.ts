@@ -123,4 +123,28 @@ ALTER TABLE approvals ADD COLUMN arguments TEXT;
 ALTER TABLE approvals ADD COLUMN self_approve BOOLEAN NOT NULL DEFAULT FALSE;
 `,
 	},
+	{
+		// Issue 20: tool errors (results with `isError: true`) count as errors and on their own;
+		// a held call that was not approved (denied) is no longer counted as blocked by policy;
+		// calls held for approval are counted. Sessions stored before are counted again from
+		// their events, by the bytes mcprec and servers write (compressed payloads, above
+		// 64 KiB, are not read).
+		version: 5,
+		sql: `
+ALTER TABLE session_summaries ADD COLUMN tool_errors INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE session_summaries ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE session_summaries ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+UPDATE session_summaries SET
+  tool_errors = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'message' AND e.origin = 'server' AND e.encoding = 'identity' AND (e.method IS NULL OR e.method IN ('tools/call', 'batch'))
+    AND (position(convert_to('"isError":true', 'UTF8') in e.payload) > 0 OR position(convert_to('"isError": true', 'UTF8') in e.payload) > 0)),
+  denied = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'decision'
+    AND position(convert_to('"action":"approve"', 'UTF8') in e.payload) > 0 AND position(convert_to('"status":"denied"', 'UTF8') in e.payload) > 0),
+  held = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'decision'
+    AND position(convert_to('"action":"approve"', 'UTF8') in e.payload) > 0 AND position(convert_to('"status":"held"', 'UTF8') in e.payload) > 0);
+UPDATE session_summaries SET errors = errors + tool_errors, blocked = greatest(blocked - denied, 0) WHERE tool_errors > 0 OR denied > 0;
+CREATE INDEX summaries_tool_errors ON session_summaries (started_at, session_id) WHERE tool_errors > 0;
+CREATE INDEX summaries_denied ON session_summaries (started_at, session_id) WHERE denied > 0;
+CREATE INDEX summaries_held ON session_summaries (started_at, session_id) WHERE held > 0;
+`,
+	},
 ];

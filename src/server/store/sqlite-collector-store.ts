@@ -25,11 +25,8 @@ export interface SqliteStoreOptions {
 
 const dialect: SqlDialect = {
 	placeholder: () => '?',
-	// Unary + keeps SQLite off the server index for a glob: a prefix range there would then
-	// need sorting by time; walking sessions newest-first stops after one page.
-	glob: (column, parameter) => `+${column} GLOB ${parameter}`,
-	// GLOB also knows [...] classes; keep '[' literal.
-	globPattern: (glob) => glob.replace(/\[/g, '[[]'),
+	// Metadata is JSON the collector wrote itself (JSON.stringify), so it always parses.
+	userName: (metadata) => `json_extract(${metadata}, '$.user.name')`,
 };
 
 const SELECT_SESSION = `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = ?`;
@@ -66,7 +63,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
   (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		advance: database.prepare('UPDATE sessions SET next_seq = ?, head_hash = ?, integrity = ?, updated_at = ? WHERE id = ?'),
-		addOutcomes: database.prepare(`UPDATE session_summaries SET blocked = blocked + ?, masked = masked + ?, approved = approved + ?, errors = errors + ?, tools = ?
+		addOutcomes: database.prepare(`UPDATE session_summaries SET blocked = blocked + ?, denied = denied + ?, held = held + ?, masked = masked + ?, approved = approved + ?, errors = errors + ?, tool_errors = tool_errors + ?, tools = ?
   WHERE session_id = ?`),
 		insertTool: database.prepare('INSERT OR IGNORE INTO session_tools (tool, session_id, started_at) VALUES (?, ?, ?)'),
 		events: database.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
@@ -166,12 +163,12 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 			const tools = new Set<string>();
 			for (const event of plan.fresh) {
 				statements.insertEvent.run(batch.sessionId, event.seq, event.ts, event.origin, event.target, event.kind, event.method, event.rpcId, event.tool, event.payload, event.encoding, event.size, event.latencyUs, event.prevHash, event.hash);
-				addOutcome(outcomes, { kind: event.kind, payload: event.rawPayload });
+				addOutcome(outcomes, { kind: event.kind, origin: event.origin, method: event.method, payload: event.rawPayload });
 				if (event.tool !== null) tools.add(event.tool);
 			}
 			statements.advance.run(nextSeq, headHash, integrity, clock.now(), batch.sessionId);
 			const { merged, added } = mergeTools(JSON.parse(head.tools) as string[], tools);
-			statements.addOutcomes.run(outcomes.blocked, outcomes.masked, outcomes.approved, outcomes.errors, JSON.stringify(merged), batch.sessionId);
+			statements.addOutcomes.run(outcomes.blocked, outcomes.denied, outcomes.held, outcomes.masked, outcomes.approved, outcomes.errors, outcomes.toolErrors, JSON.stringify(merged), batch.sessionId);
 			for (const tool of added) statements.insertTool.run(tool, batch.sessionId, head.started_at);
 		}
 		return { kind: 'appended', ackSeq: nextSeq - 1, stored: plan.fresh.length, duplicates: plan.duplicates, integrity };

@@ -131,4 +131,28 @@ ALTER TABLE approvals ADD COLUMN arguments TEXT;
 ALTER TABLE approvals ADD COLUMN self_approve INTEGER NOT NULL DEFAULT 0;
 `,
 	},
+	{
+		// Issue 20: tool errors (results with `isError: true`) count as errors and on their own;
+		// a held call that was not approved (denied) is no longer counted as blocked by policy;
+		// calls held for approval are counted. Sessions stored before are counted again from
+		// their events, by the bytes mcprec and servers write (compressed payloads, above
+		// 64 KiB, are not read).
+		version: 5,
+		sql: `
+ALTER TABLE session_summaries ADD COLUMN tool_errors INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE session_summaries ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE session_summaries ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+UPDATE session_summaries SET
+  tool_errors = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'message' AND e.origin = 'server' AND e.encoding = 'identity' AND (e.method IS NULL OR e.method IN ('tools/call', 'batch'))
+    AND (instr(e.payload, CAST('"isError":true' AS BLOB)) > 0 OR instr(e.payload, CAST('"isError": true' AS BLOB)) > 0)),
+  denied = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'decision'
+    AND instr(e.payload, CAST('"action":"approve"' AS BLOB)) > 0 AND instr(e.payload, CAST('"status":"denied"' AS BLOB)) > 0),
+  held = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'decision'
+    AND instr(e.payload, CAST('"action":"approve"' AS BLOB)) > 0 AND instr(e.payload, CAST('"status":"held"' AS BLOB)) > 0);
+UPDATE session_summaries SET errors = errors + tool_errors, blocked = max(blocked - denied, 0) WHERE tool_errors > 0 OR denied > 0;
+CREATE INDEX summaries_tool_errors ON session_summaries (started_at, session_id) WHERE tool_errors > 0;
+CREATE INDEX summaries_denied ON session_summaries (started_at, session_id) WHERE denied > 0;
+CREATE INDEX summaries_held ON session_summaries (started_at, session_id) WHERE held > 0;
+`,
+	},
 ];

@@ -25,9 +25,12 @@ export interface SessionRowValues {
 	received_at: number;
 	updated_at: number;
 	blocked: number;
+	denied: number;
+	held: number;
 	masked: number;
 	approved: number;
 	errors: number;
+	tool_errors: number;
 	tools: string | string[];
 }
 
@@ -44,7 +47,7 @@ export function toStoredSession(row: SessionRowValues): StoredSession {
 		headHash: row.head_hash,
 		seal: sealOf(row),
 		integrity: row.integrity as Integrity,
-		outcomes: { blocked: row.blocked, masked: row.masked, approved: row.approved, errors: row.errors },
+		outcomes: { blocked: row.blocked, denied: row.denied, held: row.held, masked: row.masked, approved: row.approved, errors: row.errors, toolErrors: row.tool_errors },
 		tools: typeof row.tools === 'string' ? (JSON.parse(row.tools) as string[]) : row.tools,
 		receivedAt: row.received_at,
 		updatedAt: row.updated_at,

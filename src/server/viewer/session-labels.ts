@@ -1,6 +1,6 @@
 // Small pieces the session list and the session page both show.
 
-import type { Outcomes } from '../event-outcomes.js';
+import { OUTCOME_KEYS, OUTCOME_NAMES, type OutcomeName, type Outcomes } from '../event-outcomes.js';
 import type { Integrity } from '../session-integrity.js';
 import type { StoredSession } from '../store/collector-store.js';
 import { html, type Html } from './html.js';
@@ -16,9 +16,25 @@ export function integrityBadge(integrity: Integrity): Html {
 	return html`<span class="integrity integrity-${integrity}" data-integrity="${integrity}" title="${INTEGRITY_TEXT[integrity]}">${integrity}</span>`;
 }
 
+/** What each outcome means, for the filter and the badges' tooltips. */
+export const OUTCOME_LABELS: Record<OutcomeName, { label: string; title: string }> = {
+	errors: { label: 'errors', title: 'error answers of any kind: JSON-RPC errors and tool errors' },
+	'tool-errors': { label: 'tool errors', title: 'tools/call results with isError: true (the tool ran and failed)' },
+	blocked: { label: 'blocked by policy', title: 'calls a policy rule refused' },
+	denied: { label: 'denied by approver', title: 'held calls that were not approved: an approver said no, or nobody answered in time' },
+	held: { label: 'held', title: 'calls held for approval' },
+	approved: { label: 'approved', title: 'held calls an approver (or a grant) let through' },
+	masked: { label: 'masked', title: 'values masked in results or in the record' },
+};
+
+// Tool errors are shown inside the errors badge ("errors 3 (2 tool)"), not as a second badge.
 export function outcomeBadges(outcomes: Outcomes): Html {
-	const shown = (['blocked', 'masked', 'approved', 'errors'] as const).filter((name) => outcomes[name] > 0);
-	return html`${shown.map((name) => html`<span class="marker marker-${name}" data-outcome="${name}">${name} ${outcomes[name]}</span> `)}`;
+	const shown = OUTCOME_NAMES.filter((name) => name !== 'tool-errors' && outcomes[OUTCOME_KEYS[name]] > 0);
+	return html`${shown.map((name) => {
+		const count = outcomes[OUTCOME_KEYS[name]];
+		const text = name === 'errors' && outcomes.toolErrors > 0 ? `errors ${count} (${outcomes.toolErrors} tool)` : `${OUTCOME_LABELS[name].label.replace(/ by .*/, '')} ${count}`;
+		return html`<span class="marker marker-${name}" data-outcome="${name}" title="${OUTCOME_LABELS[name].title}">${text}</span> `;
+	})}`;
 }
 
 export function userLabel(session: StoredSession): string {

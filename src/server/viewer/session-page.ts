@@ -32,18 +32,21 @@ ${field('Server', session.server)}
 ${field('Command', command)}
 ${field('Client', clientLabel(metadata))}
 ${field('Protocol', typeof metadata.protocolVersion === 'string' ? metadata.protocolVersion : null)}
-${field('Started', started.replace('T', ' '))}
-${field('Ended', ended ? `${ended.replace('T', ' ')} (${seconds!.toFixed(1)} s${typeof metadata.endReason === 'string' ? `, ${metadata.endReason}` : ''})` : 'still open')}
+${field('Identity', identityFacts(user))}
+${field('Started', utc(started))}
+${field('Ended', ended ? `${utc(ended)} (${seconds!.toFixed(1)} s${typeof metadata.endReason === 'string' ? `, ${metadata.endReason}` : ''})` : 'still open')}
 ${field('Exit', metadata.exitCode === null || metadata.exitCode === undefined ? (typeof metadata.exitSignal === 'string' ? metadata.exitSignal : null) : String(metadata.exitCode))}
-${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors · ${num(counts.blocked)} blocked · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
+${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors${typeof counts.toolErrors === 'number' && counts.toolErrors > 0 ? ` (${counts.toolErrors} tool)` : ''} · ${num(counts.blocked)} blocked · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
 ${field('Outcomes', outcomeBadges(session.outcomes))}
 ${field('Stored', html`<span data-testid="stored-events">${session.nextSeq}</span> events, head <span class="mono">${session.headHash?.slice(0, 16) ?? '—'}</span>`)}
 ${field('Seal', session.seal ? html`device <span class="mono">${session.seal.deviceId}</span>, ${session.seal.eventCount} events, signature ${session.seal.valid ? 'valid' : 'INVALID'}` : 'none')}
 </dl>
+<div class="evidence" data-testid="evidence"><a class="button" data-testid="download-evidence" href="/sessions/${session.id}/evidence" download>Download evidence bundle</a>
+<span class="hint">A tar of every event (events.ndjson), the session document, the device's signed head and its public key. Check it offline, without this collector: <code>mcprec verify --bundle mcprec-evidence-${session.id}.tar</code></span></div>
 </section>
 <section class="timeline" data-testid="timeline">
 <h2>Timeline</h2>
-<div class="exchange-head"><span>#</span><span>time</span><span></span><span>method</span><span>tool / subject</span><span>status</span><span>duration</span><span>markers</span></div>
+<div class="exchange-head"><span>#</span><span>time (UTC)</span><span></span><span>method</span><span>tool / subject</span><span>status</span><span>duration</span><span>markers</span></div>
 <div id="exchanges" data-testid="exchanges">${renderExchanges(firstPage.exchanges, session.startedAt)}</div>
 ${moreButton(session.id, firstPage)}
 </section>`;
@@ -55,6 +58,24 @@ export function moreButton(sessionId: string, page: ExchangePage): Html {
 	const query = new URLSearchParams({ afterSeq: String(page.nextAfterSeq) });
 	if (page.nextSkip.length > 0) query.set('skip', page.nextSkip.join(','));
 	return html`<p id="more"><a class="button" data-testid="load-more" data-more="/sessions/${sessionId}/exchanges?${query.toString()}" href="/sessions/${sessionId}/exchanges?${query.toString()}">Load more</a></p>`;
+}
+
+/** `2026-11-22 10:00:00.123456 UTC`: every time on the page says its zone. */
+function utc(iso: string): string {
+	return `${iso.replace('T', ' ').replace(/Z$/, '')} UTC`;
+}
+
+// What the device recorded about who ran the session: name, groups and the issuer that vouched for them.
+function identityFacts(user: Record<string, unknown>): Html | null {
+	const text = (key: string) => (typeof user[key] === 'string' ? (user[key] as string) : null);
+	const groups = Array.isArray(user.groups) ? (user.groups as unknown[]).filter((group): group is string => typeof group === 'string') : [];
+	const parts = [
+		text('name') ? html`<span>${text('name')}</span>` : '',
+		text('sub') ? html` <span class="light">sub</span> <span class="mono">${text('sub')}</span>` : '',
+		html` <span class="light">groups</span> <span data-testid="identity-groups">${groups.length > 0 ? groups.join(', ') : 'none'}</span>`,
+		text('issuer') ? html` <span class="light">issuer</span> <span class="mono" data-testid="identity-issuer">${text('issuer')}</span>` : html` <span class="light">(not signed in: no issuer)</span>`,
+	];
+	return html`<span data-testid="identity">${parts}</span>`;
 }
 
 function num(value: unknown): string {

@@ -38,7 +38,17 @@ function watch() {
   observer.observe(link);
 }
 
+// A permalink (#seq-N) opens its row, and the folded run around it.
+function openFromHash() {
+  const target = location.hash.startsWith('#seq-') ? document.getElementById(location.hash.slice(1)) : null;
+  if (!target) return;
+  for (let node = target; node; node = node.parentElement) if (node.tagName === 'DETAILS') node.open = true;
+  target.scrollIntoView({ block: 'center' });
+}
+
 if (exchanges) {
+  window.addEventListener('hashchange', openFromHash);
+  openFromHash();
   document.addEventListener('click', (event) => {
     const link = event.target.closest && event.target.closest('[data-more]');
     if (!link) return;
@@ -77,7 +87,10 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; } td.tools { 
 .badge.open { background: #eef1f5; color: var(--muted); }
 .marker-blocked { background: #fff1d6; color: var(--blocked); } .marker-held { background: #f1e6fb; color: var(--held); }
 .marker-approved { background: #dcf3f5; color: var(--approved); } .marker-masked { background: #e3ebfc; color: var(--masked); }
-.marker-errors { background: #fde4e1; color: var(--error); }
+.marker-errors, .marker-tool-errors, .marker-denied { background: #fde4e1; color: var(--error); }
+fieldset.outcomes { border: 0; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: 2px 10px; font-size: 12px; color: var(--muted); }
+fieldset.outcomes legend { padding: 0; margin-bottom: 2px; } form.filters fieldset.outcomes label { flex-direction: row; align-items: center; gap: 4px; color: var(--fg); }
+fieldset.outcomes input { min-width: 0; margin: 0; }
 .integrity-verified.integrity { background: #dcf5e3; color: var(--ok); } .integrity-incomplete.integrity { background: #fff1d6; color: var(--blocked); }
 .integrity-invalid.integrity { background: #b42318; color: #fff; } .integrity-unsigned.integrity { background: #eef1f5; color: var(--muted); }
 .header { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
@@ -96,12 +109,28 @@ details.exchange > summary::-webkit-details-marker { display: none; }
 details.exchange > summary:hover { background: #f3f6fb; } details.exchange[open] > summary { background: #eef3fd; }
 summary .seq, summary .at, summary .duration { color: var(--muted); font-size: 12px; } summary .method { font-weight: 600; }
 summary .subject { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; } summary .rule { color: var(--muted); font-size: 11.5px; margin-left: 4px; }
-.status-ok summary .status { color: var(--ok); } .status-error summary .status { color: var(--error); font-weight: 600; }
+.status-ok summary .status { color: var(--ok); } .status-error summary .status, .status-tool-error summary .status { color: var(--error); font-weight: 600; }
 .status-refused summary .status { color: var(--blocked); font-weight: 600; } .status-pending summary .status { color: var(--muted); }
 .kind-stderr summary .method { color: #8a5a00; } .kind-lifecycle summary .method { color: var(--muted); }
 .parts { padding: 4px 12px 10px 40px; background: #fafbfc; }
 .part h4 { margin: 8px 0 4px; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; } .part .meta { color: var(--muted); font-weight: 400; text-transform: none; letter-spacing: 0; }
 pre.json { margin: 0; padding: 8px 10px; background: #fff; border: 1px solid var(--line); border-radius: 6px; overflow: auto; max-height: 480px; white-space: pre-wrap; overflow-wrap: anywhere; }
+summary .gist { grid-column: 2 / -1; color: var(--fg); font-size: 12.5px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+summary .gist .args { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; color: #3b4552; } summary .gist .to { color: var(--muted); }
+summary .gist .refusal { color: var(--blocked); } summary .gist .approval-line { color: var(--held); margin-left: 6px; }
+.error-text { color: var(--error); } a.seq { color: var(--muted); }
+img.thumb { max-height: 28px; max-width: 64px; vertical-align: middle; border: 1px solid var(--line); border-radius: 3px; margin-left: 4px; }
+img.image { max-width: 320px; max-height: 240px; border: 1px solid var(--line); border-radius: 4px; background: #fff; vertical-align: middle; }
+mark.redacted { background: #ffe08a; color: #5c3d00; border-radius: 3px; padding: 0 2px; font-weight: 600; }
+pre.text { margin: 0 0 6px; padding: 8px 10px; background: #fff; border: 1px solid var(--line); border-radius: 6px; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 480px; overflow: auto; }
+table.structured { width: auto; min-width: 240px; margin: 4px 0; } table.structured caption { text-align: left; color: var(--muted); font-size: 12px; }
+table.structured th { background: #f6f7f9; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+details.raw { margin-top: 8px; } details.raw > summary { cursor: pointer; color: var(--accent); font-size: 12.5px; }
+details.chatter-run { border-bottom: 1px solid var(--line); } details.chatter-run > summary { cursor: pointer; padding: 4px 10px 4px 84px; color: var(--muted); font-size: 12.5px; }
+details.chatter-run > summary .fold { color: var(--fg); font-weight: 600; } details.chatter-run[open] > summary { background: #f3f6fb; }
+dl.approval-facts { grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); }
+.evidence { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; margin-top: 10px; padding-top: 10px; border-top: 1px solid var(--line); }
+.notice-box { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin-top: 12px; color: var(--fg); }
 #more, .end { text-align: center; margin: 12px 0; color: var(--muted); }
 .error { color: var(--error); background: #fde4e1; padding: 8px 12px; border-radius: 6px; }
 .notice { background: #ecf8f0; padding: 8px 12px; border-radius: 6px; } .empty { color: var(--muted); }

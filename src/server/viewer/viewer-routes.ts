@@ -8,6 +8,7 @@ import { replayView } from '../event-routes.js';
 import { decideAsPrincipal, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
 import { assertCanRead, requireSession } from '../session-access.js';
 import { encodeCursor, parseSessionListQuery, sessionIdParam } from '../session-routes.js';
+import { buildEvidenceBundle, evidenceFileName } from '../evidence-export.js';
 import type { CollectorStore, StoreClock } from '../store/collector-store.js';
 import { renderApprovalPage, renderApprovalsPage } from './approvals-page.js';
 import { Html } from './html.js';
@@ -63,14 +64,16 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		page(async (request, _reply, { principal }) => {
 			const filters: Record<string, string> = {};
 			for (const name of FILTERS) {
-				const value = request.query[name];
+				// Outcome checkboxes repeat the parameter; the list and its links keep them comma-joined.
+				const raw = request.query[name] as string | string[] | undefined;
+				const value = Array.isArray(raw) ? raw.filter(Boolean).join(',') : raw;
 				if (typeof value === 'string' && value !== '') filters[name] = value;
 			}
 			let body: Html;
 			try {
 				const query = parseSessionListQuery({ ...filters, cursor: request.query.cursor }, principal);
 				const result = await store.listSessions(query);
-				body = renderSessionList({ sessions: result.sessions, filters, nextCursor: result.next ? encodeCursor(result.next) : null, auditor: principal.auditor });
+				body = renderSessionList({ sessions: result.sessions, filters, nextCursor: result.next ? encodeCursor(result.next) : null, auditor: principal.auditor, collectorUrl: `${request.protocol}://${request.host}` });
 			} catch (error) {
 				if (!(error instanceof ApiError)) throw error;
 				body = renderSessionList({ sessions: [], filters, nextCursor: null, auditor: principal.auditor, error: error.message });
@@ -89,6 +92,19 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 			const events = await store.readEvents(id, { afterSeq: -1, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
 			const first = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq: -1, skip: new Set() });
 			return renderPage({ title: `${session.server} session`, principal, section: 'sessions', body: renderSessionPage(session, first) });
+		}),
+	);
+
+	// The session as an evidence bundle, for the download link on its page.
+	app.get<{ Params: { id: string } }>(
+		'/sessions/:id/evidence',
+		withAuth('viewer'),
+		page(async (request, reply, { principal }) => {
+			const id = sessionIdParam(request.params.id);
+			const session = requireSession(await store.getSession(id), id);
+			assertCanRead(principal, session);
+			const bundle = await buildEvidenceBundle(store, session, `${request.protocol}://${request.host}`);
+			return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${evidenceFileName(session)}"`).send(bundle);
 		}),
 	);
 

@@ -89,7 +89,7 @@ describe('approval broker with a collector', () => {
 		expect(notes).toEqual([{ step: 'asked', channel: 'out-of-band', authority: 'collector', approvalId: id, rule: 'confirm-drops', url: `https://collector.test/approvals/${id}` }]);
 		expect(announced).toEqual([`call to 'drop_table' on 'db-prod' is waiting for approval ${id} by the collector's approver group: https://viewer.test/approvals/${id} (5s)`]);
 		collector.decision = pending({ status: 'approved', decidedBy: 'audrey@example.com' });
-		await expect(outcome).resolves.toEqual({ decision: 'approved', via: 'viewer', reason: 'approved by audrey@example.com in the viewer', approvalId: id, authority: 'collector' });
+		await expect(outcome).resolves.toEqual({ decision: 'approved', via: 'viewer', reason: 'approved by audrey@example.com in the viewer', approvalId: id, authority: 'collector', decidedBy: 'audrey@example.com' });
 		expect(rows()).toMatchObject([{ id, status: 'approved' }]);
 		await broker.close();
 	});
@@ -211,7 +211,7 @@ describe('approval broker without a collector', () => {
 		expect(authority).toBe('local');
 		expect(announced).toEqual([`call to 'drop_table' on 'db-prod' is waiting for approval: run \`mcprec approve ${id}\` or \`mcprec deny ${id}\` (5s)`]);
 		decideApproval(database(), id, 'approved', 'alice', Date.now() * 1000);
-		await expect(outcome).resolves.toEqual({ decision: 'approved', via: 'cli', reason: 'approved by alice', approvalId: id, authority: 'local' });
+		await expect(outcome).resolves.toEqual({ decision: 'approved', via: 'cli', reason: 'approved by alice', approvalId: id, authority: 'local', decidedBy: 'alice' });
 		expect(readApprovals(database(), [id])).toMatchObject([{ status: 'approved', decided_by: 'alice', channel: 'cli' }]);
 		await broker.close();
 	});

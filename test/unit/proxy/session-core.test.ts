@@ -112,6 +112,28 @@ describe('session core: forwarding', () => {
 		]);
 	});
 
+	it('counts a tool error (a result with isError: true) as an error and as a tool error, scanned or parsed', () => {
+		const t = transcript();
+		t.client(call(7, 'search'));
+		t.server({ jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'MCP error -32602: Input validation error' }], isError: true } });
+		t.client(call(8, 'search'));
+		// A backslash sends the line to the full parser instead of the envelope scan.
+		t.server({ jsonrpc: '2.0', id: 8, result: { content: [{ type: 'text', text: 'line one\nline two' }], isError: true } });
+		t.client(call(9, 'search'));
+		t.server({ jsonrpc: '2.0', id: 9, result: { content: [{ type: 'text', text: 'fine, and "isError" is only text here' }], isError: false } });
+		t.server([{ jsonrpc: '2.0', id: 'b1', result: { isError: true, content: [] } }, { jsonrpc: '2.0', id: 'b2', error: { code: 1, message: 'x' } }]);
+		// Only a tools/call fails as a tool: isError in another method's result is just data.
+		t.client({ jsonrpc: '2.0', id: 10, method: 'resources/read', params: { uri: 'demo://x' } });
+		t.server({ jsonrpc: '2.0', id: 10, result: { contents: [], isError: true } });
+		expect(t.records.filter((event) => event.kind === 'message' && event.origin === 'server').map((event) => event.counts)).toEqual([
+			{ requests: 0, errors: 1, toolErrors: 1 },
+			{ requests: 0, errors: 1, toolErrors: 1 },
+			undefined,
+			{ requests: 0, errors: 2, toolErrors: 1 },
+			undefined,
+		]);
+	});
+
 	it('forwards batches whole, counting the requests in them', () => {
 		const t = transcript();
 		const batch = [call(1), call(2), { jsonrpc: '2.0', method: 'notifications/initialized' }];

@@ -697,7 +697,7 @@ const approvalRows: ApprovalRow[] = [
 			decideApproval(database, id, 'approved', 'audrey', NOW_US + 1);
 		},
 		settled: { forwarded: true },
-		settledNotes: [decision({ action: 'approve', status: 'approved', authority: 'local', rule: 'confirm-deletes', via: 'cli', reason: 'approved by audrey', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/) })],
+		settledNotes: [decision({ action: 'approve', status: 'approved', authority: 'local', rule: 'confirm-deletes', via: 'cli', reason: 'approved by audrey', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/), decidedBy: 'audrey' })],
 		askedClient: [],
 		contextNotes: [{ note: decision({ step: 'asked', channel: 'out-of-band', authority: 'local', approvalId: expect.stringMatching(/^[0-9a-f]{8}$/), rule: 'confirm-deletes' }), rpcId: '1' }],
 	},
