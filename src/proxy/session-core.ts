@@ -48,6 +48,8 @@ export interface SessionIO {
 	updateSession(update: SessionUpdate): void;
 	/** A line for the person (stderr in `run`). */
 	warn(text: string): void;
+	/** A line of the server's stderr, masked, for the person (mcprec's stderr: the client's log); newline included. */
+	serverStderr(frame: Buffer): void;
 	/** The client is gone: end the server gracefully (the shutdown recipe). */
 	closeUpstream(): void;
 	signalUpstream(signal: NodeJS.Signals): void;
@@ -72,6 +74,12 @@ export interface SessionCoreOptions {
 	now: () => number;
 	/** mcprec's own request ids: unguessable by the peers (random per session). */
 	ownIdPrefix?: string;
+	/**
+	 * Masks text the stages never see but the record keeps or the person is shown: stderr
+	 * lines, lines that are not JSON-RPC, the method/id/tool columns, mcprec's own messages,
+	 * notes and warnings, facts about the session. The session's masker (Masker.maskText).
+	 */
+	maskText?: (text: string) => string;
 }
 
 /** A request mcprec itself sent to the client (an approval prompt), waiting for its answer. */
@@ -144,7 +152,7 @@ export class SessionCore {
 	refuse(refusal: Refusal, recordIt = true): void {
 		this.refusal = refusal;
 		if (recordIt) this.lifecycle({ event: 'refused', reason: refusal.reason, message: refusal.message });
-		this.io.warn(refusal.message);
+		this.warn(refusal.message);
 		if (this.inputClosed) this.finish(refusal.status, refusal.reason);
 	}
 
@@ -162,11 +170,11 @@ export class SessionCore {
 		const ts = this.options.now();
 		switch (message.shape) {
 			case 'unparseable':
-				this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts });
+				this.record({ origin: 'client', target: null, kind: 'message', payload: this.maskBytes(body), ts });
 				this.replyToClient(errorFrame(null, ErrorCode.parseError, `Parse error: ${message.problem}`));
 				return;
 			case 'invalid':
-				this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id), method: message.method });
+				this.record({ origin: 'client', target: null, kind: 'message', payload: this.maskBytes(body), ts, rpcId: rpcIdOf(message.id), method: message.method });
 				if (message.ambiguous) this.recordAmbiguity(message, 'client');
 				this.replyToClient(invalidAnswer(message));
 				return;
@@ -208,20 +216,21 @@ export class SessionCore {
 		const message = classifyLine(body);
 		const ts = this.options.now();
 		if (message.shape === 'unparseable' || message.shape === 'invalid') {
-			this.record({ origin: 'server', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id), method: message.method });
+			const masked = this.maskBytes(body);
+			this.record({ origin: 'server', target: null, kind: 'message', payload: masked, ts, rpcId: rpcIdOf(message.id), method: message.method });
 			if (message.ambiguous) {
 				this.recordAmbiguity(message, 'server');
-				this.io.warn(`the server wrote a line that JSON parsers may read differently (${message.problem}); recorded, not forwarded: ${preview(body)}`);
+				this.warn(`the server wrote a line that JSON parsers may read differently (${message.problem}); recorded, not forwarded: ${preview(masked)}`);
 				this.refuseServerMessage(message);
 				return;
 			}
-			this.io.warn(`the server wrote a line that is not JSON-RPC (${message.problem}); recorded, not forwarded: ${preview(body)}`);
+			this.warn(`the server wrote a line that is not JSON-RPC (${message.problem}); recorded, not forwarded: ${preview(masked)}`);
 			return;
 		}
 		if (message.shape === 'request' && this.ownRequests.has(idKey(message.id))) {
 			// The client's answer to this id would be taken as the answer to mcprec's own request.
 			this.record({ origin: 'server', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
-			this.io.warn(`the server sent a request with the id of mcprec's own pending request (${idKey(message.id)}); refused, not forwarded`);
+			this.warn(`the server sent a request with the id of mcprec's own pending request (${idKey(message.id)}); refused, not forwarded`);
 			this.replyToServer(errorFrame(message.id, ErrorCode.invalidRequest, 'Invalid Request: this id is in use by the proxy'), columnsOf(message));
 			return;
 		}
@@ -230,7 +239,7 @@ export class SessionCore {
 			request = this.fromClient.settle(message.id);
 			if (request?.method === 'initialize') {
 				const facts = factsFromInitializeResult(parsedLine(message, body));
-				if (facts) this.io.updateSession(facts);
+				if (facts) this.updateSession(facts);
 			}
 		} else {
 			this.settleResponses(this.fromClient, message);
@@ -241,7 +250,10 @@ export class SessionCore {
 
 	/** One line of the server's diagnostic output. */
 	serverStderrLine(frame: Buffer): void {
-		this.record({ origin: 'server', target: null, kind: 'stderr', payload: frameBody(frame) });
+		const body = frameBody(frame);
+		const masked = this.maskBytes(body);
+		this.record({ origin: 'server', target: null, kind: 'stderr', payload: masked });
+		this.io.serverStderr(masked === body ? frame : Buffer.concat([masked, NEWLINE]));
 	}
 
 	/** A signal sent to mcprec: pass it on to the server. */
@@ -268,7 +280,7 @@ export class SessionCore {
 				this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, `upstream server exited (${describe})`));
 			}
 		}
-		if (this.endReason === 'upstream-exited') this.io.warn(`the server exited (${describe})`);
+		if (this.endReason === 'upstream-exited') this.warn(`the server exited (${describe})`);
 		this.finish(status, undefined, exit);
 	}
 
@@ -321,7 +333,7 @@ export class SessionCore {
 			// Stamped when the hold ends, so the message follows its decision events in time too.
 			() => (flow.answer !== undefined || flow.swallow ? this.deliver(flow, this.options.now()) : this.process(flow, this.options.now(), stopped + 1)),
 			(error: unknown) => {
-				this.io.warn(`a held message could not be settled (${(error as Error).message}); it was not forwarded`);
+				this.warn(`a held message could not be settled (${(error as Error).message}); it was not forwarded`);
 				flow.swallow = true;
 				this.deliver(flow, ts);
 			},
@@ -332,7 +344,7 @@ export class SessionCore {
 	// refused, responses become errors for the client, notifications are dropped.
 	private failClosed(flow: Flow, error: unknown): void {
 		const text = `mcprec could not process this message (${(error as Error).message}); it was not forwarded`;
-		this.io.warn(text);
+		this.warn(text);
 		flow.rewrite = undefined;
 		flow.hold = undefined;
 		flow.notes.push({ kind: 'decision', details: { action: 'error', message: (error as Error).message } });
@@ -389,15 +401,19 @@ export class SessionCore {
 	// the server (DESIGN §8).
 	private recordFlow(flow: Flow, event: SessionEvent, columns: Columns): void {
 		this.io.afterWrite(() => {
+			let shaped = true;
 			if (flow.direction === 'to-server') {
 				try {
 					shapeRecord(this.stages, flow, this.context);
 				} catch (error) {
-					// The record keeps the message as it went out; say what could not be done.
-					this.io.warn(`${(error as Error).message}; the message is recorded as it was sent`);
+					// The record keeps the message as it went out, masked as text; say what could not be done.
+					shaped = false;
+					flow.recordAs = undefined;
+					this.warn(`${(error as Error).message}; the message is recorded as it was sent, masked as text`);
 				}
 			}
 			event.payload = flow.recordAs !== undefined ? Buffer.from(JSON.stringify(flow.recordAs)) : frameBody(event.payload);
+			if (!shaped) event.payload = this.maskBytes(event.payload);
 			this.record(event);
 			this.recordNotes(flow, columns, event.ts);
 		});
@@ -459,7 +475,7 @@ export class SessionCore {
 		if (modern) this.context.modern = true;
 		const facts = factsFromClientMessage(parsed);
 		if (!facts) return;
-		this.io.updateSession(facts);
+		this.updateSession(facts);
 		if (facts.clientName && facts.protocolVersion) this.needsFacts = false;
 	}
 
@@ -536,9 +552,53 @@ export class SessionCore {
 	}
 
 	// Stamped now, so events keep the time they happened even when recorded after a write.
+	// Its columns are masked here, and so is whatever mcprec itself says (its own messages,
+	// lifecycle and decision details): they may quote a peer's line, a command, a value.
 	private record(event: SessionEvent): void {
 		event.ts ??= this.options.now();
+		if (this.options.maskText) {
+			if (event.method) event.method = this.maskColumn(event.method);
+			if (event.rpcId) event.rpcId = this.options.maskText(event.rpcId);
+			if (event.tool) event.tool = this.maskColumn(event.tool);
+			if (event.origin === 'proxy') event.payload = this.maskBytes(event.payload);
+		}
 		this.io.record(event);
+	}
+
+	// Methods and tool names repeat: their masked forms are kept (a bounded number of them).
+	private readonly maskedColumns = new Map<string, string>();
+	private maskColumn(value: string): string {
+		let masked = this.maskedColumns.get(value);
+		if (masked === undefined) {
+			masked = this.options.maskText!(value);
+			if (this.maskedColumns.size >= 1024) this.maskedColumns.clear();
+			this.maskedColumns.set(value, masked);
+		}
+		return masked;
+	}
+
+	/** The bytes with what the masker finds in them masked; the same buffer when nothing was. */
+	private maskBytes(body: Buffer): Buffer {
+		const { maskText } = this.options;
+		if (!maskText || body.length === 0) return body;
+		const text = body.toString('utf8');
+		const masked = maskText(text);
+		return masked === text ? body : Buffer.from(masked, 'utf8');
+	}
+
+	private warn(text: string): void {
+		this.io.warn(this.options.maskText ? this.options.maskText(text) : text);
+	}
+
+	private updateSession(update: SessionUpdate): void {
+		const { maskText } = this.options;
+		if (maskText) {
+			for (const key of ['clientName', 'clientVersion', 'protocolVersion'] as const) {
+				const value = update[key];
+				if (typeof value === 'string') update[key] = maskText(value);
+			}
+		}
+		this.io.updateSession(update);
 	}
 }
 
@@ -615,6 +675,8 @@ function columnsOf(message: ClassifiedMessage): Columns {
 function rpcIdOf(id: JsonRpcId | undefined): string | null {
 	return id === undefined ? null : idKey(id);
 }
+
+const NEWLINE = Buffer.from('\n');
 
 function preview(body: Buffer): string {
 	const text = body.toString('utf8', 0, Math.min(body.length, 120)).replace(/[\x00-\x1f]/g, ' ');

@@ -28,9 +28,10 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 			if (message === undefined) return;
 			// A batch is masked element by element, each as its own message.
 			const findings = Array.isArray(message) ? message.flatMap((item) => masker.maskMessage(item)) : masker.maskMessage(message);
-			if (findings.length === 0) return;
-			flow.rewrite = message;
-			flow.notes.push({ kind: 'mask', details: { findings: summarize(findings) } });
+			const idFindings = maskIdsInRecord(flow, message, masker);
+			if (findings.length === 0 && idFindings.length === 0) return;
+			if (findings.length > 0) flow.rewrite = message;
+			flow.notes.push({ kind: 'mask', details: { findings: summarize([...findings, ...idFindings]) } });
 		},
 		// Client arguments are masked in the record only, whether the request was forwarded or
 		// answered by an earlier stage (a denied call's arguments are kept too).
@@ -46,7 +47,7 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 			// in place: no second parse on the hot path. An answered call's arguments may still
 			// be held by the stage that answered it (an approval), so they are copied.
 			const copy = forwarded && !rewritten ? message : structuredClone(message);
-			const findings = masker.maskMessage(copy);
+			const findings = masker.maskMessage(copy, { ids: true });
 			if (findings.length === 0) return;
 			flow.recordAs = copy;
 			flow.notes.push({ kind: 'mask', details: { findings: summarize(findings), recordOnly: true } });
@@ -99,6 +100,26 @@ function anyWindowMasks(body: Buffer, masker: Masker): boolean {
 		if (start + WINDOW_BYTES >= body.length) break;
 	}
 	return false;
+}
+
+// An id is the peer's to pair its answer with, so it goes out as it came; the record keeps
+// it masked (a copy of the message as forwarded, with masked ids).
+function maskIdsInRecord(flow: Flow, message: unknown, masker: Masker): MaskFinding[] {
+	const items = Array.isArray(message) ? message : [message];
+	if (!items.some((item) => typeof (item as { id?: unknown } | null)?.id === 'string' && masker.maskText((item as { id: string }).id).findings.length > 0)) return [];
+	const copy = structuredClone(message);
+	const copies = Array.isArray(copy) ? copy : [copy];
+	const findings: MaskFinding[] = [];
+	copies.forEach((item, index) => {
+		const id = (item as { id?: unknown } | null)?.id;
+		if (typeof id !== 'string') return;
+		const masked = masker.maskText(id);
+		if (masked.findings.length === 0) return;
+		(item as { id: string }).id = masked.text;
+		for (const finding of masked.findings) findings.push({ ...finding, path: Array.isArray(copy) ? `$[${index}].id` : '$.id' });
+	});
+	flow.recordAs = copy;
+	return findings;
 }
 
 function summarize(findings: MaskFinding[]): MaskFinding[] {

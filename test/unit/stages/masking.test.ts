@@ -32,6 +32,8 @@ interface ServerRow {
 	answers?: { method: string; tool?: string };
 	message: unknown;
 	outcome: Outcome;
+	/** What the record keeps instead of what went out (masked ids). */
+	recordAs?: unknown;
 	notes: FlowNote[];
 }
 
@@ -131,18 +133,39 @@ const serverRows: ServerRow[] = [
 		notes: [],
 	},
 	{
-		case: 'the envelope is never masked: a secret-looking id is left, nothing else found',
+		case: 'a secret-looking id goes out as it came (the client pairs its answer by it) and is masked in the record',
 		policy: '',
 		message: response(GITHUB, { content: [text('hello')] }),
 		outcome: { forwarded: true },
-		notes: [],
+		recordAs: response('[REDACTED:github-token]', { content: [text('hello')] }),
+		notes: [masked([{ detector: 'github-token', path: '$.id', count: 1 }])],
 	},
 	{
-		case: 'the envelope is never masked: the id stays while the result is masked',
+		case: 'the id stays in what goes out while the result is masked; the record has both masked',
 		policy: '',
 		message: response(GITHUB, { content: [text(GITHUB)] }),
 		outcome: { rewritten: response(GITHUB, { content: [text('[REDACTED:github-token]')] }) },
-		notes: [masked([{ detector: 'github-token', path: '$.result.content[0].text', count: 1 }])],
+		recordAs: response('[REDACTED:github-token]', { content: [text('[REDACTED:github-token]')] }),
+		notes: [
+			masked([
+				{ detector: 'github-token', path: '$.result.content[0].text', count: 1 },
+				{ detector: 'github-token', path: '$.id', count: 1 },
+			]),
+		],
+	},
+	{
+		case: 'a notification whose method holds a secret: the method is masked',
+		policy: '',
+		message: { jsonrpc: '2.0', method: `notifications/${GITHUB}`, params: {} },
+		outcome: { rewritten: { jsonrpc: '2.0', method: 'notifications/[REDACTED:github-token]', params: {} } },
+		notes: [masked([{ detector: 'github-token', path: '$.method', count: 1 }])],
+	},
+	{
+		case: 'a key that holds a secret is masked, its value kept',
+		policy: '',
+		message: response(1, { structuredContent: { [GITHUB]: 'owner' } }),
+		outcome: { rewritten: response(1, { structuredContent: { '[REDACTED:github-token]': 'owner' } }) },
+		notes: [masked([{ detector: 'github-token', path: '$.result.structuredContent{key}', count: 1 }])],
 	},
 
 	// Strategies.
@@ -240,6 +263,7 @@ describe('masking: what the server sends', () => {
 		const flow = pass([stage], context, serverFlow(row.message, row.answers));
 		expect(outcomeOf(flow)).toEqual(row.outcome);
 		expect(flow.notes).toEqual(row.notes);
+		expect(flow.recordAs).toEqual(row.recordAs);
 		expect(flow.frame.equals(frameOf(row.message))).toBe(true);
 	});
 
@@ -333,12 +357,20 @@ const clientRows: ClientRow[] = [
 		notes: [],
 	},
 	{
-		case: 'record: the envelope stays (a secret-looking id)',
+		case: 'record: a secret-looking id is masked in the record too (forwarded as is)',
 		policy: '',
 		message: request(GITHUB, 'tools/call', { name: 'echo', arguments: { text: AWS } }),
 		outcome: { forwarded: true },
-		recordAs: request(GITHUB, 'tools/call', { name: 'echo', arguments: { text: '[REDACTED:aws-access-key]' } }),
-		notes: [masked([{ detector: 'aws-access-key', path: '$.params.arguments.text', count: 1 }], { recordOnly: true })],
+		recordAs: request('[REDACTED:github-token]', 'tools/call', { name: 'echo', arguments: { text: '[REDACTED:aws-access-key]' } }),
+		notes: [
+			masked(
+				[
+					{ detector: 'github-token', path: '$.id', count: 1 },
+					{ detector: 'aws-access-key', path: '$.params.arguments.text', count: 1 },
+				],
+				{ recordOnly: true },
+			),
+		],
 	},
 	{
 		case: 'record: a call answered by an earlier stage keeps its masked arguments in the record',
