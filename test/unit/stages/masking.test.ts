@@ -3,6 +3,7 @@
 // The masker is the real one, built from the policy's `mask:` section as create-stages.ts
 // builds it. All secrets are fabricated.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PARSE_LIMIT_BYTES } from '../../../src/jsonrpc/classify.js';
 import { createMasker } from '../../../src/masking/create-masker.js';
@@ -299,6 +300,45 @@ describe('masking: what the server sends', () => {
 		expect(Buffer.isBuffer(flow.rewrite)).toBe(true);
 		expect(outcomeOf(flow)).toEqual({ rewritten: response(1, { content: [text(`${big} [REDACTED:github-token]`)] }) });
 		expect(flow.notes).toEqual([masked([{ detector: 'github-token', path: '$', count: 1 }], { raw: true })]);
+	});
+
+	// Whatever the size and however the server escaped it (Python's json.dumps writes every
+	// non-ASCII character as \uXXXX, some writers escape more), a line parsed or not: the
+	// masker reads the decoded strings, keys included, and what reaches the client parses to
+	// the same message with the secret masked.
+	it('a secret in a line of any size, written with any JSON escapes, in a value or a key, never gets through', () => {
+		const hex4 = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+		// Python's default: every non-ASCII UTF-16 unit escaped; or every character of every string.
+		const stringify = (value: string, escaping: string) =>
+			escaping === 'all-escaped' ? `"${Array.from({ length: value.length }, (_, index) => hex4(value.charCodeAt(index))).join('')}"` : JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => hex4(char.charCodeAt(0)));
+		const piece = fc.constantFrom('café ', 'x', '\n', '😀', ' ', '"', 'é', '中文 ');
+		fc.assert(
+			fc.property(
+				fc.array(piece, { maxLength: 20 }).map((pieces) => pieces.join('')),
+				fc.array(piece, { maxLength: 20 }).map((pieces) => pieces.join('')),
+				// What sits right before and after the token: decoded it parts words, escaped it is letters and digits.
+				fc.constantFrom(' ', 'é', '\n', '"', '😀', '中'),
+				fc.boolean(),
+				fc.constantFrom('value', 'key'),
+				fc.constantFrom('ascii-only', 'all-escaped'),
+				(before, after, separator, huge, place, escaping) => {
+					const { stage, context } = masking('');
+					const filler = huge ? 'caf\u00e9 '.repeat(PARSE_LIMIT_BYTES / 6) : 'small';
+					const secretText = `${before}${separator}${GITHUB}${separator}${after}`;
+					const content = place === 'value' ? { text: `${filler}${secretText}` } : { [secretText]: filler };
+					const message = response(1, { structuredContent: content });
+					const [key, value] = Object.entries(content)[0];
+					const json = `{"jsonrpc":"2.0","id":1,"result":{"structuredContent":{${stringify(key, escaping)}:${stringify(value, escaping)}}}}`;
+					expect(JSON.parse(json)).toEqual(message);
+					const flow = pass([stage], context, serverFlow(json, { method: 'tools/call' }));
+					const out = flow.rewrite === undefined ? json : Buffer.isBuffer(flow.rewrite) ? flow.rewrite.toString('utf8') : JSON.stringify(flow.rewrite);
+					const decoded = JSON.stringify(JSON.parse(out));
+					expect(decoded).not.toContain(GITHUB);
+					expect(decoded).toContain('[REDACTED:github-token]');
+				},
+			),
+			{ seed: 1416, numRuns: 12 },
+		);
 	});
 });
 
