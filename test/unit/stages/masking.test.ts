@@ -323,13 +323,15 @@ describe('masking: what the server sends', () => {
 				fc.constantFrom('ascii-only', 'all-escaped'),
 				(before, after, separator, huge, place, escaping) => {
 					const { stage, context } = masking('');
-					const filler = huge ? 'caf\u00e9 '.repeat(PARSE_LIMIT_BYTES / 6) : 'small';
+					// Just over the parse limit once written: 'café ' is 10 bytes in Python's form, 30 with everything escaped.
+					const filler = huge ? 'caf\u00e9 '.repeat(Math.ceil(PARSE_LIMIT_BYTES / (escaping === 'all-escaped' ? 30 : 10)) + 10) : 'small';
 					const secretText = `${before}${separator}${GITHUB}${separator}${after}`;
 					const content = place === 'value' ? { text: `${filler}${secretText}` } : { [secretText]: filler };
 					const message = response(1, { structuredContent: content });
 					const [key, value] = Object.entries(content)[0];
 					const json = `{"jsonrpc":"2.0","id":1,"result":{"structuredContent":{${stringify(key, escaping)}:${stringify(value, escaping)}}}}`;
 					expect(JSON.parse(json)).toEqual(message);
+					expect(Buffer.byteLength(json) > PARSE_LIMIT_BYTES).toBe(huge);
 					const flow = pass([stage], context, serverFlow(json, { method: 'tools/call' }));
 					const out = flow.rewrite === undefined ? json : Buffer.isBuffer(flow.rewrite) ? flow.rewrite.toString('utf8') : JSON.stringify(flow.rewrite);
 					const decoded = JSON.stringify(JSON.parse(out));
