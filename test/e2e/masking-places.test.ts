@@ -48,6 +48,8 @@ let folder: string;
 let collector: RunningCollector;
 let home: string;
 let accessToken: string;
+/** The stored login's refresh token: opaque (no detector knows its shape), masked as a known secret. */
+let refreshToken: string;
 let session: RawSession;
 let sessionId: string;
 /** What mcprec wrote (database, WAL, journal) while the session still ran. */
@@ -108,7 +110,8 @@ beforeAll(async () => {
 	await waitFor(() => /enter the code:\s+\S+/.test(loginOutput), 'the user code');
 	await provider.approve(/enter the code:\s+(\S+)/.exec(loginOutput)![1]!, { account: 'alice' });
 	expect(await new Promise<number | null>((resolve) => login.on('close', resolve)), loginOutput).toBe(0);
-	accessToken = JSON.parse(JSON.parse(fs.readFileSync(path.join(home, 'credentials.json'), 'utf8')).entries.login).accessToken;
+	({ accessToken, refreshToken } = JSON.parse(JSON.parse(fs.readFileSync(path.join(home, 'credentials.json'), 'utf8')).entries.login));
+	expect(refreshToken.length).toBeGreaterThan(8);
 	const set = await runMcprec(['secret', 'set', 'DEPLOY_KEY'], home, { env: baseEnv, input: INJECTED });
 	expect(set.exitCode, set.stderr).toBe(0);
 
@@ -125,7 +128,9 @@ beforeAll(async () => {
 	session.send(emit(7, `debug output ${TOKENS.stdout}`));
 	session.send(request(8, 'tools/call', { name: 'env', arguments: { names: ['DEPLOY_KEY'], stderr: true } }));
 	session.send(request(9, 'tools/call', { name: 'argv' }));
+	session.send(request(10, 'tools/call', { name: 'echo', arguments: { note: `refresh with ${refreshToken}` } }));
 	await session.response(9, 30_000);
+	await session.response(10);
 	await session.response(`call ${TOKENS.id}`);
 	await session.waitForLine((line) => line.includes('notifications/[REDACTED:github-token]'));
 	await session.waitForStderr(/log: connecting with/);
@@ -198,6 +203,12 @@ describe('masked wherever mcprec keeps or shows a value', () => {
 		expect(session.stderr).not.toContain(INJECTED);
 		expect(clientSaw()).toContain('[REDACTED:DEPLOY_KEY]');
 		expectNotStored(INJECTED);
+	});
+
+	it("the stored login's refresh token, echoed by the server", () => {
+		expect(clientSaw()).not.toContain(refreshToken);
+		expect(clientSaw()).toContain('refresh with [REDACTED:login-refresh-token]');
+		expectNotStored(refreshToken);
 	});
 
 	it('replay --plain and --json show none of them', async () => {
