@@ -14,6 +14,8 @@ export interface MaskingOptions {
 	maskRequestsInRecord: boolean;
 }
 
+const RECORDED_SHAPES = new Set(['request', 'notification', 'response', 'batch']);
+
 export function createMaskingStage(options: MaskingOptions): Stage {
 	const { masker } = options;
 	return {
@@ -33,21 +35,22 @@ export function createMaskingStage(options: MaskingOptions): Stage {
 			if (findings.length > 0) flow.rewrite = message;
 			flow.notes.push({ kind: 'mask', details: { findings: summarize([...findings, ...idFindings]) } });
 		},
-		// Client arguments are masked in the record only, whether the request was forwarded or
-		// answered by an earlier stage (a denied call's arguments are kept too).
+		// What the client sends is masked in the record only (requests, and its notifications
+		// and answers to the server's requests: sampling results, elicitation input), whether
+		// it was forwarded or answered by an earlier stage (a denied call's arguments are kept too).
 		recordToServer(flow) {
-			if (!options.maskRequestsInRecord || flow.message.shape !== 'request') return;
+			if (!options.maskRequestsInRecord || !RECORDED_SHAPES.has(flow.message.shape)) return;
 			const forwarded = flow.answer === undefined && !flow.swallow;
 			const rewritten = forwarded && flow.rewrite !== undefined && !Buffer.isBuffer(flow.rewrite);
 			if (!rewritten && nothingToFind(flow, masker)) return;
 			// Mask what went out: an earlier stage's rewrite (an approved retry stripped of its answer), else the original.
-			const message = (rewritten ? flow.rewrite : parsedMessage(flow)) as Record<string, unknown> | undefined;
-			if (!message?.params) return;
+			const message = rewritten ? flow.rewrite : parsedValue(flow);
+			if (typeof message !== 'object' || message === null) return;
 			// A forwarded original is read by nothing after this, so its parsed copy can be masked
 			// in place: no second parse on the hot path. An answered call's arguments may still
 			// be held by the stage that answered it (an approval), so they are copied.
 			const copy = forwarded && !rewritten ? message : structuredClone(message);
-			const findings = masker.maskMessage(copy, { ids: true });
+			const findings = Array.isArray(copy) ? copy.flatMap((item) => masker.maskMessage(item, { ids: true })) : masker.maskMessage(copy, { ids: true });
 			if (findings.length === 0) return;
 			flow.recordAs = copy;
 			flow.notes.push({ kind: 'mask', details: { findings: summarize(findings), recordOnly: true } });

@@ -359,6 +359,38 @@ interface ClientRow {
 
 const clientRows: ClientRow[] = [
 	{
+		case: "record: the client's answer to a server request (sampling, elicitation input) is masked in the record",
+		policy: '',
+		message: response('s-1', { action: 'accept', content: { note: `use ${GITHUB}` } }),
+		outcome: { forwarded: true },
+		recordAs: response('s-1', { action: 'accept', content: { note: 'use [REDACTED:github-token]' } }),
+		notes: [masked([{ detector: 'github-token', path: '$.result.content.note', count: 1 }], { recordOnly: true })],
+	},
+	{
+		case: 'record: a client notification is masked in the record',
+		policy: '',
+		message: { jsonrpc: '2.0', method: 'notifications/message', params: { data: GITHUB } },
+		outcome: { forwarded: true },
+		recordAs: { jsonrpc: '2.0', method: 'notifications/message', params: { data: '[REDACTED:github-token]' } },
+		notes: [masked([{ detector: 'github-token', path: '$.params.data', count: 1 }], { recordOnly: true })],
+	},
+	{
+		case: 'record: a request without params, its id a secret',
+		policy: '',
+		message: { jsonrpc: '2.0', id: GITHUB, method: 'ping' },
+		outcome: { forwarded: true },
+		recordAs: { jsonrpc: '2.0', id: '[REDACTED:github-token]', method: 'ping' },
+		notes: [masked([{ detector: 'github-token', path: '$.id', count: 1 }], { recordOnly: true })],
+	},
+	{
+		case: 'record: a batch, element by element',
+		policy: '',
+		message: [toolCall(1, 'echo', { text: 'plain' }), toolCall(2, 'echo', { text: GITHUB })],
+		outcome: { forwarded: true },
+		recordAs: [toolCall(1, 'echo', { text: 'plain' }), toolCall(2, 'echo', { text: '[REDACTED:github-token]' })],
+		notes: [masked([{ detector: 'github-token', path: '$.params.arguments.text', count: 1 }], { recordOnly: true })],
+	},
+	{
 		case: 'record (default): forwarded as sent, the record masked',
 		policy: '',
 		message: toolCall(1, 'deploy', { token: 'not-a-pattern', key: GITHUB }),
@@ -435,25 +467,6 @@ const clientRows: ClientRow[] = [
 		outcome: { rewritten: toolCall(1, 'deploy', { key: GITHUB }) },
 		recordAs: toolCall(1, 'deploy', { key: '[REDACTED:github-token]' }),
 		notes: [masked([{ detector: 'github-token', path: '$.params.arguments.key', count: 1 }], { recordOnly: true })],
-	},
-	{
-		// Only requests are shaped: a client notification is recorded as sent.
-		case: 'record: a client notification is recorded as sent',
-		policy: '',
-		message: { jsonrpc: '2.0', method: 'notifications/message', params: { data: GITHUB } },
-		outcome: { forwarded: true },
-		recordAs: undefined,
-		notes: [],
-	},
-	{
-		// Suspected gap: the client's answer to a server request (an elicitation a person
-		// typed a secret into, a sampling result) is a response, not a request: recorded unmasked.
-		case: 'record: a client response to an elicitation is recorded as sent',
-		policy: '',
-		message: response(0, { action: 'accept', content: { answer: GITHUB } }),
-		outcome: { forwarded: true },
-		recordAs: undefined,
-		notes: [],
 	},
 ];
 
