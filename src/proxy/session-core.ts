@@ -380,8 +380,9 @@ export class SessionCore {
 		this.recordFlow(flow, { origin, target: toServer ? 'server' : this.clientTarget, kind: 'message', payload: outgoing, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts }, columns);
 		if (gone) return;
 		const pending = toServer ? this.fromClient : this.fromServer;
-		if (message.shape === 'request') addPending(pending, message, ts);
-		else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') addPending(pending, item, ts);
+		// Paired by the id that went out: a stage may have replaced it (a server's id that held a secret).
+		if (message.shape === 'request') addPending(pending, message, ts, outgoingId(flow.rewrite));
+		else if (message.shape === 'batch') message.items?.forEach((item, index) => item.shape === 'request' && addPending(pending, item, ts, outgoingId(flow.rewrite, index)));
 		if (toServer) this.io.toServer(outgoing);
 		else this.toClient(outgoing);
 	}
@@ -620,8 +621,16 @@ function parsedRequest(message: ClassifiedMessage, request: ClassifiedMessage, b
 	return Array.isArray(batch) ? batch[message.items!.indexOf(request)] : undefined;
 }
 
-function addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number): void {
-	pending.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
+function addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number, id: JsonRpcId | undefined): void {
+	pending.add({ id: id ?? request.id!, method: request.method!, tool: request.tool, ts });
+}
+
+// The id of a rewritten message (or of a batch's element `index`), when a stage set one.
+function outgoingId(rewrite: unknown, index?: number): JsonRpcId | undefined {
+	if (rewrite === undefined || Buffer.isBuffer(rewrite)) return undefined;
+	const message = index === undefined ? rewrite : Array.isArray(rewrite) ? rewrite[index] : undefined;
+	const id = (message as { id?: unknown } | undefined)?.id;
+	return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
 // A cancelled request gets no response (MCP cancellation utility), so stop waiting for it.

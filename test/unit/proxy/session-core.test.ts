@@ -14,6 +14,7 @@ import { createGuardrailsStage } from '../../../src/stages/guardrails.js';
 import { memoryStore, policyOf } from '../../helpers/stage-harness.js';
 import { SessionCore, type SessionResult } from '../../../src/proxy/session-core.js';
 import { createMasker } from '../../../src/masking/create-masker.js';
+import { createMaskingStage } from '../../../src/stages/masking.js';
 import { defaultMask } from '../../../src/policy/default-policy.js';
 
 interface Transcript {
@@ -446,6 +447,24 @@ describe('session core: masking outside the stages', () => {
 		expect(JSON.stringify(t.updates)).not.toContain(SECRET);
 		// What goes out is not the core's to change (the masking stage does that): the id pairs the answer.
 		expect(t.toServer.at(-1)).toMatchObject({ id: SECRET });
+	});
+
+	it("a server request whose id holds a secret reaches the client under a substitute id, and the answer goes back under the server's", () => {
+		const stage = createMaskingStage({ masker, maskRequestsInRecord: true });
+		const t = transcript({ maskText, stages: [stage] });
+		t.server({ jsonrpc: '2.0', id: SECRET, method: 'roots/list' });
+		const forwarded = t.toClient.at(-1) as { id: string };
+		expect(forwarded).toEqual({ jsonrpc: '2.0', id: '[REDACTED:github-token] #1', method: 'roots/list' });
+		t.server({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: SECRET, reason: 'late' } });
+		expect(t.toClient.at(-1)).toEqual({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: '[REDACTED:github-token] #1', reason: 'late' } });
+		t.server({ jsonrpc: '2.0', id: `other ${SECRET}`, method: 'roots/list' });
+		t.client({ jsonrpc: '2.0', id: forwarded.id, result: { roots: [] } });
+		expect(t.toServer.at(-1)).toEqual({ jsonrpc: '2.0', id: SECRET, result: { roots: [] } });
+		// Paired with the request it answers, and recorded with the id masked.
+		const answer = t.records.filter((event) => event.origin === 'client' && event.kind === 'message').at(-1)!;
+		expect(answer.method).toBe('roots/list');
+		expect((t.toClient.at(-1) as { id: string }).id).toBe('other [REDACTED:github-token] #2');
+		expect(stored(t)).not.toContain(SECRET);
 	});
 
 	it("masks mcprec's own records: the command line of the start event", () => {
