@@ -33,6 +33,7 @@ const TOKENS = {
 	key: token('JsonKey'),
 	method: token('MethodName'),
 	id: token('RequestId'),
+	serverId: token('ServerReqId'),
 	stderr: token('StderrLine'),
 	stdout: token('NotJsonLine'),
 	command: token('CommandLine'),
@@ -54,6 +55,8 @@ let session: RawSession;
 let sessionId: string;
 /** What mcprec wrote (database, WAL, journal) while the session still ran. */
 let whileRunning: Buffer;
+/** What the server received (the fixture's log, kept outside the home). */
+let serverLog: string;
 
 /** Every file mcprec keeps under a home, except the credential store (which holds the injected secret by design). */
 function storedBytes(directory: string): Buffer {
@@ -115,7 +118,8 @@ beforeAll(async () => {
 	const set = await runMcprec(['secret', 'set', 'DEPLOY_KEY'], home, { env: baseEnv, input: INJECTED });
 	expect(set.exitCode, set.stderr).toBe(0);
 
-	session = startRaw(['node', fixture('raw-server.mjs'), '--api-key', TOKENS.command], home, { env: baseEnv, runOptions: ['--secret', 'DEPLOY_KEY'] });
+	serverLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-places-server-')), 'received.ndjson');
+	session = startRaw(['node', fixture('raw-server.mjs'), '--api-key', TOKENS.command], home, { env: { ...baseEnv, RAW_SERVER_LOG: serverLog }, runOptions: ['--secret', 'DEPLOY_KEY'] });
 	session.send(request(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'places', version: '1' } }));
 	await session.response(1);
 	// A notification over the parse limit, written the way Python writes JSON, the token glued to an escape.
@@ -129,8 +133,13 @@ beforeAll(async () => {
 	session.send(request(8, 'tools/call', { name: 'env', arguments: { names: ['DEPLOY_KEY'], stderr: true } }));
 	session.send(request(9, 'tools/call', { name: 'argv' }));
 	session.send(request(10, 'tools/call', { name: 'echo', arguments: { note: `refresh with ${refreshToken}` } }));
+	// A server request whose id is a token: the client answers the id it was given.
+	session.send(emit(11, JSON.stringify({ jsonrpc: '2.0', id: TOKENS.serverId, method: 'roots/list' })));
 	await session.response(9, 30_000);
 	await session.response(10);
+	const serverRequest = JSON.parse((await session.waitForLine((line) => line.includes('"roots/list"'))).toString('utf8'));
+	session.send(JSON.stringify({ jsonrpc: '2.0', id: serverRequest.id, result: { roots: [] } }));
+	await waitFor(() => fs.existsSync(serverLog) && fs.readFileSync(serverLog, 'utf8').includes('"roots":[]'), 'the answer to reach the server');
 	await session.response(`call ${TOKENS.id}`);
 	await session.waitForLine((line) => line.includes('notifications/[REDACTED:github-token]'));
 	await session.waitForStderr(/log: connecting with/);
@@ -148,6 +157,7 @@ afterAll(async () => {
 	await provider?.close();
 	if (home) removeHome(home);
 	if (folder) fs.rmSync(folder, { recursive: true, force: true });
+	if (serverLog) fs.rmSync(path.dirname(serverLog), { recursive: true, force: true });
 });
 
 describe('masked wherever mcprec keeps or shows a value', () => {
@@ -173,6 +183,14 @@ describe('masked wherever mcprec keeps or shows a value', () => {
 		expect(clientSaw()).toContain(TOKENS.id);
 		expectNotStored(TOKENS.id);
 		expect(storedPayloads()).toContain('"call [REDACTED:github-token]"');
+	});
+
+	it("a token as a server request's id: the client sees a substitute, the server gets its answer under its own id", () => {
+		expect(clientSaw()).not.toContain(TOKENS.serverId);
+		expect(clientSaw()).toContain('"id":"[REDACTED:github-token] #1","method":"roots/list"');
+		const answer = fs.readFileSync(serverLog, 'utf8').split('\n').find((line) => line.includes('"roots":[]'))!;
+		expect(JSON.parse(answer)).toEqual({ jsonrpc: '2.0', id: TOKENS.serverId, result: { roots: [] } });
+		expectNotStored(TOKENS.serverId);
 	});
 
 	it("a token on the server's stderr: masked in the client's log (mcprec's stderr) and in the record", () => {
