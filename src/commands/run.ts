@@ -47,6 +47,8 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	if (usageError !== undefined && process.stdin.isTTY) throw new UserError(usageError);
 	const usageProblem = usageError ?? (command === '' ? describeRunUsageError("missing required argument 'command'") : undefined);
 	const usageRefusal: Refusal | undefined = usageProblem === undefined ? undefined : { message: usageProblem, status: 2, reason: 'usage-error' };
+	// Loaded while the policy and the credentials are read: the masker must exist before the session row is written.
+	const maskingModules = Promise.all([import('../masking/create-masker.js'), import('../masking/mask-session-start.js')]);
 	const paths = resolveStatePaths();
 	const clock = systemClock();
 	const session: SessionStart = {
@@ -101,12 +103,12 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	const { secrets } = credentials;
 	// One masker for the session, built before anything is stored: the session row (a token
 	// on the server's command line), the stages, the server's stderr and mcprec's own words.
-	const { createMasker } = await import('../masking/create-masker.js');
+	const [{ createMasker }, { maskSessionStart }] = await maskingModules;
 	const masker = createMasker(policy.mask, {
 		sessionSalt: randomBytes(16).toString('hex'),
 		extraLiterals: [...secrets, ...(credentials.loginTokens ?? [])],
 	});
-	(await import('../masking/mask-session-start.js')).maskSessionStart(session, masker);
+	maskSessionStart(session, masker);
 	// The stages (masking detectors, the store for approvals and pins) load while the server
 	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
 	const dataPathReady = (async () => {
