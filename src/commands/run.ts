@@ -1,6 +1,7 @@
 // `mcprec run [--] <command>`: the main job. Nothing here prompts or writes to stdout;
 // stdout belongs to the JSON-RPC stream.
 
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,8 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		usageError ?? remote?.problem ?? (command === '' && !options.url ? describeRunUsageError("missing required argument 'command'") : undefined);
 	const usageRefusal: Refusal | undefined = usageProblem === undefined ? undefined : { message: usageProblem, status: 2, reason: 'usage-error' };
 	const url = usageRefusal || options.url === undefined ? undefined : new URL(options.url);
+	// Loaded while the policy and the credentials are read: the masker must exist before the session row is written.
+	const maskingModules = Promise.all([import('../masking/create-masker.js'), import('../masking/mask-session-start.js')]);
 	const paths = resolveStatePaths();
 	const clock = systemClock();
 	const session: SessionStart = {
@@ -123,13 +126,21 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// Not expected (no secrets, no required login), but a refused session never keeps a server.
 	if (refusal && earlyUpstream) earlyUpstream.close();
 	const { secrets } = credentials;
+	// One masker for the session, built before anything is stored: the session row (a token
+	// on the server's command line), the stages, the server's stderr and mcprec's own words.
+	const [{ createMasker }, { maskSessionStart }] = await maskingModules;
+	const masker = createMasker(policy.mask, {
+		sessionSalt: randomBytes(16).toString('hex'),
+		extraLiterals: [...secrets, ...(credentials.loginTokens ?? [])],
+	});
+	maskSessionStart(session, masker);
 	// The stages (masking detectors, the store for approvals and pins) load while the server
 	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
 	const dataPathReady = (async () => {
 		const [{ createStages }, { openStore }] = await Promise.all([import('../stages/create-stages.js'), import('../store/open-store.js')]);
 		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000, signer: () => deviceKeySigner });
 		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
-		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), secrets, remoteApprovals, serverCommand: commandLine });
+		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), masker, remoteApprovals, serverCommand: commandLine });
 	})();
 	const { scrubSecrets } = await import('../upstream/secret-scrubbing-upstream.js');
 	const upstream = url
@@ -152,11 +163,13 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		onRecordError: policy.record.onError,
 		refuse: refusal,
 		now: () => clock.nowMicros(),
+		maskText: (text) => masker.maskText(text).text,
 	});
 	recordingHealthChanged = () => proxy.recordingHealthChanged();
 	for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy.forwardSignal(signal));
 
-	await proxy.start(url ? ['--url', url.href] : commandLine);
+	// The lifecycle event keeps the command line (or the URL) as the session row does: masked.
+	await proxy.start(url ? ['--url', session.url ?? url.href] : (session.command ?? commandLine));
 	const result = await proxy.done;
 	await (await dataPathReady).approvals.close();
 	await flushStream(process.stdout);

@@ -7,7 +7,7 @@ import type { SessionIdentity } from './session-identity.js';
 import { UserError } from '../errors/user-error.js';
 import { resolveCredentialPaths } from './credential-paths.js';
 import { CredentialStoreError, type CredentialStore } from './credential-store.js';
-import { sessionIdentityOf } from './login-record.js';
+import { sessionIdentityOf, type LoginRecord } from './login-record.js';
 import { openCredentialStore } from './open-credential-store.js';
 import { loadFreshLogin } from './refresh-login.js';
 import { checkSecretName, getSecret } from './secrets.js';
@@ -16,6 +16,8 @@ export interface RunCredentials {
 	identity: SessionIdentity | null;
 	/** Name and value of each requested secret, for the child's environment and for masking. */
 	secrets: { name: string; value: string }[];
+	/** The stored login's tokens, never injected anywhere but masked like secrets should a server echo one. */
+	loginTokens?: { name: string; value: string }[];
 	/** Set when the session must not start; the message tells the person what to do. */
 	refusal?: { message: string; reason: 'identity-required' | 'secret-missing' };
 	/** Said on stderr; never contains a secret value. */
@@ -69,6 +71,7 @@ async function loadIdentity(
 	const login = await loadFreshLogin({ store, lockFile: resolveCredentialPaths(environment).lock });
 	if (!login.problem) {
 		result.identity = sessionIdentityOf(login.record);
+		result.loginTokens = loginTokensOf(login.record);
 		return;
 	}
 	const problem = login.problem;
@@ -85,8 +88,15 @@ async function loadIdentity(
 	if (required) refuseIdentity(`your login could not be renewed: the identity provider is unreachable (${problem.message})`);
 	else {
 		result.identity = sessionIdentityOf(problem.record);
+		result.loginTokens = loginTokensOf(problem.record);
 		result.warnings.push(`could not renew your login, the identity provider is unreachable (${problem.message}); recording the last known identity`);
 	}
+}
+
+function loginTokensOf(record: LoginRecord): { name: string; value: string }[] {
+	const tokens = [{ name: 'login-access-token', value: record.accessToken }];
+	if (record.refreshToken) tokens.push({ name: 'login-refresh-token', value: record.refreshToken });
+	return tokens;
 }
 
 function loadSecrets(store: CredentialStore, names: string[], result: RunCredentials): void {

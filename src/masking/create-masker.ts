@@ -5,9 +5,10 @@ import type { MaskPolicy } from '../policy/policy-types.js';
 import { createBuiltInDetectors, selectDetectorNames } from './detectors/catalog.js';
 import { createCustomDetector } from './detectors/custom.js';
 import type { Detector } from './detectors/detector.js';
-import { createLiteralDetector, MIN_LITERAL_LENGTH } from './detectors/literal.js';
+import { MIN_LITERAL_LENGTH } from './detectors/literal.js';
 import { keepJsonValid } from './keep-json-valid.js';
-import { type MaskFinding, maskMessageTree, type TreeMasking } from './mask-json.js';
+import { createKnownSecretDetector } from './known-secret.js';
+import { type MaskFinding, maskMessageTree, type MessageMasking, type TreeMasking } from './mask-json.js';
 import { maskRanges, narrow, type TextEngine } from './mask-text.js';
 import { createReplace } from './replacement.js';
 import { createSensitiveKeys } from './sensitive-keys.js';
@@ -15,8 +16,8 @@ import { createSensitiveKeys } from './sensitive-keys.js';
 export type { MaskFinding } from './mask-json.js';
 
 export interface Masker {
-	/** Masks secrets/PII inside string leaves of a parsed JSON-RPC message (or batch), in place; returns findings (empty → untouched). Keys and the envelope (jsonrpc, id, method) are never touched. */
-	maskMessage(message: unknown): MaskFinding[];
+	/** Masks secrets/PII in the keys and string leaves of a parsed JSON-RPC message (or batch), its method too, in place; returns findings (empty → untouched). Ids only with `ids` (the record's copy). */
+	maskMessage(message: unknown, options?: MessageMasking): MaskFinding[];
 	/** Masks a plain string; a string that holds a JSON document stays valid JSON. */
 	maskText(text: string, path?: string): { text: string; findings: MaskFinding[] };
 	/**
@@ -27,10 +28,13 @@ export interface Masker {
 	mayFindIn(json: string): boolean;
 }
 
+const LEAF_PATH = '$';
+const MAX_KEY_VERDICTS = 4096;
+
 export interface MaskerOptions {
 	/** Salt of the `hash` strategy; one per session. */
 	sessionSalt: string;
-	/** Exact secret values (e.g. injected into the upstream) masked whatever the policy says; named in findings by `name`. */
+	/** Exact secret values (injected into the upstream, login tokens) masked whatever the policy says, in every common encoding (known-secret.ts); named in findings by `name`. */
 	extraLiterals?: { name: string; value: string }[];
 }
 
@@ -39,7 +43,7 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 	const names = selectDetectorNames(policy);
 	// Policy `fields` turn on key/value masking even when the secrets group is not selected.
 	if (policy.fields.length > 0 && !names.includes('sensitive-field') && !policy.exclude.includes('sensitive-field')) names.push('sensitive-field');
-	const literals = (options.extraLiterals ?? []).filter((literal) => literal.value.length >= MIN_LITERAL_LENGTH).map(createLiteralDetector);
+	const literals = (options.extraLiterals ?? []).filter((literal) => literal.value.length >= MIN_LITERAL_LENGTH).map(createKnownSecretDetector);
 	const custom = policy.custom.filter((detector) => !policy.exclude.includes(detector.name)).map(createCustomDetector);
 	const detectors: Detector[] = [...literals, ...createBuiltInDetectors(names, keys), ...custom];
 	// Literals and custom patterns may contain any character, so they see the original text.
@@ -64,8 +68,20 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 		const findings = [...masked.counts].map(([detector, count]) => ({ detector, path, count }));
 		return keepJsonValid({ original: text, masked: masked.text, jsonSafe: masked.jsonSafe, findings, path, masking: tree });
 	};
+	// Keys repeat (type, text, content…): their verdicts are kept, a bounded number of them.
+	const keyVerdicts = new Map<string, { text: string; findings: MaskFinding[] } | null>();
+	const maskKey = (key: string) => {
+		let verdict = keyVerdicts.get(key);
+		if (verdict === undefined) {
+			verdict = maskString(key, LEAF_PATH) ?? null;
+			if (keyVerdicts.size >= MAX_KEY_VERDICTS) keyVerdicts.clear();
+			keyVerdicts.set(key, verdict);
+		}
+		return verdict ?? undefined;
+	};
 	const tree: TreeMasking = {
 		maskString,
+		maskKey,
 		isSensitiveKey: names.includes('sensitive-field') ? (key) => keys.matches(key) : undefined,
 		replace,
 	};
@@ -76,7 +92,7 @@ export function createMasker(policy: MaskPolicy, options: MaskerOptions): Masker
 	const keysNeedOriginal = keys.fragments?.some((fragment) => /[^\x00-\x7f]/.test(fragment)) ?? false;
 	const mayMatchMessage = keyTriggers === undefined ? undefined : combineTriggers([...detectors, ...keyTriggers], keysNeedOriginal ? new Set([...needsOriginal, detectors.length]) : needsOriginal);
 	return {
-		maskMessage: (message) => maskMessageTree(message, tree),
+		maskMessage: (message, messageOptions) => maskMessageTree(message, tree, messageOptions),
 		maskText: (text, path = '$') => maskString(text, path) ?? { text, findings: [] },
 		mayFindIn: (json) => mayMatchMessage === undefined || mayMatchMessage(json, narrow(json)),
 	};

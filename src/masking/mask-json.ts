@@ -1,7 +1,8 @@
-// Walks a parsed JSON value and masks its string leaves in place: values under secret
-// keys wholesale (sensitive-field), every other string through the text masker. Keys,
-// numbers, booleans and the JSON-RPC envelope (jsonrpc, id, method) are never changed.
-// Iterative, so deeply nested documents cannot overflow the stack.
+// Walks a parsed JSON value and masks it in place: values under secret keys wholesale
+// (sensitive-field), every other string and every key through the text masker. A message's
+// `method` is masked like any string; its `id` only when asked (the record's copy): the peer
+// needs the id it sent to pair the answer. Numbers, booleans and `jsonrpc` are never
+// changed. Iterative, so deeply nested documents cannot overflow the stack.
 
 import { isPlaceholder } from './placeholders.js';
 
@@ -18,27 +19,38 @@ export interface TreeMasking {
 	/** True when a key's string value is a secret in itself; absent when that check is off. */
 	isSensitiveKey?: (key: string) => boolean;
 	replace(detector: string, value: string): string;
+	/** The masked key, or undefined when it holds nothing to mask (maskString with a cache: keys repeat). */
+	maskKey(key: string): { text: string; findings: MaskFinding[] } | undefined;
 }
 
-const ENVELOPE = new Set(['jsonrpc', 'id', 'method']);
+export interface MessageMasking {
+	/** Mask a message's `id` too (what is recorded, never what is forwarded). */
+	ids?: boolean;
+}
 // Stands in for a leaf's path until a finding needs the real one.
 const LEAF_PATH = '$';
+const MASKED_KEY = /^\[(?:REDACTED|HASH):/;
 const SIMPLE_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 type Container = Record<string, unknown> | unknown[];
 
 /** Masks a JSON-RPC message (or batch) in place; the envelope of each message is left alone. */
-export function maskMessageTree(message: unknown, masking: TreeMasking): MaskFinding[] {
+export function maskMessageTree(message: unknown, masking: TreeMasking, options: MessageMasking = {}): MaskFinding[] {
 	const findings: MaskFinding[] = [];
-	if (Array.isArray(message)) message.forEach((item, index) => maskContainer(item, `$[${index}]`, true, masking, findings));
-	else maskContainer(message, '$', true, masking, findings);
+	const envelope = options.ids ? ENVELOPE_WITH_IDS : ENVELOPE;
+	if (Array.isArray(message)) message.forEach((item, index) => maskContainer(item, `$[${index}]`, envelope, masking, findings));
+	else maskContainer(message, '$', envelope, masking, findings);
 	return findings;
 }
+
+// What a message's own members may hold: `jsonrpc` is always "2.0"; ids are left unless asked.
+const ENVELOPE = new Set(['jsonrpc', 'id']);
+const ENVELOPE_WITH_IDS = new Set(['jsonrpc']);
 
 /** Masks any parsed JSON value in place (no envelope); strings at the root cannot be replaced and are skipped. */
 export function maskJsonTree(value: unknown, path: string, masking: TreeMasking): MaskFinding[] {
 	const findings: MaskFinding[] = [];
-	maskContainer(value, path, false, masking, findings);
+	maskContainer(value, path, undefined, masking, findings);
 	return findings;
 }
 
@@ -60,13 +72,13 @@ function pathOf(place: Place): string {
 	return parts.reverse().join('');
 }
 
-function maskContainer(root: unknown, rootPath: string, envelope: boolean, masking: TreeMasking, findings: MaskFinding[]): void {
+function maskContainer(root: unknown, rootPath: string, envelope: ReadonlySet<string> | undefined, masking: TreeMasking, findings: MaskFinding[]): void {
 	if (typeof root !== 'object' || root === null) return;
 	// Parallel stacks, and a place (for paths) only per container: a leaf's place is made
 	// only when it had a finding, so a clean message allocates almost nothing here.
 	const containers: Container[] = [root as Container];
 	const places: Place[] = [{ parent: null, key: rootPath }];
-	let top = envelope;
+	let top = envelope !== undefined;
 	while (containers.length > 0) {
 		const container = containers.pop()!;
 		const place = places.pop()!;
@@ -80,11 +92,13 @@ function maskContainer(root: unknown, rootPath: string, envelope: boolean, maski
 				}
 			}
 		} else {
+			maskKeys(container, place, masking, findings);
 			for (const key in container) {
-				if (!Object.hasOwn(container, key) || (top && ENVELOPE.has(key))) continue;
+				if (!Object.hasOwn(container, key) || (top && envelope!.has(key))) continue;
 				const value = container[key];
 				if (typeof value === 'string') {
-					if (masking.isSensitiveKey?.(key) && !isPlaceholder(value)) {
+					// A masked key (`[REDACTED:github-token]`) names a detector, not a secret field.
+					if (masking.isSensitiveKey?.(key) && !isPlaceholder(value) && !MASKED_KEY.test(key)) {
 						container[key] = masking.replace('sensitive-field', value);
 						findings.push({ detector: 'sensitive-field', path: pathOf({ parent: place, key }), count: 1 });
 					} else container[key] = maskLeaf(value, place, key, masking, findings);
@@ -95,6 +109,34 @@ function maskContainer(root: unknown, rootPath: string, envelope: boolean, maski
 			}
 		}
 		top = false;
+	}
+}
+
+// Keys are masked like strings; an object with a masked key is rebuilt in its order, and
+// a masked key that would now equal another gets a number, so no member is lost.
+function maskKeys(container: Record<string, unknown>, place: Place, masking: TreeMasking, findings: MaskFinding[]): void {
+	let renamed: Map<string, string> | undefined;
+	for (const key in container) {
+		if (!Object.hasOwn(container, key)) continue;
+		const masked = masking.maskKey(key);
+		if (masked === undefined) continue;
+		renamed ??= new Map();
+		renamed.set(key, masked.text);
+	}
+	if (renamed === undefined) return;
+	const entries = Object.entries(container);
+	for (const [key] of entries) delete container[key];
+	for (const [key, value] of entries) {
+		let name = renamed.get(key) ?? key;
+		if (Object.hasOwn(container, name)) {
+			let counter = 2;
+			while (Object.hasOwn(container, `${name}#${counter}`)) counter++;
+			name = `${name}#${counter}`;
+		}
+		container[name] = value;
+		if (renamed.has(key)) {
+			for (const finding of masking.maskKey(key)!.findings) findings.push({ ...finding, path: `${pathOf(place)}{key}` });
+		}
 	}
 }
 

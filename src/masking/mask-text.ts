@@ -1,6 +1,7 @@
 // Masks one string: every enabled detector reports ranges, overlapping ranges are merged
 // (named after the detector with the highest priority), and the text is rebuilt once.
 
+import { decodeEscapes } from './decode-escapes.js';
 import type { Detector } from './detectors/detector.js';
 import type { Replace } from './replacement.js';
 
@@ -64,14 +65,31 @@ export function narrow(text: string): string {
 /** The text with every finding replaced; undefined when nothing was found (no allocation for the common case). */
 export function maskRanges(engine: TextEngine, text: string): MaskedText | undefined {
 	if (text.length < MIN_MASKABLE_LENGTH) return undefined;
-	const { detectors, names } = engine;
 	const narrowed = narrow(text);
+	// Text with JSON escapes is read twice: as it is, and decoded (decode-escapes.ts), so that
+	// an escaped secret, or one glued to an escape (`caf\u00e9ghp_…`), is found all the same.
+	const decoded = text.includes('\\') ? decodeEscapes(text) : undefined;
+	const decodedNarrowed = decoded === undefined ? undefined : narrow(decoded.text);
 	// Most short strings (ids, names, labels) hold no trigger at all: one regex instead of
 	// every detector. A long text usually holds some trigger, and there the detectors' own
 	// literal searches are cheaper than a first pass that would rarely spare them.
-	if (text.length <= TRIGGER_TEST_MAX_LENGTH && engine.mayMatch && !engine.mayMatch(text, narrowed)) return undefined;
+	if (text.length <= TRIGGER_TEST_MAX_LENGTH && engine.mayMatch && !engine.mayMatch(text, narrowed) && (decoded === undefined || !engine.mayMatch(decoded.text, decodedNarrowed!))) {
+		return undefined;
+	}
 	// Flat [start, end, priority] triples: no object per range on the hot path.
 	const ranges: number[] = [];
+	collectRanges(engine, text, narrowed, ranges);
+	if (decoded !== undefined) {
+		const found: number[] = [];
+		collectRanges(engine, decoded.text, decodedNarrowed!, found);
+		for (let index = 0; index < found.length; index += 3) ranges.push(decoded.toRaw(found[index]), decoded.toRaw(found[index + 1]), found[index + 2]);
+	}
+	if (ranges.length === 0) return undefined;
+	return rebuild(engine, text, ranges);
+}
+
+function collectRanges(engine: TextEngine, text: string, narrowed: string, ranges: number[]): void {
+	const { detectors, names } = engine;
 	let ownPriority = 0;
 	const report = (start: number, end: number, name?: string) => {
 		if (end > start) ranges.push(start, end, name === undefined ? ownPriority : names.indexOf(name));
@@ -81,8 +99,6 @@ export function maskRanges(engine: TextEngine, text: string): MaskedText | undef
 		ownPriority = names.indexOf(detector.name);
 		detector.collect(engine.needsOriginal.has(index) ? text : narrowed, report);
 	}
-	if (ranges.length === 0) return undefined;
-	return rebuild(engine, text, ranges);
 }
 
 function rebuild(engine: TextEngine, text: string, flat: number[]): MaskedText {

@@ -47,6 +47,8 @@ export interface ProxyOptions {
 	now?: () => number;
 	/** Prefix of mcprec's own request ids (random per session by default). */
 	ownIdPrefix?: string;
+	/** Masks what the stages never see: the server's stderr, lines that are not JSON-RPC, columns, mcprec's own words (SessionCoreOptions.maskText). */
+	maskText?: (text: string) => string;
 }
 
 export class Proxy {
@@ -68,6 +70,7 @@ export class Proxy {
 			now: options.now ?? (() => Date.now() * 1000),
 			// Unguessable, so neither peer can forge an answer to mcprec's own request (an approval prompt).
 			ownIdPrefix: options.ownIdPrefix ?? `mcprec-${randomBytes(12).toString('base64url')}`,
+			maskText: options.maskText,
 			io: {
 				toClient: (frame) => this.forwardToClient(frame),
 				toServer: (frame) => this.writeToServer(frame),
@@ -78,6 +81,7 @@ export class Proxy {
 					this.options.journal?.addUpdate(update as Record<string, unknown>);
 				},
 				warn: (text) => this.options.errorOutput.write(`mcprec: ${text}\n`),
+				serverStderr: (frame) => this.options.errorOutput.write(frame),
 				closeUpstream: () => this.options.upstream.close(),
 				signalUpstream: (signal) => this.options.upstream.signal(signal),
 				finished: (result) => {
@@ -177,10 +181,8 @@ export class Proxy {
 		else
 			upstream.start({
 				onData: (chunk) => this.inOneWrite(() => serverLines.push(chunk)),
-				onStderr: (chunk) => {
-					this.options.errorOutput.write(chunk);
-					stderrLines.push(chunk);
-				},
+				// Passed on line by line, masked (session-core.ts serverStderrLine): a line shows once it is complete.
+				onStderr: (chunk) => stderrLines.push(chunk),
 				onStartError: (error) => core.upstreamStartFailed(error, command),
 				onFact: (fact) => core.upstreamFact(fact),
 				onRequestFailed: (id, message) => this.inOneWrite(() => core.upstreamRequestFailed(id, message)),

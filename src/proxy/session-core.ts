@@ -49,6 +49,8 @@ export interface SessionIO {
 	updateSession(update: SessionUpdate): void;
 	/** A line for the person (stderr in `run`). */
 	warn(text: string): void;
+	/** A line of the server's stderr, masked, for the person (mcprec's stderr: the client's log); newline included. */
+	serverStderr(frame: Buffer): void;
 	/** The client is gone: end the server gracefully (the shutdown recipe). */
 	closeUpstream(): void;
 	signalUpstream(signal: NodeJS.Signals): void;
@@ -73,6 +75,12 @@ export interface SessionCoreOptions {
 	now: () => number;
 	/** mcprec's own request ids: unguessable by the peers (random per session). */
 	ownIdPrefix?: string;
+	/**
+	 * Masks text the stages never see but the record keeps or the person is shown: stderr
+	 * lines, lines that are not JSON-RPC, the method/id/tool columns, mcprec's own messages,
+	 * notes and warnings, facts about the session. The session's masker (Masker.maskText).
+	 */
+	maskText?: (text: string) => string;
 }
 
 /** A request mcprec itself sent to the client (an approval prompt), waiting for its answer. */
@@ -145,7 +153,7 @@ export class SessionCore {
 	refuse(refusal: Refusal, recordIt = true): void {
 		this.refusal = refusal;
 		if (recordIt) this.lifecycle({ event: 'refused', reason: refusal.reason, message: refusal.message });
-		this.io.warn(refusal.message);
+		this.warn(refusal.message);
 		if (this.inputClosed) this.finish(refusal.status, refusal.reason);
 	}
 
@@ -181,11 +189,11 @@ export class SessionCore {
 		const ts = this.options.now();
 		switch (message.shape) {
 			case 'unparseable':
-				this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts });
+				this.record({ origin: 'client', target: null, kind: 'message', payload: this.maskBytes(body), ts });
 				this.replyToClient(errorFrame(null, ErrorCode.parseError, `Parse error: ${message.problem}`));
 				return;
 			case 'invalid':
-				this.record({ origin: 'client', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id), method: message.method });
+				this.record({ origin: 'client', target: null, kind: 'message', payload: this.maskBytes(body), ts, rpcId: rpcIdOf(message.id), method: message.method });
 				if (message.ambiguous) this.recordAmbiguity(message, 'client');
 				this.replyToClient(invalidAnswer(message));
 				return;
@@ -227,20 +235,21 @@ export class SessionCore {
 		const message = classifyLine(body);
 		const ts = this.options.now();
 		if (message.shape === 'unparseable' || message.shape === 'invalid') {
-			this.record({ origin: 'server', target: null, kind: 'message', payload: body, ts, rpcId: rpcIdOf(message.id), method: message.method });
+			const masked = this.maskBytes(body);
+			this.record({ origin: 'server', target: null, kind: 'message', payload: masked, ts, rpcId: rpcIdOf(message.id), method: message.method });
 			if (message.ambiguous) {
 				this.recordAmbiguity(message, 'server');
-				this.io.warn(`the server wrote a line that JSON parsers may read differently (${message.problem}); recorded, not forwarded: ${preview(body)}`);
+				this.warn(`the server wrote a line that JSON parsers may read differently (${message.problem}); recorded, not forwarded: ${preview(masked)}`);
 				this.refuseServerMessage(message);
 				return;
 			}
-			this.io.warn(`the server wrote a line that is not JSON-RPC (${message.problem}); recorded, not forwarded: ${preview(body)}`);
+			this.warn(`the server wrote a line that is not JSON-RPC (${message.problem}); recorded, not forwarded: ${preview(masked)}`);
 			return;
 		}
 		if (message.shape === 'request' && this.ownRequests.has(idKey(message.id))) {
 			// The client's answer to this id would be taken as the answer to mcprec's own request.
 			this.record({ origin: 'server', target: null, kind: 'message', payload: body, ts, ...columnsOf(message) });
-			this.io.warn(`the server sent a request with the id of mcprec's own pending request (${idKey(message.id)}); refused, not forwarded`);
+			this.warn(`the server sent a request with the id of mcprec's own pending request (${idKey(message.id)}); refused, not forwarded`);
 			this.replyToServer(errorFrame(message.id, ErrorCode.invalidRequest, 'Invalid Request: this id is in use by the proxy'), columnsOf(message));
 			return;
 		}
@@ -249,7 +258,7 @@ export class SessionCore {
 			request = this.fromClient.settle(message.id);
 			if (request?.method === 'initialize') {
 				const facts = factsFromInitializeResult(parsedLine(message, body));
-				if (facts) this.io.updateSession(facts);
+				if (facts) this.updateSession(facts);
 			}
 		} else {
 			this.settleResponses(this.fromClient, message);
@@ -260,7 +269,10 @@ export class SessionCore {
 
 	/** One line of the server's diagnostic output. */
 	serverStderrLine(frame: Buffer): void {
-		this.record({ origin: 'server', target: null, kind: 'stderr', payload: frameBody(frame) });
+		const body = frameBody(frame);
+		const masked = this.maskBytes(body);
+		this.record({ origin: 'server', target: null, kind: 'stderr', payload: masked });
+		this.io.serverStderr(masked === body ? frame : Buffer.concat([masked, NEWLINE]));
 	}
 
 	/** A signal sent to mcprec: pass it on to the server. */
@@ -287,7 +299,7 @@ export class SessionCore {
 				this.replyToClient(errorFrame(request.id, ErrorCode.upstreamFailed, `upstream server exited (${describe})`));
 			}
 		}
-		if (this.endReason === 'upstream-exited') this.io.warn(`the server exited (${describe})`);
+		if (this.endReason === 'upstream-exited') this.warn(`the server exited (${describe})`);
 		this.finish(status, undefined, exit);
 	}
 
@@ -340,7 +352,7 @@ export class SessionCore {
 			// Stamped when the hold ends, so the message follows its decision events in time too.
 			() => (flow.answer !== undefined || flow.swallow ? this.deliver(flow, this.options.now()) : this.process(flow, this.options.now(), stopped + 1)),
 			(error: unknown) => {
-				this.io.warn(`a held message could not be settled (${(error as Error).message}); it was not forwarded`);
+				this.warn(`a held message could not be settled (${(error as Error).message}); it was not forwarded`);
 				flow.swallow = true;
 				this.deliver(flow, ts);
 			},
@@ -351,7 +363,7 @@ export class SessionCore {
 	// refused, responses become errors for the client, notifications are dropped.
 	private failClosed(flow: Flow, error: unknown): void {
 		const text = `mcprec could not process this message (${(error as Error).message}); it was not forwarded`;
-		this.io.warn(text);
+		this.warn(text);
 		flow.rewrite = undefined;
 		flow.hold = undefined;
 		flow.notes.push({ kind: 'decision', details: { action: 'error', message: (error as Error).message } });
@@ -387,8 +399,9 @@ export class SessionCore {
 		this.recordFlow(flow, { origin, target: toServer ? 'server' : this.clientTarget, kind: 'message', payload: outgoing, ts, latencyUs, method: columns.method, rpcId: columns.rpcId, tool: columns.tool, counts }, columns);
 		if (gone) return;
 		const pending = toServer ? this.fromClient : this.fromServer;
-		if (message.shape === 'request') addPending(pending, message, ts);
-		else if (message.shape === 'batch') for (const item of message.items ?? []) if (item.shape === 'request') addPending(pending, item, ts);
+		// Paired by the id that went out: a stage may have replaced it (a server's id that held a secret).
+		if (message.shape === 'request') addPending(pending, message, ts, outgoingId(flow.rewrite));
+		else if (message.shape === 'batch') message.items?.forEach((item, index) => item.shape === 'request' && addPending(pending, item, ts, outgoingId(flow.rewrite, index)));
 		if (toServer) this.io.toServer(outgoing);
 		else this.toClient(outgoing);
 	}
@@ -408,15 +421,19 @@ export class SessionCore {
 	// the server (DESIGN §8).
 	private recordFlow(flow: Flow, event: SessionEvent, columns: Columns): void {
 		this.io.afterWrite(() => {
+			let shaped = true;
 			if (flow.direction === 'to-server') {
 				try {
 					shapeRecord(this.stages, flow, this.context);
 				} catch (error) {
-					// The record keeps the message as it went out; say what could not be done.
-					this.io.warn(`${(error as Error).message}; the message is recorded as it was sent`);
+					// The record keeps the message as it went out, masked as text; say what could not be done.
+					shaped = false;
+					flow.recordAs = undefined;
+					this.warn(`${(error as Error).message}; the message is recorded as it was sent, masked as text`);
 				}
 			}
 			event.payload = flow.recordAs !== undefined ? Buffer.from(JSON.stringify(flow.recordAs)) : frameBody(event.payload);
+			if (!shaped) event.payload = this.maskBytes(event.payload);
 			this.record(event);
 			this.recordNotes(flow, columns, event.ts);
 		});
@@ -478,7 +495,7 @@ export class SessionCore {
 		if (modern) this.context.modern = true;
 		const facts = factsFromClientMessage(parsed);
 		if (!facts) return;
-		this.io.updateSession(facts);
+		this.updateSession(facts);
 		if (facts.clientName && facts.protocolVersion) this.needsFacts = false;
 	}
 
@@ -555,9 +572,53 @@ export class SessionCore {
 	}
 
 	// Stamped now, so events keep the time they happened even when recorded after a write.
+	// Its columns are masked here, and so is whatever mcprec itself says (its own messages,
+	// lifecycle and decision details): they may quote a peer's line, a command, a value.
 	private record(event: SessionEvent): void {
 		event.ts ??= this.options.now();
+		if (this.options.maskText) {
+			if (event.method) event.method = this.maskColumn(event.method);
+			if (event.rpcId) event.rpcId = this.options.maskText(event.rpcId);
+			if (event.tool) event.tool = this.maskColumn(event.tool);
+			if (event.origin === 'proxy') event.payload = this.maskBytes(event.payload);
+		}
 		this.io.record(event);
+	}
+
+	// Methods and tool names repeat: their masked forms are kept (a bounded number of them).
+	private readonly maskedColumns = new Map<string, string>();
+	private maskColumn(value: string): string {
+		let masked = this.maskedColumns.get(value);
+		if (masked === undefined) {
+			masked = this.options.maskText!(value);
+			if (this.maskedColumns.size >= 1024) this.maskedColumns.clear();
+			this.maskedColumns.set(value, masked);
+		}
+		return masked;
+	}
+
+	/** The bytes with what the masker finds in them masked; the same buffer when nothing was. */
+	private maskBytes(body: Buffer): Buffer {
+		const { maskText } = this.options;
+		if (!maskText || body.length === 0) return body;
+		const text = body.toString('utf8');
+		const masked = maskText(text);
+		return masked === text ? body : Buffer.from(masked, 'utf8');
+	}
+
+	private warn(text: string): void {
+		this.io.warn(this.options.maskText ? this.options.maskText(text) : text);
+	}
+
+	private updateSession(update: SessionUpdate): void {
+		const { maskText } = this.options;
+		if (maskText) {
+			for (const key of ['clientName', 'clientVersion', 'protocolVersion'] as const) {
+				const value = update[key];
+				if (typeof value === 'string') update[key] = maskText(value);
+			}
+		}
+		this.io.updateSession(update);
 	}
 }
 
@@ -579,8 +640,16 @@ function parsedRequest(message: ClassifiedMessage, request: ClassifiedMessage, b
 	return Array.isArray(batch) ? batch[message.items!.indexOf(request)] : undefined;
 }
 
-function addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number): void {
-	pending.add({ id: request.id!, method: request.method!, tool: request.tool, ts });
+function addPending(pending: PendingRequests, request: ClassifiedMessage, ts: number, id: JsonRpcId | undefined): void {
+	pending.add({ id: id ?? request.id!, method: request.method!, tool: request.tool, ts });
+}
+
+// The id of a rewritten message (or of a batch's element `index`), when a stage set one.
+function outgoingId(rewrite: unknown, index?: number): JsonRpcId | undefined {
+	if (rewrite === undefined || Buffer.isBuffer(rewrite)) return undefined;
+	const message = index === undefined ? rewrite : Array.isArray(rewrite) ? rewrite[index] : undefined;
+	const id = (message as { id?: unknown } | undefined)?.id;
+	return typeof id === 'string' || typeof id === 'number' ? id : undefined;
 }
 
 // A cancelled request gets no response (MCP cancellation utility), so stop waiting for it.
@@ -647,6 +716,8 @@ function columnsOf(message: ClassifiedMessage): Columns {
 function rpcIdOf(id: JsonRpcId | undefined): string | null {
 	return id === undefined ? null : idKey(id);
 }
+
+const NEWLINE = Buffer.from('\n');
 
 function preview(body: Buffer): string {
 	const text = body.toString('utf8', 0, Math.min(body.length, 120)).replace(/[\x00-\x1f]/g, ' ');

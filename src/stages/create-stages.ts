@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApprovalBroker } from '../approvals/approval-broker.js';
-import { createMasker } from '../masking/create-masker.js';
+import { createMasker, type Masker } from '../masking/create-masker.js';
 import { defaultPathContext } from '../policy/match-rule.js';
 import type { PathContext } from '../policy/path-readings.js';
 import type { Policy } from '../policy/policy-types.js';
@@ -24,6 +24,8 @@ export interface CreateStagesOptions {
 	warn: (text: string) => void;
 	/** Values injected into the server (`run --secret`): always masked. */
 	secrets?: { name: string; value: string }[];
+	/** The session's masker when the caller built it already (`run` masks the session row with it); else one is built from the policy and `secrets`. */
+	masker?: Masker;
 	/** Where held calls are also offered for a decision (the collector's viewer). */
 	remoteApprovals?: RemoteApprovals;
 	/** The server's command line: its folder arguments are where it may resolve relative paths. */
@@ -36,10 +38,12 @@ export interface DataPath {
 }
 
 export function createStages(options: CreateStagesOptions): DataPath {
-	const masker = createMasker(options.policy.mask, {
-		sessionSalt: randomBytes(16).toString('hex'),
-		extraLiterals: options.secrets,
-	});
+	const masker =
+		options.masker ??
+		createMasker(options.policy.mask, {
+			sessionSalt: randomBytes(16).toString('hex'),
+			extraLiterals: options.secrets,
+		});
 	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase, remote: options.remoteApprovals, announce: options.warn });
 	// The approver sees what the record keeps: every argument, masked the same way.
 	const maskArguments = (args: unknown) => {
@@ -48,7 +52,7 @@ export function createStages(options: CreateStagesOptions): DataPath {
 		return copy.arguments;
 	};
 	const stages = [
-		createGuardrailsStage({ approvals, maskArguments, pathContext: options.policy.rules.some((rule) => rule.match.paths) ? serverPathContext(options.serverCommand ?? []) : undefined }),
+		createGuardrailsStage({ approvals, maskArguments, maskText: (text) => masker.maskText(text).text, pathContext: options.policy.rules.some((rule) => rule.match.paths) ? serverPathContext(options.serverCommand ?? []) : undefined }),
 		createMaskingStage({ masker, maskRequestsInRecord: options.policy.mask.requests === 'record' }),
 		createCatalogStage({ pins: sqlitePinStore(options.openDatabase), warn: options.warn }),
 	];

@@ -18,6 +18,8 @@ export interface GuardrailsOptions {
 	approvals: ApprovalBroker;
 	/** A masked copy of a call's arguments, complete, for the person who approves it. */
 	maskArguments: (args: unknown) => unknown;
+	/** Masks the tool and method names the approver is shown and the approval store keeps (default: left as they are). */
+	maskText?: (text: string) => string;
 	/** Where the server resolves relative paths, for `match.paths` (default: this process's folder). */
 	pathContext?: PathContext;
 }
@@ -244,8 +246,8 @@ function holdForApproval(
 				timeoutMs: rule.timeoutMs,
 				call: {
 					server: context.server,
-					method: call.method,
-					tool: call.tool,
+					method: options.maskText ? options.maskText(call.method) : call.method,
+					tool: call.tool !== undefined && options.maskText ? options.maskText(call.tool) : call.tool,
 					arguments: options.maskArguments(call.args),
 					rule: rule.name,
 					message: rule.message,

@@ -23,28 +23,42 @@ const toolResult = (text: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('maskMessage', () => {
-	it('changes only string leaves, never keys, numbers or the envelope', () => {
+	it('masks string leaves, keys and the method; the id only for the record; never numbers or jsonrpc', () => {
 		const masker = createMasker(policy(), { sessionSalt: 's' });
-		const message = {
+		const message = () => ({
 			jsonrpc: '2.0',
 			id: GITHUB,
 			method: `notify/${GITHUB}`,
 			params: {
 				[GITHUB]: 1,
+				[`${OTHER_GITHUB}`]: 2,
 				count: 42,
 				ok: true,
 				nothing: null,
 				list: ['plain', `token ${GITHUB}`],
 			},
-		};
-		const findings = masker.maskMessage(message);
-		expect(message).toEqual({
+		});
+		const forwarded = message();
+		const findings = masker.maskMessage(forwarded);
+		expect(forwarded).toEqual({
 			jsonrpc: '2.0',
 			id: GITHUB,
-			method: `notify/${GITHUB}`,
-			params: { [GITHUB]: 1, count: 42, ok: true, nothing: null, list: ['plain', 'token [REDACTED:github-token]'] },
+			method: 'notify/[REDACTED:github-token]',
+			// Two keys that mask alike both stay, in their order.
+			params: { '[REDACTED:github-token]': 1, '[REDACTED:github-token]#2': 2, count: 42, ok: true, nothing: null, list: ['plain', 'token [REDACTED:github-token]'] },
 		});
-		expect(findings).toEqual([{ detector: 'github-token', path: '$.params.list[1]', count: 1 }]);
+		expect(Object.keys(forwarded.params)).toEqual(['[REDACTED:github-token]', '[REDACTED:github-token]#2', 'count', 'ok', 'nothing', 'list']);
+		expect(findings).toEqual(
+			expect.arrayContaining([
+				{ detector: 'github-token', path: '$.method', count: 1 },
+				{ detector: 'github-token', path: '$.params{key}', count: 1 },
+				{ detector: 'github-token', path: '$.params.list[1]', count: 1 },
+			]),
+		);
+		const recorded = message();
+		masker.maskMessage(recorded, { ids: true });
+		expect(recorded.id).toBe('[REDACTED:github-token]');
+		expect(JSON.stringify(recorded)).not.toMatch(/ghp_/);
 	});
 
 	it('returns no findings and leaves the message as it was when nothing is secret', () => {

@@ -13,6 +13,9 @@ import type { Policy } from '../../../src/policy/policy-types.js';
 import { createGuardrailsStage } from '../../../src/stages/guardrails.js';
 import { memoryStore, policyOf } from '../../helpers/stage-harness.js';
 import { SessionCore, type SessionResult } from '../../../src/proxy/session-core.js';
+import { createMasker } from '../../../src/masking/create-masker.js';
+import { createMaskingStage } from '../../../src/stages/masking.js';
+import { defaultMask } from '../../../src/policy/default-policy.js';
 
 interface Transcript {
 	core: SessionCore;
@@ -20,6 +23,8 @@ interface Transcript {
 	toServer: unknown[];
 	records: SessionEvent[];
 	warnings: string[];
+	/** What was passed on of the server's stderr. */
+	stderr: string[];
 	updates: Record<string, unknown>[];
 	result: SessionResult | undefined;
 	closedUpstream: number;
@@ -34,13 +39,14 @@ interface Transcript {
 const line = (message: unknown) => Buffer.from(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`);
 const parse = (frame: Buffer) => JSON.parse(frame.toString('utf8'));
 
-function transcript(options: { stages?: Stage[]; onRecordError?: 'block' | 'allow'; policy?: Policy } = {}): Transcript {
+function transcript(options: { stages?: Stage[]; onRecordError?: 'block' | 'allow'; policy?: Policy; maskText?: (text: string) => string; command?: string[] } = {}): Transcript {
 	let clock = 1_000_000;
 	const t: Transcript = {
 		toClient: [],
 		toServer: [],
 		records: [],
 		warnings: [],
+		stderr: [],
 		updates: [],
 		result: undefined,
 		closedUpstream: 0,
@@ -57,6 +63,7 @@ function transcript(options: { stages?: Stage[]; onRecordError?: 'block' | 'allo
 		onRecordError: options.onRecordError,
 		now: () => (clock += 10),
 		ownIdPrefix: 'mcprec-test',
+		maskText: options.maskText,
 		io: {
 			toClient: (frame) => t.toClient.push(parse(frame)),
 			toServer: (frame) => t.toServer.push(parse(frame)),
@@ -64,13 +71,14 @@ function transcript(options: { stages?: Stage[]; onRecordError?: 'block' | 'allo
 			afterWrite: (task) => task(),
 			updateSession: (update) => t.updates.push(update as Record<string, unknown>),
 			warn: (text) => t.warnings.push(text),
+			serverStderr: (frame) => t.stderr.push(frame.toString('utf8')),
 			closeUpstream: () => t.closedUpstream++,
 			signalUpstream: (signal) => t.signals.push(signal),
 			finished: (result) => (t.result = result),
 		},
 	});
 	t.core.setStages(options.stages ?? []);
-	t.core.start(['node', 'server.js'], 1234);
+	t.core.start(options.command ?? ['node', 'server.js'], 1234);
 	return t;
 }
 
@@ -417,5 +425,72 @@ describe('session core: stages', () => {
 		// The answer was mcprec's: it is recorded, not forwarded; the held call then goes on.
 		expect(t.toServer.at(-1)).toEqual(call(1));
 		expect(t.toServer).toHaveLength(2);
+	});
+});
+
+// What the stages never see is masked by the same masker: the server's stderr and its lines
+// that are not JSON-RPC, the event columns, mcprec's own words, facts about the session.
+describe('session core: masking outside the stages', () => {
+	const SECRET = 'ghp_R8x2Lq0vNw4Tz7Kp1Ys9Hc3Md6Fb5Ja0Ue2W';
+	const masker = createMasker(defaultMask(), { sessionSalt: 's' });
+	const maskText = (text: string) => masker.maskText(text).text;
+	const stored = (t: Transcript) => [...t.records.map((event) => `${event.payload.toString('utf8')} ${event.method} ${event.rpcId} ${event.tool}`), ...t.stderr, ...t.warnings, JSON.stringify(t.updates)].join('\n');
+
+	it('masks a stderr line in the record and in what is passed on', () => {
+		const t = transcript({ maskText });
+		t.core.serverStderrLine(line(`debug: using ${SECRET}`));
+		expect(t.stderr).toEqual(['debug: using [REDACTED:github-token]\n']);
+		expect(t.records.at(-1)).toMatchObject({ kind: 'stderr', payload: Buffer.from('debug: using [REDACTED:github-token]') });
+	});
+
+	it('masks a server line that is not JSON-RPC in the record and in the warning', () => {
+		const t = transcript({ maskText });
+		t.server(`oops ${SECRET}`);
+		t.server({ jsonrpc: '1.0', id: SECRET });
+		expect(stored(t)).not.toContain(SECRET);
+		expect(t.warnings.join('\n')).toContain('[REDACTED:github-token]');
+	});
+
+	it('masks a client line that is not JSON in the record (the parse error quotes it)', () => {
+		const t = transcript({ maskText });
+		t.client(`${SECRET} {`);
+		expect(stored(t)).not.toContain(SECRET);
+		expect(t.toClient).toHaveLength(1);
+	});
+
+	it('masks the method, id and tool columns and the facts learned from the client', () => {
+		const t = transcript({ maskText });
+		t.client({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: `client ${SECRET}`, version: '1' } } });
+		t.client({ jsonrpc: '2.0', id: SECRET, method: 'tools/call', params: { name: `tool ${SECRET}`, arguments: {} } });
+		t.server({ jsonrpc: '2.0', method: `notifications/${SECRET}` });
+		const columns = t.records.map((event) => [event.method, event.rpcId, event.tool].join(' ')).join('\n');
+		expect(columns).not.toContain(SECRET);
+		expect(columns).toContain('[REDACTED:github-token]');
+		expect(JSON.stringify(t.updates)).not.toContain(SECRET);
+		// What goes out is not the core's to change (the masking stage does that): the id pairs the answer.
+		expect(t.toServer.at(-1)).toMatchObject({ id: SECRET });
+	});
+
+	it("a server request whose id holds a secret reaches the client under a substitute id, and the answer goes back under the server's", () => {
+		const stage = createMaskingStage({ masker, maskRequestsInRecord: true });
+		const t = transcript({ maskText, stages: [stage] });
+		t.server({ jsonrpc: '2.0', id: SECRET, method: 'roots/list' });
+		const forwarded = t.toClient.at(-1) as { id: string };
+		expect(forwarded).toEqual({ jsonrpc: '2.0', id: '[REDACTED:github-token] #1', method: 'roots/list' });
+		t.server({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: SECRET, reason: 'late' } });
+		expect(t.toClient.at(-1)).toEqual({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: '[REDACTED:github-token] #1', reason: 'late' } });
+		t.server({ jsonrpc: '2.0', id: `other ${SECRET}`, method: 'roots/list' });
+		t.client({ jsonrpc: '2.0', id: forwarded.id, result: { roots: [] } });
+		expect(t.toServer.at(-1)).toEqual({ jsonrpc: '2.0', id: SECRET, result: { roots: [] } });
+		// Paired with the request it answers, and recorded with the id masked.
+		const answer = t.records.filter((event) => event.origin === 'client' && event.kind === 'message').at(-1)!;
+		expect(answer.method).toBe('roots/list');
+		expect((t.toClient.at(-1) as { id: string }).id).toBe('other [REDACTED:github-token] #2');
+		expect(stored(t)).not.toContain(SECRET);
+	});
+
+	it("masks mcprec's own records: the command line of the start event", () => {
+		const t = transcript({ maskText, command: ['server', '--api-key', SECRET] });
+		expect(t.records[0].payload.toString()).toBe(JSON.stringify({ event: 'start', command: ['server', '--api-key', '[REDACTED:github-token]'], pid: 1234 }));
 	});
 });

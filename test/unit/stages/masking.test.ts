@@ -3,6 +3,7 @@
 // The masker is the real one, built from the policy's `mask:` section as create-stages.ts
 // builds it. All secrets are fabricated.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PARSE_LIMIT_BYTES } from '../../../src/jsonrpc/classify.js';
 import { createMasker } from '../../../src/masking/create-masker.js';
@@ -32,6 +33,8 @@ interface ServerRow {
 	answers?: { method: string; tool?: string };
 	message: unknown;
 	outcome: Outcome;
+	/** What the record keeps instead of what went out (masked ids). */
+	recordAs?: unknown;
 	notes: FlowNote[];
 }
 
@@ -131,18 +134,39 @@ const serverRows: ServerRow[] = [
 		notes: [],
 	},
 	{
-		case: 'the envelope is never masked: a secret-looking id is left, nothing else found',
+		case: 'a secret-looking id goes out as it came (the client pairs its answer by it) and is masked in the record',
 		policy: '',
 		message: response(GITHUB, { content: [text('hello')] }),
 		outcome: { forwarded: true },
-		notes: [],
+		recordAs: response('[REDACTED:github-token]', { content: [text('hello')] }),
+		notes: [masked([{ detector: 'github-token', path: '$.id', count: 1 }])],
 	},
 	{
-		case: 'the envelope is never masked: the id stays while the result is masked',
+		case: 'the id stays in what goes out while the result is masked; the record has both masked',
 		policy: '',
 		message: response(GITHUB, { content: [text(GITHUB)] }),
 		outcome: { rewritten: response(GITHUB, { content: [text('[REDACTED:github-token]')] }) },
-		notes: [masked([{ detector: 'github-token', path: '$.result.content[0].text', count: 1 }])],
+		recordAs: response('[REDACTED:github-token]', { content: [text('[REDACTED:github-token]')] }),
+		notes: [
+			masked([
+				{ detector: 'github-token', path: '$.result.content[0].text', count: 1 },
+				{ detector: 'github-token', path: '$.id', count: 1 },
+			]),
+		],
+	},
+	{
+		case: 'a notification whose method holds a secret: the method is masked',
+		policy: '',
+		message: { jsonrpc: '2.0', method: `notifications/${GITHUB}`, params: {} },
+		outcome: { rewritten: { jsonrpc: '2.0', method: 'notifications/[REDACTED:github-token]', params: {} } },
+		notes: [masked([{ detector: 'github-token', path: '$.method', count: 1 }])],
+	},
+	{
+		case: 'a key that holds a secret is masked, its value kept',
+		policy: '',
+		message: response(1, { structuredContent: { [GITHUB]: 'owner' } }),
+		outcome: { rewritten: response(1, { structuredContent: { '[REDACTED:github-token]': 'owner' } }) },
+		notes: [masked([{ detector: 'github-token', path: '$.result.structuredContent{key}', count: 1 }])],
 	},
 
 	// Strategies.
@@ -240,6 +264,7 @@ describe('masking: what the server sends', () => {
 		const flow = pass([stage], context, serverFlow(row.message, row.answers));
 		expect(outcomeOf(flow)).toEqual(row.outcome);
 		expect(flow.notes).toEqual(row.notes);
+		expect(flow.recordAs).toEqual(row.recordAs);
 		expect(flow.frame.equals(frameOf(row.message))).toBe(true);
 	});
 
@@ -276,6 +301,47 @@ describe('masking: what the server sends', () => {
 		expect(outcomeOf(flow)).toEqual({ rewritten: response(1, { content: [text(`${big} [REDACTED:github-token]`)] }) });
 		expect(flow.notes).toEqual([masked([{ detector: 'github-token', path: '$', count: 1 }], { raw: true })]);
 	});
+
+	// Whatever the size and however the server escaped it (Python's json.dumps writes every
+	// non-ASCII character as \uXXXX, some writers escape more), a line parsed or not: the
+	// masker reads the decoded strings, keys included, and what reaches the client parses to
+	// the same message with the secret masked.
+	it('a secret in a line of any size, written with any JSON escapes, in a value or a key, never gets through', () => {
+		const hex4 = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+		// Python's default: every non-ASCII UTF-16 unit escaped; or every character of every string.
+		const stringify = (value: string, escaping: string) =>
+			escaping === 'all-escaped' ? `"${Array.from({ length: value.length }, (_, index) => hex4(value.charCodeAt(index))).join('')}"` : JSON.stringify(value).replace(/[\u007f-\uffff]/g, (char) => hex4(char.charCodeAt(0)));
+		const piece = fc.constantFrom('café ', 'x', '\n', '😀', ' ', '"', 'é', '中文 ');
+		fc.assert(
+			fc.property(
+				fc.array(piece, { maxLength: 20 }).map((pieces) => pieces.join('')),
+				fc.array(piece, { maxLength: 20 }).map((pieces) => pieces.join('')),
+				// What sits right before and after the token: decoded it parts words, escaped it is letters and digits.
+				fc.constantFrom(' ', 'é', '\n', '"', '😀', '中'),
+				fc.boolean(),
+				fc.constantFrom('value', 'key'),
+				fc.constantFrom('ascii-only', 'all-escaped'),
+				(before, after, separator, huge, place, escaping) => {
+					const { stage, context } = masking('');
+					// Just over the parse limit once written: 'café ' is 10 bytes in Python's form, 30 with everything escaped.
+					const filler = huge ? 'caf\u00e9 '.repeat(Math.ceil(PARSE_LIMIT_BYTES / (escaping === 'all-escaped' ? 30 : 10)) + 10) : 'small';
+					const secretText = `${before}${separator}${GITHUB}${separator}${after}`;
+					const content = place === 'value' ? { text: `${filler}${secretText}` } : { [secretText]: filler };
+					const message = response(1, { structuredContent: content });
+					const [key, value] = Object.entries(content)[0];
+					const json = `{"jsonrpc":"2.0","id":1,"result":{"structuredContent":{${stringify(key, escaping)}:${stringify(value, escaping)}}}}`;
+					expect(JSON.parse(json)).toEqual(message);
+					expect(Buffer.byteLength(json) > PARSE_LIMIT_BYTES).toBe(huge);
+					const flow = pass([stage], context, serverFlow(json, { method: 'tools/call' }));
+					const out = flow.rewrite === undefined ? json : Buffer.isBuffer(flow.rewrite) ? flow.rewrite.toString('utf8') : JSON.stringify(flow.rewrite);
+					const decoded = JSON.stringify(JSON.parse(out));
+					expect(decoded).not.toContain(GITHUB);
+					expect(decoded).toContain('[REDACTED:github-token]');
+				},
+			),
+			{ seed: 1416, numRuns: 12 },
+		);
+	});
 });
 
 // Client → server: forwarded exactly as sent; with mask.requests: record (the default) the
@@ -292,6 +358,38 @@ interface ClientRow {
 }
 
 const clientRows: ClientRow[] = [
+	{
+		case: "record: the client's answer to a server request (sampling, elicitation input) is masked in the record",
+		policy: '',
+		message: response('s-1', { action: 'accept', content: { note: `use ${GITHUB}` } }),
+		outcome: { forwarded: true },
+		recordAs: response('s-1', { action: 'accept', content: { note: 'use [REDACTED:github-token]' } }),
+		notes: [masked([{ detector: 'github-token', path: '$.result.content.note', count: 1 }], { recordOnly: true })],
+	},
+	{
+		case: 'record: a client notification is masked in the record',
+		policy: '',
+		message: { jsonrpc: '2.0', method: 'notifications/message', params: { data: GITHUB } },
+		outcome: { forwarded: true },
+		recordAs: { jsonrpc: '2.0', method: 'notifications/message', params: { data: '[REDACTED:github-token]' } },
+		notes: [masked([{ detector: 'github-token', path: '$.params.data', count: 1 }], { recordOnly: true })],
+	},
+	{
+		case: 'record: a request without params, its id a secret',
+		policy: '',
+		message: { jsonrpc: '2.0', id: GITHUB, method: 'ping' },
+		outcome: { forwarded: true },
+		recordAs: { jsonrpc: '2.0', id: '[REDACTED:github-token]', method: 'ping' },
+		notes: [masked([{ detector: 'github-token', path: '$.id', count: 1 }], { recordOnly: true })],
+	},
+	{
+		case: 'record: a batch, element by element',
+		policy: '',
+		message: [toolCall(1, 'echo', { text: 'plain' }), toolCall(2, 'echo', { text: GITHUB })],
+		outcome: { forwarded: true },
+		recordAs: [toolCall(1, 'echo', { text: 'plain' }), toolCall(2, 'echo', { text: '[REDACTED:github-token]' })],
+		notes: [masked([{ detector: 'github-token', path: '$.params.arguments.text', count: 1 }], { recordOnly: true })],
+	},
 	{
 		case: 'record (default): forwarded as sent, the record masked',
 		policy: '',
@@ -333,12 +431,20 @@ const clientRows: ClientRow[] = [
 		notes: [],
 	},
 	{
-		case: 'record: the envelope stays (a secret-looking id)',
+		case: 'record: a secret-looking id is masked in the record too (forwarded as is)',
 		policy: '',
 		message: request(GITHUB, 'tools/call', { name: 'echo', arguments: { text: AWS } }),
 		outcome: { forwarded: true },
-		recordAs: request(GITHUB, 'tools/call', { name: 'echo', arguments: { text: '[REDACTED:aws-access-key]' } }),
-		notes: [masked([{ detector: 'aws-access-key', path: '$.params.arguments.text', count: 1 }], { recordOnly: true })],
+		recordAs: request('[REDACTED:github-token]', 'tools/call', { name: 'echo', arguments: { text: '[REDACTED:aws-access-key]' } }),
+		notes: [
+			masked(
+				[
+					{ detector: 'github-token', path: '$.id', count: 1 },
+					{ detector: 'aws-access-key', path: '$.params.arguments.text', count: 1 },
+				],
+				{ recordOnly: true },
+			),
+		],
 	},
 	{
 		case: 'record: a call answered by an earlier stage keeps its masked arguments in the record',
@@ -361,25 +467,6 @@ const clientRows: ClientRow[] = [
 		outcome: { rewritten: toolCall(1, 'deploy', { key: GITHUB }) },
 		recordAs: toolCall(1, 'deploy', { key: '[REDACTED:github-token]' }),
 		notes: [masked([{ detector: 'github-token', path: '$.params.arguments.key', count: 1 }], { recordOnly: true })],
-	},
-	{
-		// Only requests are shaped: a client notification is recorded as sent.
-		case: 'record: a client notification is recorded as sent',
-		policy: '',
-		message: { jsonrpc: '2.0', method: 'notifications/message', params: { data: GITHUB } },
-		outcome: { forwarded: true },
-		recordAs: undefined,
-		notes: [],
-	},
-	{
-		// Suspected gap: the client's answer to a server request (an elicitation a person
-		// typed a secret into, a sampling result) is a response, not a request: recorded unmasked.
-		case: 'record: a client response to an elicitation is recorded as sent',
-		policy: '',
-		message: response(0, { action: 'accept', content: { answer: GITHUB } }),
-		outcome: { forwarded: true },
-		recordAs: undefined,
-		notes: [],
 	},
 ];
 
