@@ -7,8 +7,12 @@
 
 import type { Detector } from './detector.js';
 
-const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
-const DOMAIN = /(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
+// Letters and digits beyond ASCII: internationalised addresses (RFC 6531) such as
+// `josé.garcía@empresa.es` are personal data as much as ASCII ones. Detectors read text
+// narrowed to one byte per character (mask-text.ts), so this reaches Latin-1 letters;
+// addresses in other scripts are not claimed (README).
+const LOCAL_CHAR = /[\p{L}\p{N}\p{M}._%+-]/u;
+const DOMAIN = /(?:[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,24}(?![\p{L}\p{N}\p{M}-])/uy;
 const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost|local|gserviceaccount\.com)$/i;
 const FILE_SUFFIX = /\.(?:png|jpe?g|gif|svg|webp|ico|js|mjs|cjs|ts|tsx|jsx|css|map|json|html?|md|txt|py|rb|go|rs|java|php|lock|ya?ml|toml|xml|zip|gz|tgz|tar)$/i;
 const NOT_PEOPLE = new Set(['git', 'hg', 'svn']);

@@ -187,8 +187,12 @@ const cases: Case[] = [
 		masks: [
 			['From: Jane <jane.roe@gmail.com>', 'jane.roe@gmail.com'],
 			['mailto:m.okafor+billing@outlook.com', 'm.okafor+billing@outlook.com'],
+			// Internationalised addresses (RFC 6531) in Latin scripts. Detectors read text narrowed
+			// to one byte per character (mask-text.ts), so addresses in other scripts are not claimed.
+			['contact: josé.garcía@empresa.es,', 'josé.garcía@empresa.es'],
+			['Kontakt müller@münchen.de.', 'müller@münchen.de'],
 		],
-		keeps: ['alice@example.com', 'git@github.com:acme/repo.git', 'logo@2x.png', 'lodash@4.17.21', '@types/node', 'https://user@host.io/x'],
+		keeps: ['alice@example.com', 'josé@example.com', 'Zoë <@zoe> on chat', 'git@github.com:acme/repo.git', 'logo@2x.png', 'lodash@4.17.21', '@types/node', 'https://user@host.io/x'],
 	},
 	{
 		detector: 'phone',
