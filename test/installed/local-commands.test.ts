@@ -112,9 +112,7 @@ describe('a session recorded by the installed mcprec', () => {
 			fs.rmSync(copy, { recursive: true, force: true });
 		}
 	});
-});
 
-describe('retention', () => {
 	it('prune lists what it would delete, deletes it with a signed tombstone, and verify reports it as pruned', async () => {
 		const dry = await mcprec(installed, home, ['prune', '--older-than', '1ms', '--include-unsynced', '--dry-run']);
 		expect(dry.exitCode, dry.stderr).toBe(0);
