@@ -1,5 +1,6 @@
-// 1. Round-trip latency of a small tools/call (DESIGN §8): mcprec p50 ≤ 1.3× relay p50,
-// p99 ≤ 2× relay p99. Paths take turns in short rounds, in an order that rotates each
+// 1. Round-trip latency of a small tools/call at steady state, after 5,000 warm-up calls
+// (DESIGN §8 as the performance issue restates it): mcprec p50 ≤ 1.3× relay p50, p99 ≤ 2×
+// relay p99. Short sessions have their own measure (measure-short-session.ts). Paths take turns in short rounds, in an order that rotates each
 // round, so that drift on a busy machine (CPU frequency, other processes) lands on all of
 // them alike. On the shared 2-core reference VM, 40 rounds left the p50 ratio ±0.1 from
 // run to run; 120 bring that to a few hundredths (scripts/ab-latency.mjs, with 240, to ±0.03).
@@ -52,7 +53,8 @@ export async function measureLatency(options: LatencyOptions) {
 			recording: { ratioP50: round(result.recording.p50Us / result.relay.p50Us), ratioP99: round(result.recording.p99Us / result.relay.p99Us) },
 			note: REFERENCE_NOTE,
 		},
-		budget: 'mcprec p50 ≤ 1.3× relay p50 and p99 ≤ 2× relay p99',
+		warmup: options.warmup,
+		budget: 'steady state (after the warm-up calls): mcprec p50 ≤ 1.3× relay p50 and p99 ≤ 2× relay p99',
 		pass: ratioP50 <= 1.3 && ratioP99 <= 2,
 	};
 }

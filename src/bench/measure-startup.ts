@@ -1,5 +1,5 @@
 // 4. Startup (DESIGN §8): time from spawn to `initialize` answered, direct vs mcprec, median
-// of several runs taken in turns; mcprec within direct + 150 ms. The relay is timed too: it
+// of several runs taken in turns; mcprec within direct + 100 ms. The relay is timed too: it
 // shows what booting any Node process in front of the server costs on this machine.
 // All three run without NODE_EXTRA_CA_CERTS (bench-paths.ts): it costs every Node process
 // ~130 ms at boot, which would hide what mcprec itself costs.
@@ -31,9 +31,9 @@ export async function measureStartup(options: StartupOptions) {
 		relayMs: round(relay, 1),
 		mcprecMs: round(mcprec, 1),
 		overheadMs: round(mcprec - direct, 1),
-		budget: 'mcprec ≤ direct + 150 ms',
+		budget: 'mcprec ≤ direct + 100 ms',
 		note: 'NODE_EXTRA_CA_CERTS unset for all three paths (see environment)',
-		pass: mcprec <= direct + 150,
+		pass: mcprec <= direct + 100,
 	};
 }
 

@@ -1,5 +1,7 @@
 // 2. Throughput of many small messages (DESIGN §8): all requests written at once (pipelined),
-// clock stopped when the last answer arrives; mcprec ≥ 0.8× the relay. Each path runs
+// clock stopped when the last answer arrives; mcprec ≥ 1.0× the recording reference (the
+// performance issue moved the yardstick: on two cores no recorder reaches 0.8× the bare
+// relay, and checking, policy and masking should cost nothing beyond recording). Each path runs
 // `runs` times and keeps its best run, so one unlucky scheduling slice does not decide.
 // The reference paths (bench-paths.ts) run alongside and are reported as ratios to the relay.
 
@@ -37,13 +39,15 @@ export async function measureThroughput(options: ThroughputOptions) {
 	>;
 	const relay = best.get('relay')!;
 	const ratio = best.get('mcprec')! / relay;
+	const toRecording = best.get('mcprec')! / best.get('recording')!;
 	return {
 		requests: options.messages,
 		note: 'each request and its answer are two messages through the path',
 		...perPath,
 		ratio: round(ratio),
+		ratioToRecording: round(toRecording),
 		references: { validating: round(best.get('validating')! / relay), recording: round(best.get('recording')! / relay), note: REFERENCE_NOTE },
-		budget: 'mcprec ≥ 0.8× relay',
-		pass: ratio >= 0.8,
+		budget: 'mcprec ≥ 1.0× the recording reference',
+		pass: toRecording >= 1,
 	};
 }

@@ -10,6 +10,8 @@ import { BENCH_ENVIRONMENT_NOTE, removedVariables } from './bench-paths.js';
 import { measureConcurrentRecording } from './measure-concurrent-recording.js';
 import { measureLarge } from './measure-large.js';
 import { measureLatency } from './measure-latency.js';
+import { measureIdleRss } from './measure-idle-rss.js';
+import { measureShortSession } from './measure-short-session.js';
 import { measureStartup } from './measure-startup.js';
 import { measureThroughput } from './measure-throughput.js';
 import { measureDetectorCostPerFormat } from '../masking/measure-detector-cost.js';
@@ -20,10 +22,14 @@ const quick = process.env.MCPREC_BENCH_QUICK === '1';
 const only = process.env.MCPREC_BENCH_ONLY?.split(',');
 
 const MEASURES = {
-	latency: (home: string) => measureLatency({ home, calls: quick ? 400 : 12000, warmup: quick ? 50 : 300, rounds: quick ? 4 : 120 }),
+	// The headline: short sessions in fresh processes, as people run them.
+	shortSession: (home: string) => measureShortSession({ home, repetitions: quick ? 3 : 6, warmup: 50, timed: quick ? 100 : 300, pipelined: quick ? 500 : 3000 }),
+	// Steady state: after 5,000 calls, when V8 has optimised the hot path.
+	latency: (home: string) => measureLatency({ home, calls: quick ? 400 : 12000, warmup: quick ? 50 : 5000, rounds: quick ? 4 : 120 }),
 	throughput: (home: string) => measureThroughput({ home, messages: quick ? 20_000 : 100_000, runs: 2 }),
 	large: (home: string) => measureLarge({ home, bytes: (quick ? 8 : 64) * 2 ** 20 }),
 	startup: (home: string) => measureStartup({ home, runs: quick ? 4 : 20 }),
+	idleRss: (home: string) => measureIdleRss({ home, runs: quick ? 1 : 3, idleMs: quick ? 500 : 2000 }),
 	recording: (home: string) => measureConcurrentRecording({ home, sessions: 8, requestsPerSession: quick ? 1000 : 10_000 }),
 	// Collector ingest with 16 concurrent sync clients, and session-list latency with 100k sessions
 	// stored, on SQLite and a throwaway PostgreSQL (needs the postgresql package). The slowest measure.

@@ -36,6 +36,8 @@ interface Outcome {
 	answered: number[];
 	/** Ids of the requests the server got. */
 	received: number[];
+	/** How many calls the client sent. */
+	calls: number;
 }
 
 // One session: a pipelined flood of echo calls, and kill -9 of mcprec somewhere inside it
@@ -43,11 +45,12 @@ interface Outcome {
 async function floodThenKill(home: string, seed: number): Promise<Outcome> {
 	const next = random(seed);
 	const log = path.join(home, `server-received-${seed}.ndjson`);
+	let calls = 0;
 	const session = startRaw(['node', fixture('raw-server.mjs')], home, { env: { RAW_SERVER_LOG: log } });
 	try {
 		session.send(initialize);
 		await session.response(0);
-		const calls = 500 + Math.floor(next() * 1500);
+		calls = 500 + Math.floor(next() * 1500);
 		const early = next() < 0.2;
 		const delayMs = Math.floor(next() * 60);
 		for (let id = 1; id <= calls; id++) session.send(echo(id));
@@ -70,7 +73,7 @@ async function floodThenKill(home: string, seed: number): Promise<Outcome> {
 				.map((line) => (JSON.parse(line) as { id?: number }).id)
 				.filter((id): id is number => typeof id === 'number' && id > 0)
 		: [];
-	return { answered, received };
+	return { answered, received, calls };
 }
 
 describe('kill -9 of mcprec at a random instant', () => {
@@ -91,7 +94,7 @@ describe('kill -9 of mcprec at a random instant', () => {
 		const listed = (JSON.parse(first.stdout) as { id: string; endReason: string | null; endedAt: string | null }[]).reverse();
 		expect(listed).toHaveLength(RUNS);
 
-		let sawAnswers = 0;
+		let midFlood = 0;
 		for (const [index, outcome] of outcomes.entries()) {
 			const seed = index + 1;
 			const session = listed[index]!;
@@ -103,7 +106,7 @@ describe('kill -9 of mcprec at a random instant', () => {
 			expect(outcome.answered.filter((id) => !delivered.has(id)), `seed ${seed}: answers the client got but the record lacks`).toEqual([]);
 			expect(outcome.received.filter((id) => !forwarded.has(id)), `seed ${seed}: requests the server got but the record lacks`).toEqual([]);
 			expect(events.map((event) => event.seq), `seed ${seed}`).toEqual(events.map((_event, position) => position));
-			sawAnswers += outcome.answered.length;
+			if (outcome.answered.length > 0 && outcome.answered.length < outcome.calls) midFlood++;
 		}
 		expect(readSessions(home).every((row) => row.event_count === readEvents(home, row.id as string).length)).toBe(true);
 		// Every recovered session is signed and in the store ledger once: opened, closed with what the store holds.
@@ -124,8 +127,10 @@ describe('kill -9 of mcprec at a random instant', () => {
 		expect(verify.stdout).not.toMatch(/not signed/);
 		// No journal is left behind once recovered.
 		expect(fs.readdirSync(path.join(home, 'journal'))).toEqual([]);
-		// The runs did kill mid-flood, not always before the first answer.
-		expect(sawAnswers).toBeGreaterThan(RUNS * 50);
+		// The runs did kill mid-flood (some answers out, not all), not always before the first
+		// answer or after the last: counted per run, since how many answers fit in the delay
+		// depends on the machine and the Node version.
+		expect(midFlood).toBeGreaterThanOrEqual(RUNS / 2);
 	}, 300_000);
 });
 
