@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createMasker } from '../../../src/masking/create-masker.js';
 import type { MaskPolicy } from '../../../src/policy/policy-types.js';
+import { leaks } from './score-documents.js';
 
 interface Corpus {
 	planted: { detector: string; context: string; text: string; secrets: string[] }[];
@@ -19,22 +20,6 @@ const masker = createMasker(policy, { sessionSalt: 'corpus' });
 
 const occurrences = (text: string, value: string) => text.split(value).length - 1;
 const maskCount = (findings: { count: number }[]) => findings.reduce((sum, finding) => sum + finding.count, 0);
-
-// A secret counts as masked only if no piece of it is left: each of its lines (keys span
-// several) is cut into 12-character windows, and none may appear in the masked text more
-// often than in the rest of the original (a PEM header's base64 is shared with certificates).
-function leaks(secret: string, original: string, masked: string): boolean {
-	const rest = original.split(secret).join('');
-	for (const line of secret.split(/\r?\n|\\n/)) {
-		const part = line.trim();
-		if (part.length === 0) continue;
-		const windows = part.length <= 12 ? [part] : [];
-		for (let at = 0; at + 12 <= part.length; at += 12) windows.push(part.slice(at, at + 12));
-		if (part.length > 12) windows.push(part.slice(-12));
-		for (const window of windows) if (occurrences(masked, window) > occurrences(rest, window)) return true;
-	}
-	return false;
-}
 
 describe('masking corpus', () => {
 	it('is big enough to mean something', () => {

@@ -100,10 +100,10 @@ function emptyTally(): Tally {
 	return { planted: 0, caught: 0, masks: 0, trueMasks: 0, lookalikes: 0 };
 }
 
-// A value counts as masked only if no piece of it is left: each of its lines is cut into
-// 12-character windows, and none may appear in the masked text more often than in the
-// rest of the original.
-function leaks(value: string, original: string, masked: string): boolean {
+// A value counts as masked only if no piece of it is left: each of its lines (keys span
+// several) is cut into 12-character windows, and none may appear in the masked text more
+// often than in the rest of the original (a PEM header's base64 is shared with certificates).
+export function leaks(value: string, original: string, masked: string): boolean {
 	const rest = original.split(value).join('');
 	for (const line of value.split(/\r?\n|\\n/)) {
 		const part = line.trim();
