@@ -42,20 +42,10 @@ export class Journal {
 	static create(options: { directory: string; sessionId: string; session: Record<string, unknown>; restartBytes?: number }): Journal {
 		fs.mkdirSync(options.directory, { recursive: true, mode: 0o700 });
 		const file = journalFile(options.directory, options.sessionId);
-		// Written under another name, then renamed: a `.journal` file always has its header,
-		// so another mcprec never mistakes one being created for a dead one.
-		const creating = `${file}.creating`;
-		const fd = fs.openSync(creating, 'wx', 0o600);
 		const header: JournalHeader = { sessionId: options.sessionId, pid: process.pid, pidStart: processStartOf(process.pid), session: options.session };
 		const bytes = encodeJournalHeader(header);
-		try {
-			fs.writeSync(fd, bytes);
-			fs.renameSync(creating, file);
-		} catch (error) {
-			fs.closeSync(fd);
-			fs.rmSync(creating, { force: true });
-			throw error;
-		}
+		// A `.journal` file always has its header, so another mcprec never mistakes one being created for a dead one.
+		const fd = writeThenRename(file, `${file}.creating`, 'wx', bytes);
 		return new Journal(file, fd, bytes.length, bytes, options.restartBytes ?? JOURNAL_RESTART_BYTES);
 	}
 
@@ -76,17 +66,8 @@ export class Journal {
 	 */
 	restart(base: JournalBase): void {
 		if (this.closed || this.pending.length > 0 || base.throughSeq !== this.lastSeqAdded) return;
-		const restarting = `${this.file}.restarting`;
 		const bytes = Buffer.concat([this.header, ...encodeJournalRestart(base)]);
-		const fd = fs.openSync(restarting, 'w', 0o600);
-		try {
-			fs.writeSync(fd, bytes);
-			fs.renameSync(restarting, this.file);
-		} catch (error) {
-			fs.closeSync(fd);
-			fs.rmSync(restarting, { force: true });
-			throw error;
-		}
+		const fd = writeThenRename(this.file, `${this.file}.restarting`, 'w', bytes);
 		fs.closeSync(this.fd);
 		this.fd = fd;
 		this.size = bytes.length;
@@ -153,6 +134,21 @@ export class Journal {
 		this.closed = true;
 		fs.closeSync(this.fd);
 	}
+}
+
+// Writes `bytes` under a temporary name and renames it to `file`, so a reader sees the old
+// file or the new one whole; returns the new file's descriptor, open for appending at `bytes.length`.
+function writeThenRename(file: string, temporary: string, flags: 'w' | 'wx', bytes: Buffer): number {
+	const fd = fs.openSync(temporary, flags, 0o600);
+	try {
+		fs.writeSync(fd, bytes);
+		fs.renameSync(temporary, file);
+	} catch (error) {
+		fs.closeSync(fd);
+		fs.rmSync(temporary, { force: true });
+		throw error;
+	}
+	return fd;
 }
 
 // IOV_MAX is 1024 on Linux and macOS.

@@ -16,7 +16,8 @@ import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from '..
 import { encodePayload } from '../event/payload-encoding.js';
 import { emptyCounters, type SessionCounters } from '../event/event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
-import { appendLedgerEntry, rememberSigner, saveCheckpoint, writeLedgerHead } from '../store/ledger-queries.js';
+import { appendLedgerEntry, saveCheckpoint, writeLedgerHead } from '../store/ledger-queries.js';
+import { rememberDeviceKey } from '../store/sync-queries.js';
 import type { DeviceSigner } from '../event/device-signature.js';
 import type { LedgerHead } from '../event/ledger.js';
 import type { ArenaEvent } from './event-arena.js';
@@ -86,6 +87,12 @@ interface SignedState {
 	opened: boolean;
 	closed: boolean;
 	signerKept: boolean;
+}
+
+// A transaction's signing: the state once it commits, and the newest signed ledger entry it
+// wrote (for the head file), if any.
+interface Signing {
+	state: SignedState;
 	head: LedgerHead | undefined;
 }
 
@@ -114,7 +121,7 @@ export class RecordWriter {
 				insertEvent: Statement;
 				insertEvents: Statement;
 				updateSession: Statement;
-				writeBatch: Transaction<(start: number, end: number) => SignedState>;
+				writeBatch: Transaction<(start: number, end: number) => Signing>;
 		  }
 		| undefined;
 	private sessionInserted = false;
@@ -130,7 +137,7 @@ export class RecordWriter {
 	// The hash of the last committed event (the head a checkpoint signs).
 	private committedHash: string;
 	private closing = false;
-	private signed: SignedState = { checkpointed: -1, opened: false, closed: false, signerKept: false, head: undefined };
+	private signed: SignedState = { checkpointed: -1, opened: false, closed: false, signerKept: false };
 	// The store's files as this writer found them; a change outside SQLite stops the writes.
 	private readonly files: StoreFileWatch;
 	private damage: string | undefined;
@@ -354,8 +361,8 @@ export class RecordWriter {
 		this.sessionInserted = true;
 		this.updatePending = false;
 		this.lastCommitUs = this.clock.nowMicros();
-		if (signed.head && signed.head !== this.signed.head) writeLedgerHead(this.options.store.file, signed.head);
-		this.signed = signed;
+		if (signed.head) writeLedgerHead(this.options.store.file, signed.head);
+		this.signed = signed.state;
 		if (end === start) return;
 		this.committedSeq = queue[end - 1].seq;
 		this.committedHash = queue[end - 1].hash!;
@@ -432,7 +439,7 @@ export class RecordWriter {
 		// Built once per handle: better-sqlite3 makes a new wrapper on every transaction() call.
 		// Values go in as arguments, not as one array: better-sqlite3 reads an array element by
 		// element through the V8 API, which cost more than SQLite's insert.
-		const writeBatch = database.transaction((start: number, end: number): SignedState => {
+		const writeBatch = database.transaction((start: number, end: number): Signing => {
 			if (!this.sessionInserted) insertSession.run(sessionRow(this.session!));
 			const queue = this.queue;
 			let index = start;
@@ -456,17 +463,18 @@ export class RecordWriter {
 
 	// Inside the transaction: the checkpoint over the head it commits, and the ledger entries
 	// due. The state returned takes effect only if the transaction commits.
-	private sign(database: StoreDatabase, last: QueuedEvent | undefined, drained: boolean): SignedState {
+	private sign(database: StoreDatabase, last: QueuedEvent | undefined, drained: boolean): Signing {
 		const state = { ...this.signed };
+		let head: LedgerHead | undefined;
 		const sessionId = this.options.sessionId;
 		const signer = this.signer;
 		const ts = this.clock.nowMicros();
 		if (signer && !state.signerKept) {
-			rememberSigner(database, signer);
+			rememberDeviceKey(database, signer.deviceId, signer.publicKey);
 			state.signerKept = true;
 		}
 		if (!state.opened) {
-			state.head = appendLedgerEntry(database, { ts, kind: 'open', sessionId }, signer) ?? state.head;
+			head = appendLedgerEntry(database, { ts, kind: 'open', sessionId }, signer) ?? head;
 			state.opened = true;
 		}
 		const eventCount = last ? last.seq + 1 : this.committedSeq + 1;
@@ -477,10 +485,10 @@ export class RecordWriter {
 		}
 		if (this.closing && drained && !state.closed) {
 			const endReason = this.update.endReason ?? null;
-			state.head = appendLedgerEntry(database, { ts, kind: 'close', sessionId, eventCount, headHash, endReason }, signer) ?? state.head;
+			head = appendLedgerEntry(database, { ts, kind: 'close', sessionId, eventCount, headHash, endReason }, signer) ?? head;
 			state.closed = true;
 		}
-		return state;
+		return { state, head };
 	}
 
 	private onWriteSuccess(): void {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { checkpointMessage, ledgerMessage, type DeviceSigner, type SealedHead } from '../event/device-signature.js';
 import { LEDGER_GENESIS, ledgerHash, type LedgerEntry, type LedgerHead, type LedgerKind } from '../event/ledger.js';
 import type { StoreDatabase } from './open-store.js';
+import { rememberDeviceKey } from './sync-queries.js';
 
 export interface LedgerRow extends LedgerEntry {
 	prevHash: string;
@@ -71,11 +72,6 @@ export function saveCheckpoint(database: StoreDatabase, head: SealedHead, signer
 		.run(signer.deviceId, head.eventCount, head.headHash, signer.sign(checkpointMessage(head)), head.sessionId);
 }
 
-/** Keeps the device's public key in the store, so `verify` can check its signatures offline. */
-export function rememberSigner(database: StoreDatabase, signer: DeviceSigner): void {
-	database.prepare('INSERT OR IGNORE INTO device_keys (id, public_key, created_at) VALUES (?, ?, ?)').run(signer.deviceId, JSON.stringify(signer.publicKey), Date.now());
-}
-
 /**
  * Records `head` in the head file unless the file already names a later entry. Best effort:
  * two processes racing leave the earlier of two heads, which the ledger still extends.
@@ -123,7 +119,7 @@ export function closeInLedger(
 	const { sessionId, eventCount, headHash, endReason, ts } = session;
 	let head: LedgerHead | undefined;
 	if (signer) {
-		rememberSigner(database, signer);
+		rememberDeviceKey(database, signer.deviceId, signer.publicKey);
 		saveCheckpoint(database, { sessionId, eventCount, headHash }, signer);
 	}
 	if (!hasLedgerEntry(database, sessionId, 'open')) head = appendLedgerEntry(database, { ts, kind: 'open', sessionId }, signer) ?? head;
