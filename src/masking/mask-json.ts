@@ -115,28 +115,27 @@ function maskContainer(root: unknown, rootPath: string, envelope: ReadonlySet<st
 // Keys are masked like strings; an object with a masked key is rebuilt in its order, and
 // a masked key that would now equal another gets a number, so no member is lost.
 function maskKeys(container: Record<string, unknown>, place: Place, masking: TreeMasking, findings: MaskFinding[]): void {
-	let renamed: Map<string, string> | undefined;
+	let renamed: Map<string, { text: string; findings: MaskFinding[] }> | undefined;
 	for (const key in container) {
 		if (!Object.hasOwn(container, key)) continue;
 		const masked = masking.maskKey(key);
 		if (masked === undefined) continue;
 		renamed ??= new Map();
-		renamed.set(key, masked.text);
+		renamed.set(key, masked);
 	}
 	if (renamed === undefined) return;
 	const entries = Object.entries(container);
 	for (const [key] of entries) delete container[key];
 	for (const [key, value] of entries) {
-		let name = renamed.get(key) ?? key;
+		const masked = renamed.get(key);
+		let name = masked?.text ?? key;
 		if (Object.hasOwn(container, name)) {
 			let counter = 2;
 			while (Object.hasOwn(container, `${name}#${counter}`)) counter++;
 			name = `${name}#${counter}`;
 		}
 		container[name] = value;
-		if (renamed.has(key)) {
-			for (const finding of masking.maskKey(key)!.findings) findings.push({ ...finding, path: `${pathOf(place)}{key}` });
-		}
+		for (const finding of masked?.findings ?? []) findings.push({ ...finding, path: `${pathOf(place)}{key}` });
 	}
 }
 
