@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { deviceSigner, type DeviceSigner } from '../event/device-signature.js';
+import { deviceSigner, type DevicePrivateJwk } from '../event/device-signature.js';
 import { resolveStatePaths } from '../config/paths.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
 import type { Refusal } from '../proxy/proxy.js';
@@ -78,11 +78,13 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// Startup (DESIGN §8) is mostly this thread loading code while the server boots: the
 	// server is spawned as soon as nothing can forbid it, the session row is written here by
 	// proxy.start() (recorder.open()), and the writer thread starts once the session runs.
-	// The device key, once read: it also signs sessions of dead processes this one recovers.
-	let deviceKeySigner: DeviceSigner | undefined;
+	// The device key, once read. It also signs sessions of dead processes that opening the
+	// store recovers; the signer is built only then.
+	let deviceKey: { id: string; jwk: DevicePrivateJwk } | undefined;
+	const recoverySigner = () => deviceKey && deviceSigner(deviceKey.id, deviceKey.jwk);
 	const recorder = new Recorder({
 		session,
-		recoverySigner: () => deviceKeySigner,
+		recoverySigner,
 		clock,
 		lockTimeoutMs: options.lockTimeout,
 		watermarks: backlogFromEnvironment(),
@@ -115,10 +117,8 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		: await loadRunCredentials({ identityRequired: policy.identity.required, identityRequiredBecause: policy.identity.because, secretNames });
 	for (const warning of credentials.warnings) stderr.write(`mcprec: ${warning}\n`);
 	const signer = await signing;
-	if (signer.key) {
-		recorder.signWith({ deviceId: signer.key.id, jwk: signer.key.jwk });
-		deviceKeySigner = deviceSigner(signer.key.id, signer.key.jwk);
-	}
+	deviceKey = signer.key;
+	if (signer.key) recorder.signWith({ deviceId: signer.key.id, jwk: signer.key.jwk });
 	else stderr.write(`mcprec: warning: ${signer.warning}\n`);
 	session.identity = credentials.identity;
 	const refusal: Refusal | undefined =
@@ -138,7 +138,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// boots: the proxy spawns it before awaiting them, so they cost no startup time.
 	const dataPathReady = (async () => {
 		const [{ createStages }, { openStore }] = await Promise.all([import('../stages/create-stages.js'), import('../store/open-store.js')]);
-		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000, signer: () => deviceKeySigner });
+		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000, signer: recoverySigner });
 		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
 		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), masker, remoteApprovals, serverCommand: commandLine });
 	})();
