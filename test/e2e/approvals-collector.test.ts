@@ -7,6 +7,7 @@
 // afterwards. A rule with `selfApprove: true` lets the requester approve at the collector.
 // Without a collector, `mcprec approve` decides, recorded as a local decision.
 
+import { testCollectorSettings } from '../helpers/collector-fixtures.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -100,18 +101,13 @@ beforeAll(async () => {
 	folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-approvals-collector-'));
 	provider = await TestProvider.start({ resourceServers: [AUDIENCE] });
 	collector = await startCollector({
-		settings: {
-			host: '127.0.0.1',
-			port: 0,
-			database: path.join(folder, 'collector.db'),
+		settings: testCollectorSettings({
+			folder,
 			issuer: provider.issuer,
 			audience: AUDIENCE,
-			groupsClaim: 'groups',
-			auditorGroup: 'auditors',
 			// alice and carol are both engineers: both approvers, so only the self-approval rule keeps alice from approving her own calls.
 			approverGroup: 'engineering',
-			bodyLimitBytes: 32 * 1024 * 1024,
-		},
+		}),
 	});
 	expect(ACCOUNTS.alice!.groups).toContain('engineering');
 	expect(ACCOUNTS.carol!.groups).toContain('engineering');

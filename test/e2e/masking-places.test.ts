@@ -7,6 +7,7 @@
 // sync upload as the collector stored it (its database bytes and its API) and the viewer's
 // pages. A login through a real OIDC provider lets the session sync.
 
+import { testCollectorSettings } from '../helpers/collector-fixtures.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -91,18 +92,7 @@ beforeAll(async () => {
 	folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mcprec-places-collector-'));
 	provider = await TestProvider.start({ resourceServers: [AUDIENCE] });
 	collector = await startCollector({
-		settings: {
-			host: '127.0.0.1',
-			port: 0,
-			database: path.join(folder, 'collector.db'),
-			issuer: provider.issuer,
-			audience: AUDIENCE,
-			groupsClaim: 'groups',
-			auditorGroup: 'auditors',
-			approverGroup: undefined,
-			bodyLimitBytes: 32 * 1024 * 1024,
-			cookieSecret: COOKIE_SECRET,
-		},
+		settings: testCollectorSettings({ folder, issuer: provider.issuer, audience: AUDIENCE, cookieSecret: COOKIE_SECRET }),
 	});
 
 	home = makeHome('mcprec-places-');

@@ -4,6 +4,7 @@
 // are interrupted every way we can (kill -9 mid-run, collector restarted, connection
 // refused) and must still end with exactly the local events on the collector, sealed.
 
+import { testCollectorSettings } from '../helpers/collector-fixtures.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -36,17 +37,7 @@ let accessToken: string;
 const homes: string[] = [];
 
 function collectorSettings(): ServerSettings {
-	return {
-		host: '127.0.0.1',
-		port,
-		database: path.join(folder, 'collector.db'),
-		issuer: provider.issuer,
-		audience: AUDIENCE,
-		groupsClaim: 'groups',
-		auditorGroup: 'auditors',
-		approverGroup: undefined,
-		bodyLimitBytes: 32 * 1024 * 1024,
-	};
+	return testCollectorSettings({ folder, port, issuer: provider.issuer, audience: AUDIENCE });
 }
 
 async function restartCollector(): Promise<void> {

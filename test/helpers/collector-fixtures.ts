@@ -1,9 +1,11 @@
 // Sessions and hash-chained events as a laptop would upload them, for the collector's
 // storage and API tests: built with the same canonical form as the recorder.
 
+import path from 'node:path';
 import { chainHash, genesisHash } from '../../src/event/hash-chain.js';
 import { newSessionId } from '../../src/event/session-id.js';
 import type { ChainEvent } from '../../src/event/wire-event.js';
+import type { ServerSettings } from '../../src/server/resolve-server-settings.js';
 
 export interface EventSpec {
 	origin?: string;
@@ -118,4 +120,22 @@ export function chainProblem(sessionId: string, events: ChainEvent[]): string | 
 		prevHash = event.hash;
 	}
 	return undefined;
+}
+
+/**
+ * A collector on 127.0.0.1 for tests: its database in `folder`, tokens from `issuer` for
+ * `audience`, auditors in group `auditors`, 32 MiB bodies; `overrides` for the rest.
+ */
+export function testCollectorSettings(options: { folder: string; issuer: string; audience: string } & Partial<ServerSettings>): ServerSettings {
+	const { folder, ...overrides } = options;
+	return {
+		host: '127.0.0.1',
+		port: 0,
+		database: path.join(folder, 'collector.db'),
+		groupsClaim: 'groups',
+		auditorGroup: 'auditors',
+		approverGroup: undefined,
+		bodyLimitBytes: 32 * 1024 * 1024,
+		...overrides,
+	};
 }

@@ -15,7 +15,7 @@ import { startCollector } from '../../src/server/start-collector.js';
 import { startCollectorBinary, type CollectorProcess } from '../helpers/collector-binary.js';
 import { createTokenVerifier } from '../../src/server/verify-access-token.js';
 import { encodeEventLines, type ChainEvent } from '../../src/event/wire-event.js';
-import { callEvents, chain, chainProblem, OUTCOME_EVENTS_SUMMARY, outcomeEvents, sessionDocument } from '../helpers/collector-fixtures.js';
+import { callEvents, chain, chainProblem, OUTCOME_EVENTS_SUMMARY, outcomeEvents, sessionDocument, testCollectorSettings } from '../helpers/collector-fixtures.js';
 import { OTHER_RESOURCE, startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
 
 let issuer: OidcIssuer;
@@ -26,18 +26,7 @@ let folder: string;
 const tokens: Record<string, string> = {};
 
 function settings(overrides: Partial<ServerSettings> = {}): ServerSettings {
-	return {
-		host: '127.0.0.1',
-		port: 0,
-		database: path.join(folder, 'collector.db'),
-		issuer: issuer.issuer,
-		audience: issuer.audience,
-		groupsClaim: 'groups',
-		auditorGroup: 'auditors',
-		approverGroup: 'approvers',
-		bodyLimitBytes: 32 * 1024 * 1024,
-		...overrides,
-	};
+	return testCollectorSettings({ folder, issuer: issuer.issuer, audience: issuer.audience, approverGroup: 'approvers', ...overrides });
 }
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import { runMcprec } from '../helpers/mcprec.js';
 import { signSealedHead } from '../../src/event/device-signature.js';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
 import { encodeEventLines } from '../../src/event/wire-event.js';
-import { callEvents, chain, sessionDocument, type EventSpec } from '../helpers/collector-fixtures.js';
+import { callEvents, chain, sessionDocument, testCollectorSettings, type EventSpec } from '../helpers/collector-fixtures.js';
 import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -83,19 +83,15 @@ beforeAll(async () => {
 		{ viewer: { clientId: 'mcprec-viewer', redirectUris: [`http://127.0.0.1:${port}/auth/callback`] } },
 	);
 	collector = await startCollector({
-		settings: {
-			host: '127.0.0.1',
+		settings: testCollectorSettings({
+			folder,
 			port,
-			database: path.join(folder, 'collector.db'),
 			issuer: issuer.issuer,
 			audience: issuer.audience,
-			groupsClaim: 'groups',
-			auditorGroup: 'auditors',
 			approverGroup: 'approvers',
-			bodyLimitBytes: 32 * 1024 * 1024,
 			viewerClientId: 'mcprec-viewer',
 			viewerScope: 'openid email',
-		},
+		}),
 	});
 	for (const user of ['alice', 'bob', 'audrey', 'carol']) tokens[user] = await issuer.accessToken(user);
 
