@@ -63,17 +63,27 @@ async function floodThenKill(home: string, seed: number): Promise<Outcome> {
 	}
 	// What the client saw: every complete line on mcprec's stdout.
 	const answered = session.lines.map((line) => JSON.parse(line.toString('utf8')) as { id?: number }).map((message) => message.id).filter((id): id is number => typeof id === 'number' && id > 0);
-	// The server, orphaned, sees its stdin close and exits; give it a moment to finish its log.
-	await new Promise((resolve) => setTimeout(resolve, 30));
-	const received = fs.existsSync(log)
-		? fs
-				.readFileSync(log, 'utf8')
-				.split('\n')
-				.filter(Boolean)
-				.map((line) => (JSON.parse(line) as { id?: number }).id)
-				.filter((id): id is number => typeof id === 'number' && id > 0)
-		: [];
+	// The server, orphaned, sees its stdin close, answers what it holds and exits; it may still
+	// be appending to its log, so wait until the log stops growing, and count only whole lines.
+	const received = completeLines(await settled(log)).map((line) => (JSON.parse(line) as { id?: number }).id).filter((id): id is number => typeof id === 'number' && id > 0);
 	return { answered, received, calls };
+}
+
+/** The file's text once its size has not changed for 150 ms (at most 5 s); empty when it never appeared. */
+async function settled(file: string): Promise<string> {
+	let size = -1;
+	for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+		await new Promise((resolve) => setTimeout(resolve, 150));
+		const now = fs.existsSync(file) ? fs.statSync(file).size : 0;
+		if (now === size) break;
+		size = now;
+	}
+	return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+/** Newline-terminated lines only: a line still being written has no newline yet. */
+function completeLines(text: string): string[] {
+	return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean);
 }
 
 describe('kill -9 of mcprec at a random instant', () => {
