@@ -1,4 +1,4 @@
-// The store side of the recorder, run in a worker thread (record-writer-worker.ts): hashes
+// The store side of the recorder, on the Recorder's thread or a worker (writer-link.ts): hashes
 // events into the chain, compresses large payloads and writes them in short transactions,
 // retrying with back-off while the store is locked or failing. It tells the Recorder which
 // seq is committed and when the store starts or stops taking writes. Each transaction also
@@ -79,6 +79,12 @@ export interface RecordWriterOptions {
 	onHealthChange: (healthy: boolean, reason?: string) => void;
 	/** Signs checkpoints and ledger entries; without one they are written unsigned (verify says so). */
 	signer?: DeviceSigner;
+	/**
+	 * Writes one transaction per turn of the event loop, so a writer on the forwarding thread
+	 * (writer-link.ts) lets messages through between its transactions; a worker thread
+	 * writes everything queued at once. The final flush at close writes everything either way.
+	 */
+	oneBatchPerTurn?: boolean;
 }
 
 // What the ledger and checkpoint hold once the current transaction commits.
@@ -270,7 +276,13 @@ export class RecordWriter {
 		try {
 			// A damaged store stays failed even with nothing to write: health must not flip back.
 			if (this.damage) throw new StoreDamagedError(this.damage);
-			while (this.writable() || !this.sessionInserted || this.updatePending || this.unsigned()) this.writeBatch();
+			const due = () => this.writable() || !this.sessionInserted || this.updatePending || this.unsigned();
+			if (this.options.oneBatchPerTurn && !this.closing) {
+				if (due()) this.writeBatch();
+				if (due()) this.scheduleFlush();
+			} else {
+				while (due()) this.writeBatch();
+			}
 		} catch (error) {
 			ok = false;
 			this.onWriteFailure(error);
