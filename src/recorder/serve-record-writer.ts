@@ -10,13 +10,18 @@ import type { FromWriter, ToWriter, WriterData } from './writer-messages.js';
  * Builds a RecordWriter for `data` and returns what handles the Recorder's messages; the
  * writer's answers go to `send`. Shared by the worker thread and the in-thread link.
  */
-export function serveRecordWriter(data: WriterData, send: (message: FromWriter, transfer?: ArrayBuffer[]) => void, options: { oneBatchPerTurn: boolean }): (message: ToWriter) => void {
+export function serveRecordWriter(
+	data: WriterData,
+	send: (message: FromWriter, transfer?: ArrayBuffer[]) => void,
+	options: { oneBatchPerTurn: boolean; busyPollMs?: number },
+): (message: ToWriter) => void {
 	const writer = new RecordWriter({
 		...data,
 		signer: data.signer ? deviceSigner(data.signer.deviceId, data.signer.jwk) : undefined,
 		onAcknowledge: (committedSeq) => send({ type: 'ack', committedSeq }),
 		onHealthChange: (healthy, reason) => send({ type: 'health', healthy, reason }),
 		oneBatchPerTurn: options.oneBatchPerTurn,
+		busyPollMs: options.busyPollMs,
 	});
 	writer.warmUp();
 	return (message) => {

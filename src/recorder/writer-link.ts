@@ -8,7 +8,7 @@
 
 import type { FromWriter, ToWriter, WriterData } from './writer-messages.js';
 
-const IN_THREAD_BUSY_MS = 5;
+const BUSY_POLL_MS = 2;
 
 /** What the Recorder needs of its writer, a Worker or the in-thread link below. */
 export interface WriterLink {
@@ -38,9 +38,9 @@ export class InThreadWriter implements WriterLink {
 	private readonly data: WriterData;
 
 	constructor(data: WriterData) {
-		// SQLite's busy wait blocks the thread it runs on, here the forwarding one: wait a few
-		// milliseconds at most, then the writer's own back-off retries without blocking.
-		this.data = { ...data, store: { ...data.store, busyTimeoutMs: Math.min(data.store.busyTimeoutMs ?? IN_THREAD_BUSY_MS, IN_THREAD_BUSY_MS) } };
+		// SQLite's busy wait blocks the thread it runs on, here the forwarding one: none; the
+		// writer tries again itself, soon while other writers commit (RecordWriterOptions.busyPollMs).
+		this.data = { ...data, store: { ...data.store, busyTimeoutMs: 0 } };
 	}
 
 	// Messages in order: they wait here while the writer's code loads.
@@ -53,7 +53,7 @@ export class InThreadWriter implements WriterLink {
 		// Recorder: `run` spawns the server before it loads anything it can do without.
 		this.loading ??= import('./serve-record-writer.js').then(
 			({ serveRecordWriter }) => {
-				this.handle = serveRecordWriter(this.data, (answer) => this.answer(answer), { oneBatchPerTurn: true });
+				this.handle = serveRecordWriter(this.data, (answer) => this.answer(answer), { oneBatchPerTurn: true, busyPollMs: BUSY_POLL_MS });
 			},
 			(error: Error) => this.fail(error),
 		);
