@@ -59,6 +59,8 @@ export interface ExportSession {
 	clientVersion: string | null;
 	headHash: string | null;
 	eventCount: number;
+	/** More for the root span (the collector adds the session's integrity and owner). */
+	attributes?: Attributes;
 }
 
 export interface SpanOptions {
@@ -90,6 +92,7 @@ export function sessionSpans(session: ExportSession, events: ReplayEvent[], opti
 			...(session.host ? { 'host.name': session.host } : {}),
 			...(session.clientName ? { 'mcprec.client.name': session.clientName } : {}),
 			...(session.clientVersion ? { 'mcprec.client.version': session.clientVersion } : {}),
+			...session.attributes,
 		},
 		events: [],
 		status: { code: 'unset' },

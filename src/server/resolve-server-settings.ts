@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors/user-error.js';
+import { resolveOtlpTarget, type OtlpTarget } from '../export/otlp-target.js';
 
 export interface ServerSettings {
 	host: string;
@@ -26,6 +27,8 @@ export interface ServerSettings {
 	publicUrl?: string;
 	/** Key material for the sign-in cookie; otherwise a random key kept in the database. */
 	cookieSecret?: string;
+	/** Where every ended session is forwarded as OTLP traces (--otlp-endpoint or the OTEL_* variables). */
+	otlp?: { target: OtlpTarget; payloads: boolean };
 }
 
 export type ServerFlags = Partial<{
@@ -43,11 +46,13 @@ export type ServerFlags = Partial<{
 	viewerScope: string;
 	publicUrl: string;
 	cookieSecret: string;
+	otlpEndpoint: string;
+	otlpPayloads: boolean;
 }>;
 
 export const DEFAULT_PORT = 8740;
 
-const KEYS: Record<string, 'string' | 'number'> = {
+const KEYS: Record<string, 'string' | 'number' | 'boolean'> = {
 	host: 'string',
 	port: 'number',
 	database: 'string',
@@ -62,9 +67,12 @@ const KEYS: Record<string, 'string' | 'number'> = {
 	viewerScope: 'string',
 	publicUrl: 'string',
 	cookieSecret: 'string',
+	otlpEndpoint: 'string',
+	otlpPayloads: 'boolean',
 };
 
-export function resolveServerSettings(options: { flags: ServerFlags; configFile: string; dataDir: string }): ServerSettings {
+export function resolveServerSettings(options: { flags: ServerFlags; configFile: string; dataDir: string; environment?: NodeJS.ProcessEnv }): ServerSettings {
+	const environment = options.environment ?? process.env;
 	const config = readConfig(options.configFile);
 	// The collector usually trusts the same identity provider `mcprec login` uses.
 	const merged: ServerFlags = { issuer: config.identity.issuer, groupsClaim: config.identity.groupsClaim, ...config.server };
@@ -89,8 +97,20 @@ export function resolveServerSettings(options: { flags: ServerFlags; configFile:
 		viewerClientSecret: merged.viewerClientSecret,
 		viewerScope: merged.viewerScope,
 		publicUrl: merged.publicUrl?.replace(/\/+$/, ''),
-		cookieSecret: merged.cookieSecret ?? process.env.MCPREC_COOKIE_SECRET,
+		cookieSecret: merged.cookieSecret ?? environment.MCPREC_COOKIE_SECRET,
+		otlp: otlpSettings(merged, environment),
 	};
+}
+
+// Forwarding is on with --otlp-endpoint (server.otlpEndpoint) or when the standard
+// variables name an endpoint; the variables' protocol and headers apply either way.
+function otlpSettings(merged: ServerFlags, environment: NodeJS.ProcessEnv): ServerSettings['otlp'] {
+	const fromEnvironment = Boolean(environment.OTEL_EXPORTER_OTLP_ENDPOINT || environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+	if (!merged.otlpEndpoint && !fromEnvironment) {
+		if (merged.otlpPayloads) throw new UserError('--otlp-payloads needs --otlp-endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT)');
+		return undefined;
+	}
+	return { target: resolveOtlpTarget(environment, merged.otlpEndpoint), payloads: merged.otlpPayloads === true };
 }
 
 function readConfig(configFile: string): { server: ServerFlags; identity: { issuer?: string; groupsClaim?: string } } {

@@ -326,6 +326,37 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		expect(sealedEmpty).toMatchObject({ session: { integrity: 'verified' } });
 	});
 
+	it('offers ended sessions for OTLP forwarding once per destination: sealed at once, unsealed once quiet', async () => {
+		const { store } = await freshStore();
+		const ended = { endedAt: '2026-11-22T14:00:00.000001Z', endReason: 'client-closed' };
+		const ids = (sessions: StoredSession[]) => sessions.map((session) => session.id);
+		const running = await putSession(store, { startedAt: '2026-11-22T13:00:00.000000Z' });
+		const unsigned = await putSession(store, { startedAt: '2026-11-22T13:00:01.000000Z', ...ended });
+		// Sealed with all its events (verified), sealed with some missing (incomplete).
+		const sealedSessions: StoredSession[] = [];
+		for (const [second, complete] of [[2, true], [3, false]] as const) {
+			const session = await putSession(store, { startedAt: `2026-11-22T13:00:0${second}.000000Z`, ...ended });
+			const events = chain(session.id, callEvents(4));
+			await append(store, session.id, complete ? events : events.slice(0, 2));
+			const seal = { headHash: events[3]!.hash, eventCount: 4, deviceId: 'laptop-1', signature: 'c2ln', valid: true };
+			const document = sessionDocument({ id: session.id, startedAt: `2026-11-22T13:00:0${second}.000000Z`, ...ended });
+			await store.putSession({ document: parseSessionDocument(document, session.id), ownerSub: 'alice', ownerEmail: null, seal });
+			sealedSessions.push(session);
+		}
+		const [verified, incomplete] = sealedSessions as [StoredSession, StoredSession];
+		const offered = (destination: string, quietBefore = clock - 60_000, limit = 10) => store.sessionsToForward({ destination, quietBefore, limit });
+
+		expect(ids(await offered('otlp a'))).toEqual([verified.id]);
+		// Once nothing changed them for the quiet time, the unsealed and the incomplete go too; a running one never.
+		expect(ids(await offered('otlp a', clock + 1))).toEqual([unsigned.id, verified.id, incomplete.id]);
+		expect(ids(await offered('otlp a', clock + 1, 2))).toEqual([unsigned.id, verified.id]);
+		await store.markForwarded({ destination: 'otlp a', sessionId: verified.id, headHash: verified.headHash, at: clock });
+		await store.markForwarded({ destination: 'otlp a', sessionId: verified.id, headHash: verified.headHash, at: clock + 5 });
+		expect(ids(await offered('otlp a', clock + 1))).toEqual([unsigned.id, incomplete.id]);
+		expect(ids(await offered('otlp b', clock + 1))).toEqual([unsigned.id, verified.id, incomplete.id]);
+		expect(ids(await offered('otlp a', clock + 1))).not.toContain(running.id);
+	});
+
 	it('registers device keys once per owner and id; ids are per owner', async () => {
 		const { store } = await freshStore();
 		const key = (generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as { x: string }).x;

@@ -181,6 +181,14 @@ export interface CollectorStore {
 	 * Against a concurrent decision the first wins, and a decision made first is returned.
 	 */
 	withdrawApproval(input: { id: string; ownerSub: string; status: 'expired' | 'cancelled'; now: number }): Promise<WithdrawApprovalResult>;
+	/**
+	 * Ended sessions not yet forwarded to `destination`, oldest first: those whose seal checks
+	 * out (or fails: that is worth forwarding too) at once, unsealed ones once nothing has
+	 * changed them since `quietBefore` (ms since the epoch).
+	 */
+	sessionsToForward(query: { destination: string; quietBefore: number; limit: number }): Promise<StoredSession[]>;
+	/** Remembers that `destination` took the session as it was at `headHash`. */
+	markForwarded(input: { destination: string; sessionId: string; headHash: string | null; at: number }): Promise<void>;
 	/** A random secret kept in the database under `name` (created on first use), shared by every collector on it. */
 	sharedSecret(name: string): Promise<Buffer>;
 	close(): Promise<void>;

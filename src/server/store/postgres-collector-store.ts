@@ -99,6 +99,23 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 		},
 		decideApproval: (input) => transaction(pool, (client) => decideApproval(client, input)),
 		withdrawApproval: (input) => transaction(pool, (client) => withdrawApproval(client, input)),
+		async sessionsToForward({ destination, quietBefore, limit }) {
+			const { rows } = await pool.query<SessionRowValues>(
+				`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id
+  WHERE s.ended_at IS NOT NULL AND (s.integrity IN ('verified', 'invalid') OR s.updated_at < $2)
+    AND NOT EXISTS (SELECT 1 FROM otlp_forwarded f WHERE f.destination = $1 AND f.session_id = s.id)
+  ORDER BY s.started_at, s.id LIMIT $3`,
+				[destination, quietBefore, limit],
+			);
+			return rows.map(toStoredSession);
+		},
+		async markForwarded({ destination, sessionId, headHash, at }) {
+			await pool.query(
+				`INSERT INTO otlp_forwarded (destination, session_id, head_hash, forwarded_at) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (destination, session_id) DO UPDATE SET head_hash = excluded.head_hash, forwarded_at = excluded.forwarded_at`,
+				[destination, sessionId, headHash, at],
+			);
+		},
 		async sharedSecret(name) {
 			await pool.query('INSERT INTO collector_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, randomBytes(32).toString('base64')]);
 			const { rows } = await pool.query<{ value: string }>('SELECT value FROM collector_secrets WHERE name = $1', [name]);

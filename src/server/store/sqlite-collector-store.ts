@@ -41,6 +41,12 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 
 	const statements = {
 		session: database.prepare(SELECT_SESSION),
+		toForward: database.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id
+  WHERE s.ended_at IS NOT NULL AND (s.integrity IN ('verified', 'invalid') OR s.updated_at < @quietBefore)
+    AND NOT EXISTS (SELECT 1 FROM otlp_forwarded f WHERE f.destination = @destination AND f.session_id = s.id)
+  ORDER BY s.started_at, s.id LIMIT @limit`),
+		markForwarded: database.prepare(`INSERT INTO otlp_forwarded (destination, session_id, head_hash, forwarded_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (destination, session_id) DO UPDATE SET head_hash = excluded.head_hash, forwarded_at = excluded.forwarded_at`),
 		upsertSession: database.prepare(`INSERT INTO sessions
   (id, owner_sub, owner_email, server, started_at, ended_at, metadata, seal_head_hash, seal_event_count, seal_device_id, seal_signature, seal_valid, received_at, updated_at)
   VALUES (@id, @ownerSub, @ownerEmail, @server, @startedAt, @endedAt, @metadata, @sealHeadHash, @sealEventCount, @sealDeviceId, @sealSignature, @sealValid, @now, @now)
@@ -217,6 +223,13 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		},
 		decideApproval: async (input) => decideApproval.immediate(input),
 		withdrawApproval: async (input) => withdrawApproval.immediate(input),
+		async sessionsToForward({ destination, quietBefore, limit }) {
+			const rows = statements.toForward.all({ destination, quietBefore, limit }) as SessionRowValues[];
+			return rows.map(toStoredSession);
+		},
+		async markForwarded({ destination, sessionId, headHash, at }) {
+			statements.markForwarded.run(destination, sessionId, headHash, at);
+		},
 		async sharedSecret(name) {
 			statements.insertSecret.run(name, randomBytes(32).toString('base64'));
 			return Buffer.from(statements.secret.get(name) as string, 'base64');

@@ -155,4 +155,18 @@ CREATE INDEX summaries_denied ON session_summaries (started_at, session_id) WHER
 CREATE INDEX summaries_held ON session_summaries (started_at, session_id) WHERE held > 0;
 `,
 	},
+	{
+		// Issue 18: sessions forwarded to an OTLP endpoint (`mcprec server --otlp-endpoint`),
+		// per destination, so a restart or an outage of the endpoint sends each one once.
+		version: 6,
+		sql: `
+CREATE TABLE otlp_forwarded (
+  destination TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  head_hash TEXT,
+  forwarded_at INTEGER NOT NULL,
+  PRIMARY KEY (destination, session_id)
+);
+`,
+	},
 ];
