@@ -357,6 +357,39 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		expect(ids(await offered('otlp a', clock + 1))).not.toContain(running.id);
 	});
 
+	it('prunes sessions that ended before the cutoff, except those under a legal hold, and keeps what was pruned', async () => {
+		const { store } = await freshStore();
+		const endedAt = (day: number) => ({ startedAt: `2026-01-${String(day).padStart(2, '0')}T09:00:00.000000Z`, endedAt: `2026-01-${String(day).padStart(2, '0')}T10:00:00.000000Z` });
+		const old = await putSession(store, endedAt(1));
+		const held = await putSession(store, endedAt(2));
+		const recent = await putSession(store, endedAt(20));
+		const running = await putSession(store, { startedAt: '2026-01-03T09:00:00.000000Z' });
+		const events = chain(old.id, callEvents(4));
+		await append(store, old.id, events);
+		await store.markForwarded({ destination: 'otlp a', sessionId: old.id, headHash: events[3]!.hash, at: clock });
+		expect(await store.placeLegalHold({ sessionId: held.id, placedBy: 'audrey', reason: 'case 7', at: clock })).toEqual({ sessionId: held.id, placedBy: 'audrey', reason: 'case 7', placedAt: clock });
+		expect(await store.placeLegalHold({ sessionId: newSessionId(), placedBy: 'audrey', reason: null, at: clock })).toBeUndefined();
+		expect(await store.getLegalHold(held.id)).toMatchObject({ reason: 'case 7' });
+
+		const cutoff = Date.parse('2026-01-10T00:00:00Z') * 1000;
+		const pruned = await store.pruneSessions({ endedBefore: cutoff, policy: 'retention 365d', at: clock, limit: 100 });
+		expect(pruned.map((session) => session.sessionId)).toEqual([old.id]);
+		expect(pruned[0]).toEqual({ sessionId: old.id, ownerSub: 'alice', server: 'filesystem', startedAt: old.startedAt, endedAt: Date.parse('2026-01-01T10:00:00Z') * 1000, eventCount: 4, headHash: events[3]!.hash, integrity: 'unsigned', policy: 'retention 365d', prunedAt: clock });
+		expect(await store.getSession(old.id)).toBeUndefined();
+		expect(await store.readEvents(old.id, { afterSeq: -1, limit: 10 })).toEqual([]);
+		expect(await store.getPrunedSession(old.id)).toEqual(pruned[0]);
+		expect(await store.getPrunedSession(held.id)).toBeUndefined();
+		const listed = await store.listSessions({ limit: 10 });
+		expect(listed.sessions.map((session) => session.id).sort()).toEqual([held.id, recent.id, running.id].sort());
+		expect(await store.pruneSessions({ endedBefore: cutoff, policy: 'retention 365d', at: clock, limit: 100 })).toEqual([]);
+
+		// Lifted, the hold no longer keeps it.
+		expect(await store.removeLegalHold(held.id)).toBe(true);
+		expect(await store.removeLegalHold(held.id)).toBe(false);
+		expect((await store.pruneSessions({ endedBefore: cutoff, policy: 'retention 365d', at: clock + 1, limit: 100 })).map((session) => session.sessionId)).toEqual([held.id]);
+		expect(await store.getLegalHold(held.id)).toBeUndefined();
+	});
+
 	it('registers device keys once per owner and id; ids are per owner', async () => {
 		const { store } = await freshStore();
 		const key = (generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as { x: string }).x;

@@ -12,9 +12,9 @@ import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import type { ChainEvent } from '../../event/wire-event.js';
-import { systemClock, type AppendResult, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow } from './store-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
@@ -188,6 +188,23 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		return { kind: 'stored', created: inserted, device: stored };
 	});
 
+	const prunable = database.prepare(prunableSessionsSql('@cutoff', '@limit'));
+	const deleteSession = deleteSessionSql('?').map((sql) => database.prepare(sql));
+	const insertPruned = database.prepare(`INSERT INTO pruned_sessions (session_id, owner_sub, server, started_at, ended_at, event_count, head_hash, integrity, policy, pruned_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING`);
+	const pruneSessions = database.transaction((input: { endedBefore: number; policy: string; at: number; limit: number }): PrunedSession[] => {
+		const rows = prunable.all({ cutoff: input.endedBefore, limit: input.limit }) as PrunableRow[];
+		for (const row of rows) {
+			insertPruned.run(row.id, row.owner_sub, row.server, row.started_at, row.ended_at, row.next_seq, row.head_hash, row.integrity, input.policy, input.at);
+			for (const statement of deleteSession) statement.run(row.id);
+		}
+		return rows.map((row) => toPrunedSession({ session_id: row.id, owner_sub: row.owner_sub, server: row.server, started_at: row.started_at, ended_at: row.ended_at, event_count: row.next_seq, head_hash: row.head_hash, integrity: row.integrity, policy: input.policy, pruned_at: input.at }));
+	});
+	const getLegalHold = (sessionId: string) => {
+		const row = database.prepare('SELECT * FROM legal_holds WHERE session_id = ?').get(sessionId) as LegalHoldRow | undefined;
+		return row && toLegalHold(row);
+	};
+
 	return {
 		backend: 'sqlite',
 		putSession: async (input) => putSession.immediate(input),
@@ -229,6 +246,22 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		},
 		async markForwarded({ destination, sessionId, headHash, at }) {
 			statements.markForwarded.run(destination, sessionId, headHash, at);
+		},
+		async placeLegalHold({ sessionId, placedBy, reason, at }) {
+			if (statements.owner.get(sessionId) === undefined) return undefined;
+			database
+				.prepare('INSERT INTO legal_holds (session_id, placed_by, reason, placed_at) VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET reason = excluded.reason')
+				.run(sessionId, placedBy, reason, at);
+			return getLegalHold(sessionId);
+		},
+		async removeLegalHold(sessionId) {
+			return database.prepare('DELETE FROM legal_holds WHERE session_id = ?').run(sessionId).changes > 0;
+		},
+		getLegalHold: async (sessionId) => getLegalHold(sessionId),
+		pruneSessions: async (input) => pruneSessions.immediate(input),
+		async getPrunedSession(sessionId) {
+			const row = database.prepare('SELECT * FROM pruned_sessions WHERE session_id = ?').get(sessionId) as PrunedSessionRow | undefined;
+			return row && toPrunedSession(row);
 		},
 		async sharedSecret(name) {
 			statements.insertSecret.run(name, randomBytes(32).toString('base64'));

@@ -169,4 +169,30 @@ CREATE TABLE otlp_forwarded (
 );
 `,
 	},
+	{
+		// Issue 18: retention (`mcprec server --retention`). What was pruned stays as one row, so
+		// the API and the viewer say "pruned by policy on DATE", not "unknown"; sessions under a
+		// legal hold (placed by the auditor group) are never pruned.
+		version: 7,
+		sql: `
+CREATE TABLE legal_holds (
+  session_id TEXT PRIMARY KEY,
+  placed_by TEXT NOT NULL,
+  reason TEXT,
+  placed_at INTEGER NOT NULL
+);
+CREATE TABLE pruned_sessions (
+  session_id TEXT PRIMARY KEY,
+  owner_sub TEXT NOT NULL,
+  server TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  event_count INTEGER NOT NULL,
+  head_hash TEXT,
+  integrity TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  pruned_at INTEGER NOT NULL
+);
+`,
+	},
 ];
