@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors/user-error.js';
 import { resolveOtlpTarget, type OtlpTarget } from '../export/otlp-target.js';
+import { parseDuration } from '../time/parse-duration.js';
 
 export interface ServerSettings {
 	host: string;
@@ -29,6 +30,8 @@ export interface ServerSettings {
 	cookieSecret?: string;
 	/** Where every ended session is forwarded as OTLP traces (--otlp-endpoint or the OTEL_* variables). */
 	otlp?: { target: OtlpTarget; payloads: boolean };
+	/** Sessions that ended longer ago are pruned, except under a legal hold: the age as given (365d) and in ms. */
+	retention?: { text: string; milliseconds: number };
 }
 
 export type ServerFlags = Partial<{
@@ -48,6 +51,7 @@ export type ServerFlags = Partial<{
 	cookieSecret: string;
 	otlpEndpoint: string;
 	otlpPayloads: boolean;
+	retention: string;
 }>;
 
 export const DEFAULT_PORT = 8740;
@@ -69,6 +73,7 @@ const KEYS: Record<string, 'string' | 'number' | 'boolean'> = {
 	cookieSecret: 'string',
 	otlpEndpoint: 'string',
 	otlpPayloads: 'boolean',
+	retention: 'string',
 };
 
 export function resolveServerSettings(options: { flags: ServerFlags; configFile: string; dataDir: string; environment?: NodeJS.ProcessEnv }): ServerSettings {
@@ -99,6 +104,7 @@ export function resolveServerSettings(options: { flags: ServerFlags; configFile:
 		publicUrl: merged.publicUrl?.replace(/\/+$/, ''),
 		cookieSecret: merged.cookieSecret ?? environment.MCPREC_COOKIE_SECRET,
 		otlp: otlpSettings(merged, environment),
+		retention: retentionSettings(merged.retention),
 	};
 }
 
@@ -111,6 +117,14 @@ function otlpSettings(merged: ServerFlags, environment: NodeJS.ProcessEnv): Serv
 		return undefined;
 	}
 	return { target: resolveOtlpTarget(environment, merged.otlpEndpoint), payloads: merged.otlpPayloads === true };
+}
+
+function retentionSettings(text: string | undefined): ServerSettings['retention'] {
+	if (text === undefined) return undefined;
+	const milliseconds = parseDuration(text);
+	// Less than a day is almost certainly a typo (30m for 30 months) and would empty the collector.
+	if (milliseconds === undefined || milliseconds < 24 * 3600 * 1000) throw new UserError(`--retention expects an age of at least a day, such as 365d or 52w; got '${text}'`);
+	return { text, milliseconds };
 }
 
 function readConfig(configFile: string): { server: ServerFlags; identity: { issuer?: string; groupsClaim?: string } } {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from '../api-error.js';
 import { replayView } from '../event-routes.js';
 import { decideAsPrincipal, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
-import { assertCanRead, requireSession } from '../session-access.js';
+import { readableSession } from '../session-access.js';
 import { encodeCursor, parseSessionListQuery, sessionIdParam } from '../session-routes.js';
 import { buildEvidenceBundle, evidenceFileName } from '../evidence-export.js';
 import type { CollectorStore, StoreClock } from '../store/collector-store.js';
@@ -54,7 +54,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 				return result instanceof Html ? sendHtml(reply, 200, result) : result;
 			} catch (error) {
 				if (!(error instanceof ApiError)) throw error;
-				return sendHtml(reply, error.status, renderMessagePage({ title: error.status === 403 ? 'Not allowed' : error.status === 404 ? 'Not found' : 'Cannot show this', message: error.message, principal: signIn.principal, link: { href: '/', text: 'Back to sessions' } }));
+				return sendHtml(reply, error.status, renderMessagePage({ title: error.status === 403 ? 'Not allowed' : error.status === 404 ? 'Not found' : error.status === 410 ? 'Pruned' : 'Cannot show this', message: error.message, principal: signIn.principal, link: { href: '/', text: 'Back to sessions' } }));
 			}
 		};
 
@@ -87,8 +87,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		withAuth('viewer'),
 		page(async (request, _reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = requireSession(await store.getSession(id), id);
-			assertCanRead(principal, session);
+			const session = await readableSession(store, principal, id);
 			const events = await store.readEvents(id, { afterSeq: -1, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
 			const first = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq: -1, skip: new Set() });
 			return renderPage({ title: `${session.server} session`, principal, section: 'sessions', body: renderSessionPage(session, first) });
@@ -101,8 +100,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		withAuth('viewer'),
 		page(async (request, reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = requireSession(await store.getSession(id), id);
-			assertCanRead(principal, session);
+			const session = await readableSession(store, principal, id);
 			const bundle = await buildEvidenceBundle(store, session, `${request.protocol}://${request.host}`);
 			return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${evidenceFileName(session)}"`).send(bundle);
 		}),
@@ -114,8 +112,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		withAuth('viewer'),
 		page(async (request, _reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = requireSession(await store.getSession(id), id);
-			assertCanRead(principal, session);
+			const session = await readableSession(store, principal, id);
 			const afterSeq = Number(request.query.afterSeq ?? '-1');
 			if (!Number.isInteger(afterSeq) || afterSeq < -1) throw badRequest('invalid_query', `'afterSeq' must be a whole number, got '${request.query.afterSeq}'`);
 			const skip = new Set((request.query.skip ?? '').split(',').filter(Boolean).map(Number));

@@ -41,6 +41,14 @@ describe('mcprec server settings', () => {
 		expect(() => resolve('server:\n  otlpPayloads: "yes"\n', base)).toThrow(/'server.otlpPayloads' must be a boolean, got "yes"/);
 	});
 
+	it('reads --retention as an age of at least a day', () => {
+		const base = { issuer: 'https://idp', audience: 'collector' };
+		expect(resolve(undefined, base).retention).toBeUndefined();
+		expect(resolve(undefined, { ...base, retention: '365d' }).retention).toEqual({ text: '365d', milliseconds: 365 * 24 * 3600 * 1000 });
+		expect(resolve('server:\n  retention: 52w\n', base).retention).toEqual({ text: '52w', milliseconds: 52 * 7 * 24 * 3600 * 1000 });
+		for (const text of ['30m', '12h', 'forever', '0d']) expect(() => resolve(undefined, { ...base, retention: text }), text).toThrow(`--retention expects an age of at least a day, such as 365d or 52w; got '${text}'`);
+	});
+
 	it.each([
 		[undefined, {}, /needs --issuer <url>/],
 		['server:\n  issuer: https://idp\n', {}, /needs --audience <aud>/],
