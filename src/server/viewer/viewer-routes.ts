@@ -85,12 +85,32 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 	app.get<{ Params: { id: string } }>(
 		'/sessions/:id',
 		withAuth('viewer'),
-		page(async (request, _reply, { principal }) => {
+		page(async (request, _reply, { principal, formToken }) => {
 			const id = sessionIdParam(request.params.id);
 			const session = await readableSession(store, principal, id);
 			const events = await store.readEvents(id, { afterSeq: -1, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
 			const first = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq: -1, skip: new Set() });
-			return renderPage({ title: `${session.server} session`, principal, section: 'sessions', body: renderSessionPage(session, first) });
+			const legalHold = { hold: await store.getLegalHold(id), canChange: principal.auditor, formToken };
+			return renderPage({ title: `${session.server} session`, principal, section: 'sessions', body: renderSessionPage(session, first, legalHold) });
+		}),
+	);
+
+	// The auditor group places and lifts legal holds from the session page (as PUT/DELETE /api/v1/sessions/:id/legal-hold).
+	app.post<{ Params: { id: string }; Body: Record<string, string> | undefined }>(
+		'/sessions/:id/legal-hold',
+		withAuth('viewer'),
+		page(async (request, reply, { principal, formToken }) => {
+			const id = sessionIdParam(request.params.id);
+			const body = request.body ?? {};
+			if (body.formToken !== formToken) throw new ApiError(403, 'forbidden', 'this form is from another sign-in; reload the page and try again');
+			if (!principal.auditor) throw new ApiError(403, 'forbidden', 'only the auditor group places and lifts legal holds');
+			await readableSession(store, principal, id);
+			if (body.action === 'place') {
+				const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason.trim().slice(0, 500) : null;
+				await store.placeLegalHold({ sessionId: id, placedBy: principal.email ?? principal.sub, reason, at: clock.now() });
+			} else if (body.action === 'lift') await store.removeLegalHold(id);
+			else throw badRequest('invalid_action', `choose Place legal hold or Lift hold (got '${body.action ?? ''}')`);
+			return reply.redirect(`/sessions/${id}`, 303);
 		}),
 	);
 
