@@ -67,7 +67,8 @@ export async function exportCommand(references: string[], options: ExportOptions
 				try {
 					await sender.send(spans);
 				} catch (error) {
-					throw new UserError(`${(error as Error).message}; ${exported} of ${sessions.length} session(s) were exported${state ? ', run again to go on from there' : ''}`, UNREACHABLE);
+					const again = state ? 'run again to go on from there' : 'run again once it is reachable (--since-last goes on from where an export stopped)';
+					throw new UserError(`${(error as Error).message}; ${exported} of ${sessions.length} session(s) were exported; ${again}`, UNREACHABLE);
 				}
 				items += spans.length;
 			} else {

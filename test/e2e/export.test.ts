@@ -224,7 +224,7 @@ describe('mcprec export', () => {
 		receiver.respondWith(503);
 		const down = await runMcprec(['export', '--since-last', '--format', 'otlp'], home, { env: { ...env, OTEL_EXPORTER_OTLP_TIMEOUT: '3000' } });
 		expect(down.exitCode).toBe(4);
-		expect(String(down.stderr)).toMatch(/did not take the spans.*0 of 1 session\(s\) were exported, run again to go on from there/);
+		expect(String(down.stderr)).toMatch(/did not take the spans.*0 of 1 session\(s\) were exported; run again to go on from there/);
 		receiver.respondWith(200);
 		receiver.requests.length = 0;
 		const first = await runMcprec(['export', '--since-last', '--format', 'otlp'], home, { env });
