@@ -7,8 +7,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHome, readSessions, removeHome, runMcprec, servers } from '../helpers/mcprec.js';
+import { makeHome, mcprecBin, readSessions, removeHome, runMcprec, servers } from '../helpers/mcprec.js';
 import { startOtlpReceiver, type DecodedSpan, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { connectClient } from '../helpers/sdk-client.js';
 
@@ -247,6 +248,19 @@ describe('mcprec export', () => {
 		expect((await runMcprec(['export', '--since-last', '--format', 'jsonl', '--output', file], home)).exitCode).toBe(0);
 		expect(fs.readFileSync(file, 'utf8').trim().split('\n').length).toBe(sessions[0]!.event_count + Number(second.event_count));
 	}, 60_000);
+
+	it('shows progress on a terminal only, never in the lines', async () => {
+		const file = path.join(home, 'tty.jsonl');
+		// util-linux `script` runs it on a pseudo-terminal and copies what the terminal showed.
+		const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+		const command = [process.execPath, mcprecBin, 'export', '--all', '--format', 'jsonl', '--output', file].map(quote).join(' ');
+		const onTerminal = await execa('script', ['--quiet', '--return', '--command', command, '/dev/null'], { env: { MCPREC_HOME: home }, stdin: 'ignore', reject: false });
+		expect(onTerminal.exitCode).toBe(0);
+		expect(onTerminal.stdout).toMatch(/\r\x1b\[2Kexporting session 1 of \d+ \([0-9a-f-]{36}\)/);
+		expect(fs.readFileSync(file, 'utf8')).not.toContain('exporting session');
+		const piped = await runMcprec(['export', '--all', '--format', 'jsonl', '--output', file], home);
+		expect(String(piped.stderr)).not.toContain('exporting session');
+	});
 
 	it('explains bad usage', async () => {
 		const cases: [string[], Record<string, string>, RegExp][] = [
