@@ -1,8 +1,8 @@
 // Who may do what with a session (DESIGN §7): its owner uploads and reads it; members of
 // the auditor group read every session.
 
-import { forbidden, notFound } from './api-error.js';
-import type { StoredSession } from './store/collector-store.js';
+import { ApiError, forbidden, notFound } from './api-error.js';
+import type { CollectorStore, PrunedSession, StoredSession } from './store/collector-store.js';
 import type { Principal } from './verify-access-token.js';
 
 export function requireSession(session: StoredSession | undefined, id: string): StoredSession {
@@ -18,4 +18,26 @@ export function assertCanRead(principal: Principal, session: StoredSession): voi
 export function assertOwner(principal: Principal, session: StoredSession): void {
 	if (session.ownerSub === principal.sub) return;
 	throw forbidden(`session '${session.id}' is not yours; a user may upload only their own sessions`);
+}
+
+/**
+ * The session for reading, checked; one that retention removed is answered 410 with when
+ * and by which policy (its owner and auditors only; others learn nothing more than 404).
+ */
+export async function readableSession(store: CollectorStore, principal: Principal, id: string): Promise<StoredSession> {
+	const session = await store.getSession(id);
+	if (session) {
+		assertCanRead(principal, session);
+		return session;
+	}
+	const pruned = await store.getPrunedSession(id);
+	if (pruned && (pruned.ownerSub === principal.sub || principal.auditor)) throw prunedError(pruned);
+	throw notFound(`unknown session '${id}'; upload it first with PUT /api/v1/sessions/${id}`);
+}
+
+export function prunedError(pruned: PrunedSession): ApiError {
+	const date = new Date(pruned.prunedAt).toISOString().slice(0, 10);
+	return new ApiError(410, 'pruned', `session '${pruned.sessionId}' was pruned by policy (${pruned.policy}) on ${date}; ${pruned.eventCount} events, head ${pruned.headHash ?? 'none'}`, {
+		pruned: { ...pruned, prunedAt: new Date(pruned.prunedAt).toISOString() },
+	});
 }
