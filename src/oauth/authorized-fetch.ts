@@ -1,0 +1,60 @@
+// The fetch `run --url` gives the HTTP upstream for a server that may be OAuth-protected:
+// each request carries the stored access token; a 401 with a Bearer challenge gets one
+// silent refresh and the request is sent again, so a token expiring mid-session never
+// reaches the client. Without a usable token the request fails with a RemoteUpstreamError
+// naming `mcprec login --url` (on initialize, the client's error and one stderr line).
+// The Authorization header is added here, below the recorder: it is never recorded.
+
+import { RemoteUpstreamError } from '../upstream/describe-http-failure.js';
+import type { ServerTokens } from './server-tokens.js';
+import { bearerChallenge } from './www-authenticate.js';
+
+export interface AuthorizedFetchOptions {
+	server: URL;
+	tokens: ServerTokens;
+	fetch?: typeof fetch;
+	/** Signs in now (a browser on this desktop); true when tokens were stored. */
+	interactiveLogin?: (challenge: string | null) => Promise<boolean>;
+}
+
+export function authorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
+	const { tokens, server } = options;
+	const base = options.fetch ?? globalThis.fetch;
+	const send = (input: Parameters<typeof fetch>[0], init: RequestInit | undefined, token: string | undefined) => {
+		if (token === undefined) return base(input, init);
+		const headers = new Headers(init?.headers);
+		headers.set('authorization', `Bearer ${token}`);
+		return base(input, { ...init, headers });
+	};
+	return async function fetchWithToken(input, init) {
+		let answer = await tokens.usable();
+		let response = await send(input, init, answer.token);
+		if (response.status !== 401) return response;
+		const challenge = response.headers.get('www-authenticate');
+		// Not an OAuth Bearer challenge (Basic, or none): the upstream reports the 401 as it is.
+		if (!bearerChallenge(challenge)) return response;
+		if (answer.token !== undefined) {
+			await response.body?.cancel().catch(() => {});
+			answer = await tokens.refresh(answer.token);
+			if (answer.token === undefined) throw loginRequired(server, answer.problem);
+			response = await send(input, init, answer.token);
+			if (response.status !== 401) return response;
+		}
+		await response.body?.cancel().catch(() => {});
+		if (options.interactiveLogin && (await options.interactiveLogin(challenge))) {
+			tokens.reload();
+			const fresh = await tokens.usable();
+			if (fresh.token !== undefined) return send(input, init, fresh.token);
+		}
+		throw loginRequired(server, answer.problem ?? (answer.token === undefined ? undefined : 'the server refused the stored access token even after a refresh'));
+	};
+}
+
+function loginRequired(server: URL, problem: string | undefined): RemoteUpstreamError {
+	const why = problem ? ` (${problem})` : '';
+	return new RemoteUpstreamError(
+		`the MCP server at ${server.href} requires signing in (OAuth)${why}; run \`mcprec login --url ${server.href}\` in a terminal, then restart this server in your MCP client`,
+		'OAUTH_LOGIN_REQUIRED',
+		401,
+	);
+}
