@@ -87,10 +87,10 @@ export class ServerTokens {
 				if (failure.error === 'invalid_grant') {
 					deleteServerCredentials(store, current);
 					this.record = undefined;
-					const problem = `${current.issuer} refused the stored refresh token for ${server} (invalid_grant: it was revoked or has expired); the stale tokens were deleted`;
-					if (!this.saidDropped) this.options.warn(problem);
+					// Said once, here; the failed requests only point at the login.
+					if (!this.saidDropped) this.options.warn(`${current.issuer} refused the stored refresh token for ${server} (invalid_grant: it was revoked or has expired); the stale tokens were deleted`);
 					this.saidDropped = true;
-					return { problem };
+					return { problem: 'the stored tokens are no longer accepted and were deleted' };
 				}
 				return { problem: `could not refresh the access token for ${server} at ${current.issuer} (${failure.message})` };
 			}

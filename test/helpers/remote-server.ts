@@ -75,3 +75,13 @@ export function freePort(): Promise<number> {
 		});
 	});
 }
+
+/** The OAuth-protected SDK fixture (fixtures/oauth-http-server.mjs) on `port`, trusting `issuer`. */
+export function startOAuthFixture(options: { port: number; issuer: string; flags?: string[] }): Promise<RemoteServer> {
+	return startServer(
+		[fixture('oauth-http-server.mjs'), '--port', String(options.port), '--issuer', options.issuer, ...(options.flags ?? [])],
+		{},
+		/listening on (http:\S+)/,
+		(match) => match[1]!,
+	);
+}
