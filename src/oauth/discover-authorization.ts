@@ -48,6 +48,8 @@ export async function discoverAuthorization(options: DiscoverOptions): Promise<S
 	const get = (url: URL, init: RequestInit = {}) => (options.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
 	const challenge = bearerChallenge(options.challenge === undefined ? await probe(server, get) : options.challenge) ?? {};
 	const resourceMetadata = await protectedResourceMetadata(server, challenge.resource_metadata, get);
+	// Checked before anything else is fetched on the metadata's word.
+	const resource = resourceIndicator(server, resourceMetadata.resource);
 	const issuers = Array.isArray(resourceMetadata.authorization_servers) ? resourceMetadata.authorization_servers.filter((value): value is string => typeof value === 'string') : [];
 	if (issuers.length === 0) throw new OAuthSetupError(`the protected resource metadata of ${server.href} names no authorization server (authorization_servers is empty)`);
 	const issuer = parseSafeUrl(issuers[0]!, 'authorization server');
@@ -61,7 +63,7 @@ export async function discoverAuthorization(options: DiscoverOptions): Promise<S
 	}
 	const supported = Array.isArray(resourceMetadata.scopes_supported) ? (resourceMetadata.scopes_supported as unknown[]).filter((value): value is string => typeof value === 'string') : [];
 	const scope = challenge.scope ?? (supported.length > 0 ? supported.join(' ') : undefined);
-	return { server: canonicalServerUrl(server), resource: resourceIndicator(server, resourceMetadata.resource), metadata, scope };
+	return { server: canonicalServerUrl(server), resource, metadata, scope };
 }
 
 // An unauthenticated `initialize`: a protected server answers 401 with its challenge.
