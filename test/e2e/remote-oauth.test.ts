@@ -69,6 +69,13 @@ async function loginInBrowser(home: string, url: string, extra: string[] = [], a
 	const link = await waitFor('the sign-in link on stderr', () => stderr.match(/^\s+(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)$/m)?.[1], 15_000).catch((error: Error) => {
 		throw new Error(`${error.message}\n${stderr}`);
 	});
+	const shown = await signInAndConsent(link, account);
+	const result = await login;
+	return { result, link: new URL(link), shown, stderr };
+}
+
+/** The person in the browser: the authorization server's login and consent pages, then mcprec's loopback page; returns its heading. */
+async function signInAndConsent(link: string, account = 'alice'): Promise<string | null> {
 	const context = await browser.newContext();
 	const page = await context.newPage();
 	try {
@@ -76,13 +83,10 @@ async function loginInBrowser(home: string, url: string, extra: string[] = [], a
 		await page.fill('input[name=login]', account);
 		await page.fill('input[name=password]', 'any password');
 		await page.click('button[type=submit]');
-		// The consent page, then the loopback listener's page.
 		await page.waitForSelector('button[type=submit]', { timeout: 5000 });
 		await page.click('button[type=submit]');
 		await page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/, { timeout: 10_000 });
-		const shown = await page.textContent('h1');
-		const result = await login;
-		return { result, link: new URL(link), shown, stderr };
+		return await page.textContent('h1');
 	} finally {
 		await context.close();
 	}
@@ -97,6 +101,7 @@ interface StoredServerTokens {
 	accessToken: string;
 	refreshToken?: string;
 	expiresAt?: number;
+	obtainedAt: number;
 }
 
 function storedTokens(home: string): StoredServerTokens[] {
@@ -107,6 +112,11 @@ function storedTokens(home: string): StoredServerTokens[] {
 	return Object.entries(values)
 		.filter(([key]) => key.startsWith('oauth.'))
 		.map(([, value]) => JSON.parse(value) as StoredServerTokens);
+}
+
+/** Waits until the stored access token is over 2 s old for the strict server (iat in whole seconds: 3.5 s). */
+function tokenAged(home: string): Promise<unknown> {
+	return waitFor('the stored access token to age past 2 s', () => Date.now() - storedTokens(home)[0]!.obtainedAt > 3500 || undefined, 10_000);
 }
 
 /** Every byte mcprec keeps about sessions: the database, its WAL and the journals. */
@@ -178,45 +188,48 @@ describe('OAuth-protected remote servers', () => {
 		const home = newHome();
 		const { result } = await loginInBrowser(home, strictServer.url);
 		expect(result.exitCode, `${result.stderr}`).toBe(0);
-		const first = storedTokens(home)[0]!;
-		const refreshesBefore = provider.refreshCount;
 		const connection = await connectRemoteClient({ route: 'mcprec', url: strictServer.url, home, env: credentialEnv });
+		let first: StoredServerTokens;
+		let refreshesBefore: number;
 		try {
 			await connection.client.callTool({ name: 'echo', arguments: { text: 'one' } });
-			// The token is over 2 s old for the server now (whole seconds: past 3 s), though it expires in an hour.
-			await waitFor('the token to age past 2 s', () => Date.now() - (first.expiresAt! - 3600_000) > 3500 || undefined, 10_000);
+			// From here the token grows too old for the server, though it expires in an hour.
+			first = storedTokens(home)[0]!;
+			refreshesBefore = provider.refreshCount;
+			await tokenAged(home);
 			const echo = await connection.client.callTool({ name: 'echo', arguments: { text: 'two' } });
 			expect(echo.content).toEqual([{ type: 'text', text: 'two' }]);
 			expect(connection.stderr()).not.toContain('requires signing in');
 		} finally {
 			await connection.close();
 		}
-		expect(provider.refreshCount).toBe(refreshesBefore + 1);
+		expect(provider.refreshCount).toBe(refreshesBefore! + 1);
 		const statuses = requestsLogged(logs.strict).filter((entry) => entry.bearer).map((entry) => entry.status);
 		expect(statuses).toContain(401);
 		expect(statuses.at(-1)).not.toBe(401);
 		const refreshed = storedTokens(home)[0]!;
-		expect(refreshed.accessToken).not.toBe(first.accessToken);
+		expect(refreshed.accessToken).not.toBe(first!.accessToken);
 		const bytes = storeBytes(home);
-		for (const secret of [first.accessToken, refreshed.accessToken, refreshed.refreshToken!]) expect(bytes.includes(Buffer.from(secret))).toBe(false);
+		for (const secret of [first!.accessToken, refreshed.accessToken, refreshed.refreshToken!]) expect(bytes.includes(Buffer.from(secret))).toBe(false);
 	}, 60_000);
 
 	it('invalid_grant on refresh drops the stale tokens and says so once', async () => {
 		const home = newHome();
 		const { result } = await loginInBrowser(home, strictServer.url);
 		expect(result.exitCode, `${result.stderr}`).toBe(0);
-		const tokens = storedTokens(home)[0]!;
-		// Revoked behind mcprec's back (as an administrator or another device would).
-		const revoked = await fetch(`${provider.issuer}/token/revocation`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({ token: tokens.refreshToken!, client_id: tokens.clientId, token_type_hint: 'refresh_token' }),
-		});
-		expect(revoked.status).toBe(200);
 		const connection = await connectRemoteClient({ route: 'mcprec', url: strictServer.url, home, env: credentialEnv });
 		try {
 			await connection.client.callTool({ name: 'echo', arguments: { text: 'one' } });
-			await waitFor('the token to age past 2 s', () => Date.now() - (tokens.expiresAt! - 3600_000) > 3500 || undefined, 10_000);
+			// Revoked behind mcprec's back (as an administrator or another device would), once
+			// the session runs: on a slow machine the session's start may already have refreshed.
+			const tokens = storedTokens(home)[0]!;
+			const revoked = await fetch(`${provider.issuer}/token/revocation`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({ token: tokens.refreshToken!, client_id: tokens.clientId, token_type_hint: 'refresh_token' }),
+			});
+			expect(revoked.status).toBe(200);
+			await tokenAged(home);
 			for (const text of ['two', 'three']) {
 				const failure = await connection.client.callTool({ name: 'echo', arguments: { text } }).then(
 					() => undefined,
@@ -246,4 +259,48 @@ describe('OAuth-protected remote servers', () => {
 		const again = await runMcprec(['logout', '--url', server.url], home, { env: credentialEnv });
 		expect(String(again.stderr)).toContain('Not signed in');
 	}, 60_000);
+
+	it('several mcprec processes needing a refresh at once refresh once, and all go on', async () => {
+		const home = newHome();
+		const { result } = await loginInBrowser(home, strictServer.url);
+		expect(result.exitCode, `${result.stderr}`).toBe(0);
+		const tokenRequestsBefore = provider.tokenRequests.length;
+		const connections = await Promise.all([1, 2, 3].map(() => connectRemoteClient({ route: 'mcprec', url: strictServer.url, home, env: credentialEnv })));
+		try {
+			await tokenAged(home);
+			const refreshesBefore = provider.refreshCount;
+			const answers = await Promise.all(connections.map((connection, index) => connection.client.callTool({ name: 'echo', arguments: { text: `process ${index}` } })));
+			expect(answers.map((answer) => answer.content)).toEqual([0, 1, 2].map((index) => [{ type: 'text', text: `process ${index}` }]));
+			// Counted before closing: the strict server refuses the new token too 2 s later (the DELETEs may refresh again).
+			expect(provider.refreshCount).toBe(refreshesBefore + 1);
+		} finally {
+			await Promise.all(connections.map((connection) => connection.close()));
+		}
+		// A second refresh with the rotated-away token would have been refused as invalid_grant.
+		expect(provider.tokenRequests.slice(tokenRequestsBefore).filter((request) => request.error === 'invalid_grant')).toEqual([]);
+	}, 60_000);
+
+	it('with a desktop, run --url opens the sign-in page itself and the session starts once the person signs in', async () => {
+		const home = newHome();
+		// A stand-in for xdg-open that hands the page to the test's Chromium.
+		const bin = path.join(home, 'bin');
+		const opened = path.join(home, 'opened.txt');
+		fs.mkdirSync(bin);
+		fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`, { mode: 0o755 });
+		const env = { ...credentialEnv, DISPLAY: ':99', PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+		const connecting = connectRemoteClient({ route: 'mcprec', url: server.url, home, env });
+		const link = await waitFor('mcprec to open the sign-in page', () => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').trim().split('\n')[0], 20_000);
+		expect(new URL(link).searchParams.get('resource')).toBe(server.url);
+		expect(await signInAndConsent(link)).toBe('Signed in');
+		const connection = await connecting;
+		try {
+			const who = await connection.client.callTool({ name: 'whoami', arguments: {} });
+			expect(JSON.parse((who.content as { text: string }[])[0]!.text)).toMatchObject({ sub: 'alice' });
+			expect(connection.stderr()).toContain(`signed in to ${server.url}`);
+		} finally {
+			await connection.close();
+		}
+		expect(storedTokens(home)).toHaveLength(1);
+	}, 60_000);
 });
+
