@@ -32,7 +32,14 @@ export function authorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
 		if (response.status !== 401) return response;
 		const challenge = response.headers.get('www-authenticate');
 		// Not an OAuth Bearer challenge (Basic, or none): the upstream reports the 401 as it is.
-		if (!bearerChallenge(challenge)) return response;
+		const bearer = bearerChallenge(challenge);
+		if (!bearer) return response;
+		if (answer.token === undefined && bearer.resource_metadata === undefined) {
+			// A Bearer challenge without resource metadata may be a server that takes a fixed
+			// token (`--header`): only one that publishes RFC 9728 metadata is signed in to.
+			const text = await response.text().catch(() => '');
+			if (!(await publishesResourceMetadata(server, base))) return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+		}
 		if (answer.token !== undefined) {
 			await response.body?.cancel().catch(() => {});
 			answer = await tokens.refresh(answer.token);
@@ -48,6 +55,22 @@ export function authorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
 		}
 		throw loginRequired(server, answer.problem ?? (answer.token === undefined ? undefined : 'the server refused the stored access token even after a refresh'));
 	};
+}
+
+// RFC 9728 §3.1: the well-known URL with the server's path, then the root one (MCP spec order).
+async function publishesResourceMetadata(server: URL, base: typeof fetch): Promise<boolean> {
+	const path = server.pathname === '/' ? '' : server.pathname.replace(/\/$/, '');
+	for (const candidate of [`/.well-known/oauth-protected-resource${path}`, ...(path ? ['/.well-known/oauth-protected-resource'] : [])]) {
+		try {
+			const response = await base(new URL(candidate, server), { signal: AbortSignal.timeout(10_000) });
+			const document = response.ok ? ((await response.json().catch(() => undefined)) as { authorization_servers?: unknown } | undefined) : undefined;
+			if (!response.ok) await response.body?.cancel().catch(() => {});
+			if (Array.isArray(document?.authorization_servers)) return true;
+		} catch {
+			// Unreachable or not JSON: not published there.
+		}
+	}
+	return false;
 }
 
 function loginRequired(server: URL, problem: string | undefined): RemoteUpstreamError {
