@@ -97,7 +97,8 @@ export async function authorizationCodeLogin(options: AuthorizationCodeLoginOpti
 	}
 }
 
-async function clientIdentity(options: AuthorizationCodeLoginOptions, redirectUri: string): Promise<ClientIdentity> {
+/** The client id to sign in with, in the MCP spec's order of preference (exported for its tests). */
+export async function clientIdentity(options: AuthorizationCodeLoginOptions, redirectUri: string): Promise<ClientIdentity> {
 	const { metadata } = options.authorization;
 	if (options.clientId) return { clientId: options.clientId, kind: 'pre-registered' };
 	if (options.clientMetadataUrl && metadata.client_id_metadata_document_supported === true) {
