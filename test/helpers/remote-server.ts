@@ -29,7 +29,7 @@ export async function startEverything(mode: 'streamableHttp' | 'sse'): Promise<R
 
 /** The SDK-built fixture with its flags (see fixtures/http-server.mjs). */
 export function startFixture(flags: string[] = []): Promise<RemoteServer> {
-	return startServer([fixture('http-server.mjs'), ...flags], {}, /listening on (http:\S+)/, (match) => match[1]!);
+	return startServer([fixture('http-server.mjs'), ...flags], {}, /listening on (https?:\S+)/, (match) => match[1]!);
 }
 
 function startServer(args: string[], env: Record<string, string>, ready: RegExp, urlOf: (match: RegExpMatchArray) => string): Promise<RemoteServer> {
