@@ -85,3 +85,8 @@ export function startOAuthFixture(options: { port: number; issuer: string; flags
 		(match) => match[1]!,
 	);
 }
+
+/** The hand-written 2026-07-28 stateless server (fixtures/stateless-http-server.mjs). */
+export function startStatelessFixture(flags: string[] = []): Promise<RemoteServer> {
+	return startServer([fixture('stateless-http-server.mjs'), ...flags], {}, /listening on (http:\S+)/, (match) => match[1]!);
+}
