@@ -6,6 +6,7 @@
 // The Authorization header is added here, below the recorder: it is never recorded.
 
 import { RemoteUpstreamError } from '../upstream/describe-http-failure.js';
+import { createStreamScrubber } from '../upstream/secret-scrubbing-upstream.js';
 import type { ServerTokens } from './server-tokens.js';
 import { bearerChallenge } from './www-authenticate.js';
 
@@ -27,6 +28,11 @@ export function authorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
 		return base(input, { ...init, headers });
 	};
 	return async function fetchWithToken(input, init) {
+		const response = await exchange(input, init);
+		return scrubTokens(response, tokens.secrets());
+	};
+
+	async function exchange(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): Promise<Response> {
 		let answer = await tokens.usable();
 		let response = await send(input, init, answer.token);
 		if (response.status !== 401) return response;
@@ -54,7 +60,36 @@ export function authorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
 			if (fresh.token !== undefined) return send(input, init, fresh.token);
 		}
 		throw loginRequired(server, answer.problem ?? (answer.token === undefined ? undefined : 'the server refused the stored access token even after a refresh'));
-	};
+	}
+}
+
+// A server that echoes the token back (a debug tool, an error page quoting the request)
+// must not put it in the recording: the body is scrubbed here, below the recorder, as the
+// server's stderr is for injected secrets.
+function scrubTokens(response: Response, secrets: string[]): Response {
+	if (secrets.length === 0 || !response.body || [101, 204, 205, 304].includes(response.status)) return response;
+	const named = secrets.map((value, index) => ({ name: index === 0 ? 'OAUTH_ACCESS_TOKEN' : 'OAUTH_REFRESH_TOKEN', value }));
+	let scrubber: ReturnType<typeof createStreamScrubber>;
+	const body = response.body.pipeThrough(
+		new TransformStream<Uint8Array, Uint8Array>({
+			start(controller) {
+				scrubber = createStreamScrubber(named, (chunk) => {
+					try {
+						controller.enqueue(chunk);
+					} catch {
+						// The reader cancelled the stream (the answers were all in): nothing left to deliver.
+					}
+				});
+			},
+			transform(chunk) {
+				scrubber.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+			},
+			flush() {
+				scrubber.end();
+			},
+		}),
+	);
+	return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 // RFC 9728 §3.1: the well-known URL with the server's path, then the root one (MCP spec order).

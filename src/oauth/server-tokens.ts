@@ -48,6 +48,12 @@ export class ServerTokens {
 		return answer;
 	}
 
+	/** The token values in use, to keep them out of what the server sends back (and so out of the recording). */
+	secrets(): string[] {
+		const record = this.record;
+		return record ? [record.accessToken, ...(record.refreshToken ? [record.refreshToken] : [])] : [];
+	}
+
 	/** Forgets what was read, so the next request reads the store again (after a login in this process). */
 	reload(): void {
 		this.loaded = false;

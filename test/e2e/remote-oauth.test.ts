@@ -167,6 +167,9 @@ describe('OAuth-protected remote servers', () => {
 			expect(JSON.parse((who.content as { text: string }[])[0]!.text)).toMatchObject({ sub: 'alice', clientId: tokens!.clientId });
 			const echo = await connection.client.callTool({ name: 'echo', arguments: { text: 'through OAuth' } });
 			expect(echo.content).toEqual([{ type: 'text', text: 'through OAuth' }]);
+			// A careless server echoes the token: neither the client nor the recording gets it.
+			const leak = await connection.client.callTool({ name: 'leak', arguments: {} });
+			expect(leak.content).toEqual([{ type: 'text', text: 'your token: [REDACTED:OAUTH_ACCESS_TOKEN]' }]);
 		} finally {
 			await connection.close();
 		}
