@@ -15,9 +15,17 @@ import { describeStore } from './whoami.js';
 export interface LoginOptions extends IdentityFlags {
 	/** False with --no-browser. */
 	browser?: boolean;
+	/** `--url`: sign in to a remote MCP server instead of the company identity provider. */
+	url?: string;
+	clientMetadataUrl?: string;
 }
 
 export async function loginCommand(options: LoginOptions): Promise<void> {
+	if (options.url !== undefined) {
+		const { serverLoginCommand } = await import('./server-login.js');
+		await serverLoginCommand({ ...options, url: options.url });
+		return;
+	}
 	const say = (text: string) => process.stderr.write(`${text}\n`);
 	const settings = resolveIdentitySettings({ flags: options, configFile: resolveStatePaths().config });
 	const { store, fallbackReason } = openCredentialStore();

@@ -8,7 +8,17 @@ import { readLogin, type LoginRecord } from '../identity/login-record.js';
 import { configurationFromLogin, describeOidcFailure, loadOpenIdClient } from '../identity/oidc-client.js';
 import { openCredentialStore } from '../identity/open-credential-store.js';
 
-export async function logoutCommand(): Promise<void> {
+export interface LogoutOptions {
+	/** `--url`: sign out of a remote MCP server instead of the company identity provider. */
+	url?: string;
+}
+
+export async function logoutCommand(options: LogoutOptions = {}): Promise<void> {
+	if (options.url !== undefined) {
+		const { serverLogoutCommand } = await import('./server-login.js');
+		await serverLogoutCommand(options.url);
+		return;
+	}
 	const { store } = openCredentialStore();
 	let record: LoginRecord | undefined;
 	try {

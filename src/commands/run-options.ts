@@ -80,7 +80,10 @@ Example (claude_desktop_config.json):
 
 A remote server (the token from \`mcprec secret set GITHUB_TOKEN\`, never in the config or the recording):
   "args": ["run", "--url", "https://api.githubcopilot.com/mcp/", "--secret", "GITHUB_TOKEN",
-           "--header", "Authorization: Bearer \${GITHUB_TOKEN}"]`,
+           "--header", "Authorization: Bearer \${GITHUB_TOKEN}"]
+
+A server protected with OAuth (the MCP authorization spec): sign in once in a terminal with
+\`mcprec login --url URL\`; \`run --url URL\` then sends the tokens and refreshes them.`,
 	action: async (command: string[], options: ParsedRunOptions) => {
 		const { runCommand } = await import('./run.js');
 		await runCommand({ command, options });

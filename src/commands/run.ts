@@ -227,7 +227,12 @@ async function remoteUpstream(url: URL, headers: HeaderTemplate[], secrets: { na
 		scrubber.end();
 		return scrubbed;
 	};
-	return new HttpUpstream({ url, headers: resolveHeaders(headers, secrets), transport, redact: secrets.length > 0 ? redact : undefined });
+	// A server given its own Authorization header is not signed in to; any other may be OAuth-protected (src/oauth).
+	const ownAuthorization = headers.some((header) => header.name.toLowerCase() === 'authorization');
+	const fetch = ownAuthorization
+		? undefined
+		: (await import('../oauth/remote-authorization.js')).remoteAuthorization({ url, warn: (text) => process.stderr.write(`mcprec: ${text}\n`) });
+	return new HttpUpstream({ url, headers: resolveHeaders(headers, secrets), transport, redact: secrets.length > 0 ? redact : undefined, fetch });
 }
 
 // A policy that doesn't load must not leave the server running unprotected: the session

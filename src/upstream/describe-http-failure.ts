@@ -29,6 +29,8 @@ const TLS_CODES = new Set([
 
 /** A fetch that threw (no HTTP answer at all). */
 export function describeNetworkFailure(url: URL, error: unknown): RemoteUpstreamError {
+	// Already described where it was thrown (the OAuth fetch: a sign-in is needed).
+	if (error instanceof RemoteUpstreamError) return error;
 	const cause = (error as { cause?: { code?: string; message?: string } }).cause ?? (error as { code?: string; message?: string });
 	const code = typeof cause?.code === 'string' ? cause.code : 'EFETCH';
 	const where = `the MCP server at ${url.href}`;

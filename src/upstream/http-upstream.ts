@@ -40,6 +40,10 @@ interface Outgoing {
 	isInitialized: boolean;
 	/** Already re-sent once after the session was renewed (never twice). */
 	retried?: boolean;
+	/** This message holds the queue until it is answered (initialize, initialized, or the first before the server answered). */
+	holdsQueue?: boolean;
+	/** 2026-07-28 (SEP-2243): what the message's body says, mirrored into HTTP headers. */
+	mirrored?: Record<string, string>;
 }
 
 const ACCEPT_POST = 'application/json, text/event-stream';
@@ -172,7 +176,8 @@ export class HttpUpstream implements Upstream {
 		}
 		while (this.queue.length > 0 && !this.holdForSession && this.pendingPosts < this.maxPending && !this.startFailed) {
 			const outgoing = this.queue.shift()!;
-			if (outgoing.isInitialize || outgoing.isInitialized || !this.connected) this.holdForSession = true;
+			outgoing.holdsQueue = outgoing.isInitialize || outgoing.isInitialized || !this.connected;
+			if (outgoing.holdsQueue) this.holdForSession = true;
 			this.track(this.post(outgoing));
 		}
 		if (this.queue.length < this.maxPending) for (const listener of this.drainListeners.splice(0)) listener();
@@ -207,7 +212,7 @@ export class HttpUpstream implements Upstream {
 		try {
 			response = await this.fetch(url, {
 				method: 'POST',
-				headers: this.headers({ 'content-type': 'application/json', accept: ACCEPT_POST }),
+				headers: { ...this.headers({ 'content-type': 'application/json', accept: ACCEPT_POST }), ...outgoing.mirrored },
 				body: outgoing.line,
 				signal: this.abort.signal,
 			});
@@ -287,7 +292,9 @@ export class HttpUpstream implements Upstream {
 	}
 
 	private releaseSessionHold(outgoing: Outgoing): void {
-		if (!outgoing.isInitialize && !outgoing.isInitialized && this.connected) return;
+		// Only the message that set the hold lifts it (a 2026-07-28 client's first request sets it too, having no initialize).
+		if (!outgoing.holdsQueue) return;
+		outgoing.holdsQueue = false;
 		this.holdForSession = false;
 		queueMicrotask(() => this.pump());
 	}
@@ -681,7 +688,28 @@ function describeOutgoing(line: string): Outgoing {
 		if (method === 'initialize') isInitialize = true;
 		if (method === 'notifications/initialized') isInitialized = true;
 	}
-	return { line, requestIds, isInitialize, isInitialized };
+	return { line, requestIds, isInitialize, isInitialized, mirrored: Array.isArray(parsed) ? undefined : mirroredHeaders(parsed) };
+}
+
+// MCP 2026-07-28 (stateless, SEP-2243): every POST repeats in headers what its body says —
+// the protocol version from `_meta`, the method, and for tools/call, prompts/get and
+// resources/read the name or URI — so intermediaries can route without reading the body.
+// Only for messages of that era (they carry the version in `_meta`); a value that cannot be
+// a header value (not printable ASCII) is left to the body.
+function mirroredHeaders(message: unknown): Record<string, string> | undefined {
+	if (typeof message !== 'object' || message === null) return undefined;
+	const { method, params } = message as { method?: unknown; params?: { _meta?: Record<string, unknown>; name?: unknown; uri?: unknown } };
+	const version = params?._meta?.['io.modelcontextprotocol/protocolVersion'];
+	if (typeof method !== 'string' || typeof version !== 'string') return undefined;
+	const headers: Record<string, string> = {};
+	const put = (name: string, value: unknown) => {
+		if (typeof value === 'string' && /^[\x20-\x7e]*$/.test(value)) headers[name] = value;
+	};
+	put('mcp-protocol-version', version);
+	put('mcp-method', method);
+	if (method === 'tools/call' || method === 'prompts/get') put('mcp-name', params?.name);
+	if (method === 'resources/read') put('mcp-name', params?.uri);
+	return headers;
 }
 
 /** Ids of the responses in one message (or batch). */

@@ -34,6 +34,10 @@ export interface TestProviderOptions {
 	resourceServers?: string[];
 	/** A public client for the web viewer's browser sign-in (authorization code + PKCE). */
 	viewer?: { clientId: string; redirectUris: string[] };
+	/** Dynamic client registration (RFC 7591) for anyone, as MCP authorization servers offer it. */
+	registration?: boolean;
+	/** A native public client registered beforehand with a loopback redirect (RFC 8252: any port), for `login --url --client-id`. */
+	nativeClientId?: string;
 }
 
 export interface TokenRequest {
@@ -98,11 +102,11 @@ export class TestProvider {
 	}
 
 	/** A refresh_token grant sent directly, as a thief holding the token would. */
-	async tryRefresh(refreshToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
+	async tryRefresh(refreshToken: string, clientId = CLIENT_ID): Promise<{ status: number; body: Record<string, unknown> }> {
 		const response = await fetch(this.tokenEndpoint, {
 			method: 'POST',
 			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
+			body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
 		});
 		return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 	}
@@ -125,12 +129,16 @@ export class TestProvider {
 					response_types: [],
 					redirect_uris: [],
 				},
+				...(this.options.nativeClientId
+					? [{ client_id: this.options.nativeClientId, application_type: 'native', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['http://127.0.0.1/callback'] }]
+					: []),
 				...(this.options.viewer
 					? [{ client_id: this.options.viewer.clientId, token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: this.options.viewer.redirectUris }]
 					: []),
 			],
 			features: {
 				deviceFlow: { enabled: true },
+				registration: { enabled: this.options.registration === true },
 				revocation: { enabled: true },
 				devInteractions: { enabled: true },
 				resourceIndicators: {

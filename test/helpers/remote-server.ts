@@ -29,7 +29,7 @@ export async function startEverything(mode: 'streamableHttp' | 'sse'): Promise<R
 
 /** The SDK-built fixture with its flags (see fixtures/http-server.mjs). */
 export function startFixture(flags: string[] = []): Promise<RemoteServer> {
-	return startServer([fixture('http-server.mjs'), ...flags], {}, /listening on (http:\S+)/, (match) => match[1]!);
+	return startServer([fixture('http-server.mjs'), ...flags], {}, /listening on (https?:\S+)/, (match) => match[1]!);
 }
 
 function startServer(args: string[], env: Record<string, string>, ready: RegExp, urlOf: (match: RegExpMatchArray) => string): Promise<RemoteServer> {
@@ -74,4 +74,19 @@ export function freePort(): Promise<number> {
 			server.close(() => resolve(port));
 		});
 	});
+}
+
+/** The OAuth-protected SDK fixture (fixtures/oauth-http-server.mjs) on `port`, trusting `issuer`. */
+export function startOAuthFixture(options: { port: number; issuer: string; flags?: string[] }): Promise<RemoteServer> {
+	return startServer(
+		[fixture('oauth-http-server.mjs'), '--port', String(options.port), '--issuer', options.issuer, ...(options.flags ?? [])],
+		{},
+		/listening on (http:\S+)/,
+		(match) => match[1]!,
+	);
+}
+
+/** The hand-written 2026-07-28 stateless server (fixtures/stateless-http-server.mjs). */
+export function startStatelessFixture(flags: string[] = []): Promise<RemoteServer> {
+	return startServer([fixture('stateless-http-server.mjs'), ...flags], {}, /listening on (http:\S+)/, (match) => match[1]!);
 }

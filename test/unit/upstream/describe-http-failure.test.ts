@@ -2,12 +2,17 @@
 // e2e test cannot cause without leaving the machine (DNS) or waiting (timeouts).
 
 import { describe, expect, it } from 'vitest';
-import { describeNetworkFailure } from '../../../src/upstream/describe-http-failure.js';
+import { describeNetworkFailure, RemoteUpstreamError } from '../../../src/upstream/describe-http-failure.js';
 
 const url = new URL('https://mcp.example.test:8443/mcp');
 const failed = (code: string, message = `${code} happened`) => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(message), { code }) });
 
 describe('describeNetworkFailure', () => {
+	it('passes on a failure already described where it was thrown (the OAuth fetch asking for a login)', () => {
+		const described = new RemoteUpstreamError('the MCP server at https://x.example/mcp requires signing in (OAuth); run `mcprec login --url https://x.example/mcp`', 'OAUTH_LOGIN_REQUIRED', 401);
+		expect(describeNetworkFailure(new URL('https://x.example/mcp'), described)).toBe(described);
+	});
+
 	it.each(['ENOTFOUND', 'EAI_AGAIN'])('names the host that did not resolve (%s)', (code) => {
 		const error = describeNetworkFailure(url, failed(code));
 		expect(error.message).toBe("cannot reach the MCP server at https://mcp.example.test:8443/mcp: host 'mcp.example.test' not found (DNS lookup failed); check the URL");
