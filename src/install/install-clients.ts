@@ -125,6 +125,8 @@ export function uninstallClients(options: InstallOptions): FileOutcome[] {
 		const document = openDocument(config, before);
 		const servers: ServerOutcome[] = [];
 		const unwrapped: string[] = [];
+		// Entries left wrapped until their secret is back in the store: the record stays for them.
+		let waiting = false;
 		for (const entry of document.entries()) {
 			if (!selected(entry, options.servers)) continue;
 			const outcome = { key: entry.key, path: describeEntryPath(entry.mapPath, entry.key) };
@@ -138,6 +140,7 @@ export function uninstallClients(options: InstallOptions): FileOutcome[] {
 			const revealed = hidden ? revealSecrets(hidden, lookup) : undefined;
 			if (revealed && revealed.missing.length > 0) {
 				const names = revealed.missing.join(', ');
+				waiting = true;
 				servers.push({ ...outcome, action: 'left-wrapped', reason: `its original holds secret ${names}, which is not in the credential store; put it back with \`mcprec secret set ${revealed.missing[0]}\` and run uninstall again` });
 				continue;
 			}
@@ -169,7 +172,7 @@ export function uninstallClients(options: InstallOptions): FileOutcome[] {
 				// Still restorable when nobody else changed the file: the backup is the original of every entry.
 				record.installedSha256 = record.installedSha256 === sha256(bytes) ? sha256(written) : null;
 				const useless = Object.keys(record.entries).length === 0 && record.installedSha256 === null;
-				if (restored || everything || useless) options.ledger.forget(config.file);
+				if (restored || (everything && !waiting) || useless) options.ledger.forget(config.file);
 				options.ledger.save();
 			}
 		}

@@ -19,7 +19,7 @@ export interface McprecLauncher {
 
 /** What a wrapped entry runs behind mcprec. */
 export type WrappedTarget =
-	| { kind: 'stdio'; name?: string; command: string; args: string[] }
+	| { kind: 'stdio'; name?: string; command: string; args: string[]; secrets?: string[] }
 	| { kind: 'remote'; name?: string; url: string; headers: Record<string, string>; transport?: string; secrets?: string[] };
 
 /** Keys that name a remote server's address, by client: Windsurf serverUrl, Gemini CLI httpUrl (Streamable HTTP) and url (SSE). */
@@ -160,10 +160,11 @@ export function readWrapped(entry: ServerEntry): WrappedTarget | undefined {
 	const secrets: string[] = [];
 	for (let index = runAt + 1; index < words.length; index++) {
 		const word = words[index]!;
-		if (word === '--') return { kind: 'stdio', name, command: words[index + 1] ?? '', args: words.slice(index + 2) };
+		const withSecrets = secrets.length > 0 ? { secrets } : {};
+		if (word === '--') return { kind: 'stdio', name, command: words[index + 1] ?? '', args: words.slice(index + 2), ...withSecrets };
 		if (!word.startsWith('-')) {
 			if (url !== undefined) break;
-			return { kind: 'stdio', name, command: word, args: words.slice(index + 1) };
+			return { kind: 'stdio', name, command: word, args: words.slice(index + 1), ...withSecrets };
 		}
 		const [flag, inline] = word.includes('=') && word.startsWith('--') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
 		if (!RUN_VALUE_OPTIONS.has(flag)) continue;

@@ -34,6 +34,8 @@ interface Shape {
 	file: string;
 	upstream: Upstream;
 	moveSecrets: boolean;
+	/** Also: doctor on the moved secret, and uninstall once it is gone from the store. */
+	secretGone?: boolean;
 	/** The file's text, given the server's URL and the headers to send. */
 	write: (url: string, headers: Record<string, string>) => string;
 	/** The entry inside the parsed file. */
@@ -115,6 +117,7 @@ const SHAPES: Shape[] = [
 		file: '.gemini/settings.json',
 		upstream: 'token',
 		moveSecrets: true,
+		secretGone: true,
 		write: (url, headers) => json({ theme: 'GitHub', mcpServers: { [KEY]: { httpUrl: url, headers: { ...headers, ...bearer }, trust: false, timeout: 30000 } } }),
 		entry: (document) => document.mcpServers[KEY],
 	},
@@ -205,6 +208,20 @@ describe('mcprec install on remote entries, then the client starts the wrapped e
 		const again = await runMcprec(['install', '--client', shape.client, ...(shape.moveSecrets ? ['--move-secrets'] : [])], home, { env, cwd: project });
 		expect(again.exitCode, again.stderr).toBe(0);
 		expect(fs.readFileSync(file, 'utf8')).toBe(text);
+
+		if (shape.secretGone) {
+			const name = (entry.args as string[])[(entry.args as string[]).indexOf('--secret') + 1]!;
+			const doctor = await runMcprec(['doctor', '--json'], home, { env, cwd: project });
+			expect(JSON.parse(doctor.stdout).problems, doctor.stdout).toEqual([]);
+			expect((await runMcprec(['secret', 'rm', name], home, { env })).exitCode).toBe(0);
+			const missing = await runMcprec(['doctor', '--json'], home, { env, cwd: project });
+			expect(missing.exitCode).toBe(1);
+			expect(JSON.parse(missing.stdout).problems).toEqual([{ what: `Gemini CLI: '${KEY}': secret ${name} is not in the credential store`, fix: `mcprec secret set ${name}` }]);
+			const stuck = await runMcprec(['uninstall', '--client', shape.client], home, { env, cwd: project });
+			expect(stuck.stdout).toContain(`${KEY}: left wrapped (its original holds secret ${name}, which is not in the credential store; put it back with \`mcprec secret set ${name}\` and run uninstall again)`);
+			expect(fs.readFileSync(file, 'utf8')).toBe(text);
+			expect((await runMcprec(['secret', 'set', name], home, { env, input: TOKEN })).exitCode).toBe(0);
+		}
 
 		const uninstalled = await runMcprec(['uninstall', '--client', shape.client], home, { env, cwd: project });
 		expect(uninstalled.exitCode, uninstalled.stderr).toBe(0);

@@ -245,10 +245,11 @@ describe('install --move-secrets, edge cases', () => {
 		]);
 		expect(outcome!.servers[0]!.reason).toContain('mcprec secret set LINEAR_X_API_KEY');
 		expect(readWrapped(readEntries(file).linear!)).toMatchObject({ kind: 'remote', secrets: ['LINEAR_X_API_KEY'] });
-		// Put back, uninstall finishes the job.
+		// Put back, uninstall finishes the job: the record was kept for it, and the file comes back whole.
 		vault.set('LINEAR_X_API_KEY', 'lin_api_0123456789abcdef');
-		uninstallClients({ files: [file], servers: [], dryRun: false, ledger: ledger(), vault });
-		expect(readEntries(file).linear).toEqual({ url: 'https://h/mcp', headers: { 'X-API-Key': 'lin_api_0123456789abcdef' } });
+		const [finished] = uninstallClients({ files: [file], servers: [], dryRun: false, ledger: ledger(), vault });
+		expect(finished!.restored).toBe(true);
+		expect(fs.readFileSync(file.file, 'utf8')).toBe(original);
 		expect(allText(state)).not.toContain('lin_api_0123456789abcdef');
 	});
 
