@@ -59,9 +59,10 @@ export async function doctorCommand(options: DoctorOptions): Promise<void> {
 	const lastSessions = readLastSessions(paths.database);
 	const roots = resolveClientRoots({ project: options.project });
 	const files: FileReport[] = [];
+	const secretNames = await storedSecretNames();
 	for (const config of clientConfigFiles(roots, clients)) {
 		if (!fs.existsSync(config.file)) continue;
-		files.push(checkFile(config, lastSessions));
+		files.push(checkFile(config, lastSessions, secretNames));
 	}
 	const problems = [...store.problems, ...policy.problems, ...login.problems, ...files.flatMap((file) => [...file.problems, ...file.servers.flatMap((server) => server.problems)])];
 	if (options.json) {
@@ -132,7 +133,17 @@ function readLastSessions(database: string): Map<string, number> {
 	return last;
 }
 
-function checkFile(config: ClientConfigFile, lastSessions: Map<string, number>): FileReport {
+// The names of the secrets in the credential store; undefined when it cannot be read (checkLogin says why).
+async function storedSecretNames(): Promise<Set<string> | undefined> {
+	try {
+		const [{ openCredentialStore }, { listSecretNames }] = await Promise.all([import('../identity/open-credential-store.js'), import('../identity/secrets.js')]);
+		return new Set(listSecretNames(openCredentialStore().store));
+	} catch {
+		return undefined;
+	}
+}
+
+function checkFile(config: ClientConfigFile, lastSessions: Map<string, number>, secretNames: Set<string> | undefined): FileReport {
 	const client = clientDefinition(config.client);
 	const report: FileReport = { client: config.client, scope: config.scope, file: config.file, servers: [], problems: [] };
 	let entries;
@@ -169,6 +180,10 @@ function checkFile(config: ClientConfigFile, lastSessions: Map<string, number>):
 				what: `${client.label}: '${entry.key}': the server command '${target.command}' is not found on the PATH ${client.label} sees`,
 				fix: `write its absolute path in ${config.file} (\`command -v ${target.command}\` in a shell shows it)`,
 			});
+		}
+		// A --secret the store does not hold: `run` refuses to start the server.
+		for (const name of secretNames ? (target.secrets ?? []) : []) {
+			if (!secretNames!.has(name)) server.problems.push({ what: `${client.label}: '${entry.key}': secret ${name} is not in the credential store`, fix: `mcprec secret set ${name}` });
 		}
 		const started = lastSessions.get(target.name ?? entry.key);
 		server.lastSession = started === undefined ? null : new Date(started / 1000).toISOString();

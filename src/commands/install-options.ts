@@ -17,7 +17,13 @@ const SHARED_OPTIONS: readonly OptionSpec[] = [
 export const INSTALL_COMMAND: CommandSpec = {
 	name: 'install',
 	description: 'put the MCP servers already configured in your AI clients behind mcprec, in place and reversibly',
-	options: SHARED_OPTIONS,
+	options: [
+		...SHARED_OPTIONS,
+		{
+			flags: '--move-secrets',
+			description: 'move secrets in remote servers\' headers (Authorization: Bearer …, X-API-Key: …) into the credential store; the file then names them only (--secret NAME, ${NAME})',
+		},
+	],
 	helpAfter: `
 Each server entry becomes \`<node> <mcprec> run --name <key> -- <its command and args>\` (a
 remote one: \`run --name <key> --url <url> --header …\`); every other field, comment and the
@@ -25,9 +31,15 @@ formatting of the file stay. The first change to a file keeps a backup; running 
 again changes nothing. Undo with \`mcprec uninstall\`; check with \`mcprec doctor\`.
 Client files are looked for under your home folder ($MCPREC_CLIENT_HOME when set).
 
+A header that holds a secret (Authorization: Bearer …, X-API-Key: …) stays as it is and is
+named in the output. With --move-secrets its value goes into the credential store, as
+\`mcprec secret set\` would put it, and the entry gets \`--secret NAME --header
+"Authorization: Bearer \${NAME}"\` instead; uninstall puts the value back from the store.
+
 Examples:
   mcprec install --dry-run
-  mcprec install --client cursor --server github`,
+  mcprec install --client cursor --server github
+  mcprec install --move-secrets`,
 	action: async (options: InstallCommandOptions) => {
 		const { installCommand } = await import('./install.js');
 		await installCommand(options);

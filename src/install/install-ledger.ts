@@ -1,10 +1,14 @@
 // What install changed, kept in mcprec's state folder so uninstall can undo it: per config
 // file, a backup of the bytes before the first install and the hash of what install wrote
 // (equal hashes at uninstall → the backup goes back byte for byte), and per wrapped entry
-// its value before and after (so a later-edited file is unwrapped entry by entry).
+// its value before and after (so a later-edited file is unwrapped entry by entry). A secret
+// install moved into the credential store is kept here, and in the backup, only as a
+// placeholder naming it (header-secrets.ts); uninstall fills it in from the store.
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors/user-error.js';
+import { hideInText, hideSecrets, PLACEHOLDER_START, type MovedSecret } from './header-secrets.js';
 import { sha256, writeFileAtomic } from './write-file-atomic.js';
 
 export interface LedgerEntry {
@@ -22,6 +26,8 @@ export interface LedgerFile {
 	/** The hash of the file as install last left it; null once a later install saw it changed by someone else. */
 	installedSha256: string | null;
 	entries: Record<string, LedgerEntry>;
+	/** Names of the secrets moved into the credential store whose placeholders the backup and entries hold. */
+	secrets?: string[];
 }
 
 export interface Ledger {
@@ -52,13 +58,16 @@ export class InstallLedger {
 	}
 
 	/** Notes an install that turned `before` into `after`, backing up `before` the first time. */
-	noteInstall(configFile: string, client: string, before: Buffer, after: Buffer, entries: LedgerEntry[]): LedgerFile {
+	noteInstall(configFile: string, client: string, before: Buffer, after: Buffer, entries: LedgerEntry[], secrets: readonly MovedSecret[] = []): LedgerFile {
+		if (secrets.length > 0 && before.includes(PLACEHOLDER_START)) {
+			throw new UserError(`${configFile} holds the text '${PLACEHOLDER_START}', which mcprec uses to stand for a moved secret; install without --move-secrets`);
+		}
 		let record = this.ledger.files[configFile];
 		if (!record) {
 			fs.mkdirSync(this.folder, { recursive: true, mode: 0o700 });
 			const backup = path.join(this.folder, `${sha256(configFile).slice(0, 16)}-${path.basename(configFile)}`);
 			// Config files hold tokens in env and headers: the copies are for this user only.
-			writeFileAtomic(backup, before, 0o600);
+			writeFileAtomic(backup, secrets.length > 0 ? hideInText(before.toString('utf8'), secrets) : before, 0o600);
 			record = { client, backup, originalSha256: sha256(before), installedSha256: sha256(after), entries: {} };
 			this.ledger.files[configFile] = record;
 		} else {
@@ -66,7 +75,24 @@ export class InstallLedger {
 			record.installedSha256 = record.installedSha256 === sha256(before) ? sha256(after) : null;
 		}
 		for (const entry of entries) record.entries[entryId(entry.mapPath, entry.key)] = entry;
+		if (secrets.length > 0) this.hide(record, secrets);
 		return record;
+	}
+
+	// The moved secrets' values out of the record: its entries and its backup (written before
+	// they were moved, when an earlier install left them in clear).
+	private hide(record: LedgerFile, secrets: readonly MovedSecret[]): void {
+		record.secrets = [...new Set([...(record.secrets ?? []), ...secrets.map((secret) => secret.name)])].sort();
+		for (const [id, entry] of Object.entries(record.entries)) record.entries[id] = hideSecrets(entry, secrets);
+		let backup: string | undefined;
+		try {
+			backup = fs.readFileSync(record.backup, 'utf8');
+		} catch {
+			backup = undefined;
+		}
+		if (backup === undefined) return;
+		const hidden = hideInText(backup, secrets);
+		if (hidden !== backup) writeFileAtomic(record.backup, hidden, 0o600);
 	}
 
 	forget(configFile: string): void {

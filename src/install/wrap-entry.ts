@@ -1,7 +1,10 @@
 // How one server entry of a client config is wrapped in `mcprec run` and unwrapped again.
 // Pure: an entry's parsed value in, the value it should have out. A stdio entry keeps every
 // field but `command` and `args`; a remote one (url, serverUrl, httpUrl, type http|sse)
-// becomes a stdio entry running `mcprec run --url`, its headers passed as `--header`.
+// becomes a stdio entry running `mcprec run --url`, its headers passed as `--header`, the
+// secrets in them moved into the credential store when asked (header-secrets.ts).
+
+import { headerSecret, type MovedSecret } from './header-secrets.js';
 
 /** A server entry as parsed from a client's config. */
 export type ServerEntry = Record<string, unknown>;
@@ -16,8 +19,8 @@ export interface McprecLauncher {
 
 /** What a wrapped entry runs behind mcprec. */
 export type WrappedTarget =
-	| { kind: 'stdio'; name?: string; command: string; args: string[] }
-	| { kind: 'remote'; name?: string; url: string; headers: Record<string, string>; transport?: string };
+	| { kind: 'stdio'; name?: string; command: string; args: string[]; secrets?: string[] }
+	| { kind: 'remote'; name?: string; url: string; headers: Record<string, string>; transport?: string; secrets?: string[] };
 
 /** Keys that name a remote server's address, by client: Windsurf serverUrl, Gemini CLI httpUrl (Streamable HTTP) and url (SSE). */
 const URL_KEYS = ['url', 'serverUrl', 'httpUrl'] as const;
@@ -26,21 +29,41 @@ const HEADER_KEYS = ['headers', 'http_headers'] as const;
 /** `run` options that take a value; the first other word starts the server command. */
 const RUN_VALUE_OPTIONS = new Set(['-n', '--name', '-p', '--policy', '--lock-timeout', '--secret', '--env', '--url', '--header', '--transport']);
 
+/** The headers of a remote entry that hold secrets: moved into the credential store, or (not asked to) left in clear. */
+export interface HeaderSecrets {
+	moved?: MovedSecret[];
+	/** Names of headers that still hold a secret in clear. */
+	inClear?: string[];
+}
+
 export type WrapDecision =
-	| { action: 'wrap'; entry: ServerEntry }
-	| { action: 'already-wrapped'; target: WrappedTarget }
-	/** Written by install with another node or mcprec (since moved or upgraded): only the launcher changes. */
-	| { action: 'relaunch'; target: WrappedTarget; entry: ServerEntry }
+	| ({ action: 'wrap'; entry: ServerEntry } & HeaderSecrets)
+	| ({ action: 'already-wrapped'; target: WrappedTarget } & HeaderSecrets)
+	/** Written by install with another node or mcprec (since moved or upgraded), or its secrets moved: only those words change. */
+	| ({ action: 'relaunch'; target: WrappedTarget; entry: ServerEntry; launcherChanged: boolean } & HeaderSecrets)
 	| { action: 'skip'; reason: string };
 
+export interface WrapOptions {
+	/**
+	 * Asked to move secrets out of headers: the name the secret of this header is kept under
+	 * in the credential store. Without it, secrets stay in clear and are listed.
+	 */
+	secretName?: (header: string, secret: string) => string;
+}
+
 /** What `install` does with one entry. */
-export function wrapEntry(key: string, entry: unknown, launcher: McprecLauncher): WrapDecision {
+export function wrapEntry(key: string, entry: unknown, launcher: McprecLauncher, options: WrapOptions = {}): WrapDecision {
 	if (!isObject(entry)) return { action: 'skip', reason: 'not an object' };
 	const wrapped = readWrapped(entry);
 	if (wrapped) {
-		const args = entry.args as string[];
-		if (!isInstallForm(entry) || (entry.command === launcher.command && args[0] === launcher.prefix[0])) return { action: 'already-wrapped', target: wrapped };
-		return { action: 'relaunch', target: wrapped, entry: { ...entry, command: launcher.command, args: [...launcher.prefix, ...args.slice(1)] } };
+		let args = entry.args as string[];
+		const launcherChanged = isInstallForm(entry) && (entry.command !== launcher.command || args[0] !== launcher.prefix[0]);
+		if (launcherChanged) args = [...launcher.prefix, ...args.slice(1)];
+		const secrets = wrapped.kind === 'remote' ? moveWrappedHeaderSecrets(args, options) : { args };
+		const { moved, inClear } = secrets;
+		if (!launcherChanged && !moved) return { action: 'already-wrapped', target: wrapped, ...(inClear && { inClear }) };
+		const command = launcherChanged ? launcher.command : entry.command;
+		return { action: 'relaunch', target: wrapped, entry: { ...entry, command, args: secrets.args }, launcherChanged, ...(moved && { moved }), ...(inClear && { inClear }) };
 	}
 	if (typeof entry.command === 'string') {
 		if (entry.args !== undefined && !isStringArray(entry.args)) return { action: 'skip', reason: "'args' is not a list of strings" };
@@ -59,7 +82,11 @@ export function wrapEntry(key: string, entry: unknown, launcher: McprecLauncher)
 		const transport = remoteTransport(entry, urlKey);
 		const args = [...launcher.prefix, 'run', '--name', key, '--url', entry[urlKey] as string];
 		if (transport) args.push('--transport', transport);
-		for (const [name, value] of Object.entries(headers as Record<string, string>)) args.push('--header', `${name}: ${value}`);
+		const secrets = moveWrappedHeaderSecrets(
+			Object.entries(headers as Record<string, string>).flatMap(([name, value]) => ['--header', `${name}: ${value}`]),
+			options,
+		);
+		args.push(...secrets.args);
 		const result: ServerEntry = {};
 		for (const [name, value] of Object.entries(entry)) {
 			if (name === urlKey || name === headerKey) continue;
@@ -68,9 +95,48 @@ export function wrapEntry(key: string, entry: unknown, launcher: McprecLauncher)
 		}
 		result.command = launcher.command;
 		result.args = args;
-		return { action: 'wrap', entry: result };
+		return { action: 'wrap', entry: result, ...(secrets.moved && { moved: secrets.moved }), ...(secrets.inClear && { inClear: secrets.inClear }) };
 	}
 	return { action: 'skip', reason: 'neither a command nor a url' };
+}
+
+// The `--header` words of `run` arguments with each secret in them moved (`--secret NAME
+// --header "Name: Bearer ${NAME}"`) or, when not asked to, listed as in clear.
+function moveWrappedHeaderSecrets(args: readonly string[], options: WrapOptions): { args: string[] } & HeaderSecrets {
+	const result: string[] = [];
+	const moved: MovedSecret[] = [];
+	const inClear: string[] = [];
+	for (let index = 0; index < args.length; index++) {
+		const word = args[index]!;
+		if (word === '--') {
+			result.push(...args.slice(index));
+			break;
+		}
+		const inline = word.startsWith('--header=');
+		if (word !== '--header' && !inline) {
+			result.push(word);
+			// An option's value is never read as an option itself.
+			if (RUN_VALUE_OPTIONS.has(word) && index + 1 < args.length) result.push(args[++index]!);
+			continue;
+		}
+		const text = inline ? word.slice('--header='.length) : (args[++index] ?? '');
+		const colon = text.indexOf(':');
+		const name = colon > 0 ? text.slice(0, colon).trim() : '';
+		const found = name ? headerSecret(name, text.slice(colon + 1)) : undefined;
+		if (!found) {
+			result.push(...(inline ? [word] : ['--header', text]));
+			continue;
+		}
+		if (!options.secretName) {
+			inClear.push(name);
+			result.push(...(inline ? [word] : ['--header', text]));
+			continue;
+		}
+		const secretName = options.secretName(name, found.secret);
+		moved.push({ name: secretName, value: found.secret });
+		result.push('--secret', secretName, '--header', `${name}: ${found.before}\${${secretName}}${found.after}`);
+	}
+	return { args: result, ...(moved.length > 0 && { moved }), ...(inClear.length > 0 && { inClear }) };
 }
 
 // The transport a client declared, when it is not the default (auto-detect).
@@ -91,12 +157,14 @@ export function readWrapped(entry: ServerEntry): WrappedTarget | undefined {
 	let url: string | undefined;
 	let transport: string | undefined;
 	const headers: Record<string, string> = {};
+	const secrets: string[] = [];
 	for (let index = runAt + 1; index < words.length; index++) {
 		const word = words[index]!;
-		if (word === '--') return { kind: 'stdio', name, command: words[index + 1] ?? '', args: words.slice(index + 2) };
+		const withSecrets = secrets.length > 0 ? { secrets } : {};
+		if (word === '--') return { kind: 'stdio', name, command: words[index + 1] ?? '', args: words.slice(index + 2), ...withSecrets };
 		if (!word.startsWith('-')) {
 			if (url !== undefined) break;
-			return { kind: 'stdio', name, command: word, args: words.slice(index + 1) };
+			return { kind: 'stdio', name, command: word, args: words.slice(index + 1), ...withSecrets };
 		}
 		const [flag, inline] = word.includes('=') && word.startsWith('--') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
 		if (!RUN_VALUE_OPTIONS.has(flag)) continue;
@@ -104,12 +172,14 @@ export function readWrapped(entry: ServerEntry): WrappedTarget | undefined {
 		if (flag === '-n' || flag === '--name') name = value;
 		else if (flag === '--url') url = value;
 		else if (flag === '--transport') transport = value;
+		else if (flag === '--secret') secrets.push(value);
 		else if (flag === '--header') {
 			const colon = value.indexOf(':');
 			if (colon > 0) headers[value.slice(0, colon).trim()] = value.slice(colon + 1).trimStart();
 		}
 	}
-	return url === undefined ? undefined : { kind: 'remote', name, url, headers, transport };
+	if (url === undefined) return undefined;
+	return { kind: 'remote', name, url, headers, transport, ...(secrets.length > 0 && { secrets }) };
 }
 
 // Where `run` sits in `mcprec run …`, `node …/bin/mcprec.js run …`, `npx -y mcprec run …`.
