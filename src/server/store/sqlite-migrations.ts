@@ -155,4 +155,14 @@ CREATE INDEX summaries_denied ON session_summaries (started_at, session_id) WHER
 CREATE INDEX summaries_held ON session_summaries (started_at, session_id) WHERE held > 0;
 `,
 	},
+	{
+		// Issue 20, approvals with context: the requester's groups as their token said when
+		// publishing, the approver's reason with the decision, and a session's approvals.
+		version: 6,
+		sql: `
+ALTER TABLE approvals ADD COLUMN owner_groups TEXT;
+ALTER TABLE approvals ADD COLUMN reason TEXT;
+CREATE INDEX approvals_session ON approvals (session_id);
+`,
+	},
 ];
