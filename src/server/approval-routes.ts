@@ -137,12 +137,6 @@ export function parseReason(value: unknown): string | null {
 	return reason === '' ? null : reason;
 }
 
-/** Approvers may read the session of a call they are asked to decide (its approvals exist), as owners and auditors read any. */
-export async function approverMayRead(store: CollectorStore, principal: Principal, sessionId: string): Promise<boolean> {
-	if (!principal.approver) return false;
-	return (await store.listApprovals({ sessionId, now: 0, limit: 1 })).length > 0;
-}
-
 /** What readers get: status `expired` once a pending approval's time is up; the complete arguments as JSON (null when only a summary was published). */
 export function approvalView(approval: CollectorApproval, now: number) {
 	return {

@@ -7,7 +7,7 @@ import { parseSince } from '../time/parse-since.js';
 import { ApiError, badRequest, forbidden } from './api-error.js';
 import { verifySealedHead } from '../event/device-signature.js';
 import { OUTCOME_NAMES, type OutcomeName } from './event-outcomes.js';
-import { assertCanRead, requireSession } from './session-access.js';
+import { assertMayRead, requireSession } from './session-access.js';
 import { parseSessionDocument, SESSION_ID, type SealInput } from './session-document.js';
 import type { Seal } from './session-integrity.js';
 import { sessionView } from './session-view.js';
@@ -36,7 +36,7 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', withAuth('bearer'), async (request) => {
 		const id = sessionIdParam(request.params.id);
 		const session = requireSession(await store.getSession(id), id);
-		assertCanRead(request.principal!, session);
+		await assertMayRead(store, request.principal!, session);
 		return sessionView(session);
 	});
 
@@ -44,7 +44,7 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id/evidence', withAuth('bearer'), async (request, reply) => {
 		const id = sessionIdParam(request.params.id);
 		const session = requireSession(await store.getSession(id), id);
-		assertCanRead(request.principal!, session);
+		await assertMayRead(store, request.principal!, session);
 		const bundle = await buildEvidenceBundle(store, session, `${request.protocol}://${request.host}`);
 		return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${evidenceFileName(session)}"`).send(bundle);
 	});

@@ -5,8 +5,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, notFound } from '../api-error.js';
 import { replayView } from '../event-routes.js';
-import { approverMayRead, decideAsPrincipal, parseReason, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
-import { assertCanRead } from '../session-access.js';
+import { decideAsPrincipal, parseReason, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
+import { assertMayRead } from '../session-access.js';
 import { encodeCursor, parseSessionListQuery, sessionIdParam } from '../session-routes.js';
 import { buildEvidenceBundle, evidenceFileName } from '../evidence-export.js';
 import type { CollectorStore, StoredSession, StoreClock } from '../store/collector-store.js';
@@ -198,8 +198,7 @@ async function readableSession(store: CollectorStore, principal: Principal, id: 
 				: `There is no session ${id} on this collector. Sessions arrive when their owner runs \`mcprec sync\` (or with sync.auto: true after each run).`,
 		);
 	}
-	const reads = session.ownerSub === principal.sub || principal.auditor || (await approverMayRead(store, principal, id));
-	if (!reads) assertCanRead(principal, session);
+	await assertMayRead(store, principal, session);
 	return session;
 }
 
