@@ -100,4 +100,16 @@ describe('exchange gist', () => {
 			['sampling/createMessage', false],
 		]);
 	});
+	it('shows a call still held when the record ends (uploaded while it waits) as one waiting call, not loose notes', () => {
+		const held = event(3, { origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', id: 7, tool: 'delete_note', details: { action: 'approve', status: 'held', rule: 'confirm-deletes', tool: 'delete_note' } });
+		const asked = event(4, { origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', id: 7, tool: 'delete_note', details: { step: 'asked', channel: 'out-of-band', authority: 'collector', approvalId: 'ab12' } });
+		const masked = event(5, { origin: 'proxy', target: null, kind: 'mask', id: 9, details: { findings: [] } });
+		const exchanges = buildExchanges([event(1, { method: 'ping', id: 1, message: { jsonrpc: '2.0', id: 1, method: 'ping' } }), held, asked, masked]);
+		const waiting = exchanges.filter((exchange) => exchange.tool === 'delete_note');
+		expect(waiting).toHaveLength(1);
+		expect(waiting[0]).toMatchObject({ kind: 'request', status: 'pending', method: 'tools/call', notes: [held, asked] });
+		expect(exchangeGist(waiting[0]!).approval).toMatchObject({ rule: 'confirm-deletes', outcome: 'waiting', decidedMicros: null });
+		// Notes of no held call stay as they were.
+		expect(exchanges.find((exchange) => exchange.key === 5)).toMatchObject({ kind: 'other' });
+	});
 });
