@@ -223,6 +223,27 @@ describe('held calls with a collector configured', () => {
 		expect(decisions(events, '3').at(-1)).toMatchObject({ status: 'denied', via: 'timeout', authority: 'collector' });
 	});
 
+	it('tells the held call in `replay --plain` and `--json`: asked when, waited how long, decided by whom, how and why', async () => {
+		const plain = String((await runMcprec(['replay', 'last', '--plain'], alice, { env: baseEnv })).stdout);
+		expect(plain).toMatch(
+			/tools\/call delete_note #1 .*\n\s+args +id: "note-x+.*\n\s+result .*\n\s+held · waited [\d.]+ s · approved by carol@contractor\.example via viewer\n\s+rule +confirm-deletes\n\s+requested +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n\s+waited +[\d.]+ s\n\s+decision +approved\n\s+decided by carol@contractor\.example\n\s+channel +viewer\n\s+reason +Ticket OPS-12 asks for this note to go; checked with Alice\.\n/,
+		);
+		expect(plain).toMatch(/held · waited [\d.]+ m?s · denied by carol@contractor\.example via viewer/);
+		expect(plain).toMatch(/held · waited [\d.]+ m?s · denied via timeout\n(.*\n)*?\s+decided by nobody \(timed out\)/);
+		const lines = String((await runMcprec(['replay', 'last', '--json'], alice, { env: baseEnv })).stdout).trim().split('\n').map((line) => JSON.parse(line));
+		const settled = lines.filter((line) => line.approval !== undefined);
+		expect(settled.map((line) => [line.id, line.approval.outcome])).toEqual([
+			[1, 'approved'],
+			[2, 'denied'],
+			[3, 'denied'],
+			[4, 'approved'],
+		]);
+		const first = settled[0].approval;
+		expect(first).toMatchObject({ rule: 'confirm-deletes', decidedBy: 'carol@contractor.example', channel: 'viewer', approverReason: 'Ticket OPS-12 asks for this note to go; checked with Alice.' });
+		expect(first.waitedMs).toBeGreaterThanOrEqual(1500);
+		expect(Date.parse(first.decidedAt) - Date.parse(first.requestedAt)).toBe(first.waitedMs);
+	});
+
 	it('`mcprec sync` appends the rest of a session uploaded while a call was held, and seals it', async () => {
 		const events = readEvents(alice);
 		const sessionId = events[0]!.session_id;
