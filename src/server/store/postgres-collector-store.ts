@@ -274,7 +274,7 @@ async function putApproval(client: pg.PoolClient, input: ApprovalInput, clock: S
 	const inserted = await client.query(
 		`INSERT INTO approvals (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, arguments, self_approve, digest, requested_at, expires_at, owner_groups)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
-		[input.id, input.ownerSub, input.ownerEmail?.toLowerCase() ?? null, input.sessionId, input.server, input.method, input.tool, input.rule, input.summary, input.arguments, input.selfApprove, input.digest, clock.now(), input.expiresAt, JSON.stringify(input.ownerGroups)],
+		[input.id, input.ownerSub, input.ownerEmail?.toLowerCase() ?? null, input.sessionId, input.server, input.method, input.tool, input.rule, input.summary, input.arguments, input.selfApprove, input.digest, clock.now(), input.expiresAt, JSON.stringify(input.ownerGroups ?? [])],
 	);
 	const { rows } = await client.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1', [input.id]);
 	const approval = toApproval(rows[0]!);

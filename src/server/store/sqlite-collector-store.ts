@@ -90,7 +90,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 	};
 
 	const putApproval = database.transaction((input: ApprovalInput): PutApprovalResult => {
-		const created = statements.insertApproval.run({ ...input, ownerGroups: JSON.stringify(input.ownerGroups), ownerEmail: input.ownerEmail?.toLowerCase() ?? null, selfApprove: input.selfApprove ? 1 : 0, now: clock.now() }).changes > 0;
+		const created = statements.insertApproval.run({ ...input, ownerGroups: JSON.stringify(input.ownerGroups ?? []), ownerEmail: input.ownerEmail?.toLowerCase() ?? null, selfApprove: input.selfApprove ? 1 : 0, now: clock.now() }).changes > 0;
 		const approval = getApproval(input.id)!;
 		if (approval.ownerSub !== input.ownerSub) return { kind: 'owned-by-other' };
 		return { kind: 'stored', created, approval };
