@@ -161,6 +161,11 @@ describe('an approver deciding a held call in the viewer', () => {
 		expect(await page.getByTestId('gist-approval').first().textContent()).toMatch(/^held for approval/);
 		await page.goBack();
 
+		// Another tab on this approval's own page.
+		const detailWatcher = await carol.context.newPage();
+		await detailWatcher.goto(`${collector.url}/approvals/${id}`);
+		expect(await detailWatcher.getByTestId('approve').count()).toBe(1);
+
 		await page.getByTestId('approval').getByTestId('reason').fill(REASON);
 		await page.getByTestId('approval').getByTestId('approve').click();
 		await page.waitForURL('**/approvals?notice=*');
@@ -172,6 +177,11 @@ describe('an approver deciding a held call in the viewer', () => {
 		await watcher.locator(`[data-testid=recent-approvals] tr[data-approval-id="${id}"]`).waitFor({ timeout: 10_000 });
 		expect(await watcher.locator(`tr[data-approval-id="${id}"]`).getByTestId('decision-reason').textContent()).toBe(REASON);
 		await saveShot(watcher, 'approvals-decided');
+		// The approval's page in the other tab turns into the decision by itself: no buttons, who and why.
+		await detailWatcher.locator('[data-testid=approval][data-status=approved]').waitFor({ timeout: 10_000 });
+		expect(await detailWatcher.getByTestId('approve').count()).toBe(0);
+		expect(await detailWatcher.getByTestId('decision-reason').textContent()).toBe(REASON);
+		expect(await detailWatcher.getByTestId('waiting').textContent()).toMatch(/^\d+ seconds?$/);
 
 		const answer = JSON.parse((await run.response(1, 15_000)).toString('utf8')) as { result?: { structuredContent?: unknown } };
 		expect(answer.result?.structuredContent).toEqual(args);
