@@ -6,7 +6,7 @@
 
 import { CollectorClient } from './collector-client.js';
 import { syncSession } from './sync-session.js';
-import type { RemoteApprovals } from './collector-approvals.js';
+import type { RemoteApprovals, RemoteDecision } from './collector-approvals.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import { readPendingSession } from '../store/sync-queries.js';
 
@@ -29,15 +29,25 @@ export interface ShareHeldSessionOptions {
 	timeoutMs?: number;
 }
 
-/** `remote`, with each publication preceded by an upload of the session so far. */
+/**
+ * `remote`, with each publication preceded by an upload of the session so far, and one
+ * more upload once the collector says the call is settled, so its copy shows the decision.
+ */
 export function shareSessionWhenHeld(remote: RemoteApprovals, options: ShareHeldSessionOptions): RemoteApprovals {
 	const share = createSessionSharer(options);
+	// Not awaited: the held call is released first; the upload waits for the decision's notes to be stored.
+	const settled = (decision: RemoteDecision) => {
+		if (decision.status !== 'pending') void share();
+		return decision;
+	};
 	return {
 		...remote,
 		publish: async (approval) => {
 			await share();
 			return remote.publish(approval);
 		},
+		decision: (id) => remote.decision(id).then(settled),
+		withdraw: (id, status, timeoutMs) => remote.withdraw(id, status, timeoutMs).then(settled),
 	};
 }
 

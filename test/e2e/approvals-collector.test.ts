@@ -176,6 +176,15 @@ describe('held calls with a collector configured', () => {
 			reason,
 		});
 		expect(parseLine(await session.response(1, 15_000)).result).toMatchObject({ structuredContent: args });
+		// Once settled, the collector's copy of the running session shows the decision too.
+		const decidedThere = async () => {
+			const events = (await api('GET', `/api/v1/sessions/${seen.body.sessionId}/events`, 'carol')).body.events as { kind: string; details?: Record<string, unknown> }[];
+			return events.some((event) => event.kind === 'decision' && event.details?.status === 'approved' && event.details?.approverReason === reason);
+		};
+		for (const deadline = Date.now() + 15_000; !(await decidedThere()); ) {
+			if (Date.now() > deadline) throw new Error('timed out waiting for the decision to reach the collector');
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
 		const [mirrored] = JSON.parse(String((await runMcprec(['approvals', '--json', '--all'], alice, { env: baseEnv })).stdout)) as Record<string, unknown>[];
 		expect(mirrored).toMatchObject({ id, status: 'approved', channel: 'viewer', decidedBy: 'carol@contractor.example' });
 	});

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
+import { newSessionId } from '../../src/event/session-id.js';
 import { testCollectorSettings } from '../helpers/collector-fixtures.js';
 import { ACCOUNTS, CLIENT_ID, TestProvider } from '../helpers/oidc-provider.js';
 import { fixture, makeHome, mcprecBin, payloadOf, readEvents, removeHome } from '../helpers/mcprec.js';
@@ -188,6 +189,20 @@ describe('an approver deciding a held call in the viewer', () => {
 		await page.goto(`${collector.url}/approvals/${id}`);
 		expect(await page.getByTestId('decision-reason').textContent()).toBe(REASON);
 		expect(await page.getByTestId('decided-by').textContent()).toBe(ACCOUNTS.carol!.email);
+
+		// A call whose session has not reached the collector (an older mcprec, or the upload failed): the link says so in words.
+		const unsynced = newSessionId();
+		const published2 = await fetch(`${collector.url}/api/v1/approvals`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${aliceToken()}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ id: 'old00001', sessionId: unsynced, server: 'notes', tool: 'delete_note', rule: 'confirm-deletes', summary: '{}', arguments: {}, digest: 'sha256:old', expiresAt: new Date(Date.now() + 60_000).toISOString() }),
+		});
+		expect(published2.status).toBe(201);
+		const missing = await page.goto(`${collector.url}/sessions/${unsynced}`);
+		expect(missing?.status()).toBe(404);
+		const said = (await page.locator('main').textContent())!;
+		expect(said).toContain(`Session ${unsynced} has not reached the collector yet.`);
+		expect(said).not.toContain('PUT /api/v1');
 		await carol.context.close();
 
 		// The collector keeps the reason with the decision; alice's store records it in the decision event.
