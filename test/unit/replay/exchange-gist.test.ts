@@ -64,12 +64,12 @@ describe('exchange gist', () => {
 
 	it('tells the approval story: held at, waited, decision, who, channel, reason', () => {
 		fc.assert(
-			fc.property(fc.integer({ min: 1, max: 600_000_000 }), fc.constantFrom('approved', 'denied'), fc.constantFrom('viewer', 'cli', 'timeout', 'elicitation'), fc.boolean(), (waitMicros, status, via, withField) => {
+			fc.property(fc.integer({ min: 1, max: 600_000_000 }), fc.constantFrom('approved', 'denied'), fc.constantFrom('viewer', 'cli', 'timeout', 'elicitation'), fc.boolean(), fc.option(fc.string({ minLength: 1, maxLength: 80 })), (waitMicros, status, via, withField, words) => {
 				const held = event(0, { origin: 'proxy', target: null, kind: 'decision', id: 1, tool: 't', tsMicros: START, details: { action: 'approve', status: 'held', rule: 'confirm' } });
 				const reason = via === 'timeout' ? 'no decision within 120s' : `${status} by audrey@example.com`;
-				const decided = event(3, { origin: 'proxy', target: null, kind: 'decision', id: 1, tool: 't', tsMicros: START + waitMicros, details: { action: 'approve', status, rule: 'confirm', via, reason, ...(withField && via !== 'timeout' ? { decidedBy: 'audrey@example.com' } : {}) } });
+				const decided = event(3, { origin: 'proxy', target: null, kind: 'decision', id: 1, tool: 't', tsMicros: START + waitMicros, details: { action: 'approve', status, rule: 'confirm', via, reason, ...(withField && via !== 'timeout' ? { decidedBy: 'audrey@example.com' } : {}), ...(words !== null ? { approverReason: words } : {}) } });
 				const story = call({ content: [] }, [held, decided]).approval!;
-				expect(story).toEqual({ rule: 'confirm', heldMicros: START, decidedMicros: START + waitMicros, outcome: status, channel: via, decidedBy: via === 'timeout' ? null : 'audrey@example.com', reason });
+				expect(story).toEqual({ rule: 'confirm', heldMicros: START, decidedMicros: START + waitMicros, outcome: status, channel: via, decidedBy: via === 'timeout' ? null : 'audrey@example.com', reason, approverReason: words });
 			}),
 			{ seed: 2022, numRuns: 100 },
 		);
