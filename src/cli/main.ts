@@ -8,6 +8,7 @@ import { reportFailure } from './report-failure.js';
 import { APPROVALS_COMMAND, APPROVE_COMMAND, DENY_COMMAND, GRANT_COMMAND } from '../commands/approvals-options.js';
 import type { CommandSpec, OptionSpec } from '../commands/command-spec.js';
 import { DOCTOR_COMMAND } from '../commands/doctor-options.js';
+import { EXPORT_COMMAND } from '../commands/export-options.js';
 import { INSTALL_COMMAND, UNINSTALL_COMMAND } from '../commands/install-options.js';
 import { LOGIN_COMMAND } from '../commands/login-options.js';
 import { LOGOUT_COMMAND } from '../commands/logout-options.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CommandSpec[] = [
 	SESSIONS_COMMAND,
 	REPLAY_COMMAND,
 	VERIFY_COMMAND,
+	EXPORT_COMMAND,
 	PRUNE_COMMAND,
 	APPROVALS_COMMAND,
 	APPROVE_COMMAND,

@@ -58,8 +58,6 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		usageError ?? remote?.problem ?? (command === '' && !options.url ? describeRunUsageError("missing required argument 'command'") : undefined);
 	const usageRefusal: Refusal | undefined = usageProblem === undefined ? undefined : { message: usageProblem, status: 2, reason: 'usage-error' };
 	const url = usageRefusal || options.url === undefined ? undefined : new URL(options.url);
-	// Loaded while the policy and the credentials are read: the masker must exist before the session row is written.
-	const maskingModules = Promise.all([import('../masking/create-masker.js'), import('../masking/mask-session-start.js')]);
 	const paths = resolveStatePaths();
 	const clock = systemClock();
 	const session: SessionStart = {
@@ -104,6 +102,9 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	const launchedEarly = !url && !policyRefusal && secretNames.length === 0 && !policy.identity.required;
 	const earlyUpstream = launchedEarly ? new StdioUpstream({ command, args }) : undefined;
 	earlyUpstream?.launch();
+	// Loaded while the credentials are read (after the spawn: the server boots meanwhile); the
+	// masker must exist before the session row is written.
+	const maskingModules = Promise.all([import('../masking/create-masker.js'), import('../masking/mask-session-start.js')]);
 	const [{ Proxy }, { loadRunCredentials }, { loadSessionSigner }] = await Promise.all([
 		import('../proxy/proxy.js'),
 		import('../identity/load-run-credentials.js'),

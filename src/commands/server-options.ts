@@ -22,12 +22,23 @@ export const SERVER_COMMAND: CommandSpec = {
 		{ flags: '--viewer-scope <scope>', description: "scopes the viewer asks for (default 'openid email profile')" },
 		{ flags: '--public-url <url>', description: 'the URL people open the viewer at, for the sign-in redirect (default: from the request)' },
 		{ flags: '--cookie-secret <secret>', description: "key for the viewer's sign-in cookie (default: a random key kept in the database)" },
+		{ flags: '--otlp-endpoint <url>', description: 'forward every ended session as OTLP traces to this base URL (default: OTEL_EXPORTER_OTLP_ENDPOINT when set)' },
+		{ flags: '--otlp-payloads', description: 'forward message bodies too (masked as uploaded)' },
+		{ flags: '--retention <age>', description: 'prune sessions that ended longer ago (365d, 52w), except those under a legal hold' },
 	],
 	helpAfter: `
 Uploads and API reads need an access token from --issuer for --audience (people get one
 with \`mcprec login\`). The web viewer at / signs people in with the OIDC client
 mcprec-viewer, redirect URI <public url>/auth/callback. The README's "Collector
 quickstart" walks through the identity provider settings.
+
+With --otlp-endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT / …_TRACES_ENDPOINT set), each session
+goes on as traces once it has ended, shaped as \`mcprec export --format otlp\` shapes them;
+OTEL_EXPORTER_OTLP_PROTOCOL, …_HEADERS, OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES apply.
+
+With --retention, sessions that ended longer ago are deleted at start and every hour, unless
+the auditor group placed a legal hold on them (PUT /api/v1/sessions/<id>/legal-hold); each
+leaves a record, so the API and the viewer answer "pruned by policy (retention 365d) on DATE".
 
 Example config.yaml:
   server: { issuer: https://login.example.com, audience: mcprec-collector, auditorGroup: security }`,

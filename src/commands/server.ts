@@ -21,6 +21,8 @@ export async function serverCommand(flags: ServerFlags): Promise<void> {
 	}
 	const storage = isPostgresUrl(settings.database) ? `PostgreSQL ${redact(settings.database)}` : `SQLite ${settings.database}`;
 	process.stderr.write(`mcprec collector listening on ${collector.url} (${storage}; tokens from ${settings.issuer} for '${settings.audience}')\n`);
+	if (settings.retention) process.stderr.write(`Pruning sessions that ended more than ${settings.retention.text} ago, except those under a legal hold\n`);
+	if (settings.otlp) process.stderr.write(`Forwarding ended sessions as OTLP traces (${settings.otlp.target.protocol}) to ${settings.otlp.target.url}\n`);
 	await new Promise<void>((resolve) => {
 		const stop = () => resolve();
 		process.once('SIGINT', stop);

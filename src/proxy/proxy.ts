@@ -229,9 +229,10 @@ export class Proxy {
 		this.serverRuns.push(bytes);
 		return true;
 	});
+	private clientRuns: { bytes: Buffer; frames: number }[] = [];
 	private readonly toClient = new ContiguousWriter((bytes, frames) => {
-		this.deliveries.wrote(frames);
-		return this.options.output.write(bytes, this.onClientWrite);
+		this.clientRuns.push({ bytes, frames });
+		return true;
 	});
 	// Writes complete in order: each callback settles the oldest write the ledger holds.
 	private readonly onClientWrite = (error?: Error | null): void => {
@@ -243,8 +244,6 @@ export class Proxy {
 	// one write syscall each: same bytes, same order, far fewer syscalls under load. Their
 	// events go to the recorder and, in one writev, to the journal first: write-ahead.
 	private inOneWrite(splitChunk: () => void): void {
-		const { output } = this.options;
-		output.cork();
 		this.splitting = true;
 		this.recordAfterWrite = [];
 		try {
@@ -255,7 +254,6 @@ export class Proxy {
 			this.flushJournal();
 			this.flushToServer();
 			this.flushToClient();
-			output.uncork();
 		}
 	}
 
@@ -284,8 +282,30 @@ export class Proxy {
 		if (!this.splitting) this.flushToClient();
 	}
 
+	// One write for the usual single run (a corked stream would take the slower writev path
+	// for it); several runs of one chunk leave corked, in one writev.
+	private writeClientRuns(): boolean {
+		const runs = this.clientRuns;
+		if (runs.length === 0) return true;
+		this.clientRuns = [];
+		const { output } = this.options;
+		if (runs.length === 1) {
+			this.deliveries.wrote(runs[0]!.frames);
+			return output.write(runs[0]!.bytes, this.onClientWrite);
+		}
+		output.cork();
+		let ready = true;
+		for (const run of runs) {
+			this.deliveries.wrote(run.frames);
+			ready = output.write(run.bytes, this.onClientWrite) && ready;
+		}
+		output.uncork();
+		return ready;
+	}
+
 	private flushToClient(): void {
-		if (this.toClient.flush() || this.waitingForClient || this.outputClosed) return;
+		this.toClient.flush();
+		if (this.writeClientRuns() || this.waitingForClient || this.outputClosed) return;
 		this.waitingForClient = true;
 		this.holdStreams();
 		this.options.output.once('drain', () => {

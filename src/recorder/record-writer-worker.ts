@@ -1,51 +1,17 @@
-// Worker-thread entry of the recorder: wires the Recorder's messages to a RecordWriter, so
-// hashing, compression and SQLite writes never run on the thread that forwards messages.
+// Worker-thread entry of the recorder (MCPREC_RECORD_WRITER=thread; writer-link.ts says
+// why the writer runs on the main thread by default): wires the Recorder's messages to a
+// RecordWriter, so hashing, compression and SQLite writes run off the forwarding thread.
 
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { RecordWriter } from './record-writer.js';
-import { ArenaReader } from './event-arena.js';
-import { type FromWriter, type ToWriter, type WriterData } from './writer-messages.js';
-import { deviceSigner } from '../event/device-signature.js';
+import { serveRecordWriter } from './serve-record-writer.js';
+import type { ToWriter, WriterData } from './writer-messages.js';
 
 yieldToForwarding();
 
 const port = parentPort!;
-const data = workerData as WriterData;
-const send = (message: FromWriter) => port.postMessage(message);
-
-const writer = new RecordWriter({
-	...data,
-	signer: data.signer ? deviceSigner(data.signer.deviceId, data.signer.jwk) : undefined,
-	onAcknowledge: (committedSeq) => send({ type: 'ack', committedSeq }),
-	onHealthChange: (healthy, reason) => send({ type: 'health', healthy, reason }),
-});
-writer.warmUp();
-
-port.on('message', (message: ToWriter) => {
-	switch (message.type) {
-		case 'events':
-			writer.add(new ArenaReader(message.ranges), message.firstSeq, message.counters, message.update);
-			break;
-		case 'piece':
-			writer.addPiece(message.seq, Buffer.from(message.bytes, 0, message.length), message.last);
-			// Handed back for the next piece: a 64 MiB payload reuses two buffers, not 64.
-			port.postMessage({ type: 'piece-taken', bytes: message.bytes } satisfies FromWriter, [message.bytes]);
-			break;
-		case 'signer':
-			writer.setSigner(deviceSigner(message.deviceId, message.jwk));
-			break;
-		case 'open':
-			writer.start(message.session);
-			send({ type: 'opened' });
-			break;
-		case 'close': {
-			const result = writer.close(message.counters, message.update);
-			send({ type: 'closed', ...result });
-			break;
-		}
-	}
-});
+const handle = serveRecordWriter(workerData as WriterData, (message, transfer) => port.postMessage(message, transfer), { oneBatchPerTurn: false });
+port.on('message', (message: ToWriter) => handle(message));
 
 // Recording must never compete with forwarding for the CPU: under load the writer falls
 // behind (the Recorder keeps its events and applies back-pressure past a watermark) and

@@ -1,4 +1,4 @@
-// The store side of the recorder, run in a worker thread (record-writer-worker.ts): hashes
+// The store side of the recorder, on the Recorder's thread or a worker (writer-link.ts): hashes
 // events into the chain, compresses large payloads and writes them in short transactions,
 // retrying with back-off while the store is locked or failing. It tells the Recorder which
 // seq is committed and when the store starts or stops taking writes. Each transaction also
@@ -79,6 +79,19 @@ export interface RecordWriterOptions {
 	onHealthChange: (healthy: boolean, reason?: string) => void;
 	/** Signs checkpoints and ledger entries; without one they are written unsigned (verify says so). */
 	signer?: DeviceSigner;
+	/**
+	 * Writes one transaction per turn of the event loop, so a writer on the forwarding thread
+	 * (writer-link.ts) lets messages through between its transactions; a worker thread
+	 * writes everything queued at once. The final flush at close writes everything either way.
+	 */
+	oneBatchPerTurn?: boolean;
+	/**
+	 * On the forwarding thread SQLite's own busy wait would block forwarding, so the store
+	 * is opened with no busy wait and a locked store is tried again after this many
+	 * milliseconds (jittered) while other writers are seen committing: concurrent mcprec
+	 * sessions take turns instead of backing off until one of them gives up.
+	 */
+	busyPollMs?: number;
 }
 
 // What the ledger and checkpoint hold once the current transaction commits.
@@ -270,7 +283,13 @@ export class RecordWriter {
 		try {
 			// A damaged store stays failed even with nothing to write: health must not flip back.
 			if (this.damage) throw new StoreDamagedError(this.damage);
-			while (this.writable() || !this.sessionInserted || this.updatePending || this.unsigned()) this.writeBatch();
+			const due = () => this.writable() || !this.sessionInserted || this.updatePending || this.unsigned();
+			if (this.options.oneBatchPerTurn && !this.closing) {
+				if (due()) this.writeBatch();
+				if (due()) this.scheduleFlush();
+			} else {
+				while (due()) this.writeBatch();
+			}
 		} catch (error) {
 			ok = false;
 			this.onWriteFailure(error);
@@ -491,8 +510,30 @@ export class RecordWriter {
 		return { state, head };
 	}
 
+	private lastDataVersion: number | undefined;
+
+	// A short, jittered retry while the store is busy with other writers' commits (or this
+	// writer's own commits got through since the last failure); undefined to back off.
+	private busyPoll(transient: boolean, progressed: boolean): number | undefined {
+		const poll = this.options.busyPollMs;
+		if (poll === undefined || !transient || !this.database) return undefined;
+		let version: number | undefined;
+		try {
+			version = this.database.pragma('data_version', { simple: true }) as number;
+		} catch {
+			return undefined;
+		}
+		const othersCommitted = this.lastDataVersion !== undefined && version !== this.lastDataVersion;
+		this.lastDataVersion = version;
+		return othersCommitted || progressed ? poll + Math.random() * poll : undefined;
+	}
+
+	// When the current run of failures began (reset by a commit).
+	private failingSinceUs: number | undefined;
+
 	private onWriteSuccess(): void {
 		this.retryDelayMs = 25;
+		this.failingSinceUs = undefined;
 		if (!this.healthy) {
 			this.healthy = true;
 			this.failure = undefined;
@@ -506,10 +547,13 @@ export class RecordWriter {
 		this.read(1);
 		const oldest = this.queue[this.queueHead];
 		const now = this.clock.nowMicros();
-		// Waiting counts from the later of the oldest event and the last commit: a store that
-		// other mcprec processes keep busy but that still takes our batches is slow, not locked.
-		const waitedMs = oldest ? (now - Math.max(oldest.ts, this.lastCommitUs)) / 1000 : 0;
+		// Waiting counts from the first failure since the last commit: a store that other mcprec
+		// processes keep busy but that still takes our batches is slow, not locked; and time the
+		// events spent before the writer first tried them (the Recorder waits for a quiet moment)
+		// is no wait on the store.
 		const progressed = this.lastCommitUs > this.lastFailureUs;
+		if (progressed || this.failingSinceUs === undefined) this.failingSinceUs = now;
+		const waitedMs = oldest ? (now - this.failingSinceUs) / 1000 : 0;
 		this.lastFailureUs = now;
 		if (!transient) {
 			// A handle that failed for a lasting reason is reopened on the next try.
@@ -528,7 +572,7 @@ export class RecordWriter {
 		}
 		// Retrying cannot mend files changed under SQLite; the journal keeps the rest.
 		if (error instanceof StoreDamagedError) return;
-		this.retryDelayMs = progressed ? 25 : Math.min(this.retryDelayMs * 2, 1000);
+		this.retryDelayMs = this.busyPoll(transient, progressed) ?? (progressed ? 25 : Math.min(this.retryDelayMs * 2, 1000));
 		clearTimeout(this.retryTimer);
 		this.retryTimer = setTimeout(() => {
 			this.retryTimer = undefined;

@@ -1,9 +1,11 @@
 // Records session events without slowing the forwarding path: record() only stamps the
-// event and writes it into shared memory (event-arena.ts); hashing, compression and SQLite
-// writes run in a worker thread (record-writer.ts). Events stay in memory until the worker says a transaction holding
-// them committed, so a store that is locked or failing loses nothing while the process
-// lives; the proxy asks `healthy` before it forwards new requests (record or refuse,
-// DESIGN §3 / policy record.onError).
+// event and writes it into an arena (event-arena.ts); hashing, compression and SQLite
+// writes are the record writer's (record-writer.ts), done when the session is quiet on
+// this thread, or in a worker thread with MCPREC_RECORD_WRITER=thread (writer-link.ts).
+// Events stay in memory until the writer says a transaction holding them committed, so a
+// store that is locked or failing loses nothing while the process lives; the proxy asks
+// `healthy` before it forwards new requests (record or refuse, DESIGN §3 / policy
+// record.onError).
 
 import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from '../store/open-store.js';
@@ -11,18 +13,24 @@ import type { Clock } from '../time/clock.js';
 import { emptyCounters, type CounterName, type SessionCounters, type SessionEvent } from '../event/event.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
 import { EventArena } from './event-arena.js';
+import { InThreadWriter, type WriterLink } from './writer-link.js';
 import type { DeviceSigner } from '../event/device-signature.js';
 import { LARGE_PAYLOAD_BYTES, packPiece, type FromWriter, type SignerData, type ToWriter, type WriterData } from './writer-messages.js';
 
-// Events wait this long for company before they go to the writer. Handing over every
-// event at once (setImmediate) doubled the p50 round trip on a 2-core machine: each
-// hand-over wakes the writer thread for a commit of its own. A commit costs far more than
-// the events in it when they are few: with one request at a time, 5 ms batches cost the
-// writer ~40 µs of CPU per event, 20 ms batches ~30 (measured on the reference machine),
-// and that CPU is taken from the client and the server. A full window goes at once.
+// When events go to the writer. The writer runs on this thread by default (writer-link.ts),
+// so its work - hashing, SQLite, signing - is done when the session is quiet: once
+// QUIET_MS pass without a new event, and at least every MAX_DEFER_MS while it stays busy.
+// Nothing waits on it: the write-ahead journal already holds every event (DESIGN §3), and
+// a backlog past the watermarks goes at once. On a worker thread (MCPREC_RECORD_WRITER=
+// thread) events wait FLUSH_DELAY_MS for company instead: each hand-over wakes the thread
+// for a commit of its own, and a commit costs far more than the events in it when they are
+// few (5 ms batches cost the writer ~40 µs of CPU per event, 20 ms batches ~30); a full
+// window of FLUSH_AT_EVENTS goes at once.
+const QUIET_MS = 20;
+const MAX_DEFER_MS = 1000;
 const FLUSH_DELAY_MS = 20;
 const FLUSH_AT_EVENTS = 1024;
-// How long after the session starts the writer thread may start (see startWriter).
+// How long after the session starts the writer may start (see startWriter).
 const WRITER_START_DELAY_MS = 200;
 // Pieces of a large payload on their way to the writer at once: enough to keep it busy,
 // few enough that a 64 MiB payload never has a second whole copy.
@@ -105,19 +113,20 @@ export class Recorder {
 		this.writerDueAt = performance.now() + WRITER_START_DELAY_MS;
 	}
 
-	// The writer thread starts when the first batch is due, not with the session: booting a
-	// Node thread takes as long as the server's own boot, and on two cores it would compete
-	// with the server and the first exchange (DESIGN §8, startup). open() needs no thread.
-	private writer: Worker | undefined;
+	// The writer starts when the first batch is due, not with the session: on two cores its
+	// store connection and first statements would compete with the server's boot and the
+	// first exchange (DESIGN §8, startup). open() needs no writer.
+	private writer: WriterLink | undefined;
 	private readonly writerDueAt: number;
 
-	private get worker(): Worker {
+	private get worker(): WriterLink {
 		return this.writer ?? this.startWriter();
 	}
 
-	private startWriter(): Worker {
+	private startWriter(): WriterLink {
 		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000, signer: this.signer };
-		const worker = new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data });
+		const worker: WriterLink =
+			process.env.MCPREC_RECORD_WRITER === 'thread' ? new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data }) : new InThreadWriter(data);
 		this.writer = worker;
 		// Only close() waits on the writer; otherwise it must not keep the process alive.
 		worker.unref();
@@ -334,14 +343,22 @@ export class Recorder {
 
 	private scheduleFlush(): void {
 		if (this.flushImmediate || this.writerGone) return;
-		if (this.nextSeq - this.unsent >= FLUSH_AT_EVENTS || this.congestedState) {
+		if (this.congestedState || (this.threaded && this.nextSeq - this.unsent >= FLUSH_AT_EVENTS)) {
 			clearTimeout(this.flushTimer);
 			this.flushTimer = undefined;
 			this.flushImmediate = setImmediate(this.flushBound);
 		} else if (!this.flushTimer) {
-			this.flushTimer = setTimeout(this.flushBound, FLUSH_DELAY_MS);
+			this.waitingSince ??= performance.now();
+			this.seqAtTimer = this.nextSeq;
+			this.flushTimer = setTimeout(this.flushBound, this.threaded ? FLUSH_DELAY_MS : QUIET_MS);
 		}
 	}
+
+	// The writer thread of MCPREC_RECORD_WRITER=thread, or the writer on this thread (the default).
+	private readonly threaded = process.env.MCPREC_RECORD_WRITER === 'thread';
+	// When the oldest event not yet handed over arrived, and how many events there were when the flush timer was set.
+	private waitingSince: number | undefined;
+	private seqAtTimer = 0;
 
 	// Hands every event not yet sent to the writer in one message: where they are in the
 	// shared memory, not the events.
@@ -353,11 +370,20 @@ export class Recorder {
 		if (this.writerGone) return;
 		const end = this.nextSeq;
 		if (this.unsent === end && !this.update) return;
-		const wait = this.writerDueAt - performance.now();
-		if (this.writer === undefined && wait > 0 && !this.whenClosed && end - this.unsent < FLUSH_AT_EVENTS && !this.congestedState) {
+		const now = performance.now();
+		const urgent = this.whenClosed !== undefined || this.congestedState;
+		// Still busy (events arrived since the timer was set): wait for a quiet moment, within bounds.
+		if (!urgent && !this.threaded && end !== this.seqAtTimer && now - (this.waitingSince ?? now) < MAX_DEFER_MS) {
+			this.seqAtTimer = end;
+			this.flushTimer = setTimeout(this.flushBound, QUIET_MS);
+			return;
+		}
+		const wait = this.writerDueAt - now;
+		if (this.writer === undefined && wait > 0 && !urgent && (!this.threaded || end - this.unsent < FLUSH_AT_EVENTS)) {
 			this.flushTimer = setTimeout(this.flushBound, wait);
 			return;
 		}
+		this.waitingSince = undefined;
 		this.post({ type: 'events', firstSeq: this.unsent, ranges: this.arena.takeUnsent(), counters: { ...this.counters }, update: this.takeUpdate() });
 		for (const [seq, payload] of this.largePayloads) {
 			if (seq >= this.unsent) this.streams.push({ event: { seq, payload }, offset: 0 });

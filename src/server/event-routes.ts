@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { toReplayEvent } from '../event/replay-event.js';
 import { ApiError, badRequest } from './api-error.js';
 import { parseEventLines } from './parse-event-lines.js';
-import { assertMayRead, assertOwner, requireSession } from './session-access.js';
+import { assertOwner, readableSession, requireSession } from './session-access.js';
 import { sessionIdParam } from './session-routes.js';
 import type { CollectorStore } from './store/collector-store.js';
 import { verifyBatch } from './verify-batch.js';
@@ -39,8 +39,7 @@ export function registerEventRoutes(app: FastifyInstance, store: CollectorStore)
 
 	app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/api/v1/sessions/:id/events', withAuth('bearer'), async (request) => {
 		const id = sessionIdParam(request.params.id);
-		const session = requireSession(await store.getSession(id), id);
-		await assertMayRead(store, request.principal!, session);
+		const session = await readableSession(store, request.principal!, id);
 		const afterSeq = integerParam(request.query.afterSeq, 'afterSeq', -1, -1, Number.MAX_SAFE_INTEGER);
 		const limit = integerParam(request.query.limit, 'limit', 500, 1, 5000);
 		const format = request.query.format ?? 'replay';

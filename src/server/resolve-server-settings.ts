@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors/user-error.js';
+import { resolveOtlpTarget, type OtlpTarget } from '../export/otlp-target.js';
+import { parseDuration } from '../time/parse-duration.js';
 
 export interface ServerSettings {
 	host: string;
@@ -26,6 +28,10 @@ export interface ServerSettings {
 	publicUrl?: string;
 	/** Key material for the sign-in cookie; otherwise a random key kept in the database. */
 	cookieSecret?: string;
+	/** Where every ended session is forwarded as OTLP traces (--otlp-endpoint or the OTEL_* variables). */
+	otlp?: { target: OtlpTarget; payloads: boolean };
+	/** Sessions that ended longer ago are pruned, except under a legal hold: the age as given (365d) and in ms. */
+	retention?: { text: string; milliseconds: number };
 }
 
 export type ServerFlags = Partial<{
@@ -43,11 +49,14 @@ export type ServerFlags = Partial<{
 	viewerScope: string;
 	publicUrl: string;
 	cookieSecret: string;
+	otlpEndpoint: string;
+	otlpPayloads: boolean;
+	retention: string;
 }>;
 
 export const DEFAULT_PORT = 8740;
 
-const KEYS: Record<string, 'string' | 'number'> = {
+const KEYS: Record<string, 'string' | 'number' | 'boolean'> = {
 	host: 'string',
 	port: 'number',
 	database: 'string',
@@ -62,9 +71,13 @@ const KEYS: Record<string, 'string' | 'number'> = {
 	viewerScope: 'string',
 	publicUrl: 'string',
 	cookieSecret: 'string',
+	otlpEndpoint: 'string',
+	otlpPayloads: 'boolean',
+	retention: 'string',
 };
 
-export function resolveServerSettings(options: { flags: ServerFlags; configFile: string; dataDir: string }): ServerSettings {
+export function resolveServerSettings(options: { flags: ServerFlags; configFile: string; dataDir: string; environment?: NodeJS.ProcessEnv }): ServerSettings {
+	const environment = options.environment ?? process.env;
 	const config = readConfig(options.configFile);
 	// The collector usually trusts the same identity provider `mcprec login` uses.
 	const merged: ServerFlags = { issuer: config.identity.issuer, groupsClaim: config.identity.groupsClaim, ...config.server };
@@ -89,8 +102,29 @@ export function resolveServerSettings(options: { flags: ServerFlags; configFile:
 		viewerClientSecret: merged.viewerClientSecret,
 		viewerScope: merged.viewerScope,
 		publicUrl: merged.publicUrl?.replace(/\/+$/, ''),
-		cookieSecret: merged.cookieSecret ?? process.env.MCPREC_COOKIE_SECRET,
+		cookieSecret: merged.cookieSecret ?? environment.MCPREC_COOKIE_SECRET,
+		otlp: otlpSettings(merged, environment),
+		retention: retentionSettings(merged.retention),
 	};
+}
+
+// Forwarding is on with --otlp-endpoint (server.otlpEndpoint) or when the standard
+// variables name an endpoint; the variables' protocol and headers apply either way.
+function otlpSettings(merged: ServerFlags, environment: NodeJS.ProcessEnv): ServerSettings['otlp'] {
+	const fromEnvironment = Boolean(environment.OTEL_EXPORTER_OTLP_ENDPOINT || environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+	if (!merged.otlpEndpoint && !fromEnvironment) {
+		if (merged.otlpPayloads) throw new UserError('--otlp-payloads needs --otlp-endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT)');
+		return undefined;
+	}
+	return { target: resolveOtlpTarget(environment, merged.otlpEndpoint), payloads: merged.otlpPayloads === true };
+}
+
+function retentionSettings(text: string | undefined): ServerSettings['retention'] {
+	if (text === undefined) return undefined;
+	const milliseconds = parseDuration(text);
+	// Less than a day is almost certainly a typo (30m for 30 months) and would empty the collector.
+	if (milliseconds === undefined || milliseconds < 24 * 3600 * 1000) throw new UserError(`--retention expects an age of at least a day, such as 365d or 52w; got '${text}'`);
+	return { text, milliseconds };
 }
 
 function readConfig(configFile: string): { server: ServerFlags; identity: { issuer?: string; groupsClaim?: string } } {

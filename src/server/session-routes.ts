@@ -4,15 +4,15 @@
 import type { FastifyInstance } from 'fastify';
 import { UserError } from '../errors/user-error.js';
 import { parseSince } from '../time/parse-since.js';
-import { ApiError, badRequest, forbidden } from './api-error.js';
+import { ApiError, badRequest, forbidden, notFound } from './api-error.js';
 import { verifySealedHead } from '../event/device-signature.js';
 import { OUTCOME_NAMES, type OutcomeName } from './event-outcomes.js';
-import { assertMayRead, requireSession } from './session-access.js';
+import { prunedError, readableSession } from './session-access.js';
 import { parseSessionDocument, SESSION_ID, type SealInput } from './session-document.js';
 import type { Seal } from './session-integrity.js';
 import { sessionView } from './session-view.js';
 import { buildEvidenceBundle, evidenceFileName } from './evidence-export.js';
-import type { CollectorStore, SessionCursor, SessionQuery } from './store/collector-store.js';
+import type { CollectorStore, LegalHold, SessionCursor, SessionQuery } from './store/collector-store.js';
 import type { Principal } from './verify-access-token.js';
 import { withAuth } from './route-auth.js';
 
@@ -24,6 +24,9 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 		if (document.userSub !== null && document.userSub !== principal.sub) {
 			throw forbidden(`session '${id}' was recorded by another user than the token's; a user may upload only their own sessions`);
 		}
+		// A session retention removed is not stored again by a late or repeated upload.
+		const pruned = await store.getPrunedSession(id);
+		if (pruned) throw prunedError(pruned);
 		const { seal, problem } = document.seal ? await checkSeal(store, principal, id, document.seal) : { seal: null, problem: undefined };
 		// Who owns it comes from the token alone; the document's `user` stays what the device claimed.
 		const result = await store.putSession({ document, ownerSub: principal.sub, ownerEmail: principal.email ?? null, seal });
@@ -35,18 +38,46 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 
 	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id', withAuth('bearer'), async (request) => {
 		const id = sessionIdParam(request.params.id);
-		const session = requireSession(await store.getSession(id), id);
-		await assertMayRead(store, request.principal!, session);
+		const session = await readableSession(store, request.principal!, id);
 		return sessionView(session);
 	});
 
 	// The session as an evidence bundle (a tar of session.json, events.ndjson, seal.json, device-key.json).
 	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id/evidence', withAuth('bearer'), async (request, reply) => {
 		const id = sessionIdParam(request.params.id);
-		const session = requireSession(await store.getSession(id), id);
-		await assertMayRead(store, request.principal!, session);
+		const session = await readableSession(store, request.principal!, id);
 		const bundle = await buildEvidenceBundle(store, session, `${request.protocol}://${request.host}`);
 		return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${evidenceFileName(session)}"`).send(bundle);
+	});
+
+	// Legal holds (issue 18): the auditor group keeps a session from retention until it lifts the hold.
+	app.get<{ Params: { id: string } }>('/api/v1/sessions/:id/legal-hold', withAuth('bearer'), async (request) => {
+		const id = sessionIdParam(request.params.id);
+		await readableSession(store, request.principal!, id);
+		const hold = await store.getLegalHold(id);
+		if (!hold) throw notFound(`session '${id}' is under no legal hold`);
+		return legalHoldView(hold);
+	});
+
+	app.put<{ Params: { id: string } }>('/api/v1/sessions/:id/legal-hold', withAuth('bearer'), async (request) => {
+		const id = sessionIdParam(request.params.id);
+		const principal = request.principal!;
+		if (!principal.auditor) throw forbidden('only the auditor group places legal holds');
+		const body = (request.body ?? {}) as { reason?: unknown };
+		if (body.reason !== undefined && body.reason !== null && (typeof body.reason !== 'string' || body.reason.length > 500)) {
+			throw badRequest('invalid_legal_hold', "'reason' must be text of at most 500 characters");
+		}
+		await readableSession(store, principal, id);
+		const hold = await store.placeLegalHold({ sessionId: id, placedBy: principal.email ?? principal.sub, reason: (body.reason as string | undefined) ?? null, at: Date.now() });
+		if (!hold) throw notFound(`unknown session '${id}'`);
+		return legalHoldView(hold);
+	});
+
+	app.delete<{ Params: { id: string } }>('/api/v1/sessions/:id/legal-hold', withAuth('bearer'), async (request, reply) => {
+		const id = sessionIdParam(request.params.id);
+		if (!request.principal!.auditor) throw forbidden('only the auditor group lifts legal holds');
+		if (!(await store.removeLegalHold(id))) throw notFound(`session '${id}' is under no legal hold`);
+		return reply.status(204).send();
 	});
 
 	app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/sessions', withAuth('bearer'), async (request) => {
@@ -54,6 +85,10 @@ export function registerSessionRoutes(app: FastifyInstance, store: CollectorStor
 		const page = await store.listSessions(query);
 		return { sessions: page.sessions.map(sessionView), nextCursor: page.next ? encodeCursor(page.next) : null };
 	});
+}
+
+function legalHoldView(hold: LegalHold): Record<string, unknown> {
+	return { sessionId: hold.sessionId, placedBy: hold.placedBy, reason: hold.reason, placedAt: new Date(hold.placedAt).toISOString() };
 }
 
 export function sessionIdParam(id: string): string {

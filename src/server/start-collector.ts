@@ -3,6 +3,8 @@
 
 import type { FastifyServerOptions } from 'fastify';
 import { createCollectorApp } from './create-collector-app.js';
+import { startOtlpForwarder, type OtlpForwarder } from './otlp-forwarder.js';
+import { startRetention } from './retention.js';
 import type { ServerSettings } from './resolve-server-settings.js';
 import { openCollectorStore } from './store/open-collector-store.js';
 import type { CollectorStore } from './store/collector-store.js';
@@ -57,6 +59,11 @@ export async function startCollector(options: StartCollectorOptions): Promise<Ru
 		if (!options.store) await store.close();
 		throw error;
 	}
+	const forwarder: OtlpForwarder | undefined = settings.otlp
+		? startOtlpForwarder({ store, target: settings.otlp.target, payloads: settings.otlp.payloads, log: { info: (message) => app.log.info(message), warn: (message) => app.log.warn(message) } })
+		: undefined;
+	const log = { info: (message: string) => app.log.info(message), warn: (message: string) => app.log.warn(message) };
+	const retention = settings.retention ? startRetention({ store, retention: settings.retention, log }) : undefined;
 	const address = app.server.address();
 	const port = typeof address === 'object' && address ? address.port : settings.port;
 	const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
@@ -64,6 +71,8 @@ export async function startCollector(options: StartCollectorOptions): Promise<Ru
 		url: `http://${host}:${port}`,
 		store,
 		async close() {
+			await forwarder?.close();
+			await retention?.close();
 			await app.close();
 			if (!options.store) await store.close();
 		},

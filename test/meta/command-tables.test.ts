@@ -63,4 +63,12 @@ describe('the command tables', () => {
 		expect(otherTables(fastPath)).toEqual([]);
 		expect(fastPath).not.toContain('dist/cli/main.js');
 	});
+
+	it('load OpenTelemetry only when an export runs, never on `run` or the command line', () => {
+		const loadsOpenTelemetry = (chunk: string) => /^(?:import|export)\b[^;]*?['"]@opentelemetry\//m.test(fs.readFileSync(path.join(repoRoot, 'dist/bundle', chunk), 'utf8'));
+		const chunks = fs.readdirSync(path.join(repoRoot, 'dist/bundle')).filter((name) => name.endsWith('.js'));
+		// The exporter's own chunk does, which shows the check can see it.
+		expect(chunks.filter(loadsOpenTelemetry).map((chunk) => chunk.replace(/-[\w-]{8}\.js$/, ''))).toEqual(['otlp-exporter']);
+		for (const entry of ['run-fast-path.js', 'main.js', 'record-writer-worker.js']) expect(staticClosure(entry).filter(loadsOpenTelemetry), entry).toEqual([]);
+	});
 });

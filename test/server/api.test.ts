@@ -128,6 +128,9 @@ describe('authentication', () => {
 			['GET', '/api/v1/approvals/ab12cd34'],
 			['POST', '/api/v1/approvals/ab12cd34/decision'],
 			['POST', '/api/v1/approvals/ab12cd34/withdraw'],
+			['GET', `/api/v1/sessions/${document.id}/legal-hold`],
+			['PUT', `/api/v1/sessions/${document.id}/legal-hold`],
+			['DELETE', `/api/v1/sessions/${document.id}/legal-hold`],
 		];
 		// Each path as written, with each letter percent-encoded (either case of hex), and with an upper-case segment.
 		const spellings = (url: string) => {
@@ -516,4 +519,51 @@ describe('approvals', () => {
 		await decide('gone-2', 'olga', 'denied');
 		expect((await call('POST', '/api/v1/approvals/gone-2/withdraw', { token: tokens.otto, json: { status: 'expired' } })).body).toMatchObject({ status: 'denied', decidedBy: 'olga@example.com' });
 	});
+});
+
+describe('retention and legal holds', () => {
+	it('prunes what ended before the retention except under a legal hold, and answers reads of it with when and why', async () => {
+		const longAgo = { startedAt: '2020-01-01T09:00:00.000000Z', endedAt: '2020-01-01T10:00:00.000000Z' };
+		const old = await uploadSession('alice', longAgo);
+		const kept = await uploadSession('alice', longAgo);
+		const running = await uploadSession('alice', { startedAt: '2020-01-02T09:00:00.000000Z' });
+		expect((await postEvents(old.id, chain(old.id, callEvents(2)))).status).toBe(200);
+
+		const holdUrl = `/api/v1/sessions/${kept.id}/legal-hold`;
+		expect((await call('PUT', holdUrl, { token: tokens.alice, json: { reason: 'mine' } })).status).toBe(403);
+		expect((await call('PUT', holdUrl, { token: tokens.audrey, json: { reason: 42 } })).status).toBe(400);
+		expect((await call('GET', holdUrl, { token: tokens.alice })).status).toBe(404);
+		const placed = await call('PUT', holdUrl, { token: tokens.audrey, json: { reason: 'case 7' } });
+		expect(placed).toMatchObject({ status: 200, body: { sessionId: kept.id, placedBy: 'audrey', reason: 'case 7' } });
+		expect(await call('GET', holdUrl, { token: tokens.alice })).toMatchObject({ status: 200, body: { reason: 'case 7' } });
+		expect((await call('GET', holdUrl, { token: tokens.bob })).status).toBe(403);
+
+		const args = ['--database', path.join(folder, 'collector.db'), '--issuer', issuer.issuer, '--audience', issuer.audience, '--groups-claim', 'groups', '--auditor-group', 'auditors', '--retention', '365d'];
+		const pruner = await startCollectorBinary(args, folder);
+		try {
+			const deadline = Date.now() + 15_000;
+			let gone = await call('GET', `/api/v1/sessions/${old.id}`, { base: pruner.url });
+			while (gone.status !== 410 && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 50));
+				gone = await call('GET', `/api/v1/sessions/${old.id}`, { base: pruner.url });
+			}
+			const today = new Date().toISOString().slice(0, 10);
+			expect(gone).toMatchObject({ status: 410, body: { error: { code: 'pruned' }, pruned: { sessionId: old.id, policy: 'retention 365d', eventCount: 2, ownerSub: 'alice' } } });
+			expect(gone.body.error.message).toBe(`session '${old.id}' was pruned by policy (retention 365d) on ${today}; 2 events, head ${gone.body.pruned.headHash}`);
+			// The collector that was already running says the same: the record is in the database.
+			expect((await call('GET', `/api/v1/sessions/${old.id}`, { token: tokens.audrey })).status).toBe(410);
+			expect((await call('GET', `/api/v1/sessions/${old.id}/events`)).status).toBe(410);
+			expect((await call('GET', `/api/v1/sessions/${old.id}`, { token: tokens.bob })).status).toBe(404);
+			expect((await call('PUT', `/api/v1/sessions/${old.id}`, { json: old })).status).toBe(410);
+			expect((await call('GET', `/api/v1/sessions/${kept.id}`)).status).toBe(200);
+			expect((await call('GET', `/api/v1/sessions/${running.id}`)).status).toBe(200);
+
+			// Lifted, the next round may prune it; only auditors lift holds.
+			expect((await call('DELETE', holdUrl, { token: tokens.alice })).status).toBe(403);
+			expect((await call('DELETE', holdUrl, { token: tokens.audrey })).status).toBe(204);
+			expect((await call('DELETE', holdUrl, { token: tokens.audrey })).status).toBe(404);
+		} finally {
+			await pruner.close();
+		}
+	}, 60_000);
 });

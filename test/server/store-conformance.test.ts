@@ -326,6 +326,70 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		expect(sealedEmpty).toMatchObject({ session: { integrity: 'verified' } });
 	});
 
+	it('offers ended sessions for OTLP forwarding once per destination: sealed at once, unsealed once quiet', async () => {
+		const { store } = await freshStore();
+		const ended = { endedAt: '2026-11-22T14:00:00.000001Z', endReason: 'client-closed' };
+		const ids = (sessions: StoredSession[]) => sessions.map((session) => session.id);
+		const running = await putSession(store, { startedAt: '2026-11-22T13:00:00.000000Z' });
+		const unsigned = await putSession(store, { startedAt: '2026-11-22T13:00:01.000000Z', ...ended });
+		// Sealed with all its events (verified), sealed with some missing (incomplete).
+		const sealedSessions: StoredSession[] = [];
+		for (const [second, complete] of [[2, true], [3, false]] as const) {
+			const session = await putSession(store, { startedAt: `2026-11-22T13:00:0${second}.000000Z`, ...ended });
+			const events = chain(session.id, callEvents(4));
+			await append(store, session.id, complete ? events : events.slice(0, 2));
+			const seal = { headHash: events[3]!.hash, eventCount: 4, deviceId: 'laptop-1', signature: 'c2ln', valid: true };
+			const document = sessionDocument({ id: session.id, startedAt: `2026-11-22T13:00:0${second}.000000Z`, ...ended });
+			await store.putSession({ document: parseSessionDocument(document, session.id), ownerSub: 'alice', ownerEmail: null, seal });
+			sealedSessions.push(session);
+		}
+		const [verified, incomplete] = sealedSessions as [StoredSession, StoredSession];
+		const offered = (destination: string, quietBefore = clock - 60_000, limit = 10) => store.sessionsToForward({ destination, quietBefore, limit });
+
+		expect(ids(await offered('otlp a'))).toEqual([verified.id]);
+		// Once nothing changed them for the quiet time, the unsealed and the incomplete go too; a running one never.
+		expect(ids(await offered('otlp a', clock + 1))).toEqual([unsigned.id, verified.id, incomplete.id]);
+		expect(ids(await offered('otlp a', clock + 1, 2))).toEqual([unsigned.id, verified.id]);
+		await store.markForwarded({ destination: 'otlp a', sessionId: verified.id, headHash: verified.headHash, at: clock });
+		await store.markForwarded({ destination: 'otlp a', sessionId: verified.id, headHash: verified.headHash, at: clock + 5 });
+		expect(ids(await offered('otlp a', clock + 1))).toEqual([unsigned.id, incomplete.id]);
+		expect(ids(await offered('otlp b', clock + 1))).toEqual([unsigned.id, verified.id, incomplete.id]);
+		expect(ids(await offered('otlp a', clock + 1))).not.toContain(running.id);
+	});
+
+	it('prunes sessions that ended before the cutoff, except those under a legal hold, and keeps what was pruned', async () => {
+		const { store } = await freshStore();
+		const endedAt = (day: number) => ({ startedAt: `2026-01-${String(day).padStart(2, '0')}T09:00:00.000000Z`, endedAt: `2026-01-${String(day).padStart(2, '0')}T10:00:00.000000Z` });
+		const old = await putSession(store, endedAt(1));
+		const held = await putSession(store, endedAt(2));
+		const recent = await putSession(store, endedAt(20));
+		const running = await putSession(store, { startedAt: '2026-01-03T09:00:00.000000Z' });
+		const events = chain(old.id, callEvents(4));
+		await append(store, old.id, events);
+		await store.markForwarded({ destination: 'otlp a', sessionId: old.id, headHash: events[3]!.hash, at: clock });
+		expect(await store.placeLegalHold({ sessionId: held.id, placedBy: 'audrey', reason: 'case 7', at: clock })).toEqual({ sessionId: held.id, placedBy: 'audrey', reason: 'case 7', placedAt: clock });
+		expect(await store.placeLegalHold({ sessionId: newSessionId(), placedBy: 'audrey', reason: null, at: clock })).toBeUndefined();
+		expect(await store.getLegalHold(held.id)).toMatchObject({ reason: 'case 7' });
+
+		const cutoff = Date.parse('2026-01-10T00:00:00Z') * 1000;
+		const pruned = await store.pruneSessions({ endedBefore: cutoff, policy: 'retention 365d', at: clock, limit: 100 });
+		expect(pruned.map((session) => session.sessionId)).toEqual([old.id]);
+		expect(pruned[0]).toEqual({ sessionId: old.id, ownerSub: 'alice', server: 'filesystem', startedAt: old.startedAt, endedAt: Date.parse('2026-01-01T10:00:00Z') * 1000, eventCount: 4, headHash: events[3]!.hash, integrity: 'unsigned', policy: 'retention 365d', prunedAt: clock });
+		expect(await store.getSession(old.id)).toBeUndefined();
+		expect(await store.readEvents(old.id, { afterSeq: -1, limit: 10 })).toEqual([]);
+		expect(await store.getPrunedSession(old.id)).toEqual(pruned[0]);
+		expect(await store.getPrunedSession(held.id)).toBeUndefined();
+		const listed = await store.listSessions({ limit: 10 });
+		expect(listed.sessions.map((session) => session.id).sort()).toEqual([held.id, recent.id, running.id].sort());
+		expect(await store.pruneSessions({ endedBefore: cutoff, policy: 'retention 365d', at: clock, limit: 100 })).toEqual([]);
+
+		// Lifted, the hold no longer keeps it.
+		expect(await store.removeLegalHold(held.id)).toBe(true);
+		expect(await store.removeLegalHold(held.id)).toBe(false);
+		expect((await store.pruneSessions({ endedBefore: cutoff, policy: 'retention 365d', at: clock + 1, limit: 100 })).map((session) => session.sessionId)).toEqual([held.id]);
+		expect(await store.getLegalHold(held.id)).toBeUndefined();
+	});
+
 	it('registers device keys once per owner and id; ids are per owner', async () => {
 		const { store } = await freshStore();
 		const key = (generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }) as { x: string }).x;

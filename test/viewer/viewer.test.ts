@@ -599,6 +599,48 @@ describe('web viewer', () => {
 		await api('POST', '/api/v1/approvals/mine0001/withdraw', tokens.audrey!, { status: 'cancelled' });
 	});
 
+	it('lets an auditor place and lift a legal hold on the session page; an owner sees it without the controls', async () => {
+		const id = await upload('alice', { server: 'held-server', startedAt: '2026-11-21T10:00:00Z' }, [request(1, 'echo', { message: 'keep me' }), response(1, 'echo', { content: [] })]);
+		const { page } = auditor;
+		await page.goto(`${collector.url}/sessions/${id}`);
+		expect(await page.getByTestId('legal-hold').textContent()).toBe('none');
+		await page.getByTestId('hold-reason').fill('case 7');
+		await page.getByTestId('place-hold').click();
+		await page.waitForURL(`**/sessions/${id}`);
+		const today = new Date().toISOString().slice(0, 10);
+		expect(await page.getByTestId('legal-hold').textContent()).toBe(`held by audrey@example.com since ${today} (case 7): retention keeps it`);
+		expect(await api('GET', `/api/v1/sessions/${id}/legal-hold`, tokens.alice!)).toMatchObject({ status: 200, body: { placedBy: 'audrey@example.com', reason: 'case 7' } });
+
+		const owner = await signIn('alice');
+		try {
+			await owner.page.goto(`${collector.url}/sessions/${id}`);
+			expect(await owner.page.getByTestId('legal-hold').textContent()).toContain('held by audrey@example.com');
+			expect(await owner.page.getByTestId('lift-hold').count()).toBe(0);
+			const forged = await owner.page.evaluate(async (target) => {
+				const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=lift&formToken=x' });
+				return response.status;
+			}, `/sessions/${id}/legal-hold`);
+			expect(forged).toBe(403);
+		} finally {
+			await owner.context.close();
+		}
+
+		await page.getByTestId('lift-hold').click();
+		await page.waitForURL(`**/sessions/${id}`);
+		expect(await page.getByTestId('legal-hold').textContent()).toBe('none');
+		expect((await api('GET', `/api/v1/sessions/${id}/legal-hold`, tokens.audrey!)).status).toBe(404);
+	});
+
+	it('says when and by which policy a session was pruned', async () => {
+		const id = await upload('alice', { server: 'old-server', startedAt: '2020-01-01T10:00:00Z', endedAt: '2020-01-01T11:00:00Z' }, [request(1, 'echo', { message: 'old' })]);
+		const pruned = await collector.store.pruneSessions({ endedBefore: Date.parse('2021-01-01T00:00:00Z') * 1000, policy: 'retention 365d', at: Date.parse('2026-12-01T12:00:00Z'), limit: 1000 });
+		expect(pruned.map((session) => session.sessionId)).toContain(id);
+		const { page } = auditor;
+		const answer = await page.goto(`${collector.url}/sessions/${id}`);
+		expect(answer?.status()).toBe(410);
+		expect(await page.locator('main').textContent()).toContain(`session '${id}' was pruned by policy (retention 365d) on 2026-12-01; 1 events`);
+	});
+
 	it('sends a signed-out browser to sign in and refuses forged cookies', async () => {
 		const context = await browser.newContext();
 		try {

@@ -196,9 +196,51 @@ export interface CollectorStore {
 	 * Against a concurrent decision the first wins, and a decision made first is returned.
 	 */
 	withdrawApproval(input: { id: string; ownerSub: string; status: 'expired' | 'cancelled'; now: number }): Promise<WithdrawApprovalResult>;
+	/**
+	 * Ended sessions not yet forwarded to `destination`, oldest first: those whose seal checks
+	 * out (or fails: that is worth forwarding too) at once, unsealed ones once nothing has
+	 * changed them since `quietBefore` (ms since the epoch).
+	 */
+	sessionsToForward(query: { destination: string; quietBefore: number; limit: number }): Promise<StoredSession[]>;
+	/** Remembers that `destination` took the session as it was at `headHash`. */
+	markForwarded(input: { destination: string; sessionId: string; headHash: string | null; at: number }): Promise<void>;
+	/** Places (or restates) a legal hold on a stored session; undefined when the session is unknown. */
+	placeLegalHold(input: { sessionId: string; placedBy: string; reason: string | null; at: number }): Promise<LegalHold | undefined>;
+	/** Lifts a legal hold; false when there was none. */
+	removeLegalHold(sessionId: string): Promise<boolean>;
+	getLegalHold(sessionId: string): Promise<LegalHold | undefined>;
+	/**
+	 * Deletes up to `limit` sessions that ended before `endedBefore` (µs) and are under no
+	 * legal hold, with their events, keeping a pruned_sessions row for each; oldest first.
+	 */
+	pruneSessions(input: { endedBefore: number; policy: string; at: number; limit: number }): Promise<PrunedSession[]>;
+	getPrunedSession(sessionId: string): Promise<PrunedSession | undefined>;
 	/** A random secret kept in the database under `name` (created on first use), shared by every collector on it. */
 	sharedSecret(name: string): Promise<Buffer>;
 	close(): Promise<void>;
+}
+
+/** A legal hold an auditor placed on a session: retention never prunes it. Times in ms. */
+export interface LegalHold {
+	sessionId: string;
+	placedBy: string;
+	reason: string | null;
+	placedAt: number;
+}
+
+/** What is left of a session retention pruned (µs for the session's times, ms for prunedAt). */
+export interface PrunedSession {
+	sessionId: string;
+	ownerSub: string;
+	server: string;
+	startedAt: number;
+	endedAt: number | null;
+	eventCount: number;
+	headHash: string | null;
+	integrity: string;
+	/** The rule that pruned it, e.g. `retention 365d`. */
+	policy: string;
+	prunedAt: number;
 }
 
 export interface StoreClock {

@@ -10,10 +10,10 @@ import { addOutcome, noOutcomes } from '../event-outcomes.js';
 import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
-import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow } from './store-rows.js';
 
 export interface PostgresStoreOptions {
 	/** postgres://user:password@host:port/database */
@@ -103,6 +103,61 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 		},
 		decideApproval: (input) => transaction(pool, (client) => decideApproval(client, input)),
 		withdrawApproval: (input) => transaction(pool, (client) => withdrawApproval(client, input)),
+		async sessionsToForward({ destination, quietBefore, limit }) {
+			const { rows } = await pool.query<SessionRowValues>(
+				`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id
+  WHERE s.ended_at IS NOT NULL AND (s.integrity IN ('verified', 'invalid') OR s.updated_at < $2)
+    AND NOT EXISTS (SELECT 1 FROM otlp_forwarded f WHERE f.destination = $1 AND f.session_id = s.id)
+  ORDER BY s.started_at, s.id LIMIT $3`,
+				[destination, quietBefore, limit],
+			);
+			return rows.map(toStoredSession);
+		},
+		async markForwarded({ destination, sessionId, headHash, at }) {
+			await pool.query(
+				`INSERT INTO otlp_forwarded (destination, session_id, head_hash, forwarded_at) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (destination, session_id) DO UPDATE SET head_hash = excluded.head_hash, forwarded_at = excluded.forwarded_at`,
+				[destination, sessionId, headHash, at],
+			);
+		},
+		async placeLegalHold({ sessionId, placedBy, reason, at }) {
+			const { rows } = await pool.query<LegalHoldRow>(
+				`INSERT INTO legal_holds (session_id, placed_by, reason, placed_at) SELECT id, $2, $3, $4 FROM sessions WHERE id = $1 FOR SHARE
+  ON CONFLICT (session_id) DO UPDATE SET reason = excluded.reason RETURNING *`,
+				[sessionId, placedBy, reason, at],
+			);
+			return rows[0] && toLegalHold(rows[0]);
+		},
+		async removeLegalHold(sessionId) {
+			const result = await pool.query('DELETE FROM legal_holds WHERE session_id = $1', [sessionId]);
+			return (result.rowCount ?? 0) > 0;
+		},
+		async getLegalHold(sessionId) {
+			const { rows } = await pool.query<LegalHoldRow>('SELECT * FROM legal_holds WHERE session_id = $1', [sessionId]);
+			return rows[0] && toLegalHold(rows[0]);
+		},
+		pruneSessions: (input) =>
+			transaction(pool, async (client) => {
+				// Locked rows: a hold being placed (it reads the session row FOR SHARE) is waited for and
+				// then seen by the check below; one placed after waits, and finds the session gone.
+				const { rows } = await client.query<PrunableRow>(`${prunableSessionsSql('$1', '$2')} FOR UPDATE OF s`, [input.endedBefore, input.limit]);
+				const pruned: PrunedSession[] = [];
+				for (const row of rows) {
+					if ((await client.query('SELECT 1 FROM legal_holds WHERE session_id = $1', [row.id])).rowCount) continue;
+					await client.query(
+						`INSERT INTO pruned_sessions (session_id, owner_sub, server, started_at, ended_at, event_count, head_hash, integrity, policy, pruned_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (session_id) DO NOTHING`,
+						[row.id, row.owner_sub, row.server, row.started_at, row.ended_at, row.next_seq, row.head_hash, row.integrity, input.policy, input.at],
+					);
+					for (const sql of deleteSessionSql('$1')) await client.query(sql, [row.id]);
+					pruned.push(toPrunedSession({ session_id: row.id, owner_sub: row.owner_sub, server: row.server, started_at: row.started_at, ended_at: row.ended_at, event_count: row.next_seq, head_hash: row.head_hash, integrity: row.integrity, policy: input.policy, pruned_at: input.at }));
+				}
+				return pruned;
+			}),
+		async getPrunedSession(sessionId) {
+			const { rows } = await pool.query<PrunedSessionRow>('SELECT * FROM pruned_sessions WHERE session_id = $1', [sessionId]);
+			return rows[0] && toPrunedSession(rows[0]);
+		},
 		async sharedSecret(name) {
 			await pool.query('INSERT INTO collector_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, randomBytes(32).toString('base64')]);
 			const { rows } = await pool.query<{ value: string }>('SELECT value FROM collector_secrets WHERE name = $1', [name]);

@@ -148,9 +148,49 @@ CREATE INDEX summaries_held ON session_summaries (started_at, session_id) WHERE 
 `,
 	},
 	{
+		// Issue 18: sessions forwarded to an OTLP endpoint (`mcprec server --otlp-endpoint`),
+		// per destination, so a restart or an outage of the endpoint sends each one once.
+		version: 6,
+		sql: `
+CREATE TABLE otlp_forwarded (
+  destination TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  head_hash TEXT,
+  forwarded_at BIGINT NOT NULL,
+  PRIMARY KEY (destination, session_id)
+);
+`,
+	},
+	{
+		// Issue 18: retention (`mcprec server --retention`). What was pruned stays as one row, so
+		// the API and the viewer say "pruned by policy on DATE", not "unknown"; sessions under a
+		// legal hold (placed by the auditor group) are never pruned.
+		version: 7,
+		sql: `
+CREATE TABLE legal_holds (
+  session_id TEXT PRIMARY KEY,
+  placed_by TEXT NOT NULL,
+  reason TEXT,
+  placed_at BIGINT NOT NULL
+);
+CREATE TABLE pruned_sessions (
+  session_id TEXT PRIMARY KEY,
+  owner_sub TEXT NOT NULL,
+  server TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT,
+  event_count BIGINT NOT NULL,
+  head_hash TEXT,
+  integrity TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  pruned_at BIGINT NOT NULL
+);
+`,
+	},
+	{
 		// Issue 20, approvals with context: the requester's groups as their token said when
 		// publishing, the approver's reason with the decision, and a session's approvals.
-		version: 6,
+		version: 8,
 		sql: `
 ALTER TABLE approvals ADD COLUMN owner_groups TEXT;
 ALTER TABLE approvals ADD COLUMN reason TEXT;

@@ -12,9 +12,9 @@ import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import type { ChainEvent } from '../../event/wire-event.js';
-import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues } from './store-rows.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow } from './store-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
@@ -41,6 +41,12 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 
 	const statements = {
 		session: database.prepare(SELECT_SESSION),
+		toForward: database.prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id
+  WHERE s.ended_at IS NOT NULL AND (s.integrity IN ('verified', 'invalid') OR s.updated_at < @quietBefore)
+    AND NOT EXISTS (SELECT 1 FROM otlp_forwarded f WHERE f.destination = @destination AND f.session_id = s.id)
+  ORDER BY s.started_at, s.id LIMIT @limit`),
+		markForwarded: database.prepare(`INSERT INTO otlp_forwarded (destination, session_id, head_hash, forwarded_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT (destination, session_id) DO UPDATE SET head_hash = excluded.head_hash, forwarded_at = excluded.forwarded_at`),
 		upsertSession: database.prepare(`INSERT INTO sessions
   (id, owner_sub, owner_email, server, started_at, ended_at, metadata, seal_head_hash, seal_event_count, seal_device_id, seal_signature, seal_valid, received_at, updated_at)
   VALUES (@id, @ownerSub, @ownerEmail, @server, @startedAt, @endedAt, @metadata, @sealHeadHash, @sealEventCount, @sealDeviceId, @sealSignature, @sealValid, @now, @now)
@@ -183,6 +189,23 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		return { kind: 'stored', created: inserted, device: stored };
 	});
 
+	const prunable = database.prepare(prunableSessionsSql('@cutoff', '@limit'));
+	const deleteSession = deleteSessionSql('?').map((sql) => database.prepare(sql));
+	const insertPruned = database.prepare(`INSERT INTO pruned_sessions (session_id, owner_sub, server, started_at, ended_at, event_count, head_hash, integrity, policy, pruned_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING`);
+	const pruneSessions = database.transaction((input: { endedBefore: number; policy: string; at: number; limit: number }): PrunedSession[] => {
+		const rows = prunable.all({ cutoff: input.endedBefore, limit: input.limit }) as PrunableRow[];
+		for (const row of rows) {
+			insertPruned.run(row.id, row.owner_sub, row.server, row.started_at, row.ended_at, row.next_seq, row.head_hash, row.integrity, input.policy, input.at);
+			for (const statement of deleteSession) statement.run(row.id);
+		}
+		return rows.map((row) => toPrunedSession({ session_id: row.id, owner_sub: row.owner_sub, server: row.server, started_at: row.started_at, ended_at: row.ended_at, event_count: row.next_seq, head_hash: row.head_hash, integrity: row.integrity, policy: input.policy, pruned_at: input.at }));
+	});
+	const getLegalHold = (sessionId: string) => {
+		const row = database.prepare('SELECT * FROM legal_holds WHERE session_id = ?').get(sessionId) as LegalHoldRow | undefined;
+		return row && toLegalHold(row);
+	};
+
 	return {
 		backend: 'sqlite',
 		putSession: async (input) => putSession.immediate(input),
@@ -224,6 +247,29 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		},
 		decideApproval: async (input) => decideApproval.immediate(input),
 		withdrawApproval: async (input) => withdrawApproval.immediate(input),
+		async sessionsToForward({ destination, quietBefore, limit }) {
+			const rows = statements.toForward.all({ destination, quietBefore, limit }) as SessionRowValues[];
+			return rows.map(toStoredSession);
+		},
+		async markForwarded({ destination, sessionId, headHash, at }) {
+			statements.markForwarded.run(destination, sessionId, headHash, at);
+		},
+		async placeLegalHold({ sessionId, placedBy, reason, at }) {
+			if (statements.owner.get(sessionId) === undefined) return undefined;
+			database
+				.prepare('INSERT INTO legal_holds (session_id, placed_by, reason, placed_at) VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET reason = excluded.reason')
+				.run(sessionId, placedBy, reason, at);
+			return getLegalHold(sessionId);
+		},
+		async removeLegalHold(sessionId) {
+			return database.prepare('DELETE FROM legal_holds WHERE session_id = ?').run(sessionId).changes > 0;
+		},
+		getLegalHold: async (sessionId) => getLegalHold(sessionId),
+		pruneSessions: async (input) => pruneSessions.immediate(input),
+		async getPrunedSession(sessionId) {
+			const row = database.prepare('SELECT * FROM pruned_sessions WHERE session_id = ?').get(sessionId) as PrunedSessionRow | undefined;
+			return row && toPrunedSession(row);
+		},
 		async sharedSecret(name) {
 			statements.insertSecret.run(name, randomBytes(32).toString('base64'));
 			return Buffer.from(statements.secret.get(name) as string, 'base64');

@@ -4,7 +4,7 @@
 import type { DevicePublicKey } from '../../event/device-signature.js';
 import type { Integrity, Seal } from '../session-integrity.js';
 import type { EventRow } from '../../event/event-row.js';
-import type { CollectorApproval, Device, StoredSession } from './collector-store.js';
+import type { CollectorApproval, Device, LegalHold, PrunedSession, StoredSession } from './collector-store.js';
 
 export interface SessionRowValues {
 	id: string;
@@ -159,4 +159,66 @@ export function judgeDecision(approval: CollectorApproval | undefined, now: numb
 	if (!approval) return 'unknown';
 	if (approval.status !== 'pending') return 'settled';
 	return approval.expiresAt <= now ? 'expired' : 'open';
+}
+
+export interface LegalHoldRow {
+	session_id: string;
+	placed_by: string;
+	reason: string | null;
+	placed_at: number;
+}
+
+export function toLegalHold(row: LegalHoldRow): LegalHold {
+	return { sessionId: row.session_id, placedBy: row.placed_by, reason: row.reason, placedAt: Number(row.placed_at) };
+}
+
+export interface PrunedSessionRow {
+	session_id: string;
+	owner_sub: string;
+	server: string;
+	started_at: number;
+	ended_at: number | null;
+	event_count: number;
+	head_hash: string | null;
+	integrity: string;
+	policy: string;
+	pruned_at: number;
+}
+
+export function toPrunedSession(row: PrunedSessionRow): PrunedSession {
+	return {
+		sessionId: row.session_id,
+		ownerSub: row.owner_sub,
+		server: row.server,
+		startedAt: Number(row.started_at),
+		endedAt: row.ended_at === null ? null : Number(row.ended_at),
+		eventCount: Number(row.event_count),
+		headHash: row.head_hash,
+		integrity: row.integrity,
+		policy: row.policy,
+		prunedAt: Number(row.pruned_at),
+	};
+}
+
+/** Sessions retention may prune: ended before the cutoff, under no legal hold, oldest first (placeholders: cutoff, limit). */
+export function prunableSessionsSql(cutoff: string, limit: string): string {
+	return `SELECT s.id, s.owner_sub, s.server, s.started_at, s.ended_at, s.next_seq, s.head_hash, s.integrity FROM sessions s
+  WHERE s.ended_at IS NOT NULL AND s.ended_at < ${cutoff} AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.session_id = s.id)
+  ORDER BY s.ended_at, s.id LIMIT ${limit}`;
+}
+
+/** A session's rows, in the order they can go; each statement takes the session id as its one parameter. */
+export function deleteSessionSql(placeholder: string): string[] {
+	return ['events', 'session_tools', 'session_summaries', 'otlp_forwarded'].map((table) => `DELETE FROM ${table} WHERE session_id = ${placeholder}`).concat(`DELETE FROM sessions WHERE id = ${placeholder}`);
+}
+
+export interface PrunableRow {
+	id: string;
+	owner_sub: string;
+	server: string;
+	started_at: number;
+	ended_at: number;
+	next_seq: number;
+	head_hash: string | null;
+	integrity: string;
 }

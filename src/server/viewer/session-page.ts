@@ -2,7 +2,7 @@
 // exchanges, a page at a time (the rest arrives as the reader scrolls or asks for more).
 
 import { isoMicros } from '../../event/replay-event.js';
-import type { StoredSession } from '../store/collector-store.js';
+import type { StoredSession, LegalHold } from '../store/collector-store.js';
 import { html, type Html } from './html.js';
 import type { ExchangePage } from './page-exchanges.js';
 import { renderExchanges } from './render-exchanges.js';
@@ -10,7 +10,14 @@ import { clientLabel } from './session-list-page.js';
 import { INTEGRITY_TEXT, integrityBadge, outcomeBadges, userLabel } from './session-labels.js';
 import { claimedUser } from '../session-view.js';
 
-export function renderSessionPage(session: StoredSession, firstPage: ExchangePage): Html {
+/** The legal hold on the session and what the viewer may do about it (auditors place and lift holds). */
+export interface LegalHoldControls {
+	hold: LegalHold | undefined;
+	canChange: boolean;
+	formToken: string;
+}
+
+export function renderSessionPage(session: StoredSession, firstPage: ExchangePage, legalHold?: LegalHoldControls): Html {
 	const metadata = session.metadata;
 	const counts = (metadata.counts ?? {}) as Record<string, unknown>;
 	const user = (metadata.user ?? {}) as Record<string, unknown>;
@@ -39,6 +46,7 @@ ${field('Exit', metadata.exitCode === null || metadata.exitCode === undefined ? 
 ${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors${typeof counts.toolErrors === 'number' && counts.toolErrors > 0 ? ` (${counts.toolErrors} tool)` : ''} · ${num(counts.blocked)} blocked · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
 ${field('Outcomes', outcomeBadges(session.outcomes))}
 ${field('Stored', html`<span data-testid="stored-events">${session.nextSeq}</span> events, head <span class="mono">${session.headHash?.slice(0, 16) ?? '—'}</span>`)}
+${legalHold ? field('Legal hold', legalHoldField(session.id, legalHold)) : ''}
 ${field('Seal', session.seal ? html`device <span class="mono">${session.seal.deviceId}</span>, ${session.seal.eventCount} events, signature ${session.seal.valid ? 'valid' : 'INVALID'}` : 'none')}
 </dl>
 <div class="evidence" data-testid="evidence"><a class="button" data-testid="download-evidence" href="/sessions/${session.id}/evidence" download>Download evidence bundle</a>
@@ -80,4 +88,17 @@ function identityFacts(user: Record<string, unknown>): Html | null {
 
 function num(value: unknown): string {
 	return typeof value === 'number' ? String(value) : '0';
+}
+
+// Retention (`mcprec server --retention`) never prunes a session under a hold.
+function legalHoldField(sessionId: string, controls: LegalHoldControls): Html {
+	const { hold, canChange, formToken } = controls;
+	const state = hold
+		? html`<span data-testid="legal-hold">held by ${hold.placedBy} since ${new Date(hold.placedAt).toISOString().slice(0, 10)}${hold.reason ? ` (${hold.reason})` : ''}: retention keeps it</span>`
+		: html`<span data-testid="legal-hold">none</span>`;
+	if (!canChange) return state;
+	const form = hold
+		? html`<button name="action" value="lift" data-testid="lift-hold">Lift hold</button>`
+		: html`<input name="reason" maxlength="500" placeholder="reason" data-testid="hold-reason"> <button name="action" value="place" data-testid="place-hold">Place legal hold</button>`;
+	return html`${state} <form method="post" action="/sessions/${sessionId}/legal-hold" class="inline"><input type="hidden" name="formToken" value="${formToken}">${form}</form>`;
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, notFound } from '../api-error.js';
 import { replayView } from '../event-routes.js';
 import { decideAsPrincipal, parseReason, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
-import { assertMayRead } from '../session-access.js';
+import { readableSession } from '../session-access.js';
 import { encodeCursor, parseSessionListQuery, sessionIdParam } from '../session-routes.js';
 import { buildEvidenceBundle, evidenceFileName } from '../evidence-export.js';
 import type { CollectorStore, StoredSession, StoreClock } from '../store/collector-store.js';
@@ -55,7 +55,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 				return result instanceof Html ? sendHtml(reply, 200, result) : result;
 			} catch (error) {
 				if (!(error instanceof ApiError)) throw error;
-				return sendHtml(reply, error.status, renderMessagePage({ title: error.status === 403 ? 'Not allowed' : error.status === 404 ? 'Not found' : 'Cannot show this', message: error.message, principal: signIn.principal, link: { href: '/', text: 'Back to sessions' } }));
+				return sendHtml(reply, error.status, renderMessagePage({ title: error.status === 403 ? 'Not allowed' : error.status === 404 ? 'Not found' : error.status === 410 ? 'Pruned' : 'Cannot show this', message: error.message, principal: signIn.principal, link: { href: '/', text: 'Back to sessions' } }));
 			}
 		};
 
@@ -86,12 +86,32 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 	app.get<{ Params: { id: string } }>(
 		'/sessions/:id',
 		withAuth('viewer'),
-		page(async (request, _reply, { principal }) => {
+		page(async (request, _reply, { principal, formToken }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = await readableSession(store, principal, id);
+			const session = await viewerSession(store, principal, id);
 			const events = await store.readEvents(id, { afterSeq: -1, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
 			const first = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq: -1, skip: new Set() });
-			return renderPage({ title: `${session.server} session`, principal, section: 'sessions', body: renderSessionPage(session, first) });
+			const legalHold = { hold: await store.getLegalHold(id), canChange: principal.auditor, formToken };
+			return renderPage({ title: `${session.server} session`, principal, section: 'sessions', body: renderSessionPage(session, first, legalHold) });
+		}),
+	);
+
+	// The auditor group places and lifts legal holds from the session page (as PUT/DELETE /api/v1/sessions/:id/legal-hold).
+	app.post<{ Params: { id: string }; Body: Record<string, string> | undefined }>(
+		'/sessions/:id/legal-hold',
+		withAuth('viewer'),
+		page(async (request, reply, { principal, formToken }) => {
+			const id = sessionIdParam(request.params.id);
+			const body = request.body ?? {};
+			if (body.formToken !== formToken) throw new ApiError(403, 'forbidden', 'this form is from another sign-in; reload the page and try again');
+			if (!principal.auditor) throw new ApiError(403, 'forbidden', 'only the auditor group places and lifts legal holds');
+			await viewerSession(store, principal, id);
+			if (body.action === 'place') {
+				const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason.trim().slice(0, 500) : null;
+				await store.placeLegalHold({ sessionId: id, placedBy: principal.email ?? principal.sub, reason, at: clock.now() });
+			} else if (body.action === 'lift') await store.removeLegalHold(id);
+			else throw badRequest('invalid_action', `choose Place legal hold or Lift hold (got '${body.action ?? ''}')`);
+			return reply.redirect(`/sessions/${id}`, 303);
 		}),
 	);
 
@@ -101,7 +121,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		withAuth('viewer'),
 		page(async (request, reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = await readableSession(store, principal, id);
+			const session = await viewerSession(store, principal, id);
 			const bundle = await buildEvidenceBundle(store, session, `${request.protocol}://${request.host}`);
 			return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${evidenceFileName(session)}"`).send(bundle);
 		}),
@@ -113,7 +133,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		withAuth('viewer'),
 		page(async (request, _reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = await readableSession(store, principal, id);
+			const session = await viewerSession(store, principal, id);
 			const afterSeq = Number(request.query.afterSeq ?? '-1');
 			if (!Number.isInteger(afterSeq) || afterSeq < -1) throw badRequest('invalid_query', `'afterSeq' must be a whole number, got '${request.query.afterSeq}'`);
 			const skip = new Set((request.query.skip ?? '').split(',').filter(Boolean).map(Number));
@@ -186,11 +206,13 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 
 }
 
-// The session of a page: its owner and the auditor group read it, and so do approvers when
-// it holds a call put to them. Missing is said for a person, not for the API.
-async function readableSession(store: CollectorStore, principal: Principal, id: string): Promise<StoredSession> {
-	const session = await store.getSession(id);
-	if (!session) {
+// The session of a page, read as the API reads it (approvers too, for a session that holds
+// a call put to them); one that is not here is explained for a person, not for the API.
+async function viewerSession(store: CollectorStore, principal: Principal, id: string): Promise<StoredSession> {
+	try {
+		return await readableSession(store, principal, id);
+	} catch (error) {
+		if (!(error instanceof ApiError) || error.status !== 404) throw error;
 		const held = principal.approver && (await store.listApprovals({ sessionId: id, now: 0, limit: 1 })).length > 0;
 		throw notFound(
 			held
@@ -198,8 +220,6 @@ async function readableSession(store: CollectorStore, principal: Principal, id: 
 				: `There is no session ${id} on this collector. Sessions arrive when their owner runs \`mcprec sync\` (or with sync.auto: true after each run).`,
 		);
 	}
-	await assertMayRead(store, principal, session);
-	return session;
 }
 
 function sendHtml(reply: FastifyReply, status: number, body: Html): FastifyReply {

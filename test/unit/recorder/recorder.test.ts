@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-// The built Recorder: it starts its writer from the compiled record-writer-worker.js.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// The built Recorder: its writer runs on this thread by default, or from the compiled
+// record-writer-worker.js with MCPREC_RECORD_WRITER=thread; both are tried.
 import { Recorder, type Watermarks } from '../../../dist/recorder/recorder.js';
 import { systemClock } from '../../../src/time/clock.js';
 import type { SessionEvent } from '../../../src/event/event.js';
@@ -11,6 +12,7 @@ import type { SessionEvent } from '../../../src/event/event.js';
 const folders: string[] = [];
 afterEach(() => {
 	for (const folder of folders.splice(0)) fs.rmSync(folder, { recursive: true, force: true });
+	delete process.env.MCPREC_RECORD_WRITER;
 });
 
 function storeFile(): string {
@@ -40,7 +42,11 @@ function relief(subject: Recorder): Promise<void> {
 	});
 }
 
-describe('recorder back-pressure', () => {
+describe.each(['in this thread', 'in a worker thread'])('recorder back-pressure, the writer %s', (where) => {
+	beforeEach(() => {
+		if (where === 'in a worker thread') process.env.MCPREC_RECORD_WRITER = 'thread';
+	});
+
 	it('is congested past the high watermark while the store is locked, relieved once the writer caught up', async () => {
 		const file = storeFile();
 		const subject = recorder(file, { highBytes: 1 << 30, highEvents: 4, lowBytes: 1 << 30, lowEvents: 1 });
