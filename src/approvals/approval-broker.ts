@@ -25,7 +25,7 @@ import { canonicalJson } from './call-digest.js';
 import { argumentsSummary, compactArguments } from './format-arguments.js';
 
 export type ApprovalOutcome =
-	| { decision: 'approved' | 'denied'; via: string; reason: string; approvalId?: string; authority?: ApprovalAuthority; decidedBy?: string }
+	| { decision: 'approved' | 'denied'; via: string; reason: string; approvalId?: string; authority?: ApprovalAuthority; decidedBy?: string; approverReason?: string }
 	| { decision: 'cancelled'; via: 'client'; reason: string }
 	| { decision: 'input-required'; result: Record<string, unknown> };
 
@@ -347,13 +347,15 @@ export class ApprovalBroker {
 			// the held call is settled either way
 		}
 		const who = decision.decidedBy ? ` by ${decision.decidedBy}` : '';
+		const words = matches && decision.reason ? decision.reason : undefined;
 		waiting.settle({
 			decision: status,
 			via: 'viewer',
-			reason: matches ? `${status}${who} in the viewer` : 'the approval does not match the held call',
+			reason: matches ? `${status}${who} in the viewer${words ? `: ${words}` : ''}` : 'the approval does not match the held call',
 			approvalId: id,
 			authority: 'collector',
 			...(matches && decision.decidedBy ? { decidedBy: decision.decidedBy } : {}),
+			...(words ? { approverReason: words } : {}),
 		});
 		return true;
 	}

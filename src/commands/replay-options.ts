@@ -10,7 +10,8 @@ export const REPLAY_COMMAND: CommandSpec = {
 	arguments: [{ name: '<session>', description: 'a session id, a unique prefix of one, or "last"' }],
 	options: [
 		{ flags: '--json', description: 'print one JSON object per event (NDJSON)' },
-		{ flags: '--plain', description: 'print a plain transcript, even on a terminal' },
+		{ flags: '--plain', description: 'print the readable timeline as text, even on a terminal (tool calls with arguments and results, protocol messages folded)' },
+		{ flags: '--raw', description: 'print every event with its JSON-RPC message, nothing folded' },
 		{ flags: '--speed <n>', description: 'play the session back in time, N times faster (1 = real time)', parse: parsePositiveNumber },
 	],
 	action: async (session: string, options: ReplayOptions) => {

@@ -20,6 +20,7 @@ import { UserError } from '../errors/user-error.js';
 import { currentUser } from '../identity/current-user.js';
 import { describeRunUsageError } from './run-options.js';
 import type { RunCredentials } from '../identity/load-run-credentials.js';
+import type { ShareHeldSessionOptions } from '../sync/share-held-session.js';
 import { checkHeaderReferences, parseHeaderOption, resolveHeaders, type HeaderTemplate } from '../upstream/remote-headers.js';
 
 export interface RunOptions {
@@ -140,7 +141,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	const dataPathReady = (async () => {
 		const [{ createStages }, { openStore }] = await Promise.all([import('../stages/create-stages.js'), import('../store/open-store.js')]);
 		const openDatabase = () => openStore({ file: paths.database, busyTimeoutMs: 1000, signer: recoverySigner });
-		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null);
+		const remoteApprovals = await collectorApprovals(paths.config, credentials.identity !== null, { sessionId: session.id, openDatabase, recorder, warn: (text) => stderr.write(`mcprec: ${text}\n`) });
 		return createStages({ sessionId: session.id, policy, openDatabase, warn: (text) => stderr.write(`mcprec: ${text}\n`), masker, remoteApprovals, serverCommand: commandLine });
 	})();
 	const { scrubSecrets } = await import('../upstream/secret-scrubbing-upstream.js');
@@ -298,8 +299,9 @@ function flushStream(stream: NodeJS.WriteStream): Promise<void> {
 }
 
 // Held calls are offered to the collector's viewer when a sync endpoint is configured and
-// someone is signed in; a config problem here never stops the session (sync reports it).
-async function collectorApprovals(configFile: string, signedIn: boolean) {
+// someone is signed in, with the session so far uploaded first so its approvers can read
+// it; a config problem here never stops the session (sync reports it).
+async function collectorApprovals(configFile: string, signedIn: boolean, share: Omit<ShareHeldSessionOptions, 'endpoint' | 'accessToken'>) {
 	if (!signedIn) return undefined;
 	try {
 		const { readSyncConfig } = await import('../config/sync-config.js');
@@ -307,7 +309,9 @@ async function collectorApprovals(configFile: string, signedIn: boolean) {
 		if (!endpoint) return undefined;
 		const { createCollectorApprovals } = await import('../sync/collector-approvals.js');
 		const { createBearerTokenSource } = await import('../sync/bearer-token.js');
-		return createCollectorApprovals({ endpoint, accessToken: createBearerTokenSource() });
+		const { shareSessionWhenHeld } = await import('../sync/share-held-session.js');
+		const accessToken = createBearerTokenSource();
+		return shareSessionWhenHeld(createCollectorApprovals({ endpoint, accessToken }), { ...share, endpoint, accessToken });
 	} catch {
 		return undefined;
 	}

@@ -78,7 +78,12 @@ export function buildExchanges(events: ReplayEvent[]): Exchange[] {
 		}
 		exchanges.push(single(event, typeof message.method === 'string' ? 'notification' : 'other'));
 	}
-	for (const notes of earlyNotes.values()) for (const note of notes) exchanges.push(single(note, 'other'));
+	for (const notes of earlyNotes.values()) {
+		// A call still held when the record ends (a session uploaded while its call waits for
+		// an approver, or one that stopped then): its notes stand for the call, which waits.
+		if (notes.some(isHeldNote)) exchanges.push({ ...single(notes[0]!, 'request'), notes, status: 'pending' });
+		else for (const note of notes) exchanges.push(single(note, 'other'));
+	}
 	return exchanges.sort((a, b) => a.key - b.key);
 }
 
@@ -97,6 +102,11 @@ function single(event: ReplayEvent, kind: Exchange['kind']): Exchange {
 		durationMs: null,
 		startedMicros: event.tsMicros,
 	};
+}
+
+function isHeldNote(event: ReplayEvent): boolean {
+	const details = event.details as Record<string, unknown> | undefined;
+	return event.kind === 'decision' && details?.action === 'approve' && details.status === 'held';
 }
 
 function pairKey(origin: string, id: string | number | null): string {

@@ -29,6 +29,8 @@ export interface ApprovalStory {
 	channel: string | null;
 	decidedBy: string | null;
 	reason: string | null;
+	/** The approver's own words, when they gave a reason with the decision. */
+	approverReason: string | null;
 }
 
 export interface MaskStory {
@@ -89,6 +91,13 @@ export function exchangeGist(exchange: Exchange): ExchangeGist {
 		else if (note.kind === 'decision') readDecision(gist, note);
 	}
 	return gist;
+}
+
+/** The story the decision notes of one call tell (null when none held it). */
+export function approvalStory(notes: ReplayEvent[]): ApprovalStory | null {
+	const gist = { approval: null, blocked: null } as unknown as ExchangeGist;
+	for (const note of notes) if (note.kind === 'decision') readDecision(gist, note);
+	return gist.approval;
 }
 
 /** The first line of the first text part, or a word for what the result holds. */
@@ -160,16 +169,17 @@ function readDecision(gist: ExchangeGist, note: ReplayEvent): void {
 		return;
 	}
 	if (kind === 'held') {
-		gist.approval = { rule: text('rule'), heldMicros: note.tsMicros, decidedMicros: null, outcome: 'waiting', channel: null, decidedBy: null, reason: null };
+		gist.approval = { rule: text('rule'), heldMicros: note.tsMicros, decidedMicros: null, outcome: 'waiting', channel: null, decidedBy: null, reason: null, approverReason: null };
 		return;
 	}
 	const cancelled = details.action === 'approve' && details.status === 'cancelled';
 	if (kind !== 'approved' && kind !== 'denied' && !cancelled) return;
-	const story = gist.approval ?? { rule: text('rule'), heldMicros: note.tsMicros, decidedMicros: null, outcome: 'waiting', channel: null, decidedBy: null, reason: null };
+	const story = gist.approval ?? { rule: text('rule'), heldMicros: note.tsMicros, decidedMicros: null, outcome: 'waiting', channel: null, decidedBy: null, reason: null, approverReason: null };
 	story.decidedMicros = note.tsMicros;
 	story.outcome = cancelled ? 'cancelled' : (kind as 'approved' | 'denied');
 	story.channel = text('via') ?? (cancelled ? 'client' : null);
 	story.reason = text('reason');
+	story.approverReason = text('approverReason');
 	// Recordings before `decidedBy` existed say it in the reason: "denied by audrey@example.com in the viewer".
 	story.decidedBy = text('decidedBy') ?? story.reason?.match(/^(?:approved|denied) by (\S+)/)?.[1] ?? null;
 	gist.approval = story;

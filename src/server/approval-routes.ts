@@ -71,10 +71,10 @@ export function registerApprovalRoutes(app: FastifyInstance, store: CollectorSto
 	});
 
 	app.post<{ Params: { id: string } }>('/api/v1/approvals/:id/decision', withAuth('bearer'), async (request) => {
-		const body = request.body as { decision?: unknown } | null;
+		const body = request.body as { decision?: unknown; reason?: unknown } | null;
 		const decision = body?.decision;
-		if (decision !== 'approved' && decision !== 'denied') throw badRequest('invalid_decision', `the body must be {"decision": "approved"} or {"decision": "denied"}, got ${JSON.stringify(decision ?? null)}`);
-		const approval = await decideAsPrincipal(store, request.principal!, request.params.id, decision, clock.now());
+		if (decision !== 'approved' && decision !== 'denied') throw badRequest('invalid_decision', `the body must be {"decision": "approved"} or {"decision": "denied"} (with an optional "reason"), got ${JSON.stringify(decision ?? null)}`);
+		const approval = await decideAsPrincipal(store, request.principal!, request.params.id, decision, clock.now(), parseReason(body?.reason));
 		return view(request, approval);
 	});
 }
@@ -103,7 +103,7 @@ export function mayApprove(principal: Principal, approval: CollectorApproval): b
 }
 
 /** The decision rules the API and the viewer share: approvers only, never your own call unless its rule allows it, once, before expiry. */
-export async function decideAsPrincipal(store: CollectorStore, principal: Principal, id: string, decision: 'approved' | 'denied', now: number): Promise<CollectorApproval> {
+export async function decideAsPrincipal(store: CollectorStore, principal: Principal, id: string, decision: 'approved' | 'denied', now: number, reason: string | null = null): Promise<CollectorApproval> {
 	approvalIdParam(id);
 	if (!principal.approver) throw forbidden('only members of the approver group may approve or deny held calls');
 	if (decision === 'approved') {
@@ -112,7 +112,7 @@ export async function decideAsPrincipal(store: CollectorStore, principal: Princi
 			throw new ApiError(403, 'self_approval', `approval '${id}' is for a call you made; another member of the approver group must approve it (its policy rule does not allow self-approval)`);
 		}
 	}
-	const result = await store.decideApproval({ id, decision, decidedBy: principal.email ?? principal.sub, now });
+	const result = await store.decideApproval({ id, decision, decidedBy: principal.email ?? principal.sub, reason, now });
 	switch (result.kind) {
 		case 'decided':
 			return result.approval;
@@ -123,6 +123,18 @@ export async function decideAsPrincipal(store: CollectorStore, principal: Princi
 		case 'expired':
 			throw new ApiError(409, 'approval_expired', `approval '${id}' expired at ${new Date(result.approval.expiresAt).toISOString()}; the held call was denied`, { status: 'expired' });
 	}
+}
+
+/** The longest reason kept with a decision, in characters. */
+export const MAX_REASON_CHARS = 2000;
+
+/** An approver's reason: trimmed, empty means none; a reason longer than MAX_REASON_CHARS is refused, not cut. */
+export function parseReason(value: unknown): string | null {
+	if (value === undefined || value === null) return null;
+	if (typeof value !== 'string') throw badRequest('invalid_decision', `'reason' must be text, got ${JSON.stringify(value)}`);
+	const reason = value.trim();
+	if (reason.length > MAX_REASON_CHARS) throw badRequest('invalid_decision', `'reason' is ${reason.length} characters; at most ${MAX_REASON_CHARS} are kept`);
+	return reason === '' ? null : reason;
 }
 
 /** What readers get: status `expired` once a pending approval's time is up; the complete arguments as JSON (null when only a summary was published). */
@@ -139,11 +151,12 @@ export function approvalView(approval: CollectorApproval, now: number) {
 		selfApprove: approval.selfApprove,
 		digest: approval.digest,
 		status: approval.status === 'pending' && approval.expiresAt <= now ? 'expired' : approval.status,
-		owner: { sub: approval.ownerSub, email: approval.ownerEmail },
+		owner: { sub: approval.ownerSub, email: approval.ownerEmail, groups: approval.ownerGroups },
 		requestedAt: new Date(approval.requestedAt).toISOString(),
 		expiresAt: new Date(approval.expiresAt).toISOString(),
 		decidedAt: approval.decidedAt === null ? null : new Date(approval.decidedAt).toISOString(),
 		decidedBy: approval.decidedBy,
+		reason: approval.reason,
 	};
 }
 
@@ -182,6 +195,7 @@ function parseApprovalInput(body: unknown, principal: Principal, now: number): A
 		id,
 		ownerSub: principal.sub,
 		ownerEmail: principal.email,
+		ownerGroups: principal.groups,
 		sessionId,
 		server: text('server')!,
 		method: text('method', { optional: true }) ?? 'tools/call',

@@ -1,5 +1,6 @@
 // Who may do what with a session (DESIGN §7): its owner uploads and reads it; members of
-// the auditor group read every session.
+// the auditor group read every session; members of the approver group read a session that
+// holds a call put to them (issue 20: approvers decide with the context).
 
 import { ApiError, forbidden, notFound } from './api-error.js';
 import type { CollectorStore, PrunedSession, StoredSession } from './store/collector-store.js';
@@ -15,6 +16,13 @@ export function assertCanRead(principal: Principal, session: StoredSession): voi
 	throw forbidden(`session '${session.id}' belongs to another user; only its owner and the auditor group may read it`);
 }
 
+/** Owners and auditors read a session; approvers read one with approvals (the approval pages link to it). */
+export async function assertMayRead(store: CollectorStore, principal: Principal, session: StoredSession): Promise<void> {
+	if (session.ownerSub === principal.sub || principal.auditor) return;
+	if (principal.approver && (await store.listApprovals({ sessionId: session.id, now: 0, limit: 1 })).length > 0) return;
+	throw forbidden(`session '${session.id}' belongs to another user; only its owner, the auditor group, and the approver group for sessions with held calls may read it`);
+}
+
 export function assertOwner(principal: Principal, session: StoredSession): void {
 	if (session.ownerSub === principal.sub) return;
 	throw forbidden(`session '${session.id}' is not yours; a user may upload only their own sessions`);
@@ -27,7 +35,7 @@ export function assertOwner(principal: Principal, session: StoredSession): void 
 export async function readableSession(store: CollectorStore, principal: Principal, id: string): Promise<StoredSession> {
 	const session = await store.getSession(id);
 	if (session) {
-		assertCanRead(principal, session);
+		await assertMayRead(store, principal, session);
 		return session;
 	}
 	const pruned = await store.getPrunedSession(id);

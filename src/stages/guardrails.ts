@@ -280,6 +280,8 @@ function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): voi
 		...(outcome.authority ? { authority: outcome.authority } : {}),
 		// Who decided, for the auditor's view (issue 20); the reason says it in words too.
 		...(outcome.decidedBy ? { decidedBy: outcome.decidedBy } : {}),
+		// The approver's own words, when they gave any (also at the end of `reason`).
+		...(outcome.approverReason ? { approverReason: outcome.approverReason } : {}),
 	};
 	flow.notes.push({ kind: 'decision', details });
 	if (outcome.decision === 'denied') deny(flow, rule, `not approved: ${outcome.reason}`, false);

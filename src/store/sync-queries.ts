@@ -33,6 +33,16 @@ export function listPendingSessions(database: StoreDatabase): PendingSession[] {
 		.map(({ last_seq: lastSeq, ...row }) => ({ row: row as SessionRow, lastSeq }));
 }
 
+/** One session with what `listPendingSessions` says of it, or undefined when it is not stored. */
+export function readPendingSession(database: StoreDatabase, sessionId: string): PendingSession | undefined {
+	const row = database
+		.prepare(`SELECT s.*, coalesce((SELECT max(seq) FROM events e WHERE e.session_id = s.id), -1) AS last_seq FROM sessions s WHERE s.id = ?`)
+		.get(sessionId) as (SessionRow & { last_seq: number }) | undefined;
+	if (!row) return undefined;
+	const { last_seq: lastSeq, ...session } = row;
+	return { row: session as SessionRow, lastSeq };
+}
+
 /** Up to `limit` events after `afterSeq`, stopping early once `maxBytes` of payload are in. */
 export function readEventBatch(database: StoreDatabase, options: { sessionId: string; afterSeq: number; limit: number; maxBytes: number }): ChainEvent[] {
 	const statement = database.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?');

@@ -26,6 +26,8 @@ export interface RemoteDecision {
 	status: 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 	digest: string;
 	decidedBy: string | null;
+	/** The approver's reason, when they gave one. */
+	reason?: string | null;
 	/** The arguments the collector shows approvers; undefined from collectors that keep only a summary. */
 	arguments?: unknown;
 	/** The viewer page where the approval is decided, when the collector says. */
@@ -74,6 +76,7 @@ export function createCollectorApprovals(options: { endpoint: string; accessToke
 			status: answer.status as RemoteDecision['status'],
 			digest: String(answer.digest),
 			decidedBy: typeof answer.decidedBy === 'string' ? answer.decidedBy : null,
+			...(typeof answer.reason === 'string' ? { reason: answer.reason } : {}),
 			...('arguments' in answer && answer.arguments !== null ? { arguments: answer.arguments } : {}),
 			...(typeof answer.viewerUrl === 'string' ? { viewerUrl: answer.viewerUrl } : {}),
 		};

@@ -6,6 +6,8 @@ import type { ReplayEvent } from '../event/replay-event.js';
 import { directionArrow, exchangeMarkers, exchangeName } from '../replay/exchange-labels.js';
 import { formatBytes, formatDuration, formatOffset, sanitizeText } from '../replay/format-timeline.js';
 import { prettyJsonLines } from './pretty-json-lines.js';
+import { approvalFactLines, approvalLine } from '../replay/approval-facts.js';
+import { exchangeGist, firstResultLine } from '../replay/exchange-gist.js';
 import type { TimelineExchange } from './reveal-exchanges.js';
 
 export interface DetailLine {
@@ -35,6 +37,7 @@ export function detailLines(exchange: TimelineExchange | undefined, options: Det
 	lines.push({ text: heading(title, first, formatOffset(first.tsMicros - options.sessionStartMicros)), tone: exchange.status === 'error' && !exchange.response ? 'error' : 'heading' });
 	const markers = exchangeMarkers(exchange);
 	if (markers.length > 0) lines.push({ text: `markers: ${markers.join(', ')}`, tone: 'warning' });
+	if (exchange.kind === 'request') lines.push(...summaryLines(exchange));
 	lines.push(...annotations(first), ...body(first, options));
 	if (exchange.kind === 'request') {
 		lines.push({ text: ' ' });
@@ -55,6 +58,23 @@ export function detailLines(exchange: TimelineExchange | undefined, options: Det
 function heading(title: string, event: ReplayEvent, when: string): string {
 	const direction = event.target ? `${event.origin}→${event.target}` : event.origin;
 	return [title, direction, `seq ${event.seq}`, when, formatBytes(event.size)].filter(Boolean).join('  ·  ');
+}
+
+// What happened, in words, before the raw messages: the arguments, the first line of what
+// came back, and a held call's story (asked when, waited how long, decided by whom, how, why).
+function summaryLines(exchange: TimelineExchange): DetailLine[] {
+	const gist = exchangeGist(exchange);
+	const lines: DetailLine[] = [];
+	if (gist.argumentsLine !== null) lines.push({ text: `arguments  ${sanitizeText(gist.argumentsLine)}` });
+	if (gist.blocked) lines.push({ text: `blocked    by rule '${gist.blocked.rule ?? '?'}'${gist.blocked.message ? `: ${sanitizeText(gist.blocked.message)}` : ''}`, tone: 'warning' });
+	else if (gist.error !== null) lines.push({ text: `error      ${sanitizeText(gist.error)}`, tone: 'error' });
+	else if (exchange.response) lines.push({ text: `${exchange.status === 'tool-error' ? 'tool error' : 'result    '} ${sanitizeText(firstResultLine(gist.result)) || '(empty)'}`, tone: exchange.status === 'tool-error' ? 'error' : undefined });
+	if (gist.approval) {
+		lines.push({ text: approvalLine(gist.approval), tone: 'heading' });
+		for (const [label, value] of approvalFactLines(gist.approval)) lines.push({ text: `  ${label.padEnd(10)} ${sanitizeText(value)}` });
+	}
+	if (lines.length > 0) lines.push({ text: ' ' });
+	return lines;
 }
 
 // Decisions and mask reports attached to a message (guardrails, approvals, masking).

@@ -2,7 +2,7 @@
 
 import { Box, Text } from 'ink';
 import { useMemo, useRef } from 'react';
-import { exchangeMarkers, exchangeName } from '../replay/exchange-labels.js';
+import { exchangeMarkers, exchangeName, exchangeSubject } from '../replay/exchange-labels.js';
 import { ExchangeRow, FIXED_ROW_WIDTH, type RowColumns } from './exchange-row.js';
 import type { TimelineExchange } from './reveal-exchanges.js';
 
@@ -58,10 +58,12 @@ export function ExchangeList({ exchanges, selected, focused, rows, width, sessio
 	);
 }
 
-// The method comes first (up to 34 characters), the tool or subject gets the rest, less any markers.
+// The method comes first (up to 34 characters), then the tool or subject as wide as the
+// widest shown (up to the rest, less any markers); what is left shows arguments and result.
 function rowColumns(innerWidth: number, shown: TimelineExchange[], longestName: number): RowColumns {
 	const markerWidth = Math.max(0, ...shown.map((exchange) => exchangeMarkers(exchange).reduce((sum, marker) => sum + marker.length + 3, 0)));
 	const free = Math.max(8, innerWidth - FIXED_ROW_WIDTH - markerWidth);
 	const name = Math.max(6, Math.min(longestName, 34, free - 8));
-	return { name, subject: Math.max(0, free - name) };
+	const longestSubject = Math.max(4, ...shown.map((exchange) => Array.from(exchangeSubject(exchange)).length));
+	return { name, subject: Math.max(0, Math.min(free - name, longestSubject)) };
 }

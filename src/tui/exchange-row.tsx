@@ -1,8 +1,10 @@
 // One line of the timeline: offset, arrow, method, tool, duration, status, markers.
 
 import { Text } from 'ink';
+import { useMemo } from 'react';
+import { exchangeGist, firstResultLine } from '../replay/exchange-gist.js';
 import { MARKER_COLORS, STATUS_COLORS, directionArrow, exchangeMarkers, exchangeName, exchangeSubject, statusText } from '../replay/exchange-labels.js';
-import { fit, formatDuration, formatOffset } from '../replay/format-timeline.js';
+import { fit, formatDuration, formatOffset, sanitizeText } from '../replay/format-timeline.js';
 import type { TimelineExchange } from './reveal-exchanges.js';
 
 export interface RowColumns {
@@ -31,6 +33,7 @@ export function ExchangeRow({ exchange, columns, sessionStartMicros, selected, f
 	const markers = exchangeMarkers(exchange);
 	const duration = exchange.durationMs === null ? '' : formatDuration(exchange.durationMs);
 	const dim = exchange.kind === 'lifecycle' || exchange.kind === 'stderr';
+	const inline = useMemo(() => inlineGist(exchange), [exchange]);
 	return (
 		<Text wrap="truncate-end" inverse={selected && focused} bold={selected && !focused}>
 			<Text color="cyan">{selected ? '▸' : ' '}</Text>
@@ -50,6 +53,15 @@ export function ExchangeRow({ exchange, columns, sessionStartMicros, selected, f
 					[{marker}]
 				</Text>
 			))}
+			{inline ? <Text dimColor> {inline}</Text> : null}
 		</Text>
 	);
+}
+
+// What the viewer shows inline: the arguments and the first line of the result (`a: 1 → hello`).
+export function inlineGist(exchange: TimelineExchange): string {
+	if (exchange.kind !== 'request') return '';
+	const gist = exchangeGist(exchange);
+	const answer = gist.blocked ? `blocked${gist.blocked.message ? `: ${gist.blocked.message}` : ''}` : gist.error !== null ? gist.error : exchange.response ? firstResultLine(gist.result) : '';
+	return sanitizeText([gist.argumentsLine ?? '', answer ? `→ ${answer}` : ''].filter(Boolean).join(' '));
 }

@@ -14,7 +14,7 @@ import { SearchInput } from './search-input.js';
 import { SessionHeader } from './session-header.js';
 import { StatusBar } from './status-bar.js';
 import { MIN_COLUMNS, MIN_ROWS, timelineLayout } from './timeline-layout.js';
-import { initialTimelineState, timelineReducer, type TimelineView } from './timeline-state.js';
+import { initialTimelineState, shownExchanges, timelineReducer, type TimelineView } from './timeline-state.js';
 import { usePlayback, type Playback } from './use-playback.js';
 import { useSearch, type SearchMatches } from './use-search.js';
 import { useTerminalSize } from './use-terminal-size.js';
@@ -31,8 +31,10 @@ export function ReplayApp({ session, events, exchanges, speed }: ReplayAppProps)
 	const { exit } = useApp();
 	const { columns, rows } = useTerminalSize();
 	const playback = usePlayback({ events, startMicros: session.started_at, speed });
-	const visible = useMemo(() => revealExchanges(exchanges, playback.revealedSeq), [exchanges, playback.revealedSeq]);
-	const [state, dispatch] = useReducer(timelineReducer, { follow: speed !== undefined, count: visible.length }, initialTimelineState);
+	const revealed = useMemo(() => revealExchanges(exchanges, playback.revealedSeq), [exchanges, playback.revealedSeq]);
+	const [state, dispatch] = useReducer(timelineReducer, { follow: speed !== undefined, count: shownExchanges(revealed, false).length }, initialTimelineState);
+	const visible = useMemo(() => shownExchanges(revealed, state.showChatter), [revealed, state.showChatter]);
+	const folded = revealed.length - visible.length;
 	// Updating during render (not in an effect) keeps a frame with the stale selection off the screen.
 	if (state.count !== visible.length) dispatch({ type: 'grow', count: visible.length });
 	const search = useSearch(visible, state.search.text);
@@ -42,7 +44,7 @@ export function ReplayApp({ session, events, exchanges, speed }: ReplayAppProps)
 		() => detailLines(selectedExchange, { width: layout.paneWidth, sessionId: session.id, sessionStartMicros: session.started_at }),
 		[selectedExchange, layout.paneWidth, session.id, session.started_at],
 	);
-	const view: TimelineView = { exchanges: visible, listRows: layout.listRows, detailRows: layout.detailRows, detailLines: lines.length };
+	const view: TimelineView = { exchanges: visible, all: revealed, listRows: layout.listRows, detailRows: layout.detailRows, detailLines: lines.length };
 
 	useInput((input, key) => dispatch({ type: 'keys', presses: keyPresses(input, key), view }));
 
@@ -75,7 +77,7 @@ export function ReplayApp({ session, events, exchanges, speed }: ReplayAppProps)
 				width={columns}
 				sessionStartMicros={session.started_at}
 				matchSet={search.matchSet}
-				status={listStatus({ selected: state.selected, count: visible.length, total: exchanges.length, playback, search, searchText: state.search.text, editing: state.search.editing, speed })}
+				status={listStatus({ selected: state.selected, count: visible.length, total: exchanges.length - (state.showChatter ? 0 : folded), folded, playback, search, searchText: state.search.text, editing: state.search.editing, speed })}
 				emptyText={exchanges.length === 0 ? 'No events were recorded in this session.' : 'Waiting for the first event…'}
 			/>
 			<DetailPane lines={lines} top={Math.min(state.detailTop, Math.max(0, lines.length - layout.detailRows))} rows={layout.detailRows} width={columns} focused={state.focus === 'detail'} />
@@ -88,6 +90,8 @@ interface ListStatusOptions {
 	selected: number;
 	count: number;
 	total: number;
+	/** Protocol messages folded away (p shows them). */
+	folded: number;
 	playback: Playback;
 	search: SearchMatches;
 	searchText: string;
@@ -96,8 +100,9 @@ interface ListStatusOptions {
 }
 
 // `3/15 · ▶ playing 2× · search "echo": match 1 of 2`
-function listStatus({ selected, count, total, playback, search, searchText, editing, speed }: ListStatusOptions): string {
+function listStatus({ selected, count, total, folded, playback, search, searchText, editing, speed }: ListStatusOptions): string {
 	const parts = [count === 0 ? `0/${total}` : `${selected + 1}/${count}${count < total ? ` (of ${total})` : ''}`];
+	if (folded > 0) parts.push(`${folded} protocol folded (p shows)`);
 	if (playback.playing) parts.push(`▶ playing ${playback.speed}×`);
 	else if (playback.active) parts.push(`⏸ paused at ${playback.speed}× (space resumes)`);
 	else if (speed !== undefined) parts.push('■ played to the end (space plays again)');

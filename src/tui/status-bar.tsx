@@ -14,6 +14,7 @@ const LIST_KEYS: [string, string][] = [
 	['/', 'search'],
 	['n/N', 'next/prev match'],
 	['space', 'play/pause'],
+	['p', 'protocol msgs'],
 	['q', 'quit'],
 ];
 
@@ -25,6 +26,7 @@ const DETAIL_KEYS: [string, string][] = [
 	['/', 'search'],
 	['n/N', 'next/prev match'],
 	['space', 'play/pause'],
+	['p', 'protocol msgs'],
 	['q', 'quit'],
 ];
 

@@ -6,6 +6,7 @@
 import type { KeyPress } from './key-presses.js';
 import type { TimelineExchange } from './reveal-exchanges.js';
 import { findMatches, firstMatch, nextMatch, parseQuery } from './search-match.js';
+import { isProtocolChatter } from '../replay/exchange-gist.js';
 
 export interface TimelineState {
 	selected: number;
@@ -24,12 +25,17 @@ export interface TimelineState {
 	};
 	/** Bumped by space; the app toggles playback when it changes. */
 	playToggles: number;
+	/** Protocol housekeeping (initialize, the list methods, notifications, ping) is folded away unless `p` shows it. */
+	showChatter: boolean;
 	quit: boolean;
 }
 
 /** What the screen shows right now, which the keys act on. */
 export interface TimelineView {
+	/** The rows shown: every visible exchange, or those that are not protocol chatter. */
 	exchanges: TimelineExchange[];
+	/** Every visible exchange, chatter included. */
+	all: TimelineExchange[];
 	listRows: number;
 	detailRows: number;
 	/** Lines of the selected exchange's detail. */
@@ -39,7 +45,12 @@ export interface TimelineView {
 export type TimelineAction = { type: 'keys'; presses: KeyPress[]; view: TimelineView } | { type: 'grow'; count: number };
 
 export function initialTimelineState({ follow, count }: { follow: boolean; count: number }): TimelineState {
-	return { selected: 0, focus: 'list', detailTop: 0, follow, count, search: { editing: false, text: '', origin: 0 }, playToggles: 0, quit: false };
+	return { selected: 0, focus: 'list', detailTop: 0, follow, count, search: { editing: false, text: '', origin: 0 }, playToggles: 0, showChatter: false, quit: false };
+}
+
+/** The rows the list shows for `showChatter`. */
+export function shownExchanges(all: TimelineExchange[], showChatter: boolean): TimelineExchange[] {
+	return showChatter ? all : all.filter((exchange) => !isProtocolChatter(exchange));
 }
 
 export function timelineReducer(state: TimelineState, action: TimelineAction): TimelineState {
@@ -62,6 +73,7 @@ function pressKey(state: TimelineState, press: KeyPress, view: TimelineView): Ti
 	if (state.search.editing) return editSearch(state, press, view);
 	if (text === 'q') return { ...state, quit: true };
 	if (text === ' ') return { ...state, playToggles: state.playToggles + 1 };
+	if (text === 'p') return toggleChatter(state, view);
 	if (text === '/') return { ...state, search: { editing: true, text: '', origin: state.selected } };
 	if (text === 'n' || text === 'N') {
 		const matches = findMatches(view.exchanges, parseQuery(state.search.text));
@@ -103,6 +115,16 @@ function editSearch(state: TimelineState, press: KeyPress, view: TimelineView): 
 	const next = { ...state, search: { ...search, text } };
 	const index = firstMatch(view.exchanges, parseQuery(text), search.origin);
 	return select(next, index ?? search.origin, view.exchanges.length);
+}
+
+// Folding or unfolding keeps the selected exchange selected (or the next one still shown).
+function toggleChatter(state: TimelineState, view: TimelineView): TimelineState {
+	const showChatter = !state.showChatter;
+	const next = shownExchanges(view.all, showChatter);
+	const key = view.exchanges[state.selected]?.key ?? -1;
+	const found = next.findIndex((exchange) => exchange.key >= key);
+	const selected = Math.max(0, found === -1 ? next.length - 1 : found);
+	return { ...state, showChatter, count: next.length, selected, detailTop: 0, follow: state.follow && selected === next.length - 1 };
 }
 
 function select(state: TimelineState, index: number, count: number, follow?: boolean): TimelineState {

@@ -160,8 +160,31 @@ describe('held calls with a collector configured', () => {
 		await new Promise((resolve) => setTimeout(resolve, 1500));
 		expect(session.lines.some((line) => JSON.parse(line.toString('utf8')).id === 1)).toBe(false);
 
-		expect((await api('POST', `/api/v1/approvals/${id}/decision`, 'carol', { decision: 'approved' })).body).toMatchObject({ status: 'approved', decidedBy: 'carol@contractor.example' });
+		// The session so far is on the collector while the call is held: the approver can read what led to it.
+		const held = await api('GET', `/api/v1/sessions/${seen.body.sessionId}`, 'carol');
+		expect(held.status).toBe(200);
+		expect(held.body).toMatchObject({ id: seen.body.sessionId, server: 'notes' });
+		const soFar = await api('GET', `/api/v1/sessions/${seen.body.sessionId}/events`, 'carol');
+		const notes = (soFar.body.events as { kind: string; details?: Record<string, unknown> }[]).filter((event) => event.kind === 'decision').map((event) => event.details);
+		expect(notes).toEqual([expect.objectContaining({ status: 'held', rule: 'confirm-deletes', tool: 'delete_note' }), expect.objectContaining({ step: 'asked', approvalId: id })]);
+		expect(seen.body.owner).toMatchObject({ sub: 'alice', groups: ACCOUNTS.alice!.groups });
+
+		const reason = 'Ticket OPS-12 asks for this note to go; checked with Alice.';
+		expect((await api('POST', `/api/v1/approvals/${id}/decision`, 'carol', { decision: 'approved', reason: `  ${reason}\n` })).body).toMatchObject({
+			status: 'approved',
+			decidedBy: 'carol@contractor.example',
+			reason,
+		});
 		expect(parseLine(await session.response(1, 15_000)).result).toMatchObject({ structuredContent: args });
+		// Once settled, the collector's copy of the running session shows the decision too.
+		const decidedThere = async () => {
+			const events = (await api('GET', `/api/v1/sessions/${seen.body.sessionId}/events`, 'carol')).body.events as { kind: string; details?: Record<string, unknown> }[];
+			return events.some((event) => event.kind === 'decision' && event.details?.status === 'approved' && event.details?.approverReason === reason);
+		};
+		for (const deadline = Date.now() + 15_000; !(await decidedThere()); ) {
+			if (Date.now() > deadline) throw new Error('timed out waiting for the decision to reach the collector');
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
 		const [mirrored] = JSON.parse(String((await runMcprec(['approvals', '--json', '--all'], alice, { env: baseEnv })).stdout)) as Record<string, unknown>[];
 		expect(mirrored).toMatchObject({ id, status: 'approved', channel: 'viewer', decidedBy: 'carol@contractor.example' });
 	});
@@ -197,9 +220,51 @@ describe('held calls with a collector configured', () => {
 		expect(decisions(events, '1')).toEqual([
 			expect.objectContaining({ status: 'held', rule: 'confirm-deletes' }),
 			expect.objectContaining({ step: 'asked', channel: 'out-of-band', authority: 'collector', url: expect.stringMatching(/\/approvals\/[0-9a-f]+$/) }),
-			expect.objectContaining({ status: 'approved', via: 'viewer', authority: 'collector', reason: 'approved by carol@contractor.example in the viewer', decidedBy: 'carol@contractor.example' }),
+			expect.objectContaining({
+				status: 'approved',
+				via: 'viewer',
+				authority: 'collector',
+				reason: 'approved by carol@contractor.example in the viewer: Ticket OPS-12 asks for this note to go; checked with Alice.',
+				approverReason: 'Ticket OPS-12 asks for this note to go; checked with Alice.',
+				decidedBy: 'carol@contractor.example',
+			}),
 		]);
 		expect(decisions(events, '3').at(-1)).toMatchObject({ status: 'denied', via: 'timeout', authority: 'collector' });
+	});
+
+	it('tells the held call in `replay --plain` and `--json`: asked when, waited how long, decided by whom, how and why', async () => {
+		const plain = String((await runMcprec(['replay', 'last', '--plain'], alice, { env: baseEnv })).stdout);
+		expect(plain).toMatch(
+			/tools\/call delete_note #1 .*\n\s+args +id: "note-x+.*\n\s+result .*\n\s+held · waited [\d.]+ s · approved by carol@contractor\.example via viewer\n\s+rule +confirm-deletes\n\s+requested +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n\s+waited +[\d.]+ s\n\s+decision +approved\n\s+decided by carol@contractor\.example\n\s+channel +viewer\n\s+reason +Ticket OPS-12 asks for this note to go; checked with Alice\.\n/,
+		);
+		expect(plain).toMatch(/held · waited [\d.]+ m?s · denied by carol@contractor\.example via viewer/);
+		expect(plain).toMatch(/held · waited [\d.]+ m?s · denied via timeout\n(.*\n)*?\s+decided by nobody \(timed out\)/);
+		const lines = String((await runMcprec(['replay', 'last', '--json'], alice, { env: baseEnv })).stdout).trim().split('\n').map((line) => JSON.parse(line));
+		const settled = lines.filter((line) => line.approval !== undefined);
+		expect(settled.map((line) => [line.id, line.approval.outcome])).toEqual([
+			[1, 'approved'],
+			[2, 'denied'],
+			[3, 'denied'],
+			[4, 'approved'],
+		]);
+		const first = settled[0].approval;
+		expect(first).toMatchObject({ rule: 'confirm-deletes', decidedBy: 'carol@contractor.example', channel: 'viewer', approverReason: 'Ticket OPS-12 asks for this note to go; checked with Alice.' });
+		expect(first.waitedMs).toBeGreaterThanOrEqual(1500);
+		expect(Date.parse(first.decidedAt) - Date.parse(first.requestedAt)).toBe(first.waitedMs);
+	});
+
+	it('`mcprec sync` appends the rest of a session uploaded while a call was held, and seals it', async () => {
+		const events = readEvents(alice);
+		const sessionId = events[0]!.session_id;
+		const partial = await api('GET', `/api/v1/sessions/${sessionId}`, 'alice');
+		expect(partial.body.endedAt).toBeNull();
+		expect(partial.body.seal).toBeNull();
+		expect(partial.body.stored.events).toBeLessThan(events.length);
+		const sync = await runMcprec(['sync'], alice, { env: baseEnv });
+		expect(sync.exitCode, String(sync.stderr)).toBe(0);
+		const whole = await api('GET', `/api/v1/sessions/${sessionId}`, 'alice');
+		expect(whole.body).toMatchObject({ stored: { events: events.length }, seal: { eventCount: events.length, signatureValid: true } });
+		expect(whole.body.endedAt).not.toBeNull();
 	});
 });
 

@@ -81,8 +81,11 @@ describe('sessions, replay and verify', () => {
 		expect(events[1].prevHash).toBe(events[0].hash);
 
 		const last = await runMcprec(['replay', 'last', '--plain'], home);
-		expect(String(last.stdout)).toMatch(/client → server\s+tools\/call echo #1/);
-		expect(String(last.stdout)).toMatch(/server → client\s+tools\/call echo #1 [\d.]+ ms/);
+		expect(String(last.stdout)).toMatch(/tools\/call echo #1 [\d.]+ ms ok\n\s+args +n: 1\n\s+result +\S/);
+		expect(String(last.stdout)).toMatch(/· \d+ protocol messages? folded \(initialize/);
+		const raw = await runMcprec(['replay', 'last', '--raw'], home);
+		expect(String(raw.stdout)).toMatch(/client → server\s+tools\/call echo #1/);
+		expect(String(raw.stdout)).toMatch(/server → client\s+tools\/call echo #1 [\d.]+ ms/);
 	});
 
 	it('explains an unknown or ambiguous session reference', async () => {

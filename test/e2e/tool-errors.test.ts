@@ -52,10 +52,17 @@ describe('tool errors are errors', () => {
 			['tools/call', 'echo', 'ok'],
 			['no/such-method', null, 'error'],
 		]);
+		// The readable timeline: one block per call, the result's first line under it.
 		const plain = String((await runMcprec(['replay', sessionId, '--plain'], home)).stdout);
-		expect(plain.match(/server → client\s+tools\/call echo #\d+ [\d.]+ ms tool error/g)).toHaveLength(1);
-		expect(plain).toMatch(/server → client\s+tools\/call no-such-tool #\d+ [\d.]+ ms tool error/);
-		expect(plain).toMatch(/server → client\s+no\/such-method #\d+ [\d.]+ ms error/);
+		expect(plain.match(/tools\/call echo #\d+ [\d.]+ ms tool error\n\s+args .*\n\s+tool error \S/g)).toHaveLength(1);
+		expect(plain).toMatch(/tools\/call no-such-tool #\d+ [\d.]+ ms tool error\n\s+args .*\n\s+tool error \S/);
+		expect(plain).toMatch(/tools\/call echo #\d+ [\d.]+ ms ok\n\s+args .*\n\s+result  \S/);
+		expect(plain).toMatch(/no\/such-method #\d+ [\d.]+ ms error\n(\s+args .*\n)?\s+error\s+-32601: /);
+		// Every event, as before, with --raw.
+		const raw = String((await runMcprec(['replay', sessionId, '--raw'], home)).stdout);
+		expect(raw.match(/server → client\s+tools\/call echo #\d+ [\d.]+ ms tool error/g)).toHaveLength(1);
+		expect(raw).toMatch(/server → client\s+tools\/call no-such-tool #\d+ [\d.]+ ms tool error/);
+		expect(raw).toMatch(/server → client\s+no\/such-method #\d+ [\d.]+ ms error/);
 	});
 
 	it('counts them again in a store recorded before tool errors were counted (migration 7)', async () => {

@@ -472,6 +472,26 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		);
 	});
 
+	it("keeps the requester's groups, the approver's reason, and finds a session's approvals", async () => {
+		const { store } = await freshStore();
+		const sessionId = newSessionId();
+		const base = { ownerSub: 'alice', ownerEmail: 'alice@example.com', server: 'fs', method: 'tools/call', tool: 'delete_file', rule: 'confirm', summary: '{}', arguments: '{}', selfApprove: false, digest: 'd', expiresAt: clock + 60_000 };
+		await store.putApproval({ ...base, id: 'g1', sessionId, ownerGroups: ['engineering', 'on-call'] });
+		clock += 1;
+		await store.putApproval({ ...base, id: 'g2', sessionId, ownerGroups: [] });
+		await store.putApproval({ ...base, id: 'g3', sessionId: newSessionId(), ownerGroups: ['engineering'] });
+		expect(await store.getApproval('g1')).toMatchObject({ ownerGroups: ['engineering', 'on-call'], reason: null });
+		const reason = 'OPS-12: "checked" – with Alice; ünïcode and a\nsecond line';
+		expect(await store.decideApproval({ id: 'g1', decision: 'denied', decidedBy: 'audrey', reason, now: clock })).toMatchObject({ kind: 'decided', approval: { status: 'denied', reason } });
+		expect(await store.decideApproval({ id: 'g1', decision: 'approved', decidedBy: 'victor', reason: 'later', now: clock })).toMatchObject({ kind: 'settled', approval: { reason } });
+		expect(await store.decideApproval({ id: 'g2', decision: 'approved', decidedBy: 'audrey', reason: null, now: clock })).toMatchObject({ approval: { reason: null } });
+		const ids = (list: { id: string }[]) => list.map((item) => item.id);
+		expect(ids(await store.listApprovals({ sessionId, now: clock, limit: 10 }))).toEqual(['g2', 'g1']);
+		expect(ids(await store.listApprovals({ sessionId, now: clock, limit: 1 }))).toEqual(['g2']);
+		expect(ids(await store.listApprovals({ sessionId, ownerSub: 'bob', now: clock, limit: 10 }))).toEqual([]);
+		expect(ids(await store.listApprovals({ sessionId: newSessionId(), now: clock, limit: 10 }))).toEqual([]);
+	});
+
 	it('withdraws approvals for their publisher only: closed once, no decision after, a decision first wins', async () => {
 		const { store, connect } = await freshStore();
 		const publish = (id: string, expiresAt = clock + 60_000) =>

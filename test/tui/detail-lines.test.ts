@@ -38,6 +38,9 @@ describe('detail pane text', () => {
 		const text = detailLines(exchange, options).map((line) => line.text);
 		expect(text).toEqual([
 			'▶ request  ·  client→server  ·  seq 0  ·  +0.000s  ·  100 B',
+			'arguments  message: "hi"',
+			'result     Echo: hi',
+			' ',
 			'{',
 			'  "jsonrpc": "2.0",',
 			'  "id": 7,',
@@ -51,6 +54,30 @@ describe('detail pane text', () => {
 			'  "id": 7,',
 			'  "result": { "content": [{ "type": "text", "text": "Echo: hi" }] }',
 			'}',
+		]);
+	});
+
+	it("tells a held call's story: asked when, waited how long, decided by whom, on which channel, why", () => {
+		const note = (seq: number, details: Record<string, unknown>) => event(seq, { origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', id: 7, tool: 'delete_note', details });
+		const exchanges = buildExchanges([
+			note(0, { action: 'approve', status: 'held', rule: 'confirm-deletes', tool: 'delete_note' }),
+			note(1, { step: 'asked', channel: 'out-of-band', authority: 'collector', approvalId: 'ab12' }),
+			{ ...note(22_500, { action: 'approve', status: 'approved', rule: 'confirm-deletes', via: 'viewer', reason: 'approved by carol@example.com in the viewer: OPS-1', decidedBy: 'carol@example.com', approverReason: 'OPS-1' }) },
+			event(22_501, { method: 'tools/call', id: 7, tool: 'delete_note', message: { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'delete_note', arguments: { id: 'n-1' } } } }),
+			event(22_502, { origin: 'server', target: 'client', id: 7, latencyMs: 3, message: { jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'deleted n-1' }] } } }),
+		]);
+		const text = detailLines(exchanges[0], options).map((line) => line.text);
+		expect(text.slice(1, 11)).toEqual([
+			'arguments  id: "n-1"',
+			'result     deleted n-1',
+			'held · waited 22.50 s · approved by carol@example.com via viewer',
+			'  rule       confirm-deletes',
+			`  requested  ${new Date(5_000).toISOString().slice(0, 19).replace('T', ' ')} UTC`,
+			'  waited     22.50 s',
+			'  decision   approved',
+			'  decided by carol@example.com',
+			'  channel    viewer',
+			'  reason     OPS-1',
 		]);
 	});
 

@@ -45,7 +45,10 @@ describe.runIf(hasTmux())('mcprec replay on a terminal, of a session with secret
 		const command = ['env -u CI -u CONTINUOUS_INTEGRATION', `MCPREC_HOME=${shellQuote(home)}`, 'TERM=xterm-256color', shellQuote(process.execPath), shellQuote(mcprecBin), 'replay last', '; echo "EXITED:$?"; sleep 600'].join(' ');
 		const terminal = TmuxTerminal.start({ directory: home, name: 'masked', columns: 160, rows: 50, command });
 		terminals.push(terminal);
-		let screen = await terminal.waitFor('the timeline', (text) => text.includes('Exchanges') && text.includes('↑↓/jk'));
+		await terminal.waitFor('the timeline', (text) => text.includes('Exchanges') && text.includes('↑↓/jk'));
+		// The notification is protocol chatter, folded until p.
+		terminal.keys('p');
+		let screen = await terminal.waitFor('the protocol messages', (text) => !text.includes('protocol folded') && text.includes('↑↓/jk'));
 		expect(screen).toContain('notifications/[REDACTED:');
 		expect(screen).toContain('connecting with [REDACTED:github-token]');
 		expect(screen).toContain('"--api-key", "[REDACTED:github-token]"');

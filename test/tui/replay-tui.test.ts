@@ -59,9 +59,17 @@ describe.runIf(hasTmux())('mcprec replay on a terminal', () => {
 		fs.rmSync(home, { recursive: true, force: true });
 	});
 
-	it('shows the session and every exchange with its method, tool, duration and status', async () => {
-		const terminal = openReplay('list');
-		const screen = await terminal.waitFor('the timeline', timelineShown);
+	it('shows the session and every exchange with its method, tool, duration and status; tool calls with arguments and result, protocol messages folded until p', async () => {
+		const terminal = openReplay('list', [], { columns: 160, rows: 40 });
+		const folded = await terminal.waitFor('the timeline', timelineShown);
+		const foldedRow = (text: string) => folded.split('\n').find((line) => line.includes(text)) ?? '';
+		expect(foldedRow('echo')).toMatch(/→ tools\/call\s+echo\s+\d[\d.]* m?s ok\s+message: "hello from the tui test" → Echo: hello from the tui test/);
+		expect(folded).not.toContain('initialize');
+		expect(folded).not.toContain('tools/list');
+		expect(folded).toMatch(/\d+ protocol folded \(p shows\)/);
+		expect(foldedRow('invalid message')).toMatch(/this line is not json\s+error/);
+		terminal.keys('p');
+		const screen = await terminal.waitFor('the protocol messages', (text) => text.includes('→ initialize') && frameDrawn(text));
 		const lines = screen.split('\n');
 		expect(lines[0]).toContain(sessionId);
 		expect(lines[0]).toContain('everything');
@@ -78,6 +86,8 @@ describe.runIf(hasTmux())('mcprec replay on a terminal', () => {
 		expect(row('invalid message')).toMatch(/this line is not json\s+error/);
 		expect(selectedRow(screen)).toContain('lifecycle');
 		expect(lines.some((line) => line.includes('q quit'))).toBe(true);
+		terminal.keys('p');
+		await terminal.waitFor('the protocol messages folded again', (text) => !text.includes('→ initialize') && text.includes('protocol folded') && frameDrawn(text));
 	});
 
 	it('moving down and pressing Enter shows the selected exchange, request and response', async () => {
@@ -86,6 +96,9 @@ describe.runIf(hasTmux())('mcprec replay on a terminal', () => {
 		expect(await moveDownTo(terminal, 'tools/call')).toContain('echo');
 		terminal.keys('Enter');
 		const screen = await terminal.waitFor('the detail pane to take the keys', (text) => text.includes('Esc back to the list'));
+		// In words first, then the messages.
+		expect(screen).toContain('arguments  message: "hello from the tui test"');
+		expect(screen).toContain('result     Echo: hello from the tui test');
 		expect(screen).toContain('▶ request');
 		expect(screen).toContain('"name": "echo"');
 		expect(screen).toContain('"message": "hello from the tui test"');
@@ -96,8 +109,8 @@ describe.runIf(hasTmux())('mcprec replay on a terminal', () => {
 		// (Esc and the next key go separately: sent together, a terminal reads them as Alt+key.)
 		terminal.keys('Escape');
 		await terminal.waitFor('the list to take the keys again', (text) => text.includes('Enter/Tab to scroll'));
-		terminal.keys('g');
-		await terminal.waitFor('the top of the list', (text) => selectedRow(text)?.includes('lifecycle') ?? false);
+		terminal.keys('p', 'g');
+		await terminal.waitFor('the top of the list', (text) => (selectedRow(text)?.includes('lifecycle') ?? false) && text.includes('→ initialize'));
 		await moveDownTo(terminal, '→ tools/list');
 		terminal.keys('Tab');
 		await terminal.waitFor('the tools/list result', (text) => text.includes('"tools": [') && text.includes('Esc back to the list'));
@@ -113,6 +126,9 @@ describe.runIf(hasTmux())('mcprec replay on a terminal', () => {
 	it('/ searches methods, tools and payloads; n and N go through the matches', async () => {
 		const terminal = openReplay('search');
 		await terminal.waitFor('the timeline', timelineShown);
+		// Searching looks at the rows shown: the protocol messages too, once unfolded.
+		terminal.keys('p');
+		await terminal.waitFor('the protocol messages', (text) => text.includes('→ initialize') && frameDrawn(text));
 		terminal.keys('/');
 		await terminal.waitFor('the search line', (screen) => screen.includes('Esc cancel'));
 		terminal.type('echo');

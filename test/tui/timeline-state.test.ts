@@ -6,7 +6,7 @@ import type { Exchange } from '../../src/replay/build-exchanges.js';
 import { buildExchanges } from '../../src/replay/build-exchanges.js';
 import type { ReplayEvent } from '../../src/event/replay-event.js';
 import { keyPresses, type KeyPress } from '../../src/tui/key-presses.js';
-import { initialTimelineState, timelineReducer, type TimelineState, type TimelineView } from '../../src/tui/timeline-state.js';
+import { initialTimelineState, shownExchanges, timelineReducer, type TimelineState, type TimelineView } from '../../src/tui/timeline-state.js';
 
 const noKey: Key = {
 	upArrow: false,
@@ -68,7 +68,7 @@ const exchanges: Exchange[] = buildExchanges([
 	message('client', { id: 5, method: 'ping' }),
 ]);
 
-const view: TimelineView = { exchanges, listRows: 2, detailRows: 5, detailLines: 12 };
+const view: TimelineView = { exchanges, all: exchanges, listRows: 2, detailRows: 5, detailLines: 12 };
 
 /** Feeds key presses like a person typing, each chunk as ink would deliver it. */
 function press(state: TimelineState, ...chunks: (string | Partial<Key>)[]): TimelineState {
@@ -82,6 +82,19 @@ function press(state: TimelineState, ...chunks: (string | Partial<Key>)[]): Time
 const start = initialTimelineState({ follow: false, count: exchanges.length });
 
 describe('timeline keys', () => {
+	it('p folds and unfolds the protocol messages, keeping the selected exchange (or the next one shown) selected', () => {
+		const folded = shownExchanges(exchanges, false);
+		expect(folded.map((exchange) => exchange.method)).toEqual(['tools/call', 'tools/call']);
+		// From the unfolded list on tools/list (folded away): the next one shown, tools/call echo.
+		let state = press({ ...start, showChatter: true }, 'j', 'p');
+		expect(state).toMatchObject({ showChatter: false, selected: 0, count: 2 });
+		// Folded, on tools/call add; unfolding keeps it.
+		const foldedView = { ...view, exchanges: folded };
+		state = timelineReducer({ ...state, selected: 1 }, { type: 'keys', presses: keyPresses('p', noKey), view: foldedView });
+		expect(state).toMatchObject({ showChatter: true, selected: 3, count: 5 });
+		expect(shownExchanges(exchanges, true)[state.selected]!.tool).toBe('add');
+	});
+
 	it.each([
 		{ keys: ['j'], selected: 1 },
 		{ keys: ['j', 'j', 'k'], selected: 1 },

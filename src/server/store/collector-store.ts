@@ -104,6 +104,8 @@ export interface CollectorApproval {
 	/** The token's `sub` of the run process that published it. */
 	ownerSub: string;
 	ownerEmail: string | null;
+	/** The publisher's groups, from the token it published with (what approvers are told of the requester). */
+	ownerGroups: string[];
 	sessionId: string;
 	server: string;
 	method: string;
@@ -123,9 +125,20 @@ export interface CollectorApproval {
 	expiresAt: number;
 	decidedAt: number | null;
 	decidedBy: string | null;
+	/** Why the approver decided so, in their words (null when they gave none). */
+	reason: string | null;
 }
 
-export type ApprovalInput = Omit<CollectorApproval, 'status' | 'requestedAt' | 'decidedAt' | 'decidedBy'>;
+export type ApprovalInput = Omit<CollectorApproval, 'status' | 'requestedAt' | 'decidedAt' | 'decidedBy' | 'reason'>;
+
+/** A decision by a member of the approver group. */
+export interface ApprovalDecisionInput {
+	id: string;
+	decision: 'approved' | 'denied';
+	decidedBy: string;
+	reason: string | null;
+	now: number;
+}
 
 export type PutApprovalResult =
 	| { kind: 'stored'; created: boolean; approval: CollectorApproval }
@@ -152,6 +165,8 @@ export interface ApprovalQuery {
 	ownerSub?: string;
 	/** `pending`: undecided and not yet expired at `now`. */
 	status?: 'pending';
+	/** Only the approvals of this session. */
+	sessionId?: string;
 	now: number;
 	limit: number;
 }
@@ -174,7 +189,7 @@ export interface CollectorStore {
 	/** Newest first. */
 	listApprovals(query: ApprovalQuery): Promise<CollectorApproval[]>;
 	/** Settles a pending, unexpired approval once; concurrent deciders: the first wins. */
-	decideApproval(input: { id: string; decision: 'approved' | 'denied'; decidedBy: string; now: number }): Promise<DecideApprovalResult>;
+	decideApproval(input: ApprovalDecisionInput): Promise<DecideApprovalResult>;
 	/**
 	 * The run process stopped holding the call (it timed out, the client cancelled it, the
 	 * session ended): closes a pending approval, expired or not, so no decision can follow.

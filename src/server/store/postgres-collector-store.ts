@@ -10,7 +10,7 @@ import { addOutcome, noOutcomes } from '../event-outcomes.js';
 import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
-import { systemClock, type AppendResult, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
 import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow } from './store-rows.js';
@@ -81,9 +81,13 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 			const { rows } = await pool.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1', [id]);
 			return rows[0] && toApproval(rows[0]);
 		},
-		async listApprovals({ ownerSub, status, now, limit }) {
+		async listApprovals({ ownerSub, status, now, limit, sessionId }) {
 			const conditions: string[] = [];
 			const params: unknown[] = [];
+			if (sessionId !== undefined) {
+				params.push(sessionId);
+				conditions.push(`session_id = $${params.length}`);
+			}
 			if (status === 'pending') {
 				params.push(now);
 				conditions.push(`status = 'pending' AND expires_at > $${params.length}`);
@@ -323,9 +327,9 @@ async function putDevice(client: pg.PoolClient, device: Omit<Device, 'registered
 
 async function putApproval(client: pg.PoolClient, input: ApprovalInput, clock: StoreClock): Promise<PutApprovalResult> {
 	const inserted = await client.query(
-		`INSERT INTO approvals (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, arguments, self_approve, digest, requested_at, expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
-		[input.id, input.ownerSub, input.ownerEmail?.toLowerCase() ?? null, input.sessionId, input.server, input.method, input.tool, input.rule, input.summary, input.arguments, input.selfApprove, input.digest, clock.now(), input.expiresAt],
+		`INSERT INTO approvals (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, arguments, self_approve, digest, requested_at, expires_at, owner_groups)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
+		[input.id, input.ownerSub, input.ownerEmail?.toLowerCase() ?? null, input.sessionId, input.server, input.method, input.tool, input.rule, input.summary, input.arguments, input.selfApprove, input.digest, clock.now(), input.expiresAt, JSON.stringify(input.ownerGroups ?? [])],
 	);
 	const { rows } = await client.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1', [input.id]);
 	const approval = toApproval(rows[0]!);
@@ -334,13 +338,13 @@ async function putApproval(client: pg.PoolClient, input: ApprovalInput, clock: S
 }
 
 // The row lock makes concurrent deciders (two approvers, two collectors) settle it once.
-async function decideApproval(client: pg.PoolClient, input: { id: string; decision: 'approved' | 'denied'; decidedBy: string; now: number }): Promise<DecideApprovalResult> {
+async function decideApproval(client: pg.PoolClient, input: ApprovalDecisionInput): Promise<DecideApprovalResult> {
 	const { rows } = await client.query<ApprovalRowValues>('SELECT * FROM approvals WHERE id = $1 FOR UPDATE', [input.id]);
 	const approval: CollectorApproval | undefined = rows[0] && toApproval(rows[0]);
 	const verdict = judgeDecision(approval, input.now);
 	if (verdict === 'unknown') return { kind: 'unknown' };
 	if (verdict !== 'open') return { kind: verdict, approval: approval! };
-	const updated = await client.query<ApprovalRowValues>('UPDATE approvals SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 RETURNING *', [input.decision, input.now, input.decidedBy, input.id]);
+	const updated = await client.query<ApprovalRowValues>('UPDATE approvals SET status = $1, decided_at = $2, decided_by = $3, reason = $4 WHERE id = $5 RETURNING *', [input.decision, input.now, input.decidedBy, input.reason, input.id]);
 	return { kind: 'decided', approval: toApproval(updated.rows[0]!) };
 }
 

@@ -187,4 +187,14 @@ CREATE TABLE pruned_sessions (
 );
 `,
 	},
+	{
+		// Issue 20, approvals with context: the requester's groups as their token said when
+		// publishing, the approver's reason with the decision, and a session's approvals.
+		version: 8,
+		sql: `
+ALTER TABLE approvals ADD COLUMN owner_groups TEXT;
+ALTER TABLE approvals ADD COLUMN reason TEXT;
+CREATE INDEX approvals_session ON approvals (session_id);
+`,
+	},
 ];

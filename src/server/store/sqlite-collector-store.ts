@@ -12,7 +12,7 @@ import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import type { ChainEvent } from '../../event/wire-event.js';
-import { systemClock, type AppendResult, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
+import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
 import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow } from './store-rows.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -77,9 +77,10 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		insertDevice: database.prepare('INSERT OR IGNORE INTO devices (id, owner_sub, public_key, name, registered_at) VALUES (?, ?, ?, ?, ?)'),
 		approval: database.prepare('SELECT * FROM approvals WHERE id = ?'),
 		insertApproval: database.prepare(`INSERT OR IGNORE INTO approvals
-  (id, owner_sub, owner_email, session_id, server, method, tool, rule, summary, arguments, self_approve, digest, requested_at, expires_at)
-  VALUES (@id, @ownerSub, @ownerEmail, @sessionId, @server, @method, @tool, @rule, @summary, @arguments, @selfApprove, @digest, @now, @expiresAt)`),
-		decide: database.prepare("UPDATE approvals SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'"),
+  (id, owner_sub, owner_email, owner_groups, session_id, server, method, tool, rule, summary, arguments, self_approve, digest, requested_at, expires_at)
+  VALUES (@id, @ownerSub, @ownerEmail, @ownerGroups, @sessionId, @server, @method, @tool, @rule, @summary, @arguments, @selfApprove, @digest, @now, @expiresAt)`),
+		decide: database.prepare("UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, reason = ? WHERE id = ? AND status = 'pending'"),
+		sessionApprovals: database.prepare('SELECT * FROM approvals WHERE session_id = ? ORDER BY requested_at DESC, id DESC LIMIT ?'),
 		withdraw: database.prepare("UPDATE approvals SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'"),
 		pendingApprovals: database.prepare("SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? ORDER BY requested_at DESC, id DESC LIMIT ?"),
 		ownPendingApprovals: database.prepare("SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? AND owner_sub = ? ORDER BY requested_at DESC, id DESC LIMIT ?"),
@@ -95,18 +96,18 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 	};
 
 	const putApproval = database.transaction((input: ApprovalInput): PutApprovalResult => {
-		const created = statements.insertApproval.run({ ...input, ownerEmail: input.ownerEmail?.toLowerCase() ?? null, selfApprove: input.selfApprove ? 1 : 0, now: clock.now() }).changes > 0;
+		const created = statements.insertApproval.run({ ...input, ownerGroups: JSON.stringify(input.ownerGroups ?? []), ownerEmail: input.ownerEmail?.toLowerCase() ?? null, selfApprove: input.selfApprove ? 1 : 0, now: clock.now() }).changes > 0;
 		const approval = getApproval(input.id)!;
 		if (approval.ownerSub !== input.ownerSub) return { kind: 'owned-by-other' };
 		return { kind: 'stored', created, approval };
 	});
 
-	const decideApproval = database.transaction((input: { id: string; decision: 'approved' | 'denied'; decidedBy: string; now: number }): DecideApprovalResult => {
+	const decideApproval = database.transaction((input: ApprovalDecisionInput): DecideApprovalResult => {
 		const approval = getApproval(input.id);
 		const verdict = judgeDecision(approval, input.now);
 		if (verdict === 'unknown') return { kind: 'unknown' };
 		if (verdict !== 'open') return { kind: verdict, approval: approval! };
-		statements.decide.run(input.decision, input.now, input.decidedBy, input.id);
+		statements.decide.run(input.decision, input.now, input.decidedBy, input.reason, input.id);
 		return { kind: 'decided', approval: getApproval(input.id)! };
 	});
 
@@ -227,7 +228,13 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		},
 		putApproval: async (input) => putApproval.immediate(input),
 		getApproval: async (id) => getApproval(id),
-		async listApprovals({ ownerSub, status, now, limit }) {
+		async listApprovals({ ownerSub, status, now, limit, sessionId }) {
+			// A session's approvals are few: filtered here rather than one statement per combination.
+			if (sessionId !== undefined) {
+				return (statements.sessionApprovals.all(sessionId, limit) as ApprovalRowValues[])
+					.map(toApproval)
+					.filter((approval) => (ownerSub === undefined || approval.ownerSub === ownerSub) && (status !== 'pending' || (approval.status === 'pending' && approval.expiresAt > now)));
+			}
 			const rows =
 				status === 'pending'
 					? ownerSub === undefined

@@ -119,6 +119,8 @@ export interface ApprovalRowValues {
 	expires_at: number;
 	decided_at: number | null;
 	decided_by: string | null;
+	owner_groups: string | null;
+	reason: string | null;
 }
 
 export function toApproval(row: ApprovalRowValues): CollectorApproval {
@@ -126,6 +128,7 @@ export function toApproval(row: ApprovalRowValues): CollectorApproval {
 		id: row.id,
 		ownerSub: row.owner_sub,
 		ownerEmail: row.owner_email,
+		ownerGroups: row.owner_groups ? (JSON.parse(row.owner_groups) as string[]) : [],
 		sessionId: row.session_id,
 		server: row.server,
 		method: row.method,
@@ -140,6 +143,7 @@ export function toApproval(row: ApprovalRowValues): CollectorApproval {
 		expiresAt: row.expires_at,
 		decidedAt: row.decided_at,
 		decidedBy: row.decided_by,
+		reason: row.reason ?? null,
 	};
 }
 

@@ -9,6 +9,7 @@ import type { Exchange } from '../../replay/build-exchanges.js';
 import type { ReplayEvent } from '../../event/replay-event.js';
 import { isoMicros } from '../../event/replay-event.js';
 import { directionArrow, exchangeMarkers, exchangeName, exchangeSubject, statusText } from '../../replay/exchange-labels.js';
+import { approvalLine } from '../../replay/approval-facts.js';
 import { exchangeGist, firstResultLine, isProtocolChatter, type ApprovalStory, type ExchangeGist, type MaskStory, type ResultPart } from '../../replay/exchange-gist.js';
 import { html, type Html } from './html.js';
 
@@ -136,14 +137,6 @@ function resourceLink(uri: string, name: string): Html {
 		: html`<span class="resource-link" data-testid="resource-link" title="${uri}">${name} <code>${uri}</code></span>`;
 }
 
-function approvalLine(story: ApprovalStory): string {
-	const waited = story.decidedMicros === null ? 'still waiting when the record ends' : `waited ${formatDuration((story.decidedMicros - story.heldMicros) / 1000)}`;
-	if (story.outcome === 'waiting') return `held for approval · ${waited}`;
-	const who = story.decidedBy ? ` by ${story.decidedBy}` : '';
-	const channel = story.channel ? ` via ${story.channel}` : '';
-	return `held · ${waited} · ${story.outcome}${who}${channel}`;
-}
-
 function approvalFacts(story: ApprovalStory): Html {
 	const row = (label: string, value: string | null) => (value ? html`<div><dt>${label}</dt><dd>${value}</dd></div>` : '');
 	const waited = story.decidedMicros === null ? null : formatDuration((story.decidedMicros - story.heldMicros) / 1000);
@@ -155,7 +148,7 @@ ${row('Decision', story.outcome === 'denied' ? 'denied — not approved, the cal
 ${row('Decided by', story.decidedBy ?? (story.outcome === 'waiting' ? null : story.channel === 'timeout' ? 'nobody (timed out)' : 'not recorded'))}
 ${row('Channel', story.channel)}
 ${row('Decided', story.decidedMicros === null ? null : formatWhen(story.decidedMicros))}
-${row('Reason', story.reason)}
+${row('Reason', story.approverReason ?? story.reason)}
 </dl>`;
 }
 

@@ -57,6 +57,93 @@ if (exchanges) {
   });
   watch();
 }
+
+// Approvals keep themselves current: the clocks tick every second, and the page asks for
+// news every few seconds. In the list, rows are matched by approval id (a reason being
+// typed survives); an approval's own page is swapped when its status changes.
+function inWords(ms) {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const units = [[Math.floor(seconds / 86400), 'day'], [Math.floor((seconds % 86400) / 3600), 'hour'], [Math.floor((seconds % 3600) / 60), 'minute'], [seconds % 60, 'second']];
+  const first = units.findIndex(([count]) => count > 0);
+  if (first === -1) return '0 seconds';
+  return units.slice(first, first + 2).filter(([count]) => count > 0).map(([count, unit]) => count + ' ' + unit + (count === 1 ? '' : 's')).join(' ');
+}
+
+function tick() {
+  const now = Date.now() + clockSkew;
+  for (const node of document.querySelectorAll('[data-since]')) node.textContent = inWords(now - Number(node.dataset.since));
+  for (const node of document.querySelectorAll('[data-until]')) {
+    const left = Number(node.dataset.until) - now;
+    node.textContent = left <= 0 ? 'expired' : 'in ' + inWords(left);
+  }
+}
+
+// The server's clock, as its Date header says, so the clocks agree with it.
+let clockSkew = 0;
+
+async function refreshLive(region) {
+  let response;
+  try {
+    response = await fetch(region.dataset.live, { headers: { accept: 'text/x-fragment' }, credentials: 'same-origin' });
+  } catch {
+    return;
+  }
+  if (response.status === 401) { location.reload(); return; }
+  if (!response.ok) return;
+  const served = Date.parse(response.headers.get('date') ?? '');
+  if (Number.isFinite(served)) clockSkew = served - Date.now();
+  const template = document.createElement('template');
+  template.innerHTML = await response.text();
+  const fresh = template.content;
+  if (region.dataset.liveStatus !== undefined) {
+    const status = fresh.querySelector('[data-testid=approval]')?.dataset.status;
+    if (status && status !== region.dataset.liveStatus) {
+      region.dataset.liveStatus = status;
+      region.replaceChildren(fresh);
+    }
+    return;
+  }
+  const rows = region.querySelector('[data-live-rows]');
+  const freshRows = fresh.querySelector('[data-live-rows]');
+  if (rows && freshRows) {
+    // Rows already shown stay where they are (never moved, so a focused reason keeps its focus); new ones go in order.
+    const wanted = [...freshRows.children];
+    const ids = new Set(wanted.map((row) => row.dataset.approvalId));
+    const shown = new Map();
+    for (const row of [...rows.children]) {
+      if (ids.has(row.dataset.approvalId)) shown.set(row.dataset.approvalId, row);
+      else row.remove();
+    }
+    let previous = null;
+    for (const row of wanted) {
+      const node = shown.get(row.dataset.approvalId);
+      if (!node) { if (previous) previous.after(row); else rows.prepend(row); }
+      previous = node ?? row;
+    }
+    const count = rows.children.length;
+    region.querySelector('[data-testid=pending-count]').textContent = '(' + count + ')';
+    region.querySelector('[data-testid=no-pending]').hidden = count > 0;
+    region.querySelector('[data-testid=pending-approvals]').hidden = count === 0;
+  }
+  for (const part of region.querySelectorAll('[data-live-replace]')) {
+    const replacement = fresh.querySelector('[data-live-replace="' + part.dataset.liveReplace + '"]');
+    if (replacement) part.replaceWith(replacement);
+  }
+}
+
+const liveRegions = document.querySelectorAll('[data-live]');
+if (liveRegions.length > 0) {
+  setInterval(tick, 1000);
+  for (const region of liveRegions) {
+    const every = Number(region.dataset.refreshMs) || 2000;
+    let busy = false;
+    setInterval(async () => {
+      if (busy || document.hidden) return;
+      busy = true;
+      try { await refreshLive(region); tick(); } finally { busy = false; }
+    }, every);
+  }
+}
 `;
 
 export const VIEWER_STYLES = `:root { --fg: #1d232b; --muted: #66707c; --line: #dde2e8; --bg: #f6f7f9; --card: #fff; --accent: #2457c5;
@@ -136,6 +223,7 @@ dl.approval-facts { grid-template-columns: repeat(auto-fill, minmax(260px, 1fr))
 .notice { background: #ecf8f0; padding: 8px 12px; border-radius: 6px; } .empty { color: var(--muted); }
 td.actions form { display: flex; gap: 6px; margin: 0; align-items: center; } code.summary { white-space: pre-wrap; overflow-wrap: anywhere; }
 td.arguments { min-width: 260px; max-width: 640px; } p.argument-names { margin: 0 0 4px; } .argument-name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-weight: 600; } pre.arguments { max-height: 360px; resize: vertical; } .hint { color: var(--muted); font-size: 12px; }
+form.decision { display: flex; flex-direction: column; gap: 4px; margin-top: 8px; } form.decision textarea { font: inherit; min-width: 220px; padding: 4px 6px; border: 1px solid #c4cbd4; border-radius: 5px; }
 table.facts { margin: 0 0 12px; } table.facts th { text-align: left; padding: 2px 16px 2px 0; color: var(--muted); font-weight: 500; }
 .message { max-width: 640px; margin: 40px auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 20px 24px; }
 `;

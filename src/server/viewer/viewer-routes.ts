@@ -3,14 +3,15 @@
 // group everything, the approver group settles held calls), signed in through the issuer.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, badRequest } from '../api-error.js';
+import { ApiError, badRequest, notFound } from '../api-error.js';
 import { replayView } from '../event-routes.js';
-import { decideAsPrincipal, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
+import { decideAsPrincipal, parseReason, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
 import { readableSession } from '../session-access.js';
 import { encodeCursor, parseSessionListQuery, sessionIdParam } from '../session-routes.js';
 import { buildEvidenceBundle, evidenceFileName } from '../evidence-export.js';
-import type { CollectorStore, StoreClock } from '../store/collector-store.js';
-import { renderApprovalPage, renderApprovalsPage } from './approvals-page.js';
+import type { CollectorStore, StoredSession, StoreClock } from '../store/collector-store.js';
+import type { Principal } from '../verify-access-token.js';
+import { renderApprovalDetail, renderApprovalLists, renderApprovalPage, renderApprovalsPage } from './approvals-page.js';
 import { Html } from './html.js';
 import { LOOKAHEAD_EVENTS, PAGE_EVENTS, pageExchanges } from './page-exchanges.js';
 import { renderExchanges } from './render-exchanges.js';
@@ -87,7 +88,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		withAuth('viewer'),
 		page(async (request, _reply, { principal, formToken }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = await readableSession(store, principal, id);
+			const session = await viewerSession(store, principal, id);
 			const events = await store.readEvents(id, { afterSeq: -1, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
 			const first = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq: -1, skip: new Set() });
 			const legalHold = { hold: await store.getLegalHold(id), canChange: principal.auditor, formToken };
@@ -104,7 +105,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 			const body = request.body ?? {};
 			if (body.formToken !== formToken) throw new ApiError(403, 'forbidden', 'this form is from another sign-in; reload the page and try again');
 			if (!principal.auditor) throw new ApiError(403, 'forbidden', 'only the auditor group places and lifts legal holds');
-			await readableSession(store, principal, id);
+			await viewerSession(store, principal, id);
 			if (body.action === 'place') {
 				const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason.trim().slice(0, 500) : null;
 				await store.placeLegalHold({ sessionId: id, placedBy: principal.email ?? principal.sub, reason, at: clock.now() });
@@ -120,7 +121,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		withAuth('viewer'),
 		page(async (request, reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = await readableSession(store, principal, id);
+			const session = await viewerSession(store, principal, id);
 			const bundle = await buildEvidenceBundle(store, session, `${request.protocol}://${request.host}`);
 			return reply.type('application/x-tar').header('content-disposition', `attachment; filename="${evidenceFileName(session)}"`).send(bundle);
 		}),
@@ -132,7 +133,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		withAuth('viewer'),
 		page(async (request, _reply, { principal }) => {
 			const id = sessionIdParam(request.params.id);
-			const session = await readableSession(store, principal, id);
+			const session = await viewerSession(store, principal, id);
 			const afterSeq = Number(request.query.afterSeq ?? '-1');
 			if (!Number.isInteger(afterSeq) || afterSeq < -1) throw badRequest('invalid_query', `'afterSeq' must be a whole number, got '${request.query.afterSeq}'`);
 			const skip = new Set((request.query.skip ?? '').split(',').filter(Boolean).map(Number));
@@ -142,15 +143,35 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		}),
 	);
 
+	const approvalLists = async (principal: Principal) => {
+		const now = clock.now();
+		const pending = await listVisibleApprovals(store, principal, { status: 'pending', now });
+		const recent = (await listVisibleApprovals(store, principal, { status: 'all', now })).filter((approval) => approval.status !== 'pending' || approval.expiresAt <= now).slice(0, 50);
+		return { pending, recent, now };
+	};
+
 	app.get<{ Querystring: { notice?: string } }>(
 		'/approvals',
 		withAuth('viewer'),
 		page(async (request, _reply, { principal, formToken }) => {
-			const now = clock.now();
-			const pending = await listVisibleApprovals(store, principal, { status: 'pending', now });
-			const recent = (await listVisibleApprovals(store, principal, { status: 'all', now })).filter((approval) => approval.status !== 'pending' || approval.expiresAt <= now).slice(0, 50);
-			const notice = typeof request.query.notice === 'string' ? request.query.notice.slice(0, 200) : undefined;
-			return renderPage({ title: 'Approvals', principal, section: 'approvals', body: renderApprovalsPage({ pending, recent, principal, formToken, now, notice }) });
+			const notice = typeof request.query.notice === 'string' ? request.query.notice.slice(0, 400) : undefined;
+			return renderPage({ title: 'Approvals', principal, section: 'approvals', body: renderApprovalsPage({ ...(await approvalLists(principal)), principal, formToken, notice }) });
+		}),
+	);
+
+	// What viewer.js polls to keep the list current.
+	app.get(
+		'/approvals/live',
+		withAuth('viewer'),
+		page(async (_request, _reply, { principal, formToken }) => renderApprovalLists({ ...(await approvalLists(principal)), principal, formToken })),
+	);
+
+	app.get<{ Params: { id: string } }>(
+		'/approvals/:id/live',
+		withAuth('viewer'),
+		page(async (request, _reply, { principal, formToken }) => {
+			const approval = await readVisibleApproval(store, principal, request.params.id);
+			return renderApprovalDetail(approval, { principal, formToken, now: clock.now() });
 		}),
 	);
 
@@ -173,8 +194,9 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 			if (body.formToken !== formToken) throw new ApiError(403, 'forbidden', 'this form is from another sign-in; reload the page and try again');
 			const decision = body.decision;
 			if (decision !== 'approved' && decision !== 'denied') throw badRequest('invalid_decision', `choose Approve or Deny (got '${decision ?? ''}')`);
-			const approval = await decideAsPrincipal(store, principal, request.params.id, decision, clock.now());
-			const notice = `${approval.status === 'approved' ? 'Approved' : 'Denied'} ${approval.tool ?? approval.method} on ${approval.server} (${approval.id}).`;
+			const approval = await decideAsPrincipal(store, principal, request.params.id, decision, clock.now(), parseReason(body.reason));
+			const because = approval.reason ? ` Reason: ${approval.reason.length > 200 ? `${approval.reason.slice(0, 200)}…` : approval.reason}` : '';
+			const notice = `${approval.status === 'approved' ? 'Approved' : 'Denied'} ${approval.tool ?? approval.method} on ${approval.server} (${approval.id}).${because}`;
 			return reply.redirect(`/approvals?notice=${encodeURIComponent(notice)}`, 303);
 		}),
 	);
@@ -182,6 +204,22 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 	app.get('/viewer/viewer.js', withAuth('public'), async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_SCRIPT));
 	app.get('/viewer/viewer.css', withAuth('public'), async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_STYLES));
 
+}
+
+// The session of a page, read as the API reads it (approvers too, for a session that holds
+// a call put to them); one that is not here is explained for a person, not for the API.
+async function viewerSession(store: CollectorStore, principal: Principal, id: string): Promise<StoredSession> {
+	try {
+		return await readableSession(store, principal, id);
+	} catch (error) {
+		if (!(error instanceof ApiError) || error.status !== 404) throw error;
+		const held = principal.approver && (await store.listApprovals({ sessionId: id, now: 0, limit: 1 })).length > 0;
+		throw notFound(
+			held
+				? `Session ${id} has not reached the collector yet. The mcprec that holds its call uploads it when the call is held; if it could not (an older mcprec, or the collector was unreachable), it arrives with the owner's next \`mcprec sync\`. The approval itself shows the whole call.`
+				: `There is no session ${id} on this collector. Sessions arrive when their owner runs \`mcprec sync\` (or with sync.auto: true after each run).`,
+		);
+	}
 }
 
 function sendHtml(reply: FastifyReply, status: number, body: Html): FastifyReply {

@@ -64,12 +64,12 @@ describe('exchange gist', () => {
 
 	it('tells the approval story: held at, waited, decision, who, channel, reason', () => {
 		fc.assert(
-			fc.property(fc.integer({ min: 1, max: 600_000_000 }), fc.constantFrom('approved', 'denied'), fc.constantFrom('viewer', 'cli', 'timeout', 'elicitation'), fc.boolean(), (waitMicros, status, via, withField) => {
+			fc.property(fc.integer({ min: 1, max: 600_000_000 }), fc.constantFrom('approved', 'denied'), fc.constantFrom('viewer', 'cli', 'timeout', 'elicitation'), fc.boolean(), fc.option(fc.string({ minLength: 1, maxLength: 80 })), (waitMicros, status, via, withField, words) => {
 				const held = event(0, { origin: 'proxy', target: null, kind: 'decision', id: 1, tool: 't', tsMicros: START, details: { action: 'approve', status: 'held', rule: 'confirm' } });
 				const reason = via === 'timeout' ? 'no decision within 120s' : `${status} by audrey@example.com`;
-				const decided = event(3, { origin: 'proxy', target: null, kind: 'decision', id: 1, tool: 't', tsMicros: START + waitMicros, details: { action: 'approve', status, rule: 'confirm', via, reason, ...(withField && via !== 'timeout' ? { decidedBy: 'audrey@example.com' } : {}) } });
+				const decided = event(3, { origin: 'proxy', target: null, kind: 'decision', id: 1, tool: 't', tsMicros: START + waitMicros, details: { action: 'approve', status, rule: 'confirm', via, reason, ...(withField && via !== 'timeout' ? { decidedBy: 'audrey@example.com' } : {}), ...(words !== null ? { approverReason: words } : {}) } });
 				const story = call({ content: [] }, [held, decided]).approval!;
-				expect(story).toEqual({ rule: 'confirm', heldMicros: START, decidedMicros: START + waitMicros, outcome: status, channel: via, decidedBy: via === 'timeout' ? null : 'audrey@example.com', reason });
+				expect(story).toEqual({ rule: 'confirm', heldMicros: START, decidedMicros: START + waitMicros, outcome: status, channel: via, decidedBy: via === 'timeout' ? null : 'audrey@example.com', reason, approverReason: words });
 			}),
 			{ seed: 2022, numRuns: 100 },
 		);
@@ -99,5 +99,17 @@ describe('exchange gist', () => {
 			['resources/read', false],
 			['sampling/createMessage', false],
 		]);
+	});
+	it('shows a call still held when the record ends (uploaded while it waits) as one waiting call, not loose notes', () => {
+		const held = event(3, { origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', id: 7, tool: 'delete_note', details: { action: 'approve', status: 'held', rule: 'confirm-deletes', tool: 'delete_note' } });
+		const asked = event(4, { origin: 'proxy', target: null, kind: 'decision', method: 'tools/call', id: 7, tool: 'delete_note', details: { step: 'asked', channel: 'out-of-band', authority: 'collector', approvalId: 'ab12' } });
+		const masked = event(5, { origin: 'proxy', target: null, kind: 'mask', id: 9, details: { findings: [] } });
+		const exchanges = buildExchanges([event(1, { method: 'ping', id: 1, message: { jsonrpc: '2.0', id: 1, method: 'ping' } }), held, asked, masked]);
+		const waiting = exchanges.filter((exchange) => exchange.tool === 'delete_note');
+		expect(waiting).toHaveLength(1);
+		expect(waiting[0]).toMatchObject({ kind: 'request', status: 'pending', method: 'tools/call', notes: [held, asked] });
+		expect(exchangeGist(waiting[0]!).approval).toMatchObject({ rule: 'confirm-deletes', outcome: 'waiting', decidedMicros: null });
+		// Notes of no held call stay as they were.
+		expect(exchanges.find((exchange) => exchange.key === 5)).toMatchObject({ kind: 'other' });
 	});
 });
