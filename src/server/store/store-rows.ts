@@ -4,7 +4,7 @@
 import type { DevicePublicKey } from '../../event/device-signature.js';
 import type { Integrity, Seal } from '../session-integrity.js';
 import type { EventRow } from '../../event/event-row.js';
-import type { CollectorApproval, Device, StoredSession } from './collector-store.js';
+import type { CollectorApproval, Device, SessionCursor, StoredSession } from './collector-store.js';
 
 export interface SessionRowValues {
 	id: string;
@@ -31,6 +31,7 @@ export interface SessionRowValues {
 	approved: number;
 	errors: number;
 	tool_errors: number;
+	calls: number;
 	tools: string | string[];
 }
 
@@ -49,6 +50,7 @@ export function toStoredSession(row: SessionRowValues): StoredSession {
 		integrity: row.integrity as Integrity,
 		outcomes: { blocked: row.blocked, denied: row.denied, held: row.held, masked: row.masked, approved: row.approved, errors: row.errors, toolErrors: row.tool_errors },
 		tools: typeof row.tools === 'string' ? (JSON.parse(row.tools) as string[]) : row.tools,
+		calls: row.calls,
 		receivedAt: row.received_at,
 		updatedAt: row.updated_at,
 	};
@@ -155,4 +157,14 @@ export function judgeDecision(approval: CollectorApproval | undefined, now: numb
 	if (!approval) return 'unknown';
 	if (approval.status !== 'pending') return 'settled';
 	return approval.expiresAt <= now ? 'expired' : 'open';
+}
+
+/** Where the next page starts after `session`, given its value of the column sorted by. */
+export function cursorOf(session: StoredSession, sortValue: number | string): SessionCursor {
+	return { startedAt: session.startedAt, id: session.id, value: sortValue };
+}
+
+/** A tools/call the client sent: what the session's `calls` counts. */
+export function isToolCall(event: { kind: string; origin: string; method: string | null }): boolean {
+	return event.kind === 'message' && event.origin === 'client' && event.method === 'tools/call';
 }

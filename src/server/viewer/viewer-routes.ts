@@ -72,11 +72,11 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 			let body: Html;
 			try {
 				const query = parseSessionListQuery({ ...filters, cursor: request.query.cursor }, principal);
-				const result = await store.listSessions(query);
-				body = renderSessionList({ sessions: result.sessions, filters, nextCursor: result.next ? encodeCursor(result.next) : null, auditor: principal.auditor, collectorUrl: `${request.protocol}://${request.host}` });
+				const [result, total] = await Promise.all([store.listSessions(query), store.countSessions(query)]);
+				body = renderSessionList({ sessions: result.sessions, filters, nextCursor: result.next ? encodeCursor(result.next) : null, total, auditor: principal.auditor, collectorUrl: `${request.protocol}://${request.host}` });
 			} catch (error) {
 				if (!(error instanceof ApiError)) throw error;
-				body = renderSessionList({ sessions: [], filters, nextCursor: null, auditor: principal.auditor, error: error.message });
+				body = renderSessionList({ sessions: [], filters, nextCursor: null, total: null, auditor: principal.auditor, error: error.message });
 			}
 			return renderPage({ title: 'Sessions', principal, section: 'sessions', body });
 		}),
