@@ -7,6 +7,7 @@ import { SESSION_SORT_KEYS, type SessionSortKey, type StoredSession } from '../s
 import { OUTCOME_NAMES } from '../event-outcomes.js';
 import { isoMicros } from '../../event/replay-event.js';
 import { html, type Html } from './html.js';
+import { AUDITOR_ASSETS } from './auditor-assets.js';
 import { integrityBadge, OUTCOME_LABELS, outcomeBadges, userLabel } from './session-labels.js';
 
 export const FILTERS = ['q', 'user', 'server', 'tool', 'outcome', 'since', 'from', 'to', 'sort', 'dir'] as const;
@@ -30,7 +31,7 @@ export function renderSessionList(options: SessionListOptions): Html {
 	const chosen = new Set((filters.outcome ?? '').split(','));
 	const next = options.nextCursor ? `/?${new URLSearchParams({ ...filters, cursor: options.nextCursor })}` : null;
 	const filtered = Object.keys(filters).some((name) => !ORDER_PARAMETERS.has(name));
-	return html`<h1>Sessions</h1>
+	return html`${AUDITOR_ASSETS}<h1>Sessions</h1>
 <p class="scope">${options.auditor ? 'All sessions (auditor).' : 'Your sessions.'} Times are UTC.</p>
 <form class="filters" method="get" action="/" data-testid="filters" role="search">
   <label class="search">Search arguments and results <input type="search" name="q" value="${filters.q ?? ''}" placeholder="words, e.g. passwd delete" data-testid="search" title="sessions whose (masked) tool arguments, results or errors hold every word (as a word start), in any case"></label>

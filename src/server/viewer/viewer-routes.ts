@@ -17,6 +17,7 @@ import { renderExchanges } from './render-exchanges.js';
 import { FILTERS, renderSessionList } from './session-list-page.js';
 import { moreButton, renderSessionPage } from './session-page.js';
 import { VIEWER_SCRIPT, VIEWER_STYLES } from './viewer-assets.js';
+import { AUDITOR_SCRIPT, AUDITOR_STYLES } from './auditor-assets.js';
 import { registerViewerAuth, type ViewerAuthOptions, type ViewerSignIn } from './viewer-auth.js';
 import { renderMessagePage, renderPage } from './viewer-layout.js';
 import { withAuth } from '../route-auth.js';
@@ -164,6 +165,8 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 
 	app.get('/viewer/viewer.js', withAuth('public'), async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_SCRIPT));
 	app.get('/viewer/viewer.css', withAuth('public'), async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_STYLES));
+	app.get('/viewer/auditor.js', withAuth('public'), async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(AUDITOR_SCRIPT));
+	app.get('/viewer/auditor.css', withAuth('public'), async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(AUDITOR_STYLES));
 
 }
 
