@@ -4,8 +4,10 @@
 // database's own parser decides what a word is), and a search matches sessions holding every
 // word of the query as a prefix of one of theirs — the same answer on both.
 
-/** Keys whose values are base64 bytes (images, audio, blobs), never words. */
+/** Keys whose values are base64 bytes in content that has a `mimeType` (images, audio, blobs): never words. */
 const BYTES_KEYS = new Set(['data', 'blob']);
+/** MCP content block types (CallToolResult content, prompt and sampling messages). */
+const CONTENT_TYPES = new Set(['text', 'image', 'audio', 'resource', 'resource_link']);
 /** Longer runs of letters and digits are ids, hashes or base64, not words anyone searches. */
 const MAX_WORD_CHARS = 64;
 /** At most this many characters of words per stored chunk (PostgreSQL caps a tsvector at 1 MB). */
@@ -76,7 +78,13 @@ function collectStrings(value: unknown, into: string[]): void {
 	else if (typeof value === 'number') into.push(String(value));
 	else if (Array.isArray(value)) for (const item of value) collectStrings(item, into);
 	else if (isObject(value)) {
-		for (const [key, item] of Object.entries(value)) if (key !== '_meta' && !BYTES_KEYS.has(key)) collectStrings(item, into);
+		const binary = typeof value.mimeType === 'string';
+		// A content block's `type` and `mimeType` (text, image/png…) would make every session match "text".
+		const block = typeof value.type === 'string' && CONTENT_TYPES.has(value.type);
+		for (const [key, item] of Object.entries(value)) {
+			if (key === '_meta' || (binary && BYTES_KEYS.has(key)) || (block && (key === 'type' || key === 'mimeType'))) continue;
+			collectStrings(item, into);
+		}
 	}
 }
 

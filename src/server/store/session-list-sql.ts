@@ -30,6 +30,7 @@ const SORT_EXPRESSIONS: Record<Exclude<SessionSortKey, 'start'>, string> = {
 };
 
 interface Filter {
+	/** The sessions `s` (and for outcomes their summaries `d`); the list joins the summary `m` for its columns. */
 	from: string;
 	start: string;
 	id: string;
@@ -51,12 +52,12 @@ function buildFilter(query: SessionQuery, dialect: SqlDialect): Filter {
 	// user, server and tool: case-insensitive, a prefix unless the value has * or ? (then a whole-value glob).
 	const matches = (column: string, value: string) => `lower(${column}) LIKE ${bind(likePattern(value))} ESCAPE '\\'`;
 	if (query.outcomes !== undefined) {
-		from = `session_summaries d JOIN sessions s ON s.id = d.session_id JOIN session_summaries m ON m.session_id = s.id`;
+		from = `session_summaries d JOIN sessions s ON s.id = d.session_id`;
 		[start, id] = ['d.started_at', 'd.session_id'];
 		// Written as the partial indexes' predicates so the planner can use them.
 		where.push(anyOutcome('d', query.outcomes));
 	} else {
-		from = `sessions s JOIN session_summaries m ON m.session_id = s.id`;
+		from = `sessions s`;
 		[start, id] = ['s.started_at', 's.id'];
 	}
 	if (query.tool !== undefined) where.push(`EXISTS (SELECT 1 FROM session_tools t WHERE t.session_id = s.id AND ${matches('t.tool', query.tool)})`);
@@ -81,7 +82,7 @@ export function buildSessionListSql(query: SessionQuery, dialect: SqlDialect): {
 		const beyond = sort.direction === 'asc' ? '>' : '<';
 		where.push(`(${value} ${beyond} ${bind(position)} OR (${value} = ${bind(position)} AND ${id} ${beyond} ${bind(query.after.id)}))`);
 	}
-	const sql = `SELECT ${SESSION_COLUMNS}, ${value} AS sort_value FROM ${filter.from}
+	const sql = `SELECT ${SESSION_COLUMNS}, ${value} AS sort_value FROM ${filter.from} JOIN session_summaries m ON m.session_id = s.id
   ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
   ORDER BY ${value} ${direction}, ${id} ${direction} LIMIT ${bind(query.limit + 1)}`;
 	return { sql, params: filter.params };
@@ -89,6 +90,7 @@ export function buildSessionListSql(query: SessionQuery, dialect: SqlDialect): {
 
 export function buildSessionCountSql(query: SessionQuery, dialect: SqlDialect): { sql: string; params: unknown[] } {
 	const filter = buildFilter({ ...query, after: undefined }, dialect);
+	// The rows' summaries (`m`) are not needed to count them.
 	const sql = `SELECT count(*) AS count FROM ${filter.from} ${filter.where.length > 0 ? `WHERE ${filter.where.join(' AND ')}` : ''}`;
 	return { sql, params: filter.params };
 }
