@@ -182,7 +182,7 @@ export interface CollectorStore {
 	/** Appends a verified batch atomically; re-sent identical events are ignored. */
 	appendEvents(batch: VerifiedBatch): Promise<AppendResult>;
 	listSessions(query: SessionQuery): Promise<SessionPage>;
-	/** How many sessions match the query's filters (its limit, cursor and sort aside). */
+	/** How many sessions match the query's filters (its limit, cursor and sort aside), counting at most MAX_COUNT + 1 (session-list-sql.ts). */
 	countSessions(query: SessionQuery): Promise<number>;
 	/** Events with seq > afterSeq, in seq order, payloads decompressed. */
 	readEvents(sessionId: string, options: { afterSeq: number; limit: number }): Promise<ChainEvent[]>;

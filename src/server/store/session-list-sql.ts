@@ -75,7 +75,8 @@ export function buildSessionListSql(query: SessionQuery, dialect: SqlDialect): {
 	const { where, bind } = filter;
 	const sort = query.sort ?? { key: 'start', direction: 'desc' };
 	const value = sort.key === 'start' ? filter.start : SORT_EXPRESSIONS[sort.key];
-	const id = sort.key === 'start' ? filter.id : 's.id';
+	// The tie-breaker of the index that serves the order: (calls, session_id) and (errors, session_id) are on the summary.
+	const id = sort.key === 'start' ? filter.id : sort.key === 'calls' || sort.key === 'errors' ? 'm.session_id' : 's.id';
 	const direction = sort.direction === 'asc' ? 'ASC' : 'DESC';
 	if (query.after !== undefined) {
 		const position = sort.key === 'start' ? query.after.startedAt : query.after.value;
@@ -88,10 +89,14 @@ export function buildSessionListSql(query: SessionQuery, dialect: SqlDialect): {
 	return { sql, params: filter.params };
 }
 
+/** Counts stop here: "more than 10,000 match" is as useful as the exact number, and bounded. */
+export const MAX_COUNT = 10_000;
+
+/** How many sessions match, up to MAX_COUNT + 1 (more than MAX_COUNT). */
 export function buildSessionCountSql(query: SessionQuery, dialect: SqlDialect): { sql: string; params: unknown[] } {
 	const filter = buildFilter({ ...query, after: undefined }, dialect);
 	// The rows' summaries (`m`) are not needed to count them.
-	const sql = `SELECT count(*) AS count FROM ${filter.from} ${filter.where.length > 0 ? `WHERE ${filter.where.join(' AND ')}` : ''}`;
+	const sql = `SELECT count(*) AS count FROM (SELECT 1 FROM ${filter.from} ${filter.where.length > 0 ? `WHERE ${filter.where.join(' AND ')}` : ''} LIMIT ${filter.bind(MAX_COUNT + 1)}) counted`;
 	return { sql, params: filter.params };
 }
 

@@ -28,8 +28,12 @@ const dialect: SqlDialect = {
 	placeholder: () => '?',
 	// Metadata is JSON the collector wrote itself (JSON.stringify), so it always parses.
 	userName: (metadata) => `json_extract(${metadata}, '$.user.name')`,
-	// An FTS5 prefix query of one bare word: `"word"*`.
-	hasWordPrefix: (sessionId, word) => `${sessionId} IN (SELECT c.session_id FROM search_words w JOIN search_chunks c ON c.id = w.rowid WHERE search_words MATCH '"' || ${word} || '"*')`,
+	// An FTS5 prefix query of one bare word: `"word"*`. Testing `id || ''` (which no index serves)
+	// keeps the planner walking the list's own order and stopping after a page, instead of
+	// fetching and sorting every session a common word is in: without statistics SQLite cannot
+	// tell a common word from a rare one. A rare word costs a walk of the list with one probe
+	// of the (once-built) set per session.
+	hasWordPrefix: (sessionId, word) => `(${sessionId} || '') IN (SELECT c.session_id FROM search_words w JOIN search_chunks c ON c.id = w.rowid WHERE search_words MATCH '"' || ${word} || '"*')`,
 };
 
 const SELECT_SESSION = `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = ?`;

@@ -230,7 +230,8 @@ export const AUDITOR_STYLES = `:root { --muted: #5b6571; } /* 4.5:1 on the light
 .tool-status { color: #4a5561; font-size: 12.5px; min-width: 1ch; } .hint.keys { margin: 0 0 8px; } kbd { font: 11.5px ui-monospace, monospace; border: 1px solid #b9c2cc; border-radius: 3px; padding: 0 4px; background: #fff; }
 details.exchange.current-row > summary { outline: 2px solid var(--accent); outline-offset: -2px; }
 details.exchange > summary:focus-visible, a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
-.playback-hidden { display: none !important; }
+.playback-hidden { display: none !important; } .playback, .flag-jumps { display: inline-flex; gap: 6px; align-items: center; }
+table.sessions td.number { white-space: nowrap; }
 p.row-link { margin: 6px 0 0; font-size: 12.5px; } p.row-link a { text-decoration: underline; }
 .crumbs a, p.empty a, .hint a, p.count a { text-decoration: underline; }
 a.marker { text-decoration: none; } a.marker:hover { text-decoration: underline; }

@@ -7,6 +7,7 @@ import { SESSION_SORT_KEYS, type SessionSortKey, type StoredSession } from '../s
 import { OUTCOME_NAMES } from '../event-outcomes.js';
 import { isoMicros } from '../../event/replay-event.js';
 import { html, type Html } from './html.js';
+import { MAX_COUNT } from '../store/session-list-sql.js';
 import { AUDITOR_ASSETS } from './auditor-assets.js';
 import { integrityBadge, OUTCOME_LABELS, outcomeBadges, userLabel } from './session-labels.js';
 
@@ -96,6 +97,7 @@ function sortHeader(key: SessionSortKey, label: string, filters: Record<string, 
 }
 
 function matchText(total: number, filtered: boolean): string {
+	if (total > MAX_COUNT) return `More than ${MAX_COUNT.toLocaleString('en')} sessions ${filtered ? 'match' : 'in all'}`;
 	const count = `${total.toLocaleString('en')} session${total === 1 ? '' : 's'}`;
 	return filtered ? `${count} ${total === 1 ? 'matches' : 'match'}` : `${count} in all`;
 }
