@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callEvents, type EventSpec } from '../helpers/collector-fixtures.js';
 import { accessibilityViolations, saveShot, startViewerRig, type ViewerRig } from '../helpers/viewer-browser.js';
 
+/** Pages of a large timeline load in turn; on a busy machine that takes a while. */
+const SLOW = { timeout: 30_000 };
+
 let rig: ViewerRig;
 let page: Page;
 const ids: Record<string, string> = {};
@@ -111,11 +114,11 @@ describe('finding sessions', () => {
 		await page.click(`[data-session-id="${ids.files}"] a`);
 		await page.waitForURL(new RegExp(`/sessions/${ids.files}\\?q=passwd$`));
 		expect(await page.getByTestId('row-filter').inputValue()).toBe('passwd');
-		await expect.poll(() => page.getByTestId('row-filter-status').textContent()).toBe('1 of 4 rows match');
+		await expect.poll(() => page.getByTestId('row-filter-status').textContent(), SLOW).toBe('1 of 4 rows match');
 		const visible = await page.locator('[data-testid=exchange]:visible .subject').allTextContents();
 		expect(visible).toEqual(['read_file']);
 		await page.getByTestId('row-filter').fill('');
-		await expect.poll(() => page.locator('[data-testid=exchange]:visible').count()).toBe(4);
+		await expect.poll(() => page.locator('[data-testid=exchange]:visible').count(), SLOW).toBe(4);
 	});
 
 	it('picks a time range with the date-time inputs (UTC)', async () => {
@@ -188,22 +191,22 @@ describe('moving through a session', () => {
 		await page.goto(`${rig.collector.url}/sessions/${ids.large}`);
 		expect(await page.getByTestId('load-more').count()).toBe(1);
 		await page.getByTestId('next-flag').click();
-		await expect.poll(current).toBe('20');
+		await expect.poll(current, SLOW).toBe('20');
 		expect(await page.getByTestId('flag-status').textContent()).toMatch(/^flagged row 1 of 1\+: #20 masked/);
 		await page.keyboard.press('n');
 		// The tool error sits beyond the first page: the jump loads it.
-		await expect.poll(current).toBe('859');
+		await expect.poll(current, SLOW).toBe('859');
 		expect(await page.locator('#seq-859 summary .status').textContent()).toBe('tool error');
 		expect(await page.evaluate(() => document.activeElement?.closest('[data-testid=exchange]')?.getAttribute('data-seq'))).toBe('859');
 		expect(new URL(page.url()).hash).toBe('#seq-859');
 		await page.keyboard.press('n');
-		await expect.poll(() => page.getByTestId('flag-status').textContent()).toBe('No flagged row after #859.');
+		await expect.poll(() => page.getByTestId('flag-status').textContent(), SLOW).toBe('No flagged row after #859.');
 		await page.keyboard.press('p');
-		await expect.poll(current).toBe('20');
+		await expect.poll(current, SLOW).toBe('20');
 		await page.getByTestId('next-flag').click();
-		await expect.poll(current).toBe('859');
+		await expect.poll(current, SLOW).toBe('859');
 		await page.getByTestId('previous-flag').click();
-		await expect.poll(current).toBe('20');
+		await expect.poll(current, SLOW).toBe('20');
 		await saveShot(page, 'session-flag-jump');
 	});
 
@@ -211,24 +214,24 @@ describe('moving through a session', () => {
 		await page.goto(`${rig.collector.url}/?server=memory`);
 		await page.locator(`[data-session-id="${ids.large}"] a[data-flag=errors]`).click();
 		await page.waitForURL(new RegExp(`/sessions/${ids.large}\\?flag=errors$`));
-		await expect.poll(current).toBe('859');
+		await expect.poll(current, SLOW).toBe('859');
 		await page.getByTestId('session-header').locator('a[data-flag=masked]').click();
 		// From the error row there is no masked row further on; the header badge looks from the current row.
-		await expect.poll(() => page.getByTestId('flag-status').textContent()).toBe('No masked row after #859.');
+		await expect.poll(() => page.getByTestId('flag-status').textContent(), SLOW).toBe('No masked row after #859.');
 		await page.goto(`${rig.collector.url}/sessions/${ids.large}`);
 		await page.getByTestId('session-header').locator('a[data-flag=masked]').click();
-		await expect.poll(current).toBe('20');
+		await expect.poll(current, SLOW).toBe('20');
 	});
 
 	it('filters the rows of a session by words, across every page, and folds protocol chatter by default', async () => {
 		await page.goto(`${rig.collector.url}/sessions/${ids.large}`);
 		await page.getByTestId('row-filter').fill('unavailable');
-		await expect.poll(() => page.getByTestId('row-filter-status').textContent()).toBe('1 of 450 rows match');
+		await expect.poll(() => page.getByTestId('row-filter-status').textContent(), SLOW).toBe('1 of 450 rows match');
 		expect(await page.locator('[data-testid=exchange]:visible').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-seq')))).toEqual(['859']);
 		await page.getByTestId('row-filter').fill('index UNAVAILABLE');
-		await expect.poll(() => page.getByTestId('row-filter-status').textContent()).toBe('1 of 450 rows match');
+		await expect.poll(() => page.getByTestId('row-filter-status').textContent(), SLOW).toBe('1 of 450 rows match');
 		await page.getByTestId('row-filter').fill('index nowhere');
-		await expect.poll(() => page.getByTestId('row-filter-status').textContent()).toBe('0 of 450 rows match');
+		await expect.poll(() => page.getByTestId('row-filter-status').textContent(), SLOW).toBe('0 of 450 rows match');
 
 		await page.goto(`${rig.collector.url}/sessions/${ids.playback}`);
 		const chatter = page.getByTestId('chatter');
@@ -238,10 +241,10 @@ describe('moving through a session', () => {
 		await page.keyboard.press('/');
 		expect(await page.evaluate(() => document.activeElement?.id)).toBe('row-filter');
 		await page.keyboard.type('clientInfo');
-		await expect.poll(() => page.getByTestId('row-filter-status').textContent()).toBe('1 of 6 rows match');
+		await expect.poll(() => page.getByTestId('row-filter-status').textContent(), SLOW).toBe('1 of 6 rows match');
 		expect(await chatter.locator('[data-testid=exchange]').first().isVisible()).toBe(true);
 		await page.keyboard.press('Escape');
-		await expect.poll(() => page.locator('[data-testid=exchange]:visible').count()).toBe(4);
+		await expect.poll(() => page.locator('[data-testid=exchange]:visible').count(), SLOW).toBe(4);
 	});
 
 	it('moves row to row with j and k and opens a row with Enter', async () => {
@@ -268,7 +271,7 @@ describe('moving through a session', () => {
 			await context.clock.pauseAt(new Date('2026-12-01T00:01:00Z'));
 			await player.getByTestId('speed').selectOption('10');
 			await player.getByTestId('play').click();
-			await expect.poll(() => player.getByTestId('playback-status').textContent()).toMatch(/^▶ playing at 10× · \d of 6 rows$/);
+			await expect.poll(() => player.getByTestId('playback-status').textContent(), SLOW).toMatch(/^▶ playing at 10× · \d of 6 rows$/);
 			// At 10×: rows due at 10, 30, 100, 300, 1300 and 3300 ms (the 47 s gap capped at 2 s).
 			await player.clock.runFor(50);
 			expect(await shownRows()).toEqual(['0', '2']);
@@ -286,7 +289,7 @@ describe('moving through a session', () => {
 			await player.clock.runFor(1900);
 			expect(await shownRows()).toHaveLength(5);
 			await player.clock.runFor(60);
-			await expect.poll(() => player.getByTestId('playback-status').textContent()).toBe('■ played to the end at 10× · 6 of 6 rows');
+			await expect.poll(() => player.getByTestId('playback-status').textContent(), SLOW).toBe('■ played to the end at 10× · 6 of 6 rows');
 			expect(await shownRows()).toEqual(['0', '2', '3', '5', '7', '9']);
 			await saveShot(player, 'session-playback');
 
@@ -302,6 +305,22 @@ describe('moving through a session', () => {
 		} finally {
 			await context.close();
 		}
+	});
+});
+
+describe('counting', () => {
+	it('counts a list longer than a page after the page shows, and pages through it', async () => {
+		for (let index = 0; index < 51; index++) await rig.upload('bob', { server: 'bulk', startedAt: new Date(Date.parse('2026-11-01T00:00:00Z') + index * 60_000).toISOString() }, []);
+		await page.goto(`${rig.collector.url}/?server=BULK`);
+		expect(await page.getByTestId('session-row').count()).toBe(50);
+		await expect.poll(matchCount, SLOW).toBe('51 sessions match');
+		await page.goto(`${rig.collector.url}/`);
+		await expect.poll(matchCount, SLOW).toBe('55 sessions in all');
+		await page.goto(`${rig.collector.url}/?server=bulk&sort=start&dir=asc`);
+		await page.getByTestId('older').click();
+		await page.waitForURL(/cursor=/);
+		expect(await page.getByTestId('session-row').count()).toBe(1);
+		await expect.poll(matchCount, SLOW).toBe('51 sessions match');
 	});
 });
 

@@ -10,6 +10,7 @@ import { Html } from './html.js';
 export const AUDITOR_ASSETS = new Html('<link rel="stylesheet" href="/viewer/auditor.css"><script type="module" src="/viewer/auditor.js"></script>');
 
 export const AUDITOR_SCRIPT = `// mcprec viewer: the auditor's tools on a session's timeline.
+// On the list, it fills in the count of matching sessions.
 const timeline = document.querySelector('[data-testid=timeline]');
 const exchanges = document.getElementById('exchanges');
 const MAX_GAP_MS = 2000;
@@ -190,6 +191,15 @@ function moveFocus(direction) {
   next.querySelector('summary').focus();
   next.scrollIntoView({ block: 'nearest' });
   history.replaceState(null, '', location.pathname + location.search + '#' + next.id);
+}
+
+// The list's count, when the page left it to be fetched.
+const counter = document.querySelector('[data-count]');
+if (counter) {
+  fetch(counter.dataset.count, { credentials: 'same-origin' })
+    .then((response) => (response.ok ? response.text() : Promise.reject(new Error('HTTP ' + response.status))))
+    .then((text) => { counter.textContent = text; })
+    .catch((error) => { counter.textContent = 'Could not count the sessions that match (' + error.message + ').'; });
 }
 
 if (timeline && exchanges) {

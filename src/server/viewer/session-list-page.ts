@@ -20,8 +20,8 @@ export interface SessionListOptions {
 	sessions: StoredSession[];
 	filters: Record<string, string>;
 	nextCursor: string | null;
-	/** How many sessions match the filters; null when the query was refused. */
-	total: number | null;
+	/** How many sessions match the filters; `later` when the page fetches it (/session-count); null when the query was refused. */
+	total: number | 'later' | null;
 	auditor: boolean;
 	error?: string;
 	collectorUrl?: string;
@@ -31,7 +31,8 @@ export function renderSessionList(options: SessionListOptions): Html {
 	const { filters } = options;
 	const chosen = new Set((filters.outcome ?? '').split(','));
 	const next = options.nextCursor ? `/?${new URLSearchParams({ ...filters, cursor: options.nextCursor })}` : null;
-	const filtered = Object.keys(filters).some((name) => !ORDER_PARAMETERS.has(name));
+	const filtered = isFiltered(filters);
+	const countQuery = new URLSearchParams(Object.entries(filters).filter(([name]) => !ORDER_PARAMETERS.has(name))).toString();
 	return html`${AUDITOR_ASSETS}<h1>Sessions</h1>
 <p class="scope">${options.auditor ? 'All sessions (auditor).' : 'Your sessions.'} Times are UTC.</p>
 <form class="filters" method="get" action="/" data-testid="filters" role="search">
@@ -47,7 +48,7 @@ export function renderSessionList(options: SessionListOptions): Html {
   <button type="submit">Filter</button> <a href="/">Clear</a>
 </form>
 ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}
-${options.total === null ? '' : html`<p class="count" data-testid="match-count" role="status">${matchText(options.total, filtered)}</p>`}
+${options.total === null ? '' : options.total === 'later' ? html`<p class="count" data-testid="match-count" role="status" data-count="/session-count?${countQuery}">Counting the sessions that match…</p>` : html`<p class="count" data-testid="match-count" role="status">${matchText(options.total, filtered)}</p>`}
 <table class="sessions" data-testid="sessions">
 <thead><tr>${sortHeader('start', 'Started (UTC)', filters)}${sortHeader('duration', 'Duration', filters)}${sortHeader('user', 'User', filters)}<th scope="col">Groups</th>${sortHeader('server', 'Server', filters)}<th scope="col">Client</th><th scope="col">Tools</th>${sortHeader('calls', 'Calls', filters)}${sortHeader('errors', 'Errors', filters)}<th scope="col">Outcomes</th><th scope="col">End</th><th scope="col">Integrity</th></tr></thead>
 <tbody>
@@ -96,7 +97,13 @@ function sortHeader(key: SessionSortKey, label: string, filters: Record<string, 
 	return html`<th scope="col" aria-sort="${ariaSort}" data-sort="${key}"><a href="/?${query.toString()}" data-testid="sort-${key}" title="sort by ${label.toLowerCase()}, ${direction === 'asc' ? 'ascending' : 'descending'}">${label}${arrow}</a></th>`;
 }
 
-function matchText(total: number, filtered: boolean): string {
+/** Whether any parameter narrows the list (sorting does not). */
+export function isFiltered(filters: Record<string, string>): boolean {
+	return Object.keys(filters).some((name) => !ORDER_PARAMETERS.has(name));
+}
+
+/** `3 sessions match`, `1 session matches`, `120 sessions in all`, `More than 10,000 sessions match`. */
+export function matchText(total: number, filtered: boolean): string {
 	if (total > MAX_COUNT) return `More than ${MAX_COUNT.toLocaleString('en')} sessions ${filtered ? 'match' : 'in all'}`;
 	const count = `${total.toLocaleString('en')} session${total === 1 ? '' : 's'}`;
 	return filtered ? `${count} ${total === 1 ? 'matches' : 'match'}` : `${count} in all`;
