@@ -169,7 +169,7 @@ CREATE TABLE search_chunks (
   session_id TEXT NOT NULL
 );
 CREATE INDEX search_chunks_session ON search_chunks (session_id);
-CREATE VIRTUAL TABLE search_words USING fts5 (words, content = '', tokenize = 'unicode61', prefix = '2 3');
+CREATE VIRTUAL TABLE search_words USING fts5 (words, content = '', tokenize = 'unicode61');
 CREATE INDEX sessions_duration ON sessions ((coalesce(ended_at - started_at, -1)), id);
 CREATE INDEX sessions_user_sort ON sessions ((lower(coalesce(owner_email, owner_sub))), id);
 CREATE INDEX sessions_server_sort ON sessions ((lower(server)), id);
