@@ -176,6 +176,16 @@ async function measureList(collector: RunningCollector, options: MeasureIngestOp
 		'outcome approved (rare)': 'outcome=approved&limit=50',
 		'tool + outcome errors': 'tool=tool_7&outcome=errors&limit=50',
 		since: `since=${encodeURIComponent(since)}&limit=50`,
+		// Issue 20: full-text search (common and rare words), a time range, and the other sort orders.
+		'search common': 'q=failed&limit=50',
+		'search rare': 'q=4242&limit=50',
+		'search + user': 'q=failed&user=user-17&limit=50',
+		range: `from=${encodeURIComponent(new Date(Date.now() - 30 * 86400_000).toISOString())}&to=${encodeURIComponent(new Date(Date.now() - 20 * 86400_000).toISOString())}&limit=50`,
+		'sort duration': 'sort=duration&limit=50',
+		'sort user': 'sort=user&limit=50',
+		'sort calls': 'sort=calls&limit=50',
+		'sort errors': 'sort=errors&limit=50',
+		'sort errors + server': 'sort=errors&server=server-3&limit=50',
 	};
 	let cursor = '';
 	for (let page = 0; page < 19; page++) {
@@ -234,7 +244,8 @@ async function seedSessions(store: CollectorStore, total: number, log: (line: st
 			if (index >= total) return;
 			const id = newSessionId(Date.now() - (total - index));
 			const user = `user-${index % 200}`;
-			const document = benchDocument(id, user, `server-${index % 20}`, now - (total - index) * 60_000_000);
+			// Most sessions ended, after up to ten minutes; every seventh is still open.
+			const document = { ...benchDocument(id, user, `server-${index % 20}`, now - (total - index) * 60_000_000), ...(index % 7 === 0 ? {} : { endedAt: new Date(Math.floor((now - (total - index) * 60_000_000) / 1000) + ((index * 7919) % 600_000)).toISOString() }) };
 			await store.putSession({ document: parseSessionDocument(document, id), ownerSub: user, ownerEmail: `${user}@bench.example`, seal: null });
 			const specs = sessionEvents(index);
 			await store.appendEvents(verifyBatch(id, link(id, specs)));

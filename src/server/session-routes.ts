@@ -12,7 +12,8 @@ import { parseSessionDocument, SESSION_ID, type SealInput } from './session-docu
 import type { Seal } from './session-integrity.js';
 import { sessionView } from './session-view.js';
 import { buildEvidenceBundle, evidenceFileName } from './evidence-export.js';
-import type { CollectorStore, LegalHold, SessionCursor, SessionQuery } from './store/collector-store.js';
+import { SESSION_SORT_KEYS, type CollectorStore, type LegalHold, type SessionCursor, type SessionQuery, type SessionSortKey } from './store/collector-store.js';
+import { searchTerms } from './search-words.js';
 import type { Principal } from './verify-access-token.js';
 import { withAuth } from './route-auth.js';
 
@@ -133,13 +134,25 @@ export function parseSessionListQuery(raw: Record<string, string | undefined>, p
 	query.server = value('server');
 	query.tool = value('tool');
 	const since = value('since');
-	if (since !== undefined) {
-		try {
-			query.since = parseSince(since);
-		} catch (error) {
-			if (error instanceof UserError) throw badRequest('invalid_query', error.message.replace('--since', "'since'"));
-			throw error;
-		}
+	if (since !== undefined) query.since = parseInstant('since', since);
+	// A time range: `from` (inclusive) and `to` (exclusive); a time without a zone (what a
+	// datetime-local input sends) is UTC, as every time the viewer shows.
+	const from = value('from');
+	if (from !== undefined) query.since = Math.max(query.since ?? -Infinity, parseInstant('from', from));
+	const to = value('to');
+	if (to !== undefined) query.until = parseInstant('to', to);
+	const search = value('q');
+	if (search !== undefined) {
+		const terms = searchTerms(search);
+		if (terms.length === 0) throw badRequest('invalid_query', `'q' needs a word (letters or digits) to search for, got '${search}'`);
+		query.search = terms;
+	}
+	const sort = value('sort');
+	if (sort !== undefined) {
+		if (!SESSION_SORT_KEYS.includes(sort as SessionSortKey)) throw badRequest('invalid_query', `'sort' must be one of ${SESSION_SORT_KEYS.join(', ')}, got '${sort}'`);
+		const direction = value('dir') ?? defaultDirection(sort as SessionSortKey);
+		if (direction !== 'asc' && direction !== 'desc') throw badRequest('invalid_query', `'dir' must be asc or desc, got '${direction}'`);
+		query.sort = { key: sort as SessionSortKey, direction };
 	}
 	// Several outcomes, as `outcome=errors,denied` or `outcome=errors&outcome=denied`: sessions with any of them.
 	const outcomes = values('outcome').flatMap((text) => text.split(',')).map((text) => text.trim()).filter(Boolean);
@@ -149,16 +162,35 @@ export function parseSessionListQuery(raw: Record<string, string | undefined>, p
 	if (outcomes.length > 0) query.outcomes = [...new Set(outcomes as OutcomeName[])];
 	const cursor = value('cursor');
 	if (cursor !== undefined) query.after = decodeCursor(cursor);
+	if (query.after && query.sort && query.sort.key !== 'start' && query.after.value === undefined) {
+		throw badRequest('invalid_query', `'cursor' was made for another sort order; start from the first page of this one`);
+	}
 	return query;
 }
 
+/** Which way a column sorts when only `sort` is given: names A to Z, numbers and times largest first. */
+export function defaultDirection(key: SessionSortKey): 'asc' | 'desc' {
+	return key === 'user' || key === 'server' ? 'asc' : 'desc';
+}
+
+function parseInstant(name: string, text: string): number {
+	const local = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text);
+	try {
+		return parseSince(local ? `${text}Z` : text);
+	} catch (error) {
+		if (error instanceof UserError) throw badRequest('invalid_query', error.message.replace('--since', `'${name}'`));
+		throw error;
+	}
+}
+
 export function encodeCursor(cursor: SessionCursor): string {
-	return Buffer.from(JSON.stringify([cursor.startedAt, cursor.id])).toString('base64url');
+	return Buffer.from(JSON.stringify(cursor.value === undefined ? [cursor.startedAt, cursor.id] : [cursor.startedAt, cursor.id, cursor.value])).toString('base64url');
 }
 
 function decodeCursor(text: string): SessionCursor {
 	try {
-		const [startedAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
+		const [startedAt, id, value] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
+		if (typeof startedAt === 'number' && typeof id === 'string' && (typeof value === 'number' || typeof value === 'string')) return { startedAt, id, value };
 		if (typeof startedAt === 'number' && typeof id === 'string') return { startedAt, id };
 	} catch {
 		// reported below

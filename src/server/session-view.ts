@@ -18,6 +18,7 @@ export function sessionView(session: StoredSession): Record<string, unknown> {
 		integrity: session.integrity,
 		outcomes: session.outcomes,
 		tools: session.tools,
+		calls: session.calls,
 		receivedAt: new Date(session.receivedAt).toISOString(),
 		updatedAt: new Date(session.updatedAt).toISOString(),
 	};

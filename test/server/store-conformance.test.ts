@@ -14,12 +14,13 @@ import { SQLITE_MIGRATIONS } from '../../src/server/store/sqlite-migrations.js';
 import { genesisHash } from '../../src/event/hash-chain.js';
 import { newSessionId } from '../../src/event/session-id.js';
 import { parseSessionDocument } from '../../src/server/session-document.js';
-import type { CollectorStore, SessionQuery, StoredSession } from '../../src/server/store/collector-store.js';
+import { SESSION_SORT_KEYS, type CollectorStore, type SessionQuery, type StoredSession } from '../../src/server/store/collector-store.js';
+import { searchTerms } from '../../src/server/search-words.js';
 import { openPostgresCollectorStore } from '../../src/server/store/postgres-collector-store.js';
 import { openSqliteCollectorStore } from '../../src/server/store/sqlite-collector-store.js';
 import { verifyBatch } from '../../src/server/verify-batch.js';
 import type { ChainEvent } from '../../src/event/wire-event.js';
-import { callEvents, chain, chainProblem, OUTCOME_EVENTS_SUMMARY, outcomeEvents, sessionDocument, toolErrorEvents } from '../helpers/collector-fixtures.js';
+import { callEvents, chain, chainProblem, OUTCOME_EVENTS_SUMMARY, outcomeEvents, sessionDocument, toolErrorEvents, type EventSpec } from '../helpers/collector-fixtures.js';
 import { OUTCOME_NAMES } from '../../src/server/event-outcomes.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 
@@ -300,6 +301,135 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		const byTool = await store.listSessions({ limit: 2, tool: 'drop_table' });
 		expect(byTool.sessions.map((session) => session.id)).toEqual(pick((index) => index % 5 === 0).slice(0, 2));
 		expect((await store.listSessions({ limit: 2, tool: 'drop_table', after: byTool.next! })).sessions.map((session) => session.id)).toEqual(pick((index) => index % 5 === 0).slice(2, 4));
+	});
+
+	it('finds sessions by every word of a search, as prefixes, in masked arguments, results and errors; never in image bytes or _meta', async () => {
+		const { store } = await freshStore();
+		const random = seededRandom(2026_20);
+		const model = new Map<string, Set<string>>();
+		const ids: string[] = [];
+		for (let index = 0; index < 14; index++) {
+			const session = await putSession(store, { startedAt: `2026-11-22T11:${String(index).padStart(2, '0')}:00Z` }, index % 2 === 0 ? 'alice' : 'bob');
+			ids.push(session.id);
+			const seen = new Set<string>();
+			const specs: EventSpec[] = [];
+			const calls = 1 + Math.floor(random() * 3);
+			for (let call = 0; call < calls; call++) {
+				const id = call + 1;
+				const argument = pickWords(random, 2, seen);
+				specs.push({ method: 'tools/call', rpcId: String(id), tool: 'echo', payload: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: argument }, _meta: { progressToken: pickWords(random, 1) } } }) });
+				if (random() < 0.25) {
+					specs.push({ origin: 'server', target: 'client', method: 'tools/call', rpcId: String(id), tool: 'echo', payload: JSON.stringify({ jsonrpc: '2.0', id, error: { code: -32000, message: pickWords(random, 1, seen) } }) });
+				} else {
+					// The image's base64 bytes spell vocabulary words: they must not be found.
+					const content = [{ type: 'text', text: pickWords(random, 2, seen) }, { type: 'image', mimeType: 'image/png', data: VOCABULARY[Math.floor(random() * VOCABULARY.length)] }];
+					specs.push({ origin: 'server', target: 'client', method: 'tools/call', rpcId: String(id), tool: 'echo', payload: JSON.stringify({ jsonrpc: '2.0', id, result: { content, structuredContent: { note: pickWords(random, 1, seen) } } }) });
+				}
+			}
+			model.set(session.id, seen);
+			// Uploaded in batches of random sizes: what a search finds must not depend on them.
+			const events = chain(session.id, specs);
+			for (let from = 0; from < events.length; ) {
+				const to = from + 1 + Math.floor(random() * 3);
+				await append(store, session.id, events.slice(from, to));
+				from = to;
+			}
+		}
+		const newestFirst = [...ids].reverse();
+		let partial = 0;
+		for (let round = 0; round < 60; round++) {
+			const terms = Array.from({ length: 1 + Math.floor(random() * 2) }, () => {
+				const word = VOCABULARY[Math.floor(random() * VOCABULARY.length)]!;
+				return word.slice(0, 2 + Math.floor(random() * (word.length - 1)));
+			});
+			const query = terms.map((term) => randomCase(random, term)).join(random() < 0.5 ? ' ' : ', ');
+			const expected = newestFirst.filter((id) => terms.every((term) => [...model.get(id)!].some((word) => word.startsWith(term))));
+			const search = searchTerms(query);
+			if (expected.length > 0 && expected.length < ids.length) partial++;
+			expect((await store.listSessions({ limit: 100, search })).sessions.map((session) => session.id), query).toEqual(expected);
+			expect(await store.countSessions({ limit: 1, search }), query).toBe(expected.length);
+			// With the owner filter and in pages of two.
+			const bobs = expected.filter((id) => ids.indexOf(id) % 2 === 1);
+			const paged: string[] = [];
+			for (let page = await store.listSessions({ limit: 2, search, user: 'bob' }); ; page = await store.listSessions({ limit: 2, search, user: 'bob', after: page.next! })) {
+				paged.push(...page.sessions.map((session) => session.id));
+				if (!page.next) break;
+			}
+			expect(paged, query).toEqual(bobs);
+		}
+		// The generated searches tell sessions apart (neither all nor none match).
+		expect(partial).toBeGreaterThan(20);
+		expect(await store.countSessions({ limit: 1, search: searchTerms('nosuchword') })).toBe(0);
+		expect((await store.listSessions({ limit: 100, search: searchTerms('progress') })).sessions).toEqual([]);
+	});
+
+	it('sorts by start, duration, user, server, calls and errors both ways, pages stably, and counts what matches in a time range', async () => {
+		const { store } = await freshStore();
+		const random = seededRandom(7_2026);
+		const sessions: { id: string; start: number; duration: number; user: string; server: string; calls: number; errors: number }[] = [];
+		for (let index = 0; index < 25; index++) {
+			const start = Date.parse('2026-11-22T09:00:00Z') + index * 60_000;
+			const ended = random() < 0.8;
+			const durationMs = Math.floor(random() * 4) * 1000;
+			const owner = ['alice', 'Bob', 'carol'][Math.floor(random() * 3)]!;
+			const server = ['db-prod', 'Filesystem', 'memory'][Math.floor(random() * 3)]!;
+			const session = await putSession(store, { server, startedAt: new Date(start).toISOString(), endedAt: ended ? new Date(start + durationMs).toISOString() : null }, owner);
+			const calls = Math.floor(random() * 3);
+			const errors = Math.floor(random() * 3);
+			const specs = [...callEvents(calls * 2), ...Array.from({ length: errors }, (_, error) => toolErrorEvents(900 + error)).flat()];
+			if (specs.length > 0) await append(store, session.id, chain(session.id, specs));
+			sessions.push({ id: session.id, start, duration: ended ? durationMs * 1000 : -1, user: `${owner.toLowerCase()}@example.com`, server: server.toLowerCase(), calls: calls + errors, errors });
+		}
+		for (const key of SESSION_SORT_KEYS) {
+			for (const direction of ['asc', 'desc'] as const) {
+				const value = (session: (typeof sessions)[number]) => (key === 'start' ? session.start : session[key]);
+				const sign = direction === 'asc' ? 1 : -1;
+				const expected = [...sessions].sort((a, b) => sign * (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((session) => session.id);
+				const paged: string[] = [];
+				for (let page = await store.listSessions({ limit: 4, sort: { key, direction } }); ; page = await store.listSessions({ limit: 4, sort: { key, direction }, after: page.next! })) {
+					paged.push(...page.sessions.map((session) => session.id));
+					if (!page.next) break;
+				}
+				expect(paged, `${key} ${direction}`).toEqual(expected);
+				const withErrors = expected.filter((id) => sessions.find((session) => session.id === id)!.errors > 0);
+				expect((await store.listSessions({ limit: 100, sort: { key, direction }, outcomes: ['errors'] })).sessions.map((session) => session.id), `${key} ${direction} errors`).toEqual(withErrors);
+			}
+		}
+		const first = (await store.getSession(sessions[0]!.id))!;
+		expect(first.calls).toBe(sessions[0]!.calls);
+		const since = (Date.parse('2026-11-22T09:05:00Z')) * 1000;
+		const until = (Date.parse('2026-11-22T09:12:00Z')) * 1000;
+		const inRange = sessions.filter((session) => session.start * 1000 >= since && session.start * 1000 < until).map((session) => session.id).reverse();
+		expect((await store.listSessions({ limit: 100, since, until })).sessions.map((session) => session.id)).toEqual(inRange);
+		expect(await store.countSessions({ limit: 1, since, until })).toBe(7);
+		expect(await store.countSessions({ limit: 1 })).toBe(25);
+		expect(await store.countSessions({ limit: 1, user: 'bob', outcomes: ['errors'] })).toBe(sessions.filter((session) => session.user.startsWith('bob') && session.errors > 0).length);
+	});
+
+	it('indexes the events of sessions stored before search existed, and counts their calls', async () => {
+		const legacy = await backend.legacyDatabase(5);
+		const sessionId = newSessionId();
+		const events = chain(sessionId, [...callEvents(4), ...toolErrorEvents()]);
+		await legacy.run(`INSERT INTO sessions (id, owner_sub, owner_email, server, started_at, metadata, next_seq, head_hash, integrity, received_at, updated_at)
+  VALUES ('${sessionId}', 'alice', 'alice@example.com', 'filesystem', 1795000000000000, '{}', ${events.length}, '${events.at(-1)!.hash}', 'unsigned', 1, 1)`);
+		await legacy.run(`INSERT INTO session_summaries (session_id, started_at, errors, tool_errors, tools) VALUES ('${sessionId}', 1795000000000000, 1, 1, '["read_file"]')`);
+		for (const event of events) {
+			const text = (value: string | null) => (value === null ? 'NULL' : `'${value.replace(/'/g, "''")}'`);
+			await legacy.run(`INSERT INTO events (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
+  VALUES ('${sessionId}', ${event.seq}, ${event.ts}, ${text(event.origin)}, ${text(event.target)}, ${text(event.kind)}, ${text(event.method)}, ${text(event.rpcId)}, ${text(event.tool)}, ${legacy.bytes(event.payload)}, 'identity', ${event.size}, ${event.latencyUs ?? 'NULL'}, '${event.prevHash}', '${event.hash}')`);
+		}
+		const store = await legacy.open();
+		opened.push(store);
+		expect((await store.getSession(sessionId))?.calls).toBe(3);
+		const found = async (text: string) => (await store.listSessions({ limit: 10, search: searchTerms(text) })).sessions.map((session) => session.id);
+		expect(await found('input valid')).toEqual([sessionId]);
+		expect(await found('FILE 3')).toEqual([sessionId]);
+		expect(await found('/tmp/2')).toEqual([sessionId]);
+		expect(await found('tmp elsewhere')).toEqual([]);
+		// Appends after the upgrade are indexed as they arrive.
+		const more = chain(sessionId, callEvents(2, 'search').map((spec) => ({ ...spec, payload: String(spec.payload).replace('/tmp/', '/srv/quartz/') })), { fromSeq: events.length, prevHash: events.at(-1)!.hash });
+		await append(store, sessionId, more);
+		expect(await found('quartz')).toEqual([sessionId]);
 	});
 
 	it('derives integrity from the device seal and the stored chain', async () => {
@@ -586,3 +716,31 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 		}
 	});
 });
+
+/** Words the search test writes into arguments and results; some share prefixes (del…, al…). */
+const VOCABULARY = ['alpha', 'alpine', 'beta', 'gamma', 'delta', 'delicate', 'omega', 'zeta', 'kappa', 'lambda', 'x42', '2026', 'quartz'];
+const SEPARATORS = [' ', '_', '/', '.', '-', ', ', ': ', '\n'];
+
+/** A deterministic generator (mulberry32), so a failing case can be replayed. */
+function seededRandom(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+function randomCase(random: () => number, word: string): string {
+	return [...word].map((character) => (random() < 0.4 ? character.toUpperCase() : character)).join('');
+}
+
+// `count` vocabulary words as a tool would write them: mixed case, accents (é for e), joined by
+// punctuation; each word is noted in `seen` as the search should know it.
+function pickWords(random: () => number, count: number, seen?: Set<string>): string {
+	const words = Array.from({ length: count }, () => VOCABULARY[Math.floor(random() * VOCABULARY.length)]!);
+	for (const word of words) seen?.add(word);
+	return words.map((word) => randomCase(random, random() < 0.3 ? word.replace(/e/g, 'é') : word)).join(SEPARATORS[Math.floor(random() * SEPARATORS.length)]!);
+}

@@ -28,6 +28,8 @@ export interface StoredSession {
 	integrity: Integrity;
 	outcomes: Outcomes;
 	tools: string[];
+	/** tools/call requests the client sent. */
+	calls: number;
 	/** ms since the epoch. */
 	receivedAt: number;
 	updatedAt: number;
@@ -55,10 +57,20 @@ export type AppendResult =
 	| { kind: 'conflict'; seq: number }
 	| { kind: 'unlinked'; seq: number; expectedPrevHash: string };
 
-/** Position in the newest-first session list. */
+/** Position in the session list: the last row's start, id and, when sorted by another column, its value there. */
 export interface SessionCursor {
 	startedAt: number;
 	id: string;
+	value?: number | string;
+}
+
+/** Columns the session list sorts by (start: newest first by default). */
+export const SESSION_SORT_KEYS = ['start', 'duration', 'user', 'server', 'calls', 'errors'] as const;
+export type SessionSortKey = (typeof SESSION_SORT_KEYS)[number];
+
+export interface SessionSort {
+	key: SessionSortKey;
+	direction: 'asc' | 'desc';
 }
 
 export interface SessionQuery {
@@ -69,10 +81,16 @@ export interface SessionQuery {
 	/** Server label; `*` and `?` glob. */
 	server?: string;
 	tool?: string;
-	/** µs since the epoch. */
+	/** µs since the epoch: sessions started at or after it. */
 	since?: number;
+	/** µs since the epoch: sessions started before it. */
+	until?: number;
 	/** Sessions with any of these outcomes. */
 	outcomes?: OutcomeName[];
+	/** Words (search-words.ts searchTerms) every one of which the session's arguments or results hold as a word prefix. */
+	search?: string[];
+	/** Default: start, newest first. */
+	sort?: SessionSort;
 	limit: number;
 	after?: SessionCursor;
 }
@@ -179,6 +197,8 @@ export interface CollectorStore {
 	/** Appends a verified batch atomically; re-sent identical events are ignored. */
 	appendEvents(batch: VerifiedBatch): Promise<AppendResult>;
 	listSessions(query: SessionQuery): Promise<SessionPage>;
+	/** How many sessions match the query's filters (its limit, cursor and sort aside), counting at most MAX_COUNT + 1 (session-list-sql.ts). */
+	countSessions(query: SessionQuery): Promise<number>;
 	/** Events with seq > afterSeq, in seq order, payloads decompressed. */
 	readEvents(sessionId: string, options: { afterSeq: number; limit: number }): Promise<ChainEvent[]>;
 	putDevice(device: Omit<Device, 'registeredAt'>): Promise<PutDeviceResult>;

@@ -11,9 +11,10 @@ import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
-import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
-import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow } from './store-rows.js';
+import { POSTGRES_MIGRATIONS, SEARCH_INDEX_VERSION } from './postgres-migrations.js';
+import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect, buildSessionCountSql } from './session-list-sql.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow, cursorOf, isToolCall } from './store-rows.js';
+import { searchChunks } from '../search-words.js';
 
 export interface PostgresStoreOptions {
 	/** postgres://user:password@host:port/database */
@@ -27,6 +28,8 @@ const dialect: SqlDialect = {
 	placeholder: (index) => `$${index}`,
 	// Metadata is JSON the collector wrote itself; json (not jsonb) takes any string it holds.
 	userName: (metadata) => `((${metadata})::json -> 'user' ->> 'name')`,
+	// A tsquery of one bare word as a prefix, `'word':*`, read as is (no parser, like the stored words).
+	hasWordPrefix: (sessionId, word) => `${sessionId} IN (SELECT c.session_id FROM search_chunks c WHERE c.words @@ (quote_literal(${word}::text) || ':*')::tsquery)`,
 };
 
 // BIGINT columns (µs timestamps, seqs) fit a double exactly; pg returns them as strings otherwise.
@@ -62,10 +65,15 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 		appendEvents: (batch) => transaction(pool, (client) => appendEvents(client, batch, clock)),
 		async listSessions(query) {
 			const { sql, params } = buildSessionListSql(query, dialect);
-			const { rows } = await pool.query<SessionRowValues>(sql, params);
+			const { rows } = await pool.query<SessionRowValues & { sort_value: number | string }>(sql, params);
 			const sessions = rows.slice(0, query.limit).map(toStoredSession);
 			const last = sessions[sessions.length - 1];
-			return { sessions, next: rows.length > query.limit && last ? { startedAt: last.startedAt, id: last.id } : null };
+			return { sessions, next: rows.length > query.limit && last ? cursorOf(last, rows[query.limit - 1]!.sort_value) : null };
+		},
+		async countSessions(query) {
+			const { sql, params } = buildSessionCountSql(query, dialect);
+			const { rows } = await pool.query<{ count: number }>(sql, params);
+			return rows[0]!.count;
 		},
 		async readEvents(sessionId, { afterSeq, limit }) {
 			const { rows } = await pool.query<EventRowValues>('SELECT * FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [sessionId, afterSeq, limit]);
@@ -190,6 +198,7 @@ async function migrate(client: pg.PoolClient): Promise<void> {
 	for (const migration of POSTGRES_MIGRATIONS) {
 		if (migration.version <= current) continue;
 		await client.query(migration.sql);
+		if (migration.version === SEARCH_INDEX_VERSION) await indexStoredEvents(client);
 		await client.query('INSERT INTO collector_migrations (version) VALUES ($1)', [migration.version]);
 	}
 }
@@ -273,7 +282,9 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
 		const columns = { seq: [] as number[], ts: [] as number[], origin: [] as string[], target: [] as (string | null)[], kind: [] as string[], method: [] as (string | null)[], rpcId: [] as (string | null)[], tool: [] as (string | null)[], payload: [] as Buffer[], encoding: [] as string[], size: [] as number[], latencyUs: [] as (number | null)[], prevHash: [] as string[], hash: [] as string[] };
 		const outcomes = noOutcomes();
 		const tools = new Set<string>();
+		let calls = 0;
 		for (const event of plan.fresh) {
+			if (isToolCall(event)) calls++;
 			for (const key of Object.keys(columns) as (keyof typeof columns)[]) (columns[key] as unknown[]).push(event[key]);
 			addOutcome(outcomes, { kind: event.kind, origin: event.origin, method: event.method, payload: event.rawPayload });
 			if (event.tool !== null) tools.add(event.tool);
@@ -287,9 +298,10 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
 advanced AS (UPDATE sessions SET next_seq = $16, head_hash = $17, integrity = $18, updated_at = $19 WHERE id = $1),
 counted AS (
   UPDATE session_summaries SET blocked = blocked + $20, masked = masked + $21, approved = approved + $22, errors = errors + $23, tools = $24,
-    denied = denied + $27, held = held + $28, tool_errors = tool_errors + $29
+    denied = denied + $27, held = held + $28, tool_errors = tool_errors + $29, calls = calls + $30
   WHERE session_id = $1),
-tooled AS (INSERT INTO session_tools (tool, session_id, started_at) SELECT unnest($25::text[]), $1, $26 ON CONFLICT DO NOTHING)
+tooled AS (INSERT INTO session_tools (tool, session_id, started_at) SELECT unnest($25::text[]), $1, $26 ON CONFLICT DO NOTHING),
+searched AS (INSERT INTO search_chunks (session_id, words) SELECT $1, ${WORDS_VECTOR} FROM unnest($31::text[]) AS chunk)
 SELECT 1`,
 			[
 				sessionId,
@@ -308,10 +320,31 @@ SELECT 1`,
 				outcomes.denied,
 				outcomes.held,
 				outcomes.toolErrors,
+				calls,
+				searchChunks(plan.fresh.map((event) => ({ kind: event.kind, payload: event.rawPayload }))),
 			],
 		);
 	}
 	return { kind: 'appended', ackSeq: nextSeq - 1, stored: plan.fresh.length, duplicates: plan.duplicates, integrity };
+}
+
+/** A chunk of search words (space-separated, search-words.ts) as a tsvector of exactly those words. */
+const WORDS_VECTOR = "array_to_tsvector(string_to_array(chunk, ' '))";
+
+// Events stored before the search index existed, indexed once by the migration that adds it,
+// a session and a thousand events at a time.
+async function indexStoredEvents(client: pg.PoolClient): Promise<void> {
+	const sessions = await client.query<{ id: string }>('SELECT id FROM sessions');
+	for (const { id } of sessions.rows) {
+		for (let afterSeq = -1; ; ) {
+			const { rows } = await client.query<EventRowValues>("SELECT * FROM events WHERE session_id = $1 AND seq > $2 AND kind = 'message' ORDER BY seq LIMIT 1000", [id, afterSeq]);
+			if (rows.length === 0) break;
+			const events = rows.map(toChainEvent);
+			const chunks = searchChunks(events.map((event) => ({ kind: 'message', payload: event.payload })));
+			await client.query(`INSERT INTO search_chunks (session_id, words) SELECT $1, ${WORDS_VECTOR} FROM unnest($2::text[]) AS chunk`, [id, chunks]);
+			afterSeq = events[events.length - 1]!.seq;
+		}
+	}
 }
 
 async function putDevice(client: pg.PoolClient, device: Omit<Device, 'registeredAt'>, clock: StoreClock): Promise<PutDeviceResult> {

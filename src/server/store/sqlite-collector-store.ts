@@ -13,9 +13,10 @@ import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
 import type { ChainEvent } from '../../event/wire-event.js';
 import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
-import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect } from './session-list-sql.js';
-import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow } from './store-rows.js';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect, buildSessionCountSql } from './session-list-sql.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow, cursorOf, isToolCall } from './store-rows.js';
+import { SQLITE_MIGRATIONS, SEARCH_INDEX_VERSION } from './sqlite-migrations.js';
+import { searchChunks } from '../search-words.js';
 
 export interface SqliteStoreOptions {
 	file: string;
@@ -27,6 +28,12 @@ const dialect: SqlDialect = {
 	placeholder: () => '?',
 	// Metadata is JSON the collector wrote itself (JSON.stringify), so it always parses.
 	userName: (metadata) => `json_extract(${metadata}, '$.user.name')`,
+	// An FTS5 prefix query of one bare word: `"word"*`. Testing `id || ''` (which no index serves)
+	// keeps the planner walking the list's own order and stopping after a page, instead of
+	// fetching and sorting every session a common word is in: without statistics SQLite cannot
+	// tell a common word from a rare one. A rare word costs a walk of the list with one probe
+	// of the (once-built) set per session.
+	hasWordPrefix: (sessionId, word) => `(${sessionId} || '') IN (SELECT c.session_id FROM search_words w JOIN search_chunks c ON c.id = w.rowid WHERE search_words MATCH '"' || ${word} || '"*')`,
 };
 
 const SELECT_SESSION = `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = ?`;
@@ -69,8 +76,9 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
   (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		advance: database.prepare('UPDATE sessions SET next_seq = ?, head_hash = ?, integrity = ?, updated_at = ? WHERE id = ?'),
-		addOutcomes: database.prepare(`UPDATE session_summaries SET blocked = blocked + ?, denied = denied + ?, held = held + ?, masked = masked + ?, approved = approved + ?, errors = errors + ?, tool_errors = tool_errors + ?, tools = ?
+		addOutcomes: database.prepare(`UPDATE session_summaries SET blocked = blocked + ?, denied = denied + ?, held = held + ?, masked = masked + ?, approved = approved + ?, errors = errors + ?, tool_errors = tool_errors + ?, calls = calls + ?, tools = ?
   WHERE session_id = ?`),
+		...searchStatements(database),
 		insertTool: database.prepare('INSERT OR IGNORE INTO session_tools (tool, session_id, started_at) VALUES (?, ?, ?)'),
 		events: database.prepare('SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
 		device: database.prepare('SELECT * FROM devices WHERE owner_sub = ? AND id = ?'),
@@ -168,15 +176,18 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		if (last) {
 			const outcomes = noOutcomes();
 			const tools = new Set<string>();
+			let calls = 0;
 			for (const event of plan.fresh) {
+				if (isToolCall(event)) calls++;
 				statements.insertEvent.run(batch.sessionId, event.seq, event.ts, event.origin, event.target, event.kind, event.method, event.rpcId, event.tool, event.payload, event.encoding, event.size, event.latencyUs, event.prevHash, event.hash);
 				addOutcome(outcomes, { kind: event.kind, origin: event.origin, method: event.method, payload: event.rawPayload });
 				if (event.tool !== null) tools.add(event.tool);
 			}
 			statements.advance.run(nextSeq, headHash, integrity, clock.now(), batch.sessionId);
 			const { merged, added } = mergeTools(JSON.parse(head.tools) as string[], tools);
-			statements.addOutcomes.run(outcomes.blocked, outcomes.denied, outcomes.held, outcomes.masked, outcomes.approved, outcomes.errors, outcomes.toolErrors, JSON.stringify(merged), batch.sessionId);
+			statements.addOutcomes.run(outcomes.blocked, outcomes.denied, outcomes.held, outcomes.masked, outcomes.approved, outcomes.errors, outcomes.toolErrors, calls, JSON.stringify(merged), batch.sessionId);
 			for (const tool of added) statements.insertTool.run(tool, batch.sessionId, head.started_at);
+			indexWords(statements, batch.sessionId, searchChunks(plan.fresh.map((event) => ({ kind: event.kind, payload: event.rawPayload }))));
 		}
 		return { kind: 'appended', ackSeq: nextSeq - 1, stored: plan.fresh.length, duplicates: plan.duplicates, integrity };
 	});
@@ -213,10 +224,14 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		appendEvents: async (batch) => appendEvents.immediate(batch),
 		async listSessions(query: SessionQuery): Promise<SessionPage> {
 			const { sql, params } = buildSessionListSql(query, dialect);
-			const rows = database.prepare(sql).all(...params) as SessionRowValues[];
+			const rows = database.prepare(sql).all(...params) as (SessionRowValues & { sort_value: number | string })[];
 			const sessions = rows.slice(0, query.limit).map(toStoredSession);
 			const last = sessions[sessions.length - 1];
-			return { sessions, next: rows.length > query.limit && last ? { startedAt: last.startedAt, id: last.id } : null };
+			return { sessions, next: rows.length > query.limit && last ? cursorOf(last, rows[query.limit - 1]!.sort_value) : null };
+		},
+		async countSessions(query) {
+			const { sql, params } = buildSessionCountSql(query, dialect);
+			return (database.prepare(sql).get(...params) as { count: number }).count;
 		},
 		async readEvents(sessionId, { afterSeq, limit }): Promise<ChainEvent[]> {
 			return (statements.events.all(sessionId, afterSeq, limit) as EventRowValues[]).map(toChainEvent);
@@ -287,8 +302,36 @@ function migrate(database: Database.Database): void {
 			for (const migration of SQLITE_MIGRATIONS) {
 				if (migration.version <= version) continue;
 				database.exec(migration.sql);
+				if (migration.version === SEARCH_INDEX_VERSION) indexStoredEvents(database);
 				database.pragma(`user_version = ${migration.version}`);
 			}
 		})
 		.immediate();
+}
+
+function searchStatements(database: Database.Database) {
+	return {
+		insertChunk: database.prepare('INSERT INTO search_chunks (session_id) VALUES (?)'),
+		insertWords: database.prepare('INSERT INTO search_words (rowid, words) VALUES (?, ?)'),
+	};
+}
+
+function indexWords(statements: ReturnType<typeof searchStatements>, sessionId: string, chunks: string[]): void {
+	for (const words of chunks) statements.insertWords.run(statements.insertChunk.run(sessionId).lastInsertRowid, words);
+}
+
+// Events stored before the search index existed, indexed once by the migration that adds it,
+// a session and a thousand events at a time.
+function indexStoredEvents(database: Database.Database): void {
+	const statements = searchStatements(database);
+	const sessions = database.prepare('SELECT id FROM sessions').pluck().all() as string[];
+	const page = database.prepare("SELECT * FROM events WHERE session_id = ? AND seq > ? AND kind = 'message' ORDER BY seq LIMIT 1000");
+	for (const sessionId of sessions) {
+		for (let afterSeq = -1; ; ) {
+			const events = (page.all(sessionId, afterSeq) as EventRowValues[]).map(toChainEvent);
+			if (events.length === 0) break;
+			indexWords(statements, sessionId, searchChunks(events.map((event) => ({ kind: 'message', payload: event.payload }))));
+			afterSeq = events[events.length - 1]!.seq;
+		}
+	}
 }

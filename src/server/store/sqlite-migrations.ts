@@ -205,4 +205,29 @@ ALTER TABLE approvals ADD COLUMN reason TEXT;
 CREATE INDEX approvals_session ON approvals (session_id);
 `,
 	},
+	{
+		// Issue 20: full-text search over arguments and results (search-words.ts): each appended
+		// batch adds its words as one or more chunks, FTS5 without a copy of the text (contentless);
+		// existing events are indexed when the collector opens the upgraded file. Tool calls are
+		// counted per session, and the list can be sorted by duration, user, server, calls, errors.
+		version: 9,
+		sql: `
+ALTER TABLE session_summaries ADD COLUMN calls INTEGER NOT NULL DEFAULT 0;
+UPDATE session_summaries SET calls = (SELECT count(*) FROM events e WHERE e.session_id = session_summaries.session_id AND e.kind = 'message' AND e.origin = 'client' AND e.method = 'tools/call');
+CREATE TABLE search_chunks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id TEXT NOT NULL
+);
+CREATE INDEX search_chunks_session ON search_chunks (session_id);
+CREATE VIRTUAL TABLE search_words USING fts5 (words, content = '', tokenize = 'unicode61');
+CREATE INDEX sessions_duration ON sessions ((coalesce(ended_at - started_at, -1)), id);
+CREATE INDEX sessions_user_sort ON sessions ((lower(coalesce(owner_email, owner_sub))), id);
+CREATE INDEX sessions_server_sort ON sessions ((lower(server)), id);
+CREATE INDEX summaries_calls ON session_summaries (calls, session_id);
+CREATE INDEX summaries_errors_sort ON session_summaries (errors, session_id);
+`,
+	},
 ];
+
+/** The migration that creates the search index; events stored before it are indexed when it runs. */
+export const SEARCH_INDEX_VERSION = 9;

@@ -4,7 +4,7 @@
 import type { DevicePublicKey } from '../../event/device-signature.js';
 import type { Integrity, Seal } from '../session-integrity.js';
 import type { EventRow } from '../../event/event-row.js';
-import type { CollectorApproval, Device, LegalHold, PrunedSession, StoredSession } from './collector-store.js';
+import type { CollectorApproval, Device, LegalHold, PrunedSession, SessionCursor, StoredSession } from './collector-store.js';
 
 export interface SessionRowValues {
 	id: string;
@@ -31,6 +31,7 @@ export interface SessionRowValues {
 	approved: number;
 	errors: number;
 	tool_errors: number;
+	calls: number;
 	tools: string | string[];
 }
 
@@ -49,6 +50,7 @@ export function toStoredSession(row: SessionRowValues): StoredSession {
 		integrity: row.integrity as Integrity,
 		outcomes: { blocked: row.blocked, denied: row.denied, held: row.held, masked: row.masked, approved: row.approved, errors: row.errors, toolErrors: row.tool_errors },
 		tools: typeof row.tools === 'string' ? (JSON.parse(row.tools) as string[]) : row.tools,
+		calls: row.calls,
 		receivedAt: row.received_at,
 		updatedAt: row.updated_at,
 	};
@@ -209,7 +211,9 @@ export function prunableSessionsSql(cutoff: string, limit: string): string {
 
 /** A session's rows, in the order they can go; each statement takes the session id as its one parameter. */
 export function deleteSessionSql(placeholder: string): string[] {
-	return ['events', 'session_tools', 'session_summaries', 'otlp_forwarded'].map((table) => `DELETE FROM ${table} WHERE session_id = ${placeholder}`).concat(`DELETE FROM sessions WHERE id = ${placeholder}`);
+	// SQLite's full-text rows (contentless FTS5) cannot be deleted without their text; with
+	// their chunk gone they match no session, and AUTOINCREMENT never gives that id to another.
+	return ['events', 'session_tools', 'session_summaries', 'otlp_forwarded', 'search_chunks'].map((table) => `DELETE FROM ${table} WHERE session_id = ${placeholder}`).concat(`DELETE FROM sessions WHERE id = ${placeholder}`);
 }
 
 export interface PrunableRow {
@@ -221,4 +225,14 @@ export interface PrunableRow {
 	next_seq: number;
 	head_hash: string | null;
 	integrity: string;
+}
+
+/** Where the next page starts after `session`, given its value of the column sorted by. */
+export function cursorOf(session: StoredSession, sortValue: number | string): SessionCursor {
+	return { startedAt: session.startedAt, id: session.id, value: sortValue };
+}
+
+/** A tools/call the client sent: what the session's `calls` counts. */
+export function isToolCall(event: { kind: string; origin: string; method: string | null }): boolean {
+	return event.kind === 'message' && event.origin === 'client' && event.method === 'tools/call';
 }

@@ -2,7 +2,8 @@
 // as what happened (method, tool, status, duration, markers, and on a second line the
 // arguments and the first line of the result, or the decision); opened, it shows the
 // arguments, the result (text, image thumbnails, links, structured content), the approval
-// story and what masking hid — and the raw JSON-RPC one click further. Runs of protocol
+// story and what masking hid, a link to the row — and the raw JSON-RPC one click further.
+// The closed row (a <summary>, itself a control) holds no links: controls must not nest. Runs of protocol
 // housekeeping (initialize, notifications, pings, list calls) are folded into one row.
 
 import type { Exchange } from '../../replay/build-exchanges.js';
@@ -62,9 +63,11 @@ function renderExchange(exchange: Exchange, startMicros: number): Html {
 	].sort((a, b) => a.event.seq - b.event.seq);
 	const offset = (exchange.startedMicros - startMicros) / 1e6;
 	const chatter = isProtocolChatter(exchange);
-	return html`<details class="exchange kind-${exchange.kind} status-${exchange.status}${chatter ? ' chatter' : ''}" id="seq-${exchange.key}" data-seq="${exchange.key}" data-testid="exchange">
-<summary><a class="seq permalink" href="#seq-${exchange.key}" title="link to this row">#${exchange.key}</a><span class="at" title="${exchange.event.ts}${offset >= 0 ? ` · +${offset.toFixed(3)} s after the session started` : ''}">${exchange.event.ts.slice(11, 23)}</span><span class="dir">${directionArrow(exchange)}</span><span class="method">${exchangeName(exchange)}</span><span class="subject">${exchangeSubject(exchange).slice(0, 200)}</span><span class="status">${statusText(exchange)}</span><span class="duration">${exchange.durationMs === null ? '' : formatDuration(exchange.durationMs)}</span><span class="markers">${markers.map((marker) => html`<span class="marker marker-${marker}" data-marker="${marker}">${marker}</span>`)}${noteReason(exchange.notes)}</span>${gist && !chatter ? gistLine(gist) : ''}</summary>
-<div class="parts">${gist && !chatter ? readable(gist) : ''}<details class="raw" data-testid="raw"${gist && !chatter ? '' : ' open'}><summary>Raw JSON-RPC and records · ${parts.length} event${parts.length === 1 ? '' : 's'}</summary>${parts.map((part) => renderPart(part.label, part.event))}</details></div>
+	// What the timeline's jumps look for (outcome names, as the badges that link to them).
+	const flags = [...markers, ...(exchange.status === 'error' || exchange.status === 'tool-error' ? ['errors'] : []), ...(exchange.status === 'tool-error' ? ['tool-errors'] : [])];
+	return html`<details class="exchange kind-${exchange.kind} status-${exchange.status}${chatter ? ' chatter' : ''}" id="seq-${exchange.key}" data-seq="${exchange.key}" data-ts="${exchange.startedMicros}" data-flags="${flags.join(' ')}" data-testid="exchange">
+<summary><span class="seq">#${exchange.key}</span><span class="at" title="${exchange.event.ts}${offset >= 0 ? ` · +${offset.toFixed(3)} s after the session started` : ''}">${exchange.event.ts.slice(11, 23)}</span><span class="dir">${directionArrow(exchange)}</span><span class="method">${exchangeName(exchange)}</span><span class="subject">${exchangeSubject(exchange).slice(0, 200)}</span><span class="status">${statusText(exchange)}</span><span class="duration">${exchange.durationMs === null ? '' : formatDuration(exchange.durationMs)}</span><span class="markers">${markers.map((marker) => html`<span class="marker marker-${marker}" data-marker="${marker}">${marker}</span>`)}${noteReason(exchange.notes)}</span>${gist && !chatter ? gistLine(gist) : ''}</summary>
+<div class="parts"><p class="row-link"><a class="permalink" href="#seq-${exchange.key}" title="the address of this row, to share">Link to row #${exchange.key}</a></p>${gist && !chatter ? readable(gist) : ''}<details class="raw" data-testid="raw"${gist && !chatter ? '' : ' open'}><summary>Raw JSON-RPC and records · ${parts.length} event${parts.length === 1 ? '' : 's'}</summary>${parts.map((part) => renderPart(part.label, part.event))}</details></div>
 </details>
 `;
 }
@@ -85,7 +88,8 @@ function gistLine(gist: ExchangeGist): Html {
 function thumbnails(parts: ResultPart[]): Html {
 	return html`${parts.map((part) => {
 		if (part.type === 'image') return inlineImage(part, 'thumb');
-		if (part.type === 'link') return html` ${resourceLink(part.uri, part.name)}`;
+		// Not a link inside the row's summary (a control itself, and controls must not nest); the opened row has the link.
+		if (part.type === 'link') return html` <span class="resource-link light">${part.name}</span>`;
 		return '';
 	})}`;
 }

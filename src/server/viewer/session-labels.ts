@@ -28,12 +28,15 @@ export const OUTCOME_LABELS: Record<OutcomeName, { label: string; title: string 
 };
 
 // Tool errors are shown inside the errors badge ("errors 3 (2 tool)"), not as a second badge.
-export function outcomeBadges(outcomes: Outcomes): Html {
+// With `link`, each badge is a link (to the session's first row of that kind, or the next).
+export function outcomeBadges(outcomes: Outcomes, link?: (name: OutcomeName) => string): Html {
 	const shown = OUTCOME_NAMES.filter((name) => name !== 'tool-errors' && outcomes[OUTCOME_KEYS[name]] > 0);
 	return html`${shown.map((name) => {
 		const count = outcomes[OUTCOME_KEYS[name]];
 		const text = name === 'errors' && outcomes.toolErrors > 0 ? `errors ${count} (${outcomes.toolErrors} tool)` : `${OUTCOME_LABELS[name].label.replace(/ by .*/, '')} ${count}`;
-		return html`<span class="marker marker-${name}" data-outcome="${name}" title="${OUTCOME_LABELS[name].title}">${text}</span> `;
+		return link
+			? html`<a class="marker marker-${name}" data-outcome="${name}" data-flag="${name}" href="${link(name)}" title="${OUTCOME_LABELS[name].title} — go to the first">${text}</a> `
+			: html`<span class="marker marker-${name}" data-outcome="${name}" title="${OUTCOME_LABELS[name].title}">${text}</span> `;
 	})}`;
 }
 

@@ -9,6 +9,7 @@ import { renderExchanges } from './render-exchanges.js';
 import { clientLabel } from './session-list-page.js';
 import { INTEGRITY_TEXT, integrityBadge, outcomeBadges, userLabel } from './session-labels.js';
 import { claimedUser } from '../session-view.js';
+import { AUDITOR_ASSETS } from './auditor-assets.js';
 
 /** The legal hold on the session and what the viewer may do about it (auditors place and lift holds). */
 export interface LegalHoldControls {
@@ -44,7 +45,7 @@ ${field('Started', utc(started))}
 ${field('Ended', ended ? `${utc(ended)} (${seconds!.toFixed(1)} s${typeof metadata.endReason === 'string' ? `, ${metadata.endReason}` : ''})` : 'still open')}
 ${field('Exit', metadata.exitCode === null || metadata.exitCode === undefined ? (typeof metadata.exitSignal === 'string' ? metadata.exitSignal : null) : String(metadata.exitCode))}
 ${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors${typeof counts.toolErrors === 'number' && counts.toolErrors > 0 ? ` (${counts.toolErrors} tool)` : ''} · ${num(counts.blocked)} blocked · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
-${field('Outcomes', outcomeBadges(session.outcomes))}
+${field('Outcomes', outcomeBadges(session.outcomes, (name) => `?flag=${name}`))}
 ${field('Stored', html`<span data-testid="stored-events">${session.nextSeq}</span> events, head <span class="mono">${session.headHash?.slice(0, 16) ?? '—'}</span>`)}
 ${legalHold ? field('Legal hold', legalHoldField(session.id, legalHold)) : ''}
 ${field('Seal', session.seal ? html`device <span class="mono">${session.seal.deviceId}</span>, ${session.seal.eventCount} events, signature ${session.seal.valid ? 'valid' : 'INVALID'}` : 'none')}
@@ -52,13 +53,30 @@ ${field('Seal', session.seal ? html`device <span class="mono">${session.seal.dev
 <div class="evidence" data-testid="evidence"><a class="button" data-testid="download-evidence" href="/sessions/${session.id}/evidence" download>Download evidence bundle</a>
 <span class="hint">A tar of every event (events.ndjson), the session document, the device's signed head and its public key. Check it offline, without this collector: <code>mcprec verify --bundle mcprec-evidence-${session.id}.tar</code></span></div>
 </section>
-<section class="timeline" data-testid="timeline">
+<section class="timeline" data-testid="timeline" data-start="${session.startedAt}">
 <h2>Timeline</h2>
+${timelineTools()}
 <div class="exchange-head"><span>#</span><span>time (UTC)</span><span></span><span>method</span><span>tool / subject</span><span>status</span><span>duration</span><span>markers</span></div>
 <div id="exchanges" data-testid="exchanges">${renderExchanges(firstPage.exchanges, session.startedAt)}</div>
 ${moreButton(session.id, firstPage)}
 </section>`;
 }
+
+// Above the timeline: a filter over its rows, jumps between flagged rows, and playback.
+function timelineTools(): Html {
+	return html`${AUDITOR_ASSETS}<div class="timeline-tools" data-testid="timeline-tools">
+<label class="row-filter">Filter rows <input type="search" id="row-filter" data-testid="row-filter" placeholder="words in method, tool, arguments, results" aria-describedby="row-filter-status" title="shows the rows holding every word; press / to jump here"></label>
+<span id="row-filter-status" class="tool-status" role="status" data-testid="row-filter-status"></span>
+<span class="flag-jumps"><button type="button" id="previous-flag" data-testid="previous-flag" title="previous flagged row (key p)">◀ Previous flagged</button> <button type="button" id="next-flag" data-testid="next-flag" title="next flagged row: error, blocked, denied, held, approved or masked (key n)">Next flagged ▶</button></span>
+<span id="flag-status" class="tool-status" role="status" data-testid="flag-status"></span>
+<span class="playback"><button type="button" id="play" data-testid="play" aria-pressed="false">▶ Play</button> <label>Speed <select id="speed" data-testid="speed">${PLAYBACK_SPEEDS.map((speed) => html`<option value="${speed}"${speed === 10 ? html` selected` : ''}>${speed}×</option>`)}</select></label></span>
+<span id="playback-status" class="tool-status" role="status" data-testid="playback-status"></span>
+</div>
+<p class="hint keys">Keys: <kbd>n</kbd>/<kbd>p</kbd> next/previous flagged row, <kbd>j</kbd>/<kbd>k</kbd> next/previous row, <kbd>/</kbd> filter rows, <kbd>Enter</kbd> opens a row.</p>`;
+}
+
+/** The speeds playback offers, like `mcprec replay --speed N`. */
+const PLAYBACK_SPEEDS = [1, 2, 5, 10, 20, 50];
 
 /** The "more" control; the viewer script replaces it with the next page's. */
 export function moreButton(sessionId: string, page: ExchangePage): Html {

@@ -15,9 +15,10 @@ import { renderApprovalDetail, renderApprovalLists, renderApprovalPage, renderAp
 import { Html } from './html.js';
 import { LOOKAHEAD_EVENTS, PAGE_EVENTS, pageExchanges } from './page-exchanges.js';
 import { renderExchanges } from './render-exchanges.js';
-import { FILTERS, renderSessionList } from './session-list-page.js';
+import { FILTERS, isFiltered, matchText, renderSessionList } from './session-list-page.js';
 import { moreButton, renderSessionPage } from './session-page.js';
 import { VIEWER_SCRIPT, VIEWER_STYLES } from './viewer-assets.js';
+import { AUDITOR_SCRIPT, AUDITOR_STYLES } from './auditor-assets.js';
 import { registerViewerAuth, type ViewerAuthOptions, type ViewerSignIn } from './viewer-auth.js';
 import { renderMessagePage, renderPage } from './viewer-layout.js';
 import { withAuth } from '../route-auth.js';
@@ -63,23 +64,31 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 		'/',
 		withAuth('viewer'),
 		page(async (request, _reply, { principal }) => {
-			const filters: Record<string, string> = {};
-			for (const name of FILTERS) {
-				// Outcome checkboxes repeat the parameter; the list and its links keep them comma-joined.
-				const raw = request.query[name] as string | string[] | undefined;
-				const value = Array.isArray(raw) ? raw.filter(Boolean).join(',') : raw;
-				if (typeof value === 'string' && value !== '') filters[name] = value;
-			}
+			const filters = listFilters(request.query);
 			let body: Html;
 			try {
 				const query = parseSessionListQuery({ ...filters, cursor: request.query.cursor }, principal);
 				const result = await store.listSessions(query);
-				body = renderSessionList({ sessions: result.sessions, filters, nextCursor: result.next ? encodeCursor(result.next) : null, auditor: principal.auditor, collectorUrl: `${request.protocol}://${request.host}` });
+				// One page holds them all: that is the count. Otherwise the page asks /session-count once it shows,
+				// so a count that has to read every session (a user name, a tool) never delays the list.
+				const total = !result.next && !query.after ? result.sessions.length : 'later';
+				body = renderSessionList({ sessions: result.sessions, filters, nextCursor: result.next ? encodeCursor(result.next) : null, total, auditor: principal.auditor, collectorUrl: `${request.protocol}://${request.host}` });
 			} catch (error) {
 				if (!(error instanceof ApiError)) throw error;
-				body = renderSessionList({ sessions: [], filters, nextCursor: null, auditor: principal.auditor, error: error.message });
+				body = renderSessionList({ sessions: [], filters, nextCursor: null, total: null, auditor: principal.auditor, error: error.message });
 			}
 			return renderPage({ title: 'Sessions', principal, section: 'sessions', body });
+		}),
+	);
+
+	// How many sessions the list's filters match, as the sentence the list shows.
+	app.get<{ Querystring: Record<string, string | undefined> }>(
+		'/session-count',
+		withAuth('viewer'),
+		page(async (request, reply, { principal }) => {
+			const filters = listFilters(request.query);
+			const total = await store.countSessions(parseSessionListQuery(filters, principal));
+			return reply.type('text/plain; charset=utf-8').send(matchText(total, isFiltered(filters)));
 		}),
 	);
 
@@ -203,6 +212,8 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 
 	app.get('/viewer/viewer.js', withAuth('public'), async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_SCRIPT));
 	app.get('/viewer/viewer.css', withAuth('public'), async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(VIEWER_STYLES));
+	app.get('/viewer/auditor.js', withAuth('public'), async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(AUDITOR_SCRIPT));
+	app.get('/viewer/auditor.css', withAuth('public'), async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(AUDITOR_STYLES));
 
 }
 
@@ -220,6 +231,17 @@ async function viewerSession(store: CollectorStore, principal: Principal, id: st
 				: `There is no session ${id} on this collector. Sessions arrive when their owner runs \`mcprec sync\` (or with sync.auto: true after each run).`,
 		);
 	}
+}
+
+// The list's filters from the query string; outcome checkboxes repeat the parameter, the list and its links keep them comma-joined.
+function listFilters(query: Record<string, string | string[] | undefined>): Record<string, string> {
+	const filters: Record<string, string> = {};
+	for (const name of FILTERS) {
+		const raw = query[name];
+		const value = Array.isArray(raw) ? raw.filter(Boolean).join(',') : raw;
+		if (typeof value === 'string' && value !== '') filters[name] = value;
+	}
+	return filters;
 }
 
 function sendHtml(reply: FastifyReply, status: number, body: Html): FastifyReply {
