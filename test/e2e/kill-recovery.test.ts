@@ -9,24 +9,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixture, makeHome, openDatabase, readEvents, readSessions, removeHome, runMcprec } from '../helpers/mcprec.js';
 import { startRaw } from '../helpers/raw-mcprec.js';
+import { seededRandom as random } from '../helpers/seeded-random.js';
 
 const RUNS = 50;
 const homes: string[] = [];
 afterAll(() => {
 	for (const home of homes) removeHome(home);
 });
-
-/** A small deterministic generator (mulberry32), so each run's instant comes from its seed. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'kill-test', version: '1' } } });
 const echo = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { n: id, pad: 'x'.repeat(id % 7 === 0 ? 3000 : 40) } } });

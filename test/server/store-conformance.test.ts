@@ -23,6 +23,7 @@ import type { ChainEvent } from '../../src/event/wire-event.js';
 import { callEvents, chain, chainProblem, OUTCOME_EVENTS_SUMMARY, outcomeEvents, sessionDocument, toolErrorEvents, type EventSpec } from '../helpers/collector-fixtures.js';
 import { OUTCOME_NAMES } from '../../src/server/event-outcomes.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 interface Backend {
 	name: string;
@@ -720,18 +721,6 @@ describe.each([sqliteBackend(), postgresBackend()])('collector store conformance
 /** Words the search test writes into arguments and results; some share prefixes (del…, al…). */
 const VOCABULARY = ['alpha', 'alpine', 'beta', 'gamma', 'delta', 'delicate', 'omega', 'zeta', 'kappa', 'lambda', 'x42', '2026', 'quartz'];
 const SEPARATORS = [' ', '_', '/', '.', '-', ', ', ': ', '\n'];
-
-/** A deterministic generator (mulberry32), so a failing case can be replayed. */
-function seededRandom(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 function randomCase(random: () => number, word: string): string {
 	return [...word].map((character) => (random() < 0.4 ? character.toUpperCase() : character)).join('');

@@ -11,6 +11,7 @@ import { evaluatePolicy, matchRule, type PathMatch, type PolicyCall } from '../.
 import { compilePathGlob } from '../../../src/policy/path-glob.js';
 import { normalizePath, pathReadings, type PathContext } from '../../../src/policy/path-readings.js';
 import type { PolicyRule, RuleAction } from '../../../src/policy/policy-types.js';
+import { seededRandom as random } from '../../helpers/seeded-random.js';
 
 const HOME = '/home/me';
 const CWD = '/home/me/project/src';
@@ -23,18 +24,6 @@ const pathRule = (globs: string[], action: RuleAction = 'deny', argument = 'path
 	timeoutMs: 120_000,
 });
 const call = (args: unknown, pathContext = context): PolicyCall => ({ method: 'tools/call', server: 'fs', tool: 'write_file', arguments: args, pathContext });
-
-/** mulberry32: a small seeded generator, so every run tries the same spellings. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const NAMES = ['etc', 'tmp', 'passwd', 'ssh', 'a b', 'ünï', '.hidden', '..foo', 'x.conf', 'home', 'var', 'etc2', 'ETC'];
 
