@@ -10,6 +10,7 @@ import { resolveStatePaths } from '../config/paths.js';
 import { UserError } from '../errors/user-error.js';
 import { exportStateFile, loadExportState } from '../export/export-state.js';
 import { formatJsonlLine, jsonlSession } from '../export/jsonl-lines.js';
+import { withApprovalFacts } from '../replay/print-json.js';
 import { exportSessionOf, localReplayEvents } from '../export/local-session.js';
 import type { OtlpSpanSender } from '../export/otlp-exporter.js';
 import { resolveOtlpTarget } from '../export/otlp-target.js';
@@ -73,7 +74,7 @@ export async function exportCommand(references: string[], options: ExportOptions
 				items += spans.length;
 			} else {
 				const session = jsonlSession(summarizeSession(row));
-				for (const event of events) await write(output!, formatJsonlLine(session, event, { payloads: options.payloads === true }));
+				for (const [event, extra] of withApprovalFacts(events)) await write(output!, formatJsonlLine(session, event, { payloads: options.payloads === true }, extra));
 				items += events.length;
 			}
 			exported++;

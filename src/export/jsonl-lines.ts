@@ -16,9 +16,10 @@ export function jsonlSession(summary: SessionSummary): JsonlSession {
 	return session;
 }
 
-export function formatJsonlLine(session: JsonlSession, event: ReplayEvent, options: { payloads: boolean }): string {
+/** `extra`: what `replay --json` adds to the line (replay/print-json.ts withApprovalFacts). */
+export function formatJsonlLine(session: JsonlSession, event: ReplayEvent, options: { payloads: boolean }, extra?: Record<string, unknown>): string {
 	const { tsMicros: _tsMicros, message, text, ...rest } = event;
-	const line: Record<string, unknown> = { session, ...rest };
+	const line: Record<string, unknown> = { session, ...rest, ...extra };
 	if (options.payloads) {
 		if (message !== undefined) line.message = message;
 		if (text !== undefined) line.text = text;

@@ -13,7 +13,7 @@ export function formatJsonLine(event: ReplayEvent, extra?: Record<string, unknow
 // The decision that settles a held call also carries the call's story (`approval`: asked
 // when, waited how long, decided by whom, on which channel, why), so a reader of one line
 // need not pair it with the `held` line by hand.
-export async function printJson(events: Iterable<ReplayEvent>, output: Writable): Promise<void> {
+export function* withApprovalFacts(events: Iterable<ReplayEvent>): Generator<[ReplayEvent, Record<string, unknown> | undefined]> {
 	const held = new Map<string, ReplayEvent>();
 	for (const event of events) {
 		let extra: Record<string, unknown> | undefined;
@@ -28,6 +28,12 @@ export async function printJson(events: Iterable<ReplayEvent>, output: Writable)
 				if (story) extra = { approval: approvalFacts(story) };
 			}
 		}
+		yield [event, extra];
+	}
+}
+
+export async function printJson(events: Iterable<ReplayEvent>, output: Writable): Promise<void> {
+	for (const [event, extra] of withApprovalFacts(events)) {
 		if (!output.write(formatJsonLine(event, extra))) await new Promise((resolve) => output.once('drain', resolve));
 	}
 }
