@@ -126,7 +126,7 @@ export class Recorder {
 	private startWriter(): WriterLink {
 		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000, signer: this.signer };
 		const worker: WriterLink =
-			process.env.MCPREC_RECORD_WRITER === 'thread' ? new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data }) : new InThreadWriter(data);
+			this.threaded ? new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data }) : new InThreadWriter(data);
 		this.writer = worker;
 		// Only close() waits on the writer; otherwise it must not keep the process alive.
 		worker.unref();

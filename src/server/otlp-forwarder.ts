@@ -6,12 +6,12 @@
 // endpoint took it. An endpoint that is down costs nothing but a retry later, with the
 // wait doubling up to a minute; nothing is lost, and uploads never wait on it.
 
-import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
-import type { ChainEvent } from '../event/wire-event.js';
+import type { ReplayEvent } from '../event/replay-event.js';
 import type { OtlpSpanSender } from '../export/otlp-exporter.js';
 import type { OtlpTarget } from '../export/otlp-target.js';
 import { sessionSpans, type ExportSession } from '../export/session-spans.js';
 import type { CollectorStore, StoreClock, StoredSession } from './store/collector-store.js';
+import { replayView } from './event-routes.js';
 
 export interface OtlpForwarderOptions {
 	store: CollectorStore;
@@ -96,30 +96,10 @@ async function readAllEvents(store: CollectorStore, sessionId: string): Promise<
 	let afterSeq = -1;
 	for (;;) {
 		const page = await store.readEvents(sessionId, { afterSeq, limit: EVENTS_PER_READ });
-		for (const event of page) events.push(toReplayEvent(eventRowOf(sessionId, event)));
+		for (const event of page) events.push(replayView(sessionId, event));
 		if (page.length < EVENTS_PER_READ) return events;
 		afterSeq = page[page.length - 1]!.seq;
 	}
-}
-
-function eventRowOf(sessionId: string, event: ChainEvent) {
-	return {
-		session_id: sessionId,
-		seq: event.seq,
-		ts: event.ts,
-		origin: event.origin,
-		target: event.target,
-		kind: event.kind,
-		method: event.method,
-		rpc_id: event.rpcId,
-		tool: event.tool,
-		payload: event.payload,
-		encoding: 'identity',
-		size: event.size,
-		latency_us: event.latencyUs,
-		prev_hash: event.prevHash,
-		hash: event.hash,
-	};
 }
 
 // The uploaded document is the session as `mcprec sessions --json` printed it.
