@@ -58,22 +58,7 @@ export async function connectClient(options: ConnectOptions): Promise<Connection
 	transport.stderr?.on('data', (chunk: Buffer) => {
 		stderr += chunk.toString('utf8');
 	});
-	const wire = { sent: [] as JSONRPCMessage[], received: [] as JSONRPCMessage[] };
-	const client = new Client({ name: 'mcprec-e2e', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
-	const notifications: Notification[] = [];
-	client.fallbackNotificationHandler = async (notification) => {
-		notifications.push(notification);
-	};
-	options.setup?.(client);
-	await client.connect(new TappedTransport(transport, wire));
-	return {
-		route: options.route,
-		client,
-		wire,
-		notifications,
-		stderr: () => stderr,
-		close: () => client.close(),
-	};
+	return connectOver(transport, options, () => stderr);
 }
 
 export interface RemoteConnectOptions extends Omit<ConnectOptions, 'serverArgs' | 'separator'> {
@@ -102,6 +87,11 @@ export async function connectRemoteClient(options: RemoteConnectOptions): Promis
 		});
 		transport = stdio;
 	}
+	return connectOver(transport, options, () => stderr);
+}
+
+// The SDK client on a transport, every message on the wire kept, notifications collected.
+async function connectOver(transport: Transport, options: Pick<ConnectOptions, 'route' | 'capabilities' | 'setup'>, stderr: () => string): Promise<Connection> {
 	const wire = { sent: [] as JSONRPCMessage[], received: [] as JSONRPCMessage[] };
 	const client = new Client({ name: 'mcprec-e2e', version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
 	const notifications: Notification[] = [];
@@ -110,7 +100,7 @@ export async function connectRemoteClient(options: RemoteConnectOptions): Promis
 	};
 	options.setup?.(client);
 	await client.connect(new TappedTransport(transport, wire));
-	return { route: options.route, client, wire, notifications, stderr: () => stderr, close: () => client.close() };
+	return { route: options.route, client, wire, notifications, stderr, close: () => client.close() };
 }
 
 /** Resolves once `predicate` holds, polling; fails with `what` after `timeoutMs`. */

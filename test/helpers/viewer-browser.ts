@@ -72,14 +72,7 @@ export async function startViewerRig(users: IssuerUser[]): Promise<ViewerRig> {
 		async signIn(user) {
 			const context = await browser.newContext();
 			const page = await context.newPage();
-			await page.goto(`${collector.url}/`);
-			await page.waitForURL(`${issuer.issuer}/**`);
-			await page.fill('input[name=login]', user);
-			await page.fill('input[name=password]', 'any password');
-			await page.click('button[type=submit]');
-			await page.waitForSelector('button[type=submit]', { timeout: 5000 });
-			await page.click('button[type=submit]');
-			await page.waitForURL(`${collector.url}/`);
+			await signInThroughProvider(page, { start: `${collector.url}/`, issuer: issuer.issuer, user });
 			return { context, page };
 		},
 		async close() {
@@ -89,6 +82,24 @@ export async function startViewerRig(users: IssuerUser[]): Promise<ViewerRig> {
 			fs.rmSync(folder, { recursive: true, force: true });
 		},
 	};
+}
+
+/**
+ * Opens `start`, which sends the browser to the OIDC provider, signs in as `user` on its
+ * login page, consents, and waits until the browser is back on `start`.
+ */
+export async function signInThroughProvider(page: Page, options: { start: string; issuer: string; user: string }): Promise<void> {
+	await page.goto(options.start);
+	// oidc-provider's login page, then its consent page.
+	await page.waitForURL(`${options.issuer}/**`);
+	await page.fill('input[name=login]', options.user);
+	await page.fill('input[name=password]', 'any password');
+	await page.click('button[type=submit]');
+	await page.waitForSelector('button[type=submit]').catch(async (error: Error) => {
+		throw new Error(`${error.message}\n${page.url()}\n${(await page.content()).slice(0, 3000)}`);
+	});
+	await page.click('button[type=submit]');
+	await page.waitForURL(options.start);
 }
 
 /** Saves a full-page screenshot for reviewers under test-artifacts/viewer/ (gitignored). */

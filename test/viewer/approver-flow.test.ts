@@ -21,6 +21,7 @@ import { ACCOUNTS, CLIENT_ID, TestProvider } from '../helpers/oidc-provider.js';
 import { fixture, makeHome, mcprecBin, payloadOf, readEvents, removeHome } from '../helpers/mcprec.js';
 import { startRaw, type RawSession } from '../helpers/raw-mcprec.js';
 import { waitFor } from '../helpers/sdk-client.js';
+import { signInThroughProvider } from '../helpers/viewer-browser.js';
 
 const AUDIENCE = 'urn:mcprec:collector';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -61,14 +62,7 @@ async function signedInHome(account: string): Promise<string> {
 async function signIn(account: string): Promise<{ context: BrowserContext; page: Page }> {
 	const context = await browser.newContext();
 	const page = await context.newPage();
-	await page.goto(`${collector.url}/approvals`);
-	await page.waitForURL(`${provider.issuer}/**`);
-	await page.fill('input[name=login]', account);
-	await page.fill('input[name=password]', 'any password');
-	await page.click('button[type=submit]');
-	await page.waitForSelector('button[type=submit]');
-	await page.click('button[type=submit]');
-	await page.waitForURL(`${collector.url}/approvals`);
+	await signInThroughProvider(page, { start: `${collector.url}/approvals`, issuer: provider.issuer, user: account });
 	expect(await page.getByTestId('signed-in-as').textContent()).toBe(ACCOUNTS[account]!.email);
 	return { context, page };
 }

@@ -18,6 +18,7 @@ import { startCollector, type RunningCollector } from '../../src/server/start-co
 import { encodeEventLines } from '../../src/event/wire-event.js';
 import { callEvents, chain, sessionDocument, testCollectorSettings, type EventSpec } from '../helpers/collector-fixtures.js';
 import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
+import { signInThroughProvider } from '../helpers/viewer-browser.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
@@ -180,17 +181,7 @@ afterAll(async () => {
 async function signIn(user: string): Promise<{ context: BrowserContext; page: Page }> {
 	const context = await browser.newContext();
 	const page = await context.newPage();
-	await page.goto(`${collector.url}/`);
-	// oidc-provider's login page, then its consent page.
-	await page.waitForURL(`${issuer.issuer}/**`);
-	await page.fill('input[name=login]', user);
-	await page.fill('input[name=password]', 'any password');
-	await page.click('button[type=submit]');
-	await page.waitForSelector('button[type=submit]', { timeout: 5000 }).catch(async (error: Error) => {
-		throw new Error(`${error.message}\n${page.url()}\n${(await page.content()).slice(0, 3000)}`);
-	});
-	await page.click('button[type=submit]');
-	await page.waitForURL(`${collector.url}/`);
+	await signInThroughProvider(page, { start: `${collector.url}/`, issuer: issuer.issuer, user });
 	await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe(`${user}@example.com`);
 	return { context, page };
 }
