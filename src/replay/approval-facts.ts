@@ -24,7 +24,8 @@ export function approvalFacts(story: ApprovalStory): ApprovalFacts {
 		rule: story.rule,
 		requestedAt: isoTime(story.heldMicros),
 		decidedAt: story.decidedMicros === null ? null : isoTime(story.decidedMicros),
-		waitedMs: story.decidedMicros === null ? null : Math.round((story.decidedMicros - story.heldMicros) / 1000),
+		// Between the two times as written (whole milliseconds), so the three facts add up.
+		waitedMs: story.decidedMicros === null ? null : Math.floor(story.decidedMicros / 1000) - Math.floor(story.heldMicros / 1000),
 		outcome: story.outcome,
 		decidedBy: story.decidedBy,
 		channel: story.channel,
