@@ -39,6 +39,13 @@ function logged(file: string): { method: string; status: number; headers: Record
 	return fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
 }
 
+/** Waits (up to 5 s) until the log holds `count` lines; the assertions then say what they hold. */
+async function loggedCount(file: string, count: number): Promise<void> {
+	for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) {
+		if (fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length >= count) return;
+	}
+}
+
 describe.each(['json', 'sse'] as const)('run --url with a 2026-07-28 stateless server answering %s', (mode) => {
 	let server: RemoteServer;
 	let folder: string;
@@ -60,6 +67,9 @@ describe.each(['json', 'sse'] as const)('run --url with a 2026-07-28 stateless s
 		for (const message of requests) direct.push(await sendDirect(server.url, message));
 		expect((direct[3] as { result: { resultType: string } }).result.resultType).toBe('input_required');
 		expect(direct[4]).toMatchObject({ result: { content: [{ text: 'answered: accept' }] } });
+		// The fixture logs a request once its response has finished, which may be after the
+		// client read the answer: wait for every line before starting the log over.
+		await loggedCount(log, requests.length);
 		fs.writeFileSync(log, '');
 
 		const home = makeHome();
@@ -77,6 +87,7 @@ describe.each(['json', 'sse'] as const)('run --url with a 2026-07-28 stateless s
 				session.kill();
 			}
 			expect(through).toEqual(direct);
+			await loggedCount(log, requests.length);
 			const seen = logged(log);
 			expect(seen.map((entry) => `${entry.method} ${entry.status}`)).toEqual(requests.map(() => 'POST 200'));
 			expect(seen.map((entry) => entry.headers)).toEqual(
