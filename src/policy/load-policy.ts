@@ -48,7 +48,7 @@ function readPolicy(text: string, source: string, digest: string): Policy {
 		nodes.fail(nodes.at(version), `unsupported version ${nodes.describe(version.value)} (expected 1)`);
 	}
 
-	const policy: Policy = { ...defaultPolicy(), source, digest };
+	const policy: Policy = { ...defaultPolicy(), source, digest, text };
 	const section = (key: (typeof TOP_LEVEL_KEYS)[number]) => {
 		const entry = entries.get(key);
 		return entry && !nodes.isEmpty(entry) ? entry : undefined;

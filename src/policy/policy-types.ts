@@ -66,6 +66,8 @@ export interface Policy {
 	source: string;
 	/** SHA-256 of the file bytes (or of the default), stored on the session. */
 	digest: string;
+	/** The file as read, recorded with the session's start so an auditor sees the rules in force (none for the default). */
+	text?: string;
 	mask: MaskPolicy;
 	rules: PolicyRule[];
 	tools: { hide: string[]; pin: 'off' | 'alert' | 'deny' };

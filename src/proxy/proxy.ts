@@ -172,7 +172,7 @@ export class Proxy {
 	async start(command: string[]): Promise<void> {
 		const { input, output, upstream, recorder } = this.options;
 		const { core } = this;
-		core.start(command, process.pid);
+		core.start(command, process.pid, this.options.context?.policy);
 		const clientLines = new LineSplitter((frame) => core.clientFrame(frame));
 		const serverLines = new LineSplitter((frame) => core.serverFrame(frame));
 		const stderrLines = new LineSplitter((frame) => core.serverStderrLine(frame));

@@ -139,9 +139,9 @@ export class SessionCore {
 		this.stages = stages;
 	}
 
-	/** The session starts (mcprec's own pid). */
-	start(command: string[], pid: number): void {
-		this.lifecycle({ event: 'start', command, pid });
+	/** The session starts (mcprec's own pid), under this policy: recorded in the chain, so the rules in force are evidence too. */
+	start(command: string[], pid: number, policy?: Pick<SessionContext['policy'], 'source' | 'digest' | 'text'>): void {
+		this.lifecycle({ event: 'start', command, pid, ...(policy ? { policy: policyFacts(policy) } : {}) });
 	}
 
 	/** The server runs as a local process. */
@@ -739,4 +739,13 @@ function startErrorMessage(error: NodeJS.ErrnoException): string {
 
 function startFailureStatus(error: NodeJS.ErrnoException): number {
 	return error.code === 'ENOENT' ? 127 : 126;
+}
+
+/** Policies are short; a file past this is recorded by its digest only. */
+const POLICY_TEXT_LIMIT = 64 * 1024;
+
+function policyFacts(policy: Pick<SessionContext['policy'], 'source' | 'digest' | 'text'>): Record<string, unknown> {
+	const { source, digest, text } = policy;
+	if (text === undefined) return { source, digest };
+	return text.length <= POLICY_TEXT_LIMIT ? { source, digest, text } : { source, digest, textOmitted: `the file is larger than ${POLICY_TEXT_LIMIT / 1024} KiB` };
 }

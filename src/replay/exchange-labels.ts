@@ -5,6 +5,7 @@ import type { Exchange, ExchangeStatus } from './build-exchanges.js';
 import type { ReplayEvent } from '../event/replay-event.js';
 import { sanitizeText } from './format-timeline.js';
 import { decisionKind, type DecisionKind } from '../event/decision-kind.js';
+import { describePolicy, policyOfStart } from './policy-in-force.js';
 
 /** A policy rule refused (blocked); held for a person, who approved or denied it; values masked. */
 export type Marker = DecisionKind | 'masked';
@@ -139,5 +140,7 @@ function describeDetails(details: unknown): string {
 		if (key === 'event' || value === null || typeof value === 'object') continue;
 		parts.push(`${key}=${String(value)}`);
 	}
+	const policy = policyOfStart(details);
+	if (policy) parts.push(`policy=${describePolicy(policy)}`);
 	return sanitizeText(parts.join(' '));
 }

@@ -2,6 +2,7 @@
 // the server), logged calls pass, smuggled keys are refused, hidden tools vanish, changed
 // tool definitions are caught, and every decision is recorded and counted.
 
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,14 @@ describe('guardrails through mcprec run', () => {
 			content: [{ type: 'text', text: "Blocked by policy rule 'no-admin': admins only" }],
 			isError: true,
 		});
+	});
+
+	it('records the policy in force in the start event: its file, the SHA-256 of its bytes and its text, and replay names it', async () => {
+		const start = readEvents(home).find((event) => event.seq === 0)!;
+		const details = JSON.parse(payloadOf(start).toString());
+		expect(details).toMatchObject({ event: 'start', policy: { source: policyFile, digest: createHash('sha256').update(POLICY).digest('hex'), text: POLICY } });
+		const replay = await runMcprec(['replay', '--plain', 'last'], home);
+		expect(replay.stdout).toContain(`lifecycle start pid=${details.pid} policy=${policyFile} (sha256 ${details.policy.digest.slice(0, 12)})`);
 	});
 
 	it("masks a denied call's arguments in the record, as a forwarded call's", async () => {

@@ -3,7 +3,7 @@
 // uploaded through the API, read a session's timeline, page through a large one, and
 // settle held calls as an approver (and fail to as anyone else).
 
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -65,6 +65,8 @@ async function upload(user: string, overrides: Record<string, unknown>, specs: E
 }
 
 /** A 4×4 red PNG, as a tool returns images: base64 in the result. */
+const GUARDED_POLICY = 'version: 1\nrules:\n  - name: no-etc-writes\n    match: { tool: delete_file, args: { path: "^/etc/" } }\n    action: deny\n    message: Writes under /etc are not allowed\n';
+const GUARDED_POLICY_DIGEST = createHash('sha256').update(GUARDED_POLICY).digest('hex');
 const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGM4IScHRwzEcQCxYxBBO0tjggAAAABJRU5ErkJggg==';
 const proxyNote = (kind: 'decision' | 'mask', rpcId: string, tool: string, details: Record<string, unknown>): EventSpec => ({ origin: 'proxy', target: null, kind, method: 'tools/call', rpcId, tool, payload: JSON.stringify(details) });
 const request = (id: number, tool: string, args: Record<string, unknown>): EventSpec => ({ method: 'tools/call', rpcId: String(id), tool, payload: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: args } }) });
@@ -102,7 +104,7 @@ beforeAll(async () => {
 		'alice',
 		{ server: 'filesystem', startedAt: '2026-11-22T10:00:00Z' },
 		[
-			{ origin: 'proxy', target: null, kind: 'lifecycle', payload: JSON.stringify({ event: 'start', command: ['npx', 'server-filesystem'], pid: 42 }) },
+			{ origin: 'proxy', target: null, kind: 'lifecycle', payload: JSON.stringify({ event: 'start', command: ['npx', 'server-filesystem'], pid: 42, policy: { source: '/home/alice/.config/mcprec/policy.yaml', digest: GUARDED_POLICY_DIGEST, text: GUARDED_POLICY } }) },
 			request(1, 'read_file', { path: '/home/alice/.env' }),
 			proxyNote('mask', '1', 'read_file', { findings: { 'aws-access-key': 1 } }),
 			response(1, 'read_file', { content: [{ type: 'text', text: 'AWS_KEY=[REDACTED:aws-access-key]' }] }),
@@ -113,7 +115,7 @@ beforeAll(async () => {
 		],
 		{ deviceId: 'alice-laptop', privateKey: device.privateKey },
 	);
-	ids.approved = await upload('bob', { server: 'db-prod', startedAt: '2026-11-22T11:00:00Z', client: { name: 'cursor', version: '1.0' } }, [
+	ids.approved = await upload('bob', { server: 'db-prod', startedAt: '2026-11-22T11:00:00Z', client: { name: 'cursor', version: '1.0' }, policyDigest: 'b'.repeat(64) }, [
 		proxyNote('decision', '7', 'drop_table', { action: 'approve', status: 'held', rule: 'confirm-drops' }),
 		request(7, 'drop_table', { table: 'sessions_old' }),
 		proxyNote('decision', '7', 'drop_table', { action: 'approve', status: 'approved', rule: 'confirm-drops', via: 'viewer' }),
@@ -265,6 +267,12 @@ describe('web viewer', () => {
 		expect(summaries[1]).toMatch(/tools\/call.*read_file.*ok.*2\.5 ms.*masked/);
 		expect(summaries[2]).toMatch(/tools\/call.*delete_file.*blocked.*blocked.*rule no-etc-writes/);
 		expect(summaries[3]).toMatch(/stderr.*filesystem server: listing/);
+		// The policy in force, from the start event (in the verified chain), its text one click away.
+		const policy = page.getByTestId('policy');
+		expect(await policy.textContent()).toContain(`/home/alice/.config/mcprec/policy.yaml sha256 ${GUARDED_POLICY_DIGEST.slice(0, 16)}`);
+		await expect(page.getByTestId('policy-text').isVisible()).resolves.toBe(false);
+		await policy.locator('summary').click();
+		expect(await page.getByTestId('policy-text').textContent()).toBe(GUARDED_POLICY);
 
 		const readFile = rows.nth(1);
 		await expect(readFile.locator('pre').first().isVisible()).resolves.toBe(false);
@@ -283,6 +291,8 @@ describe('web viewer', () => {
 		expect(approved[0]).toMatch(/drop_table.*ok.*held.*approved/);
 		expect(approved[1]).toMatch(/query.*error/);
 		expect(await page.getByTestId('integrity').textContent()).toContain('unsigned');
+		// A recording without the policy in its start event: the digest the device uploaded, said as such.
+		expect(await page.getByTestId('policy').textContent()).toMatch(new RegExp(`sha256 ${'b'.repeat(64)} \\(as uploaded by the device`));
 	});
 
 	it('shows a failed tool call as an error, not ok: row, badges and counters; an approver’s denial is not a policy block', async () => {

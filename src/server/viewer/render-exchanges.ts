@@ -97,7 +97,7 @@ function thumbnails(parts: ResultPart[]): Html {
 function readable(gist: ExchangeGist): Html {
 	const sections: Html[] = [];
 	if (gist.arguments !== undefined) sections.push(section('Arguments', html`<pre class="json" data-testid="arguments">${highlight(JSON.stringify(gist.arguments, null, 2) ?? '')}</pre>`));
-	if (gist.blocked) sections.push(section('Blocked by policy', html`<p>Rule <b>${gist.blocked.rule ?? '?'}</b> refused the call${gist.blocked.message ? html`: ${gist.blocked.message}` : ''}. The server never saw it; the client was answered by mcprec.</p>`));
+	if (gist.blocked) sections.push(section('Blocked by policy', html`<p>Rule <b>${gist.blocked.rule ?? '?'}</b> blocked the call${gist.blocked.message ? html`: ${gist.blocked.message}` : ''}. The server never saw it; the client was answered by mcprec.</p>`));
 	if (gist.approval) sections.push(section('Approval', approvalFacts(gist.approval)));
 	if (gist.error !== null) sections.push(section('Error', html`<p class="error-text">${gist.error}</p>`));
 	if (gist.result.length > 0) sections.push(section('Result', html`${gist.result.map(resultPart)}`));

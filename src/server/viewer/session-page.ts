@@ -10,6 +10,7 @@ import { clientLabel } from './session-list-page.js';
 import { INTEGRITY_TEXT, integrityBadge, outcomeBadges, userLabel } from './session-labels.js';
 import { claimedUser } from '../session-view.js';
 import { AUDITOR_ASSETS } from './auditor-assets.js';
+import { policyOfStart } from '../../replay/policy-in-force.js';
 
 /** The legal hold on the session and what the viewer may do about it (auditors place and lift holds). */
 export interface LegalHoldControls {
@@ -41,6 +42,7 @@ ${field('Command', command)}
 ${field('Client', clientLabel(metadata))}
 ${field('Protocol', typeof metadata.protocolVersion === 'string' ? metadata.protocolVersion : null)}
 ${field('Identity', identityFacts(user))}
+${field('Policy', policyFacts(firstPage, metadata))}
 ${field('Started', utc(started))}
 ${field('Ended', ended ? `${utc(ended)} (${seconds!.toFixed(1)} s${typeof metadata.endReason === 'string' ? `, ${metadata.endReason}` : ''})` : 'still open')}
 ${field('Exit', metadata.exitCode === null || metadata.exitCode === undefined ? (typeof metadata.exitSignal === 'string' ? metadata.exitSignal : null) : String(metadata.exitCode))}
@@ -89,6 +91,24 @@ export function moreButton(sessionId: string, page: ExchangePage): Html {
 /** `2026-11-22 10:00:00.123456 UTC`: every time on the page says its zone. */
 function utc(iso: string): string {
 	return `${iso.replace('T', ' ').replace(/Z$/, '')} UTC`;
+}
+
+// The policy in force, as the session's start event records it (in the chain, so covered
+// by the integrity check above); older recordings have only the digest the device uploaded.
+function policyFacts(firstPage: ExchangePage, metadata: Record<string, unknown>): Html | null {
+	const start = firstPage.exchanges.find((exchange) => exchange.kind === 'lifecycle' && exchange.event.seq === 0);
+	const policy = start ? policyOfStart(start.event.details) : undefined;
+	if (!policy) {
+		return typeof metadata.policyDigest === 'string'
+			? html`<span data-testid="policy">sha256 <span class="mono">${metadata.policyDigest}</span> <span class="light">(as uploaded by the device; this recording predates the policy in its start event)</span></span>`
+			: null;
+	}
+	const rules = policy.text
+		? html`<details class="policy-text"><summary>Show the policy file</summary><pre class="mono" data-testid="policy-text">${policy.text}</pre></details>`
+		: policy.textOmitted
+			? html` <span class="light">(text not recorded: ${policy.textOmitted})</span>`
+			: html` <span class="light">(record everything, mask secrets, allow every call)</span>`;
+	return html`<span data-testid="policy"><span class="mono" data-testid="policy-source">${policy.source}</span> <span class="light">sha256</span> <span class="mono" title="SHA-256 of the policy file's bytes">${policy.digest.slice(0, 16)}</span> <span class="light">(recorded at the start of the session)</span>${rules}</span>`;
 }
 
 // What the device recorded about who ran the session: name, groups and the issuer that vouched for them.

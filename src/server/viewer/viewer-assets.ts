@@ -217,6 +217,7 @@ details.chatter-run { border-bottom: 1px solid var(--line); } details.chatter-ru
 details.chatter-run > summary .fold { color: var(--fg); font-weight: 600; } details.chatter-run[open] > summary { background: #f3f6fb; }
 dl.approval-facts { grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); }
 .evidence { display: flex; gap: 12px; align-items: center; flex-wrap: wrap; margin-top: 10px; padding-top: 10px; border-top: 1px solid var(--line); }
+.policy-text pre { max-height: 24em; overflow: auto; white-space: pre-wrap; border: 1px solid var(--line); padding: 8px; margin: 6px 0 0; }
 .notice-box { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin-top: 12px; color: var(--fg); }
 #more, .end { text-align: center; margin: 12px 0; color: var(--muted); }
 .error { color: var(--error); background: #fde4e1; padding: 8px 12px; border-radius: 6px; }
