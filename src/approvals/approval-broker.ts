@@ -342,7 +342,7 @@ export class ApprovalBroker {
 		const status = matches ? decision.status : 'denied';
 		// Mirrored into the local store so `mcprec approvals` tells the same story.
 		try {
-			closeApproval(this.store(), id, status, 'viewer', this.nowMs() * 1000, decision.decidedBy ?? undefined);
+			closeApproval(this.store(), id, status, 'viewer', this.nowMs() * 1000, decision.decidedBy ?? undefined, (matches && decision.reason) || undefined);
 		} catch {
 			// the held call is settled either way
 		}
@@ -443,10 +443,11 @@ export class ApprovalBroker {
 			waiting.settle({
 				decision: row.status === 'approved' ? 'approved' : 'denied',
 				via: row.channel ?? 'cli',
-				reason: `${row.status}${who}`,
+				reason: `${row.status}${who}${row.reason ? `: ${row.reason}` : ''}`,
 				approvalId: row.id,
 				authority: 'local',
 				...(row.decided_by ? { decidedBy: row.decided_by } : {}),
+				...(row.reason ? { approverReason: row.reason } : {}),
 			});
 		}
 	}

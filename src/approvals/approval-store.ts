@@ -34,6 +34,8 @@ export interface ApprovalRow {
 	decided_at: number | null;
 	decided_by: string | null;
 	channel: string | null;
+	/** Why the approver decided so, in their words (null when they gave none). */
+	reason: string | null;
 }
 
 export interface GrantRow {
@@ -50,7 +52,7 @@ export function newApprovalId(): string {
 	return randomBytes(4).toString('hex');
 }
 
-export function insertApproval(database: StoreDatabase, row: Omit<ApprovalRow, 'status' | 'decided_at' | 'decided_by' | 'channel'>): void {
+export function insertApproval(database: StoreDatabase, row: Omit<ApprovalRow, 'status' | 'decided_at' | 'decided_by' | 'channel' | 'reason'>): void {
 	database
 		.prepare(
 			`INSERT INTO approvals (id, session_id, server, method, tool, rule, digest, summary, arguments, authority, decide_url, requested_at, expires_at)
@@ -72,12 +74,12 @@ export function readApprovals(database: StoreDatabase, ids: string[]): ApprovalR
 }
 
 /** Closes an approval the proxy itself settled (timeout, client cancel, answered in the client). */
-export function closeApproval(database: StoreDatabase, id: string, status: ApprovalStatus, channel: string, now: number, decidedBy?: string): void {
+export function closeApproval(database: StoreDatabase, id: string, status: ApprovalStatus, channel: string, now: number, decidedBy?: string, reason?: string): void {
 	database
 		.prepare(
-			"UPDATE approvals SET status = ?, channel = ?, decided_at = ?, decided_by = coalesce(?, decided_by) WHERE id = ? AND status = 'pending'",
+			"UPDATE approvals SET status = ?, channel = ?, decided_at = ?, decided_by = coalesce(?, decided_by), reason = coalesce(?, reason) WHERE id = ? AND status = 'pending'",
 		)
-		.run(status, channel, now, decidedBy ?? null, id);
+		.run(status, channel, now, decidedBy ?? null, reason ?? null, id);
 }
 
 export function listApprovals(database: StoreDatabase, options: { all?: boolean; now: number }): ApprovalRow[] {
@@ -94,6 +96,7 @@ export function decideApproval(
 	decision: 'approved' | 'denied',
 	decidedBy: string,
 	now: number,
+	reason: string | null = null,
 	channel = 'cli',
 ): ApprovalRow {
 	return database
@@ -119,9 +122,9 @@ export function decideApproval(
 				throw new UserError(`approval ${approval.id} expired at ${new Date(approval.expires_at / 1000).toISOString()}; the call was denied`);
 			}
 			database
-				.prepare('UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, channel = ? WHERE id = ?')
-				.run(decision, now, decidedBy, channel, approval.id);
-			return { ...approval, status: decision, decided_at: now, decided_by: decidedBy, channel };
+				.prepare('UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, channel = ?, reason = ? WHERE id = ?')
+				.run(decision, now, decidedBy, channel, reason, approval.id);
+			return { ...approval, status: decision, decided_at: now, decided_by: decidedBy, channel, reason };
 		})
 		.immediate();
 }

@@ -26,7 +26,10 @@ function decisionCommand(name: string, decision: 'approved' | 'denied', descript
 		name,
 		description,
 		arguments: [{ name: '<id>', description: 'the approval id (or a unique prefix) from `mcprec approvals`' }],
-		options: [{ flags: '--json', description: 'print the settled approval as JSON' }],
+		options: [
+			{ flags: '--reason <text>', description: 'why, kept with the decision (in the session record and `mcprec approvals --all`)' },
+			{ flags: '--json', description: 'print the settled approval as JSON' },
+		],
 		action: async (id: string, options: DecisionOptions) => {
 			const { decideCommand } = await import('./approvals.js');
 			await decideCommand(id, decision, options);

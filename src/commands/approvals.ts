@@ -31,6 +31,7 @@ export interface ApprovalsOptions {
 
 export interface DecisionOptions {
 	json?: boolean;
+	reason?: string;
 }
 
 export interface GrantOptions {
@@ -89,9 +90,10 @@ function describeApproval(row: ApprovalRow, now: number, width: number): string 
 		text +=
 			row.authority === 'collector'
 				? field('decide', `by the collector's approver group${row.decide_url ? `: ${row.decide_url}` : ''} (not here)`)
-				: field('decide', `mcprec approve ${row.id}  or  mcprec deny ${row.id}`);
+				: field('decide', `mcprec approve ${row.id}  or  mcprec deny ${row.id}  [--reason "…"]`);
 	} else if (row.decided_at !== null) {
 		text += field('decided', `${row.status}${row.decided_by ? ` by ${row.decided_by}` : ''}${row.channel ? ` (${row.channel})` : ''} at ${isoMicros(row.decided_at)}`);
+		if (row.reason) text += field('reason', row.reason);
 	}
 	const indent = ' '.repeat(2 + LABEL);
 	const body = wrapLines(row.arguments === null ? row.summary : prettyArguments(JSON.parse(row.arguments)), width - indent.length)
@@ -103,14 +105,15 @@ function describeApproval(row: ApprovalRow, now: number, width: number): string 
 }
 
 export async function decideCommand(reference: string, decision: 'approved' | 'denied', options: DecisionOptions): Promise<void> {
-	const row = withStore((database) => decideApproval(database, reference, decision, currentUser(), nowMicros()));
+	const reason = options.reason?.trim() || null;
+	const row = withStore((database) => decideApproval(database, reference, decision, currentUser(), nowMicros(), reason));
 	if (options.json) {
 		process.stdout.write(`${JSON.stringify(approvalJson(row))}\n`);
 		return;
 	}
 	const verb = decision === 'approved' ? stdoutColours.green('approved') : stdoutColours.red('denied');
 	const args = row.arguments === null ? row.summary : compactArguments(JSON.parse(row.arguments));
-	process.stdout.write(`${verb} ${row.id}: ${row.server} ${row.tool ?? row.method} ${args}\n`);
+	process.stdout.write(`${verb} ${row.id}: ${row.server} ${row.tool ?? row.method} ${args}${reason ? ` (reason: ${reason})` : ''}\n`);
 }
 
 export async function grantCommand(options: GrantOptions): Promise<void> {
@@ -169,5 +172,6 @@ function approvalJson(row: ApprovalRow) {
 		decidedAt: row.decided_at === null ? null : isoMicros(row.decided_at),
 		decidedBy: row.decided_by,
 		channel: row.channel,
+		reason: row.reason,
 	};
 }

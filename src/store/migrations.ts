@@ -185,4 +185,12 @@ UPDATE sessions SET tool_errors = (
 UPDATE sessions SET errors = errors + tool_errors WHERE tool_errors > 0;
 `,
 	},
+	{
+		// Why an approver decided as they did (issue 20): `mcprec approve|deny --reason`, or the
+		// reason given in the collector's viewer, mirrored here.
+		version: 8,
+		sql: `
+ALTER TABLE approvals ADD COLUMN reason TEXT;
+`,
+	},
 ];

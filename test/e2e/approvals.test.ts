@@ -245,12 +245,15 @@ describe('approval out of band (`mcprec approvals`, `approve`, `deny`)', () => {
 	it('blocks the call when denied', async () => {
 		session.send(toolCall(2, 'delete_note', { id: 'note-2' }));
 		const id = await nextApprovalId(session, announced++);
-		const denied = await runMcprec(['deny', id], home);
+		const denied = await runMcprec(['deny', id, '--reason', 'notes stay: INC-7 is open'], home);
 		expect(denied.exitCode).toBe(0);
-		expect(String(denied.stdout)).toBe(`denied ${id}: notes delete_note {"id":"note-2"}`);
+		expect(String(denied.stdout)).toBe(`denied ${id}: notes delete_note {"id":"note-2"} (reason: notes stay: INC-7 is open)`);
 		const { result } = parseLine(await session.response(2));
 		expect(result?.isError).toBe(true);
-		expect(textOf(result)).toMatch(new RegExp(`^${escape(BLOCKED)}denied by \\S+$`));
+		expect(textOf(result)).toMatch(new RegExp(`^${escape(BLOCKED)}denied by \\S+: notes stay: INC-7 is open$`));
+		// Kept with the approval, for `mcprec approvals --all`.
+		expect((await approvalsJson(home, true)).find((row) => row.id === id)).toMatchObject({ status: 'denied', reason: 'notes stay: INC-7 is open' });
+		expect(String((await runMcprec(['approvals', '--all'], home)).stdout)).toMatch(/reason {5}notes stay: INC-7 is open/);
 	});
 
 	it('refuses to settle an approval twice, with exit 2', async () => {
@@ -288,6 +291,7 @@ describe('approval out of band (`mcprec approvals`, `approve`, `deny`)', () => {
 			expect.objectContaining({ status: 'approved', via: 'cli', authority: 'local', approvalId: idOf('note-1') }),
 		]);
 		expect(stepsOf(decisionsFor(events, '2'))).toEqual(['held', 'asked', 'denied']);
+		expect(decisionsFor(events, '2').at(-1)).toMatchObject({ status: 'denied', via: 'cli', approverReason: 'notes stay: INC-7 is open' });
 		expect(stepsOf(decisionsFor(events, '3'))).toEqual(['held', 'asked', 'cancelled']);
 		expect(forwarded(events, '1')).toBeDefined();
 		expect(forwarded(events, '2')).toBeUndefined();
