@@ -103,7 +103,7 @@ export function approvalStory(notes: ReplayEvent[]): ApprovalStory | null {
 /** The first line of the first text part, or a word for what the result holds. */
 export function firstResultLine(parts: ResultPart[]): string {
 	for (const part of parts) {
-		if (part.type === 'text') return clip(part.text.split('\n').find((line) => line.trim() !== '') ?? '');
+		if (part.type === 'text') return jsonLine(part.text) ?? clip(part.text.split('\n').find((line) => line.trim() !== '') ?? '');
 	}
 	const first = parts[0];
 	if (!first) return '';
@@ -204,6 +204,7 @@ function maskStory(note: ReplayEvent): MaskStory {
 
 /** Compact JSON on one line; objects read as `key: value, …` without the outer braces. */
 export function compactLine(value: unknown, max = LINE_CHARS): string {
+	if (isRecord(value) && Object.keys(value).length === 0) return '(none)';
 	if (isRecord(value)) {
 		return clip(
 			Object.entries(value)
@@ -213,6 +214,18 @@ export function compactLine(value: unknown, max = LINE_CHARS): string {
 		);
 	}
 	return clip(JSON.stringify(value) ?? String(value), max);
+}
+
+// A text result that is pretty-printed JSON would show only its opening brace: it is shown
+// compact instead (`key: value, …`). Only texts of a readable size are parsed.
+function jsonLine(text: string): string | undefined {
+	const trimmed = text.trim();
+	if (trimmed.length > 64 * 1024 || !/^[[{]/.test(trimmed) || !trimmed.includes('\n')) return undefined;
+	try {
+		return compactLine(JSON.parse(trimmed));
+	} catch {
+		return undefined;
+	}
 }
 
 function clip(text: string, max = LINE_CHARS): string {

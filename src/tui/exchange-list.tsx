@@ -60,10 +60,14 @@ export function ExchangeList({ exchanges, selected, focused, rows, width, sessio
 
 // The method comes first (up to 34 characters), then the tool or subject as wide as the
 // widest shown (up to the rest, less any markers); what is left shows arguments and result.
+const LIFECYCLE_SUBJECT = 32;
+
 function rowColumns(innerWidth: number, shown: TimelineExchange[], longestName: number): RowColumns {
 	const markerWidth = Math.max(0, ...shown.map((exchange) => exchangeMarkers(exchange).reduce((sum, marker) => sum + marker.length + 3, 0)));
 	const free = Math.max(8, innerWidth - FIXED_ROW_WIDTH - markerWidth);
 	const name = Math.max(6, Math.min(longestName, 34, free - 8));
-	const longestSubject = Math.max(4, ...shown.map((exchange) => Array.from(exchangeSubject(exchange)).length));
+	// Lifecycle rows count up to LIFECYCLE_SUBJECT characters: the session's start (its
+	// policy) would otherwise push every call's arguments and result off the screen; opened, it shows whole.
+	const longestSubject = Math.max(4, ...shown.map((exchange) => Math.min(Array.from(exchangeSubject(exchange)).length, exchange.kind === 'lifecycle' ? LIFECYCLE_SUBJECT : Infinity)));
 	return { name, subject: Math.max(0, Math.min(free - name, longestSubject)) };
 }
