@@ -42,7 +42,7 @@ export async function sessionsCommand(options: SessionsOptions): Promise<void> {
 		return;
 	}
 	const table = formatTable(
-		['SESSION', 'STARTED', 'DURATION', 'SERVER', 'USER', 'CLIENT', 'MSGS', 'REQS', 'ERRS', 'END'],
+		['SESSION', 'STARTED', 'DURATION', 'SERVER', 'USER', 'CLIENT', 'MSGS', 'REQS', 'ERRS', 'FLAGS', 'END'],
 		rows.map((row) => [
 			row.id,
 			formatStart(row.started_at),
@@ -53,6 +53,7 @@ export async function sessionsCommand(options: SessionsOptions): Promise<void> {
 			String(row.messages),
 			String(row.requests),
 			row.errors > 0 ? stdoutColours.red(errorsText({ errors: row.errors, toolErrors: row.tool_errors ?? 0 })) : '0',
+			formatFlags(row),
 			formatEnd(row),
 		]),
 	);
@@ -71,6 +72,20 @@ function formatDuration(row: SessionRow): string {
 	if (seconds < 60) return `${seconds.toFixed(1)}s`;
 	if (seconds < 3600) return `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
 	return `${Math.floor(seconds / 3600)}h${Math.round((seconds % 3600) / 60)}m`;
+}
+
+// What happened that an auditor looks for, in the words of the timelines and the viewer's badges.
+function formatFlags(row: SessionRow): string {
+	const flags: [string, number][] = [
+		['blocked', row.blocked],
+		['denied', row.denied ?? 0],
+		['held', row.approvals],
+		['masked', row.masked],
+	];
+	return flags
+		.filter(([, count]) => count > 0)
+		.map(([word, count]) => (word === 'masked' ? `${word} ${count}` : stdoutColours.yellow(`${word} ${count}`)))
+		.join(' ');
 }
 
 function formatEnd(row: SessionRow): string {

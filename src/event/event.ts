@@ -23,7 +23,7 @@ export interface SessionEvent {
 }
 
 /** Counters that follow from what an event is: a forwarded request, an error answer, a blocked call… */
-export type CounterName = 'requests' | 'errors' | 'toolErrors' | 'blocked' | 'masked' | 'approvals';
+export type CounterName = 'requests' | 'errors' | 'toolErrors' | 'blocked' | 'denied' | 'masked' | 'approvals';
 
 /** Per-session counters stored on the session row. */
 export interface SessionCounters {
@@ -33,12 +33,16 @@ export interface SessionCounters {
 	errors: number;
 	/** The part of `errors` that are tools/call results with `isError: true` from the server. */
 	toolErrors: number;
+	/** Calls a policy rule refused (decision-kind.ts `blocked`). */
 	blocked: number;
+	/** Held calls that were not approved: an approver said no, or nobody answered in time. */
+	denied: number;
 	masked: number;
+	/** Calls held for a person. */
 	approvals: number;
 	bytes: number;
 }
 
 export function emptyCounters(): SessionCounters {
-	return { messages: 0, requests: 0, errors: 0, toolErrors: 0, blocked: 0, masked: 0, approvals: 0, bytes: 0 };
+	return { messages: 0, requests: 0, errors: 0, toolErrors: 0, blocked: 0, denied: 0, masked: 0, approvals: 0, bytes: 0 };
 }

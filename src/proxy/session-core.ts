@@ -6,6 +6,7 @@
 
 import type { EventTarget, SessionEvent } from '../event/event.js';
 import { countErrors, mayHoldToolError } from '../event/response-outcome.js';
+import { decisionKind } from '../event/decision-kind.js';
 import { classifyLine, idKey, parsedLine, type ClassifiedMessage, type JsonRpcId } from '../jsonrpc/classify.js';
 import { frameBody } from '../jsonrpc/framing.js';
 import { PendingRequests, type PendingRequest } from '../jsonrpc/pending-requests.js';
@@ -703,8 +704,10 @@ function toolResultBody(flow: Flow): Buffer | undefined {
 function noteCount(note: FlowNote): SessionEvent['counts'] {
 	const details = note.details;
 	if (note.kind === 'mask') return 'masked';
-	if (details.action === 'deny' || details.status === 'denied') return 'blocked';
-	if (details.action === 'approve' && details.status === 'held') return 'approvals';
+	// Named as everywhere else (decision-kind.ts): a policy block, a hold, an approver's no.
+	const kind = decisionKind(details);
+	if (kind === 'blocked' || kind === 'denied') return kind;
+	if (kind === 'held') return 'approvals';
 	return undefined;
 }
 

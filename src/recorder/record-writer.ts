@@ -428,6 +428,7 @@ export class RecordWriter {
 			errors: counters.errors,
 			toolErrors: counters.toolErrors,
 			blocked: counters.blocked,
+			denied: counters.denied,
 			masked: counters.masked,
 			approvals: counters.approvals,
 			bytes: counters.bytes,
@@ -615,7 +616,7 @@ const INSERT_EVENT = `INSERT INTO events
   VALUES`;
 
 const UPDATE_SESSION = `UPDATE sessions SET
-  messages = @messages, requests = @requests, errors = @errors, tool_errors = @toolErrors, blocked = @blocked, masked = @masked,
+  messages = @messages, requests = @requests, errors = @errors, tool_errors = @toolErrors, blocked = @blocked, denied = @denied, masked = @masked,
   approvals = @approvals, bytes = @bytes,
   event_count = coalesce(@eventCount, event_count), head_hash = coalesce(@headHash, head_hash),
   client_name = coalesce(@clientName, client_name), client_version = coalesce(@clientVersion, client_version),

@@ -31,7 +31,13 @@ export interface SessionSummary {
 		errors: number;
 		/** The part of `errors` that are tool errors (results with `isError: true`). */
 		toolErrors: number;
-		blocked: number; masked: number; approvals: number;
+		/** Calls a policy rule refused. */
+		blocked: number;
+		/** Held calls that were not approved (an approver said no, or nobody answered in time). */
+		denied: number;
+		masked: number;
+		/** Calls held for a person. */
+		approvals: number;
 		bytes: number;
 		events: number;
 	};
@@ -68,6 +74,7 @@ export function summarizeSession(row: SessionRow): SessionSummary {
 			errors: row.errors,
 			toolErrors: row.tool_errors ?? 0,
 			blocked: row.blocked,
+			denied: row.denied ?? 0,
 			masked: row.masked,
 			approvals: row.approvals,
 			bytes: row.bytes,

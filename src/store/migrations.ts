@@ -193,4 +193,19 @@ UPDATE sessions SET errors = errors + tool_errors WHERE tool_errors > 0;
 ALTER TABLE approvals ADD COLUMN reason TEXT;
 `,
 	},
+	{
+		// An approver's "no" is not a policy block (issue 20): held calls that were not approved
+		// count in `denied`, no longer in `blocked`. Sessions recorded before are counted again
+		// from their decision events (mcprec writes them as compact JSON).
+		version: 9,
+		sql: `
+ALTER TABLE sessions ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET denied = (
+  SELECT count(*) FROM events e
+  WHERE e.session_id = sessions.id AND e.kind = 'decision' AND e.encoding = 'identity'
+    AND instr(e.payload, CAST('"action":"approve"' AS BLOB)) > 0 AND instr(e.payload, CAST('"status":"denied"' AS BLOB)) > 0
+);
+UPDATE sessions SET blocked = max(0, blocked - denied) WHERE denied > 0;
+`,
+	},
 ];

@@ -228,7 +228,7 @@ function importJournal(database: StoreDatabase, file: string, signing: Signing):
 			database
 				.prepare(
 					`UPDATE sessions SET
-  messages = @messages, requests = @requests, errors = @errors, tool_errors = @toolErrors, blocked = @blocked, masked = @masked, approvals = @approvals, bytes = @bytes,
+  messages = @messages, requests = @requests, errors = @errors, tool_errors = @toolErrors, blocked = @blocked, denied = @denied, masked = @masked, approvals = @approvals, bytes = @bytes,
   event_count = @eventCount, head_hash = @headHash,
   client_name = coalesce(client_name, @clientName), client_version = coalesce(client_version, @clientVersion), protocol_version = coalesce(protocol_version, @protocolVersion),
   ended_at = coalesce(ended_at, @endedAt), end_reason = coalesce(end_reason, @endReason),

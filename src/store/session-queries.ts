@@ -32,6 +32,8 @@ export interface SessionRow {
 	/** tools/call results with `isError: true` (part of `errors`; migration 6). */
 	tool_errors: number;
 	blocked: number;
+	/** Null only in rows read before store migration 9. */
+	denied: number | null;
 	masked: number;
 	approvals: number;
 	bytes: number;

@@ -20,6 +20,7 @@ export function SessionHeader({ session, width }: SessionHeaderProps) {
 		`${plural(session.errors, 'error')}${session.tool_errors ? ` (${session.tool_errors} tool)` : ''}`,
 		// Blocked, masked and approved are news when they happened; zero is the quiet default.
 		session.blocked ? `${session.blocked} blocked` : null,
+		session.denied ? `${session.denied} denied` : null,
 		session.masked ? `${session.masked} masked` : null,
 		session.approvals ? plural(session.approvals, 'approval') : null,
 		plural(session.event_count, 'event'),

@@ -56,9 +56,9 @@ function decisionsFor(events: StoredEventRow[], rpcId: string): Record<string, u
 /** The main step of each decision: the stage's status (held, approved…) or the broker's step (asked). */
 const stepsOf = (decisions: Record<string, unknown>[]) => decisions.map((details) => details.status ?? details.step);
 
-async function sessionCounters(home: string): Promise<{ approvals: number; blocked: number }> {
+async function sessionCounters(home: string): Promise<{ approvals: number; blocked: number; denied: number }> {
 	const session = await waitFor('the session to end', () => readSessions(home).find((row) => row.ended_at !== null), 10_000);
-	return { approvals: session.approvals as number, blocked: session.blocked as number };
+	return { approvals: session.approvals as number, blocked: session.blocked as number, denied: session.denied as number };
 }
 
 async function approvalsJson(home: string, all = false): Promise<Record<string, unknown>[]> {
@@ -177,9 +177,9 @@ describe('approval asked in the client (legacy elicitation/create)', () => {
 		expect(asked).toHaveLength(before);
 	});
 
-	it('records every step, never forwards a blocked call, and counts approvals and blocks', async () => {
+	it('records every step, never forwards a blocked call, and counts holds and denials (not policy blocks)', async () => {
 		await connection.close();
-		expect(await sessionCounters(home)).toEqual({ approvals: 5, blocked: 4 });
+		expect(await sessionCounters(home)).toEqual({ approvals: 5, blocked: 0, denied: 4 });
 		const events = readEvents(home);
 		for (const { rpcId, passed } of outcomes) {
 			expect(forwarded(events, rpcId) !== undefined, `call ${rpcId} forwarded`).toBe(passed);
@@ -277,11 +277,11 @@ describe('approval out of band (`mcprec approvals`, `approve`, `deny`)', () => {
 		expect(String(late.stderr)).toBe(`mcprec: approval ${id} is already cancelled`);
 	});
 
-	it('records every step and counts approvals and blocks', async () => {
+	it('records every step and counts holds and denials (not policy blocks)', async () => {
 		session.end();
 		await session.exit();
 		expect(session.lines.some((line) => parseLine(line).id === 3)).toBe(false);
-		expect(await sessionCounters(home)).toEqual({ approvals: 3, blocked: 1 });
+		expect(await sessionCounters(home)).toEqual({ approvals: 3, blocked: 0, denied: 1 });
 		const events = readEvents(home);
 		const approvals = await approvalsJson(home, true);
 		const idOf = (marker: string) => approvals.find((approval) => (approval.arguments as { id?: string }).id === marker)!.id;
@@ -384,7 +384,7 @@ describe('an out-of-band approval nobody settles', () => {
 			expect(String(late.stderr)).toBe(`mcprec: approval ${id} is already expired`);
 			session.end();
 			await session.exit();
-			expect(await sessionCounters(home)).toEqual({ approvals: 1, blocked: 1 });
+			expect(await sessionCounters(home)).toEqual({ approvals: 1, blocked: 0, denied: 1 });
 			expect(decisionsFor(readEvents(home), '1')).toEqual([
 				expect.objectContaining({ status: 'held' }),
 				expect.objectContaining({ step: 'asked', channel: 'out-of-band', approvalId: id }),
@@ -518,10 +518,10 @@ describe('approval in the 2026-07-28 era (input_required)', () => {
 		expect(textOf(result)).toBe(`${BLOCKED}declined in the client`);
 	});
 
-	it('records every step and counts approvals and blocks', async () => {
+	it('records every step and counts holds and denials (not policy blocks)', async () => {
 		session.end();
 		await session.exit();
-		expect(await sessionCounters(home)).toEqual({ approvals: 5, blocked: 3 });
+		expect(await sessionCounters(home)).toEqual({ approvals: 5, blocked: 0, denied: 3 });
 		const events = readEvents(home);
 		expect(stepsOf(decisionsFor(events, '1'))).toEqual(['held', 'asked', 'input_required']);
 		expect(decisionsFor(events, '1')[1]).toMatchObject({ step: 'asked', channel: 'input_required', rule: 'confirm-deletes' });

@@ -33,7 +33,7 @@ it('records the held request, the hold and "the session ended" as its outcome', 
 		expect.objectContaining({ status: 'denied', via: 'session-end', reason: 'the session ended' }),
 	]);
 	expect(events.some((event) => event.kind === 'message' && event.origin === 'proxy' && payloadOf(event).includes('not approved: the session ended'))).toBe(true);
-	expect(readSessions(home)[0]).toMatchObject({ blocked: 1, approvals: 1, end_reason: 'client-closed' });
+	expect(readSessions(home)[0]).toMatchObject({ blocked: 0, denied: 1, approvals: 1, end_reason: 'client-closed' });
 	expect(fs.readdirSync(home).filter((name) => name.includes('unrecorded'))).toEqual([]);
 	expect(fs.readdirSync(path.join(home, 'journal'))).toEqual([]);
 	expect((await runMcprec(['verify', '--all'], home)).exitCode).toBe(0);

@@ -67,8 +67,8 @@ describe('tool errors are errors', () => {
 
 	it('counts them again in a store recorded before tool errors were counted (migration 7)', async () => {
 		const database = new Database(path.join(home, 'mcprec.db'));
-		// Back to version 6: the columns of migrations 7 and 8 go.
-		database.exec('ALTER TABLE sessions DROP COLUMN tool_errors; ALTER TABLE approvals DROP COLUMN reason; UPDATE sessions SET errors = 1; PRAGMA user_version = 6;');
+		// Back to version 6: the columns of migrations 7 to 9 go.
+		database.exec('ALTER TABLE sessions DROP COLUMN tool_errors; ALTER TABLE approvals DROP COLUMN reason; ALTER TABLE sessions DROP COLUMN denied; UPDATE sessions SET errors = 1; PRAGMA user_version = 6;');
 		database.close();
 		const [session] = JSON.parse(String((await runMcprec(['sessions', '--json'], home)).stdout));
 		expect(session.counts).toMatchObject({ errors: 3, toolErrors: 2 });

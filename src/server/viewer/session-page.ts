@@ -46,7 +46,7 @@ ${field('Policy', policyFacts(firstPage, metadata))}
 ${field('Started', utc(started))}
 ${field('Ended', ended ? `${utc(ended)} (${seconds!.toFixed(1)} s${typeof metadata.endReason === 'string' ? `, ${metadata.endReason}` : ''})` : 'still open')}
 ${field('Exit', metadata.exitCode === null || metadata.exitCode === undefined ? (typeof metadata.exitSignal === 'string' ? metadata.exitSignal : null) : String(metadata.exitCode))}
-${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors${typeof counts.toolErrors === 'number' && counts.toolErrors > 0 ? ` (${counts.toolErrors} tool)` : ''} · ${num(counts.blocked)} blocked · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
+${field('Counters', `${num(counts.messages)} messages · ${num(counts.requests)} requests · ${num(counts.errors)} errors${typeof counts.toolErrors === 'number' && counts.toolErrors > 0 ? ` (${counts.toolErrors} tool)` : ''} · ${num(counts.blocked)} blocked${typeof counts.denied === 'number' ? ` · ${counts.denied} denied` : ''} · ${num(counts.masked)} masked · ${num(counts.approvals)} approvals`)}
 ${field('Outcomes', outcomeBadges(session.outcomes, (name) => `?flag=${name}`))}
 ${field('Stored', html`<span data-testid="stored-events">${session.nextSeq}</span> events, head <span class="mono">${session.headHash?.slice(0, 16) ?? '—'}</span>`)}
 ${legalHold ? field('Legal hold', legalHoldField(session.id, legalHold)) : ''}

@@ -85,7 +85,7 @@ describe('loadPolicyFile', () => {
 			identity: { required: false },
 		}, null, 2);
 		const jsonPolicy = parsePolicy(json, 'policy.json');
-		const withoutPlace = (policy: typeof yamlPolicy) => ({ ...policy, source: '', digest: '', rules: policy.rules.map(({ line: _line, ...rest }) => rest) });
+		const withoutPlace = (policy: typeof yamlPolicy) => ({ ...policy, source: '', digest: '', text: '', rules: policy.rules.map(({ line: _line, ...rest }) => rest) });
 		expect(withoutPlace(jsonPolicy)).toEqual(withoutPlace(yamlPolicy));
 		expect(jsonPolicy.rules[1].line).toBe(json.split('\n').findIndex((line) => line.includes('"confirm-deletes"')));
 		expect(errorOf('{"version": 1, "rules": [{"name": "x", "match": {}, "action": "block"}]}', 'policy.json')).toBe(
@@ -95,7 +95,7 @@ describe('loadPolicyFile', () => {
 
 	it('fills in defaults for a minimal policy', () => {
 		const policy = parsePolicy('version: 1\n', 'policy.yaml');
-		expect({ ...policy, digest: '' }).toEqual({ ...defaultPolicy(), source: 'policy.yaml', digest: '' });
+		expect({ ...policy, digest: '' }).toEqual({ ...defaultPolicy(), source: 'policy.yaml', digest: '', text: 'version: 1\n' });
 		expect(parsePolicy('version: 1\nmask:\nrules:\n', 'p').rules).toEqual([]);
 	});
 
