@@ -73,6 +73,8 @@ export async function followSession(options: FollowSessionOptions): Promise<Foll
 	let retryMs = FIRST_RETRY_MS;
 	let endedSeenAt: number | undefined;
 	let recoveredAt: number | undefined;
+	// What the spans were last worked out from: nothing new, no need to work them out again.
+	let lastLook = '';
 
 	const send = async (spans: SpanRecord[]): Promise<boolean> => {
 		try {
@@ -131,12 +133,14 @@ export async function followSession(options: FollowSessionOptions): Promise<Foll
 					return { outcome: 'gave-up', spans: sentSpans };
 				}
 			}
-			const ready = liveSpans({
-				session: exportSessionOf(row),
-				events,
-				options: { payloads: options.payloads },
-				quiet: Date.now() - lastChangeAt >= quietMs,
-			});
+			const quiet = Date.now() - lastChangeAt >= quietMs;
+			const look = `${events.length} ${quiet} ${ended}`;
+			if (look === lastLook && failingSince === undefined) {
+				await sleep(pollMs);
+				continue;
+			}
+			lastLook = look;
+			const ready = liveSpans({ session: exportSessionOf(row), events, options: { payloads: options.payloads }, quiet });
 			const pending = ready.requests.filter(({ requestSeq }) => !sentNow.has(requestSeq) && !wasSent(sent, requestSeq));
 			let delivered = true;
 			for (let start = 0; start < pending.length && delivered; start += SPANS_PER_BATCH) {
