@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeHome, readSessions, removeHome, runMcprec, servers } from '../helpers/mcprec.js';
+import { makeHome, readSessions, removeHome, runMcprec, servers, waitForEvents } from '../helpers/mcprec.js';
 import { startOtlpReceiver, type DecodedSpan, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { connectClient, waitFor, type Connection } from '../helpers/sdk-client.js';
 
@@ -189,6 +189,28 @@ describe('live export (export.otlp in config.yaml)', () => {
 		const received = spansOf(receiver.spans(), sessionId);
 		expect(received.map((span) => span.name)).toEqual(expect.arrayContaining(['tools/call get-sum', 'mcp session live']));
 		expect(received.filter((span) => span.name === 'tools/call echo')).toHaveLength(2);
+		await expectCompleteOnce(home, sessionId, received);
+	}, 60_000);
+
+	it('closes the session as the next mcprec would when its mcprec is killed, and sends the rest', async () => {
+		const home = homeWithConfig({ endpoint: receiver.url });
+		const connection = await connect(home);
+		let sessionId: string;
+		try {
+			await connection.client.callTool({ name: 'echo', arguments: { message: 'before the kill' } });
+			sessionId = sessionIdOf(home);
+			await waitFor('the first call as a span', () => spansOf(receiver.spans(), sessionId).some((span) => span.name === 'tools/call echo'));
+			// A call still running when mcprec dies: its span ends with the session.
+			void connection.client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 30, steps: 3 } }).catch(() => {});
+			await waitForEvents(home, (events) => events.some((event) => event.tool === 'trigger-long-running-operation'));
+			process.kill(Number(readSessions(home).at(-1)!.pid), 'SIGKILL');
+		} finally {
+			await connection.close().catch(() => {});
+		}
+		await followerFinished(home, sessionId);
+		expect(readSessions(home).at(-1)!.end_reason).toBe('crashed');
+		const received = spansOf(receiver.spans(), sessionId);
+		expect(received.find((span) => span.name === 'tools/call trigger-long-running-operation')!.attributes['mcprec.outcome']).toBe('pending');
 		await expectCompleteOnce(home, sessionId, received);
 	}, 60_000);
 
