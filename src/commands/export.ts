@@ -109,9 +109,10 @@ export async function exportCommand(references: string[], options: ExportOptions
 	}
 }
 
-// The live export of one session (started by `mcprec run` when config.yaml has
-// export.otlp, or by hand): it runs at low priority, and says what it does on stderr,
-// which `run` sends to live-export.log beside the store.
+// The live export of a session (started by `mcprec run` when config.yaml has export.otlp,
+// or by hand): it asks for the session to be followed, and follows every session asked
+// for unless another process already does (follow-session.ts). It runs at low priority,
+// and says what it does on stderr, which `run` sends to live-export.log beside the store.
 async function followCommand(references: string[], options: ExportOptions): Promise<void> {
 	if (options.format !== 'otlp') throw new UserError('--follow is for --format otlp');
 	if (references.length !== 1 || options.since !== undefined || options.all || options.sinceLast || options.output) {
@@ -125,15 +126,15 @@ async function followCommand(references: string[], options: ExportOptions): Prom
 	} catch {
 		// Not allowed here (a container without the capability): it runs at normal priority.
 	}
-	const { followSession } = await import('../export/follow-session.js');
-	const result = await followSession({
+	const { followSessions } = await import('../export/follow-session.js');
+	const outcome = await followSessions({
 		databaseFile: paths.database,
 		sessionId,
 		destination,
 		payloads: options.payloads === true || destination.payloads,
-		log: (line) => process.stderr.write(`${new Date().toISOString()} mcprec export: ${line}\n`),
+		log: (line) => process.stderr.write(`${new Date().toISOString()} mcprec export[${process.pid}]: ${line}\n`),
 	});
-	if (result.outcome !== 'done') process.exitCode = UNREACHABLE;
+	if (outcome === 'gave-up') process.exitCode = UNREACHABLE;
 }
 
 // A full session id is followed even before the store has it (`run` starts the follower as

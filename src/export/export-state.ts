@@ -28,7 +28,8 @@ export interface FollowerProcess {
 type Entry =
 	| { headHash: string | null; exportedAt: string }
 	// follower: null once the live export stopped; absent: this writer does not know.
-	| { sent: SentRequests; updatedAt: string; follower?: FollowerProcess | null };
+	// live: true while a live export should send it, false once one gave up (for good).
+	| { sent: SentRequests; updatedAt: string; follower?: FollowerProcess | null; live?: boolean };
 
 interface StateFile {
 	version: 1;
@@ -45,6 +46,12 @@ export interface ExportState {
 	/** `follower`: the live export saving this (itself), or null when it stops. */
 	remember(destination: string, sessionId: string, headHash: string | null): void;
 	rememberSent(destination: string, sessionId: string, sent: SentRequests, follower?: FollowerProcess | null): void;
+	/** Asks for a live export of the session (`run` started with export.otlp). */
+	want(destination: string, sessionId: string, follower: FollowerProcess): void;
+	/** The live export gave the session up: `export --since-last` sends the rest. */
+	giveUp(destination: string, sessionId: string): void;
+	/** The sessions a live export should send, and has not finished nor given up. */
+	wanted(destination: string): string[];
 	/** Writes what this process learnt, merged with what others wrote meanwhile. */
 	save(): Promise<void>;
 }
@@ -77,6 +84,18 @@ export function loadExportState(file: string): ExportState {
 		},
 		rememberSent(destination, sessionId, sent, follower) {
 			note(destination, sessionId, { sent: { through: sent.through, also: [...sent.also].sort((a, b) => a - b) }, updatedAt: new Date().toISOString(), follower });
+		},
+		want(destination, sessionId, follower) {
+			note(destination, sessionId, { sent: { through: -1, also: [] }, updatedAt: new Date().toISOString(), follower, live: true });
+		},
+		giveUp(destination, sessionId) {
+			note(destination, sessionId, { sent: { through: -1, also: [] }, updatedAt: new Date().toISOString(), follower: null, live: false });
+		},
+		wanted(destination) {
+			const sessions = { ...state.destinations[destination], ...news.destinations[destination] };
+			return Object.entries(sessions)
+				.filter(([, entry]) => !isWhole(entry) && entry.live === true)
+				.map(([sessionId]) => sessionId);
 		},
 		async save() {
 			if (Object.keys(news.destinations).length === 0) return;
@@ -124,7 +143,9 @@ export function mergeEntries(older: Entry | undefined, newer: Entry | undefined)
 	if (isWhole(older)) return older;
 	const through = Math.max(older.sent.through, newer.sent.through);
 	const also = [...new Set([...older.sent.also, ...newer.sent.also])].filter((seq) => seq > through).sort((a, b) => a - b);
-	return { sent: { through, also }, updatedAt: newer.updatedAt, follower: newer.follower !== undefined ? newer.follower : older.follower };
+	// Given up is for good; otherwise the newer word.
+	const live = older.live === false || newer.live === false ? false : (newer.live ?? older.live);
+	return { sent: { through, also }, updatedAt: newer.updatedAt, follower: newer.follower !== undefined ? newer.follower : older.follower, ...(live === undefined ? {} : { live }) };
 }
 
 /** Whether the request span of `requestSeq` is among those sent. */

@@ -192,6 +192,62 @@ describe('live export (export.otlp in config.yaml)', () => {
 		await expectCompleteOnce(home, sessionId, received);
 	}, 60_000);
 
+	it('follows every running session from one process', async () => {
+		const home = homeWithConfig({ endpoint: receiver.url });
+		const first = await connect(home);
+		let ids: string[] = [];
+		try {
+			await first.client.callTool({ name: 'echo', arguments: { message: 'first' } });
+			const firstId = sessionIdOf(home);
+			await waitFor('the first session exported live', () => spansOf(receiver.spans(), firstId).some((span) => span.name === 'tools/call echo'));
+			const second = await connect(home);
+			try {
+				await second.client.callTool({ name: 'echo', arguments: { message: 'second' } });
+				ids = [firstId, sessionIdOf(home)];
+				await waitFor('the second session exported live', () => spansOf(receiver.spans(), ids[1]!).some((span) => span.name === 'tools/call echo'));
+			} finally {
+				await second.close();
+			}
+		} finally {
+			await first.close();
+		}
+		for (const id of ids) await followerFinished(home, id);
+		const pidsTaking = ids.map((id) => new RegExp(`mcprec export\\[(\\d+)\\]: session ${id}: exporting live`).exec(logOf(home))![1]);
+		expect(pidsTaking[0]).toBe(pidsTaking[1]);
+		expect(logOf(home)).toMatch(new RegExp(`session ${ids[1]}: the live export already running takes it`));
+		for (const id of ids) await expectCompleteOnce(home, id, spansOf(receiver.spans(), id));
+	}, 60_000);
+
+	it('leaves what a killed live export did not send to the next one, which sends it once', async () => {
+		const home = homeWithConfig({ endpoint: receiver.url });
+		const first = await connect(home);
+		let firstId: string;
+		try {
+			await first.client.callTool({ name: 'echo', arguments: { message: 'before' } });
+			firstId = sessionIdOf(home);
+			await waitFor('the first call as a span', () => spansOf(receiver.spans(), firstId).some((span) => span.name === 'tools/call echo'));
+			const follower = Number(/mcprec export\[(\d+)\]: session \S+: exporting live/.exec(logOf(home))![1]);
+			process.kill(follower, 'SIGKILL');
+			await first.client.callTool({ name: 'echo', arguments: { message: 'after' } });
+			await first.client.listTools();
+		} finally {
+			await first.close();
+		}
+		expect(spansOf(receiver.spans(), firstId).filter((span) => span.name === 'tools/call echo')).toHaveLength(1);
+		// The next session's live export takes the first one up again.
+		const second = await connect(home);
+		try {
+			await second.client.callTool({ name: 'echo', arguments: { message: 'next' } });
+		} finally {
+			await second.close();
+		}
+		const secondId = sessionIdOf(home);
+		await followerFinished(home, firstId);
+		await followerFinished(home, secondId);
+		await expectCompleteOnce(home, firstId, spansOf(receiver.spans(), firstId));
+		await expectCompleteOnce(home, secondId, spansOf(receiver.spans(), secondId));
+	}, 60_000);
+
 	it('closes the session as the next mcprec would when its mcprec is killed, and sends the rest', async () => {
 		const home = homeWithConfig({ endpoint: receiver.url });
 		const connection = await connect(home);
