@@ -40,6 +40,8 @@ export function startLiveExport({ configFile, databaseFile, sessionId, warn }: L
 	try {
 		if (!readOtlpExportConfig(configFile)) return;
 		try {
+			// The first session of a new install may get here before the store's folder exists.
+			fs.mkdirSync(path.dirname(databaseFile), { recursive: true, mode: 0o700 });
 			stderr = fs.openSync(liveExportLogFile(databaseFile), 'a', 0o600);
 		} catch {
 			// No log then; the export still runs.
