@@ -14,17 +14,21 @@ export const EXPORT_COMMAND: CommandSpec = {
 		{ flags: '--output <file>', description: 'jsonl: write to this file instead of stdout (appended to with --since-last)' },
 		{ flags: '--payloads', description: 'include message bodies and stderr text (masked as the store holds them)' },
 		{ flags: '--since-last', description: 'only ended sessions not yet exported to this endpoint or file (remembered per destination)' },
+		{ flags: '--follow', description: 'otlp: export one session as it is recorded, until it ends (what `run` starts with export.otlp in config.yaml)' },
 	],
 	helpAfter: `
 otlp sends one trace per session: a root span, a span per request with its response,
 and span events for progress, decisions (blocked, held, approved, denied), masking,
-notifications and stderr. It reads the standard variables:
+notifications and stderr. It sends where export.otlp in config.yaml says (endpoint,
+protocol, headers, payloads), and otherwise reads the standard variables:
   OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318), …_TRACES_ENDPOINT,
   OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf, the default, or http/json),
   OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME (default mcprec), OTEL_RESOURCE_ATTRIBUTES.
+With export.otlp set, every \`mcprec run\` exports its session live (--follow); what
+the endpoint did not take then, --since-last sends later, never twice.
 jsonl writes each event as \`replay --json\` prints it, with the session under "session".
 Exit codes: 0 done, 2 usage, 3 store problem, 4 the endpoint did not take the spans
-(run again; with --since-last it goes on where it stopped).
+(run again; with --since-last it goes on where it stopped; with --follow: it gave up).
 
 Examples:
   mcprec export --all --format jsonl --output audit.jsonl

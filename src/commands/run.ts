@@ -172,6 +172,12 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 
 	// The lifecycle event keeps the command line (or the URL) as the session row does: masked.
 	await proxy.start(url ? ['--url', session.url ?? url.href] : (session.command ?? commandLine));
+	// `export.otlp` in config.yaml: the session's spans go out as it runs, from a process of their own.
+	if (fs.existsSync(paths.config)) {
+		void import('./run-background.js').then(({ startLiveExport }) =>
+			startLiveExport({ configFile: paths.config, databaseFile: paths.database, sessionId: session.id, warn: (text) => stderr.write(`mcprec: ${text}\n`) }),
+		);
+	}
 	const result = await proxy.done;
 	await (await dataPathReady).approvals.close();
 	await flushStream(process.stdout);
@@ -190,7 +196,7 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		);
 	}
 	await flushStream(stderr);
-	if (fs.existsSync(paths.config)) (await import('../sync/start-background-sync.js')).startBackgroundSync(paths.config);
+	if (fs.existsSync(paths.config)) (await import('./run-background.js')).startBackgroundSync(paths.config);
 	process.exit(result.status);
 }
 

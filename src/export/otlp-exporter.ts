@@ -31,11 +31,13 @@ export interface OtlpSenderOptions {
 	scopeVersion?: string;
 	/** service.name when OTEL_SERVICE_NAME does not say. */
 	serviceName?: string;
+	/** Sent with every request, over OTEL_EXPORTER_OTLP_HEADERS (export.otlp.headers of config.yaml). */
+	headers?: Record<string, string>;
 }
 
 export async function openOtlpSender(options: OtlpSenderOptions): Promise<OtlpSpanSender> {
 	const resource = await exportResource(options);
-	const config = { url: options.target.url };
+	const config = { url: options.target.url, headers: options.headers };
 	const exporter: SpanExporter = options.target.protocol === 'http/json' ? new JsonTraceExporter(config) : new ProtobufTraceExporter(config);
 	const scope = { name: 'mcprec', version: options.scopeVersion };
 	return {

@@ -16,9 +16,12 @@ export interface OtlpTarget {
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
 
-/** `endpoint`: a base URL given on the command line, which wins over the variables' base URL. */
-export function resolveOtlpTarget(environment: NodeJS.ProcessEnv = process.env, endpoint?: string): OtlpTarget {
-	const protocolText = (environment.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || environment.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf').trim();
+/**
+ * `endpoint`: a base URL given on the command line or in config.yaml, which wins over the
+ * variables' endpoints; `protocol`, from config.yaml, wins over the variables' protocol.
+ */
+export function resolveOtlpTarget(environment: NodeJS.ProcessEnv = process.env, endpoint?: string, protocol?: OtlpProtocol): OtlpTarget {
+	const protocolText = (protocol ?? (environment.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || environment.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf')).trim();
 	if (protocolText === 'grpc') {
 		throw new UserError("OTLP over gRPC is not supported; set OTEL_EXPORTER_OTLP_PROTOCOL to http/protobuf (the collector's port 4318) or http/json");
 	}

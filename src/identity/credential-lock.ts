@@ -15,6 +15,10 @@ export interface CredentialLockOptions {
 	timeoutMs?: number;
 	/** A lock older than this is stale whoever holds it (default 60 s: a refresh times out well before). */
 	staleMs?: number;
+	/** What the lock guards, for messages (default "the credentials"); other files use the same lock (export-state.ts). */
+	what?: string;
+	/** The error thrown when the lock cannot be had (default CredentialStoreError). */
+	error?: (message: string) => Error;
 }
 
 interface LockOwner {
@@ -38,12 +42,14 @@ export async function acquireCredentialLock(options: CredentialLockOptions): Pro
 	const { file } = options;
 	const timeoutMs = options.timeoutMs ?? 15_000;
 	const staleMs = options.staleMs ?? 60_000;
+	const what = options.what ?? 'the credentials';
+	const fail = options.error ?? ((message: string) => new CredentialStoreError(message));
 	// The lock holds no secret; the folder's permissions are the file store's business.
 	fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
 	const owner: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), at: Date.now() };
 	const deadline = Date.now() + timeoutMs;
 	for (let attempt = 0; ; attempt++) {
-		if (tryCreate(file, owner)) return () => release(file, owner.token);
+		if (tryCreate(file, owner, what, fail)) return () => release(file, owner.token);
 		const holder = readOwner(file);
 		if (holder === 'gone') continue;
 		if (isStale(file, holder, staleMs)) {
@@ -52,21 +58,19 @@ export async function acquireCredentialLock(options: CredentialLockOptions): Pro
 		}
 		if (Date.now() >= deadline) {
 			const who = holder ? `process ${holder.pid} on ${holder.host}` : 'another process';
-			throw new CredentialStoreError(
-				`the credentials are locked by ${who} (lock file ${file}); if no mcprec is running, remove that file and try again`,
-			);
+			throw fail(`${what} ${what.endsWith('s') ? 'are' : 'is'} locked by ${who} (lock file ${file}); if no mcprec is running, remove that file and try again`);
 		}
 		await new Promise((resolve) => setTimeout(resolve, Math.min(20 + attempt * 10, 100) + Math.random() * 20));
 	}
 }
 
-function tryCreate(file: string, owner: LockOwner): boolean {
+function tryCreate(file: string, owner: LockOwner, what: string, fail: (message: string) => Error): boolean {
 	let descriptor: number;
 	try {
 		descriptor = fs.openSync(file, 'wx', 0o600);
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-		throw new CredentialStoreError(`cannot create the credentials lock ${file}: ${(error as Error).message}`);
+		throw fail(`cannot create the lock of ${what} ${file}: ${(error as Error).message}`);
 	}
 	try {
 		fs.writeFileSync(descriptor, JSON.stringify(owner));

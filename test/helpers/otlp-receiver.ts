@@ -51,6 +51,8 @@ export interface OtlpReceiver {
 	url: string;
 	requests: ReceivedRequest[];
 	spans(): DecodedSpan[];
+	/** How many requests were answered with another status than 200 (respondWith). */
+	refused(): number;
 	/** Answer every later request with this status (200 by default). */
 	respondWith(status: number): void;
 	close(): Promise<void>;
@@ -59,6 +61,7 @@ export interface OtlpReceiver {
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 	const requests: ReceivedRequest[] = [];
 	let status = 200;
+	let refused = 0;
 	const server = http.createServer((request, response) => {
 		const chunks: Buffer[] = [];
 		request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -68,6 +71,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 				return;
 			}
 			if (status !== 200) {
+				refused++;
 				response.writeHead(status, { 'content-type': 'text/plain' }).end('unavailable');
 				return;
 			}
@@ -90,6 +94,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
 		url: `http://127.0.0.1:${port}`,
 		requests,
 		spans: () => requests.flatMap((request) => request.spans),
+		refused: () => refused,
 		respondWith: (next) => {
 			status = next;
 		},

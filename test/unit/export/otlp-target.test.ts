@@ -16,6 +16,10 @@ describe('resolveOtlpTarget', () => {
 		expect(resolveOtlpTarget(environment, endpoint)).toEqual({ url, protocol });
 	});
 
+	it("takes config.yaml's protocol over the variables'", () => {
+		expect(resolveOtlpTarget({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'http://c:4318/', 'http/json')).toEqual({ url: 'http://c:4318/v1/traces', protocol: 'http/json' });
+	});
+
 	it.each([
 		[{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /gRPC is not supported/],
 		[{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' }, /OTEL_EXPORTER_OTLP_PROTOCOL 'http\/xml' is not one of http\/protobuf, http\/json/],
