@@ -11,6 +11,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHome, servers } from '../helpers/mcprec.js';
 import { startFixture } from '../helpers/remote-server.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { installedPackage, mcprec, userEnvironment, type InstalledPackage } from './installed-package.js';
 
 let installed: InstalledPackage;
@@ -251,11 +252,12 @@ describe('approvals from another terminal', () => {
 
 		const second = client.callTool({ name: 'get-sum', arguments: { a: 1, b: 1 } });
 		const [again] = await waitFor('a second held call', pending);
-		const deny = await mcprec(installed, home, ['deny', again!.id]);
+		const deny = await mcprec(installed, home, ['deny', again!.id, '--reason', 'not during the freeze']);
 		expect(deny.exitCode, deny.stderr).toBe(0);
 		const refused = (await second) as CallToolResult;
 		expect(refused.isError).toBe(true);
 		expect(textOf(refused)).toContain("Blocked by policy rule 'confirm-sums'");
+		expect(textOf(refused)).toContain('not during the freeze');
 
 		const grant = await mcprec(installed, home, ['grant', '--server', 'everything', '--tool', 'get-sum', '--for', '15m']);
 		expect(grant.exitCode, grant.stderr).toBe(0);
@@ -263,4 +265,44 @@ describe('approvals from another terminal', () => {
 		expect(await pending()).toBeUndefined();
 		await client.close();
 	}, 60_000);
+});
+
+// Issue 18: the live export is a second mcprec process that `run` starts from its own
+// launcher; only the installed package shows that this finds the installed mcprec.
+describe('export from the installed mcprec', () => {
+	let receiver: OtlpReceiver;
+	let exportHome: string;
+	beforeAll(async () => {
+		receiver = await startOtlpReceiver();
+		exportHome = makeHome('mcprec-installed-export-');
+		fs.writeFileSync(path.join(exportHome, 'config.yaml'), `export:\n  otlp:\n    endpoint: ${receiver.url}\n    protocol: http/json\n`);
+	});
+	afterAll(async () => {
+		await receiver.close();
+		fs.rmSync(exportHome, { recursive: true, force: true });
+	});
+
+	it('run sends the spans of a session while it is open (export.otlp in config.yaml), and export writes it as JSON lines', async () => {
+		const transport = new StdioClientTransport({
+			command: 'mcprec',
+			args: ['run', '--name', 'everything', '--', 'node', servers.everything, 'stdio'],
+			env: userEnvironment(installed, exportHome),
+			stderr: 'pipe',
+		});
+		const client = new Client({ name: 'installed-export', version: '1.0.0' });
+		await client.connect(transport);
+		clients.push(client);
+		expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'live from the installed mcprec' } }))).toContain('live from');
+		const span = await waitFor('the echo span at the receiver', async () => receiver.spans().find((candidate) => candidate.attributes['gen_ai.tool.name'] === 'echo'), 30_000);
+		expect(span.attributes['mcp.method.name']).toBe('tools/call');
+		await client.close();
+
+		const sessions = JSON.parse((await mcprec(installed, exportHome, ['sessions', '--json'])).stdout) as { id: string }[];
+		expect(span.traceId).toBe(sessions[0]!.id.replace(/-/g, ''));
+		const file = path.join(exportHome, 'audit.jsonl');
+		const exported = await mcprec(installed, exportHome, ['export', sessions[0]!.id, '--format', 'jsonl', '--output', file]);
+		expect(exported.exitCode, exported.stderr).toBe(0);
+		const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { tool?: string | null });
+		expect(lines.some((line) => line.tool === 'echo')).toBe(true);
+	}, 90_000);
 });
