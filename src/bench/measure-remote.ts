@@ -13,6 +13,7 @@
 // the time goes.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -60,6 +61,10 @@ export async function measureRemote(options: RemoteOptions) {
 	if (!fs.existsSync(mcpRemoteScript)) throw new Error(`mcp-remote is not installed (${mcpRemoteScript}); run npm ci (it is a dev dependency)`);
 	const server = await startServer(options.responses);
 	const samples: Record<Contender, SessionSample[]> = { direct: [], mcpRemote: [], mcpRemoteSilent: [], mcprec: [] };
+	// The SDK's stdio client waits for 'drain' once per pipelined call that finds the pipe full:
+	// legitimate here, so Node's warning about many listeners would only clutter the output.
+	const maxListeners = EventEmitter.defaultMaxListeners;
+	EventEmitter.defaultMaxListeners = Math.max(maxListeners, options.pipelined + 10);
 	try {
 		// The server warms up first, so its JIT does not favour whoever comes last.
 		await runSession('direct', server.url, options, { ...options, timed: 0, pipelined: options.pipelined });
@@ -70,6 +75,7 @@ export async function measureRemote(options: RemoteOptions) {
 			}
 		}
 	} finally {
+		EventEmitter.defaultMaxListeners = maxListeners;
 		await server.stop();
 	}
 	const summary = (contender: Contender) => {
