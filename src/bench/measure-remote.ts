@@ -61,6 +61,7 @@ export async function measureRemote(options: RemoteOptions) {
 	if (!fs.existsSync(mcpRemoteScript)) throw new Error(`mcp-remote is not installed (${mcpRemoteScript}); run npm ci (it is a dev dependency)`);
 	const server = await startServer(options.responses);
 	const samples: Record<Contender, SessionSample[]> = { direct: [], mcpRemote: [], mcpRemoteSilent: [], mcprec: [] };
+	const failures: Record<Contender, string[]> = { direct: [], mcpRemote: [], mcpRemoteSilent: [], mcprec: [] };
 	// The SDK's stdio client waits for 'drain' once per pipelined call that finds the pipe full:
 	// legitimate here, so Node's warning about many listeners would only clutter the output.
 	const maxListeners = EventEmitter.defaultMaxListeners;
@@ -71,7 +72,19 @@ export async function measureRemote(options: RemoteOptions) {
 		for (let repetition = 0; repetition < options.repetitions; repetition++) {
 			const turn = repetition % CONTENDERS.length;
 			for (const contender of [...CONTENDERS.slice(turn), ...CONTENDERS.slice(0, turn)]) {
-				samples[contender].push(await runSession(contender, server.url, options, options));
+				// A session that fails (on a busy machine: a keep-alive socket the server closed as a
+				// request went out on it) is reported and run again, up to twice.
+				for (let attempt = 1; ; attempt++) {
+					try {
+						samples[contender].push(await runSession(contender, server.url, options, options));
+						break;
+					} catch (error) {
+						const message = (error as Error).message;
+						failures[contender].push(message.slice(0, 300));
+						log(`remote: a ${contender} session failed (attempt ${attempt}): ${message.slice(0, 300)}`);
+						if (attempt === 3) throw error;
+					}
+				}
 			}
 		}
 	} finally {
@@ -92,6 +105,7 @@ export async function measureRemote(options: RemoteOptions) {
 			requestsPerSecond: Math.round(median(samples[contender].map((sample) => sample.requestsPerSecond))),
 			bridgeCpuUsPerRoundTrip: cpu('cpuUsPerRoundTrip'),
 			bridgeCpuUsPerPipelinedCall: cpu('cpuUsPerPipelinedCall'),
+			failedSessions: failures[contender],
 		};
 	};
 	const result = Object.fromEntries(CONTENDERS.map((contender) => [contender, summary(contender)])) as Record<Contender, ReturnType<typeof summary>>;
