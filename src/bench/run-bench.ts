@@ -2,6 +2,8 @@
 // machine. Progress goes to stderr, one JSON summary to stdout. A failed budget is reported,
 // not fatal: the exit status is 0 unless the bench itself broke.
 // MCPREC_BENCH_QUICK=1 shrinks every measure for a quick look while developing.
+// Measures named as arguments (`node dist/bench/run-bench.js remote`, which is `npm run
+// bench:remote`) or in MCPREC_BENCH_ONLY run alone.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +12,7 @@ import { BENCH_ENVIRONMENT_NOTE, removedVariables } from './bench-paths.js';
 import { measureConcurrentRecording } from './measure-concurrent-recording.js';
 import { measureLarge } from './measure-large.js';
 import { measureLatency } from './measure-latency.js';
+import { measureRemote } from './measure-remote.js';
 import { measureIdleRss } from './measure-idle-rss.js';
 import { measureShortSession } from './measure-short-session.js';
 import { measureStartup } from './measure-startup.js';
@@ -19,7 +22,8 @@ import { measureMaskingThroughput } from '../masking/measure-throughput.js';
 import { elapsedMs, log, round } from './stats.js';
 
 const quick = process.env.MCPREC_BENCH_QUICK === '1';
-const only = process.env.MCPREC_BENCH_ONLY?.split(',');
+const named = process.argv.slice(2);
+const only = named.length > 0 ? named : process.env.MCPREC_BENCH_ONLY?.split(',');
 
 const MEASURES = {
 	// The headline: short sessions in fresh processes, as people run them.
@@ -37,6 +41,16 @@ const MEASURES = {
 		const { measureIngest } = await import('../server/measure-ingest.js');
 		return measureIngest({ clients: 16, listSessions: quick ? 5_000 : 100_000, log });
 	},
+	// run --url against mcp-remote and a direct SDK connection, on one local Streamable HTTP server.
+	remote: (home: string) =>
+		measureRemote({
+			home,
+			repetitions: quick ? 4 : 12,
+			warmup: 50,
+			timed: quick ? 100 : 300,
+			pipelined: quick ? 200 : 1000,
+			responses: process.env.MCPREC_BENCH_REMOTE_RESPONSES === 'json' ? 'json' : 'sse',
+		}),
 	masking: async () => {
 		const { mbPerSecond, bytes } = measureMaskingThroughput({ targetBytes: quick ? 5e6 : 20e6 });
 		// Not part of the budget: where the time goes, per format of the document corpus, with every detector on.

@@ -4,6 +4,11 @@
 // reaches the client. Without a usable token the request fails with a RemoteUpstreamError
 // naming `mcprec login --url` (on initialize, the client's error and one stderr line).
 // The Authorization header is added here, below the recorder: it is never recorded.
+// A 403 with `error="insufficient_scope"` (step-up authorization, MCP authorization spec
+// 2025-11-25) asks for a grant with more scopes: the ones already granted plus those the
+// challenge names (SEP-2350: the client accumulates). A login elsewhere that got them is
+// picked up from the store; with a desktop the browser sign-in asks for them; otherwise the
+// request fails with the `mcprec login --url … --scope` command that gets them.
 
 import { RemoteUpstreamError } from '../upstream/describe-http-failure.js';
 import { createStreamScrubber } from '../upstream/secret-scrubbing-upstream.js';
@@ -14,8 +19,8 @@ export interface AuthorizedFetchOptions {
 	server: URL;
 	tokens: ServerTokens;
 	fetch?: typeof fetch;
-	/** Signs in now (a browser on this desktop); true when tokens were stored. */
-	interactiveLogin?: (challenge: string | null) => Promise<boolean>;
+	/** Signs in now (a browser on this desktop), asking for `scope` when given; true when tokens were stored. */
+	interactiveLogin?: (challenge: string | null, scope?: string) => Promise<boolean>;
 }
 
 export function authorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
@@ -35,6 +40,7 @@ export function authorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
 	async function exchange(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): Promise<Response> {
 		let answer = await tokens.usable();
 		let response = await send(input, init, answer.token);
+		if (response.status === 403 && answer.token !== undefined) return stepUp(input, init, response, answer.token);
 		if (response.status !== 401) return response;
 		const challenge = response.headers.get('www-authenticate');
 		// Not an OAuth Bearer challenge (Basic, or none): the upstream reports the 401 as it is.
@@ -61,6 +67,46 @@ export function authorizedFetch(options: AuthorizedFetchOptions): typeof fetch {
 		}
 		throw loginRequired(server, answer.problem ?? (answer.token === undefined ? undefined : 'the server refused the stored access token even after a refresh'));
 	}
+
+	async function stepUp(input: Parameters<typeof fetch>[0], init: RequestInit | undefined, refused: Response, sent: string): Promise<Response> {
+		const challenge = refused.headers.get('www-authenticate');
+		const bearer = bearerChallenge(challenge);
+		if (bearer?.error !== 'insufficient_scope') return refused;
+		await refused.body?.cancel().catch(() => {});
+		const wanted = unionOfScopes(tokens.grantedScope(), bearer.scope);
+		// `mcprec login --url … --scope` in a terminal (or another mcprec) may have the larger grant already.
+		tokens.reload();
+		const stored = await tokens.usable();
+		if (stored.token !== undefined && stored.token !== sent) {
+			const again = await send(input, init, stored.token);
+			if (again.status !== 403) return again;
+			await again.body?.cancel().catch(() => {});
+		}
+		if (options.interactiveLogin && (await options.interactiveLogin(challenge, wanted))) {
+			tokens.reload();
+			const fresh = await tokens.usable();
+			// Still refused: the upstream reports that 403 as it is.
+			if (fresh.token !== undefined) return send(input, init, fresh.token);
+		}
+		throw scopeRequired(server, bearer, wanted);
+	}
+}
+
+/** The scopes of `held` plus those of `asked`, in that order, each once. */
+export function unionOfScopes(held: string | undefined, asked: string | undefined): string {
+	const scopes = [...(held ?? '').split(/\s+/), ...(asked ?? '').split(/\s+/)].filter(Boolean);
+	return [...new Set(scopes)].join(' ');
+}
+
+function scopeRequired(server: URL, bearer: Record<string, string>, wanted: string): RemoteUpstreamError {
+	const named = bearer.scope ? ` (it asks for: ${bearer.scope})` : '';
+	const said = bearer.error_description ? `; the server said: ${bearer.error_description}` : '';
+	const command = wanted ? `mcprec login --url ${server.href} --scope "${wanted}"` : `mcprec login --url ${server.href}`;
+	return new RemoteUpstreamError(
+		`the MCP server at ${server.href} needs more access for this request (403 insufficient_scope)${named}${said}; run \`${command}\` in a terminal, then try again`,
+		'OAUTH_INSUFFICIENT_SCOPE',
+		403,
+	);
 }
 
 // A server that echoes the token back (a debug tool, an error page quoting the request)

@@ -1,7 +1,7 @@
 // What `run --url` loads for OAuth, and only `run --url`: the stored tokens of the server
 // and the fetch that sends them (authorized-fetch.ts). With a desktop, a server that needs
-// a sign-in gets one in the browser, once per process; without one, the client is told to
-// run `mcprec login --url`.
+// a sign-in gets one in the browser, once per process and scope (a step-up to more scopes
+// asks again); without one, the client is told to run `mcprec login --url`.
 
 import { resolveCredentialPaths } from '../identity/credential-paths.js';
 import { withCredentialLock } from '../identity/credential-lock.js';
@@ -37,30 +37,37 @@ export function remoteAuthorization(options: RemoteAuthorizationOptions): typeof
 	}
 	const lockFile = resolveCredentialPaths().lock;
 	const tokens = new ServerTokens({ store, lockFile, server: canonicalServerUrl(url), warn });
-	let browserLogin: Promise<boolean> | undefined;
-	const interactiveLogin = canOpenBrowser()
-		? (challenge: string | null) =>
-				(browserLogin ??= (async () => {
-					try {
-						const authorization = await discoverAuthorization({ server: url, challenge, fetch: options.fetch });
-						const record = await authorizationCodeLogin({
-							authorization,
-							store,
-							lockFile,
-							say: (text) => warn(text.trim()),
-							openBrowser: (page) => {
-								if (openBrowser(page)) warn('opened the sign-in page in your browser');
-							},
-							timeoutMs: BROWSER_LOGIN_TIMEOUT_MS,
-						});
-						await withCredentialLock({ file: lockFile }, () => writeServerCredentials(store, record));
-						warn(`signed in to ${authorization.server} at ${record.issuer}`);
-						return true;
-					} catch (error) {
-						warn(`the sign-in to ${url.href} did not complete: ${(error as Error).message}`);
-						return false;
-					}
-				})())
-		: undefined;
-	return authorizedFetch({ server: url, tokens, fetch: options.fetch, interactiveLogin });
+	// One browser sign-in per scope asked for (none: what the server asks for), per process.
+	const browserLogins = new Map<string, Promise<boolean>>();
+	const login = (challenge: string | null, scope: string | undefined): Promise<boolean> => {
+		let started = browserLogins.get(scope ?? '');
+		if (!started) {
+			started = browserLogin(challenge, scope);
+			browserLogins.set(scope ?? '', started);
+		}
+		return started;
+	};
+	async function browserLogin(challenge: string | null, scope: string | undefined): Promise<boolean> {
+		try {
+			const authorization = await discoverAuthorization({ server: url, challenge, fetch: options.fetch });
+			const record = await authorizationCodeLogin({
+				authorization,
+				store,
+				lockFile,
+				say: (text) => warn(text.trim()),
+				openBrowser: (page) => {
+					if (openBrowser(page)) warn('opened the sign-in page in your browser');
+				},
+				timeoutMs: BROWSER_LOGIN_TIMEOUT_MS,
+				scope,
+			});
+			await withCredentialLock({ file: lockFile }, () => writeServerCredentials(store, record));
+			warn(`signed in to ${authorization.server} at ${record.issuer}`);
+			return true;
+		} catch (error) {
+			warn(`the sign-in to ${url.href} did not complete: ${(error as Error).message}`);
+			return false;
+		}
+	}
+	return authorizedFetch({ server: url, tokens, fetch: options.fetch, interactiveLogin: canOpenBrowser() ? login : undefined });
 }

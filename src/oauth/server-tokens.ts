@@ -54,6 +54,11 @@ export class ServerTokens {
 		return record ? [record.accessToken, ...(record.refreshToken ? [record.refreshToken] : [])] : [];
 	}
 
+	/** The scopes of the stored grant (as the authorization server said, else as asked for). */
+	grantedScope(): string | undefined {
+		return this.current()?.scope;
+	}
+
 	/** Forgets what was read, so the next request reads the store again (after a login in this process). */
 	reload(): void {
 		this.loaded = false;

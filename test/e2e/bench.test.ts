@@ -35,3 +35,30 @@ describe('npm run bench (quick)', () => {
 		expect(summary.failed).toEqual(expect.any(Array));
 	}, 150_000);
 });
+
+describe('npm run bench:remote (quick)', () => {
+	it('runs mcprec run --url, mcp-remote (with and without --silent) and a direct SDK connection on one server, and judges the issue’s two budgets', async () => {
+		const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'dist/bench/run-bench.js'), 'remote'], {
+			env: { ...process.env, MCPREC_BENCH_QUICK: '1' },
+			timeout: 150_000,
+		});
+		const summary = JSON.parse(stdout);
+		expect(Object.keys(summary)).not.toContain('latency');
+		const remote = summary.remote;
+		for (const name of ['direct', 'mcpRemote', 'mcpRemoteSilent', 'mcprec']) {
+			expect(remote[name].p50Us, name).toBeGreaterThan(0);
+			expect(remote[name].p99Us, name).toBeGreaterThanOrEqual(remote[name].p50Us);
+			expect(remote[name].requestsPerSecond, name).toBeGreaterThan(0);
+			expect(remote[name].firstToolsListMs, name).toBeGreaterThan(0);
+		}
+		// "While recording": every mcprec session of the run is in its store, with its messages.
+		expect(remote.mcprecSessionsRecorded.sessions).toBe(remote.repetitions);
+		expect(remote.mcprecSessionsRecorded.messages).toBeGreaterThan(remote.repetitions * (remote.perSession.timed + remote.perSession.pipelined) * 2);
+		for (const peer of ['versusMcpRemote', 'versusMcpRemoteSilent']) {
+			expect(Object.keys(remote.verdicts[peer])).toEqual(['p50', 'throughput', 'p99', 'firstToolsList']);
+			expect(typeof remote.verdicts[peer].p50.pass).toBe('boolean');
+			expect(typeof remote.verdicts[peer].throughput.pass).toBe('boolean');
+		}
+		expect(typeof remote.pass).toBe('boolean');
+	}, 180_000);
+});

@@ -26,27 +26,31 @@ let browser: Browser;
 let server: RemoteServer;
 /** The same server, refusing tokens older than 2 s although they expire in an hour. */
 let strictServer: RemoteServer;
+/** The same server, whose admin tool needs the scope mcp:admin (step-up authorization). */
+let stepUpServer: RemoteServer;
+const ADMIN_SCOPE = 'mcp:admin';
 const logs = { server: '', strict: '' };
 let folder: string;
 const homes: string[] = [];
 
 beforeAll(async () => {
 	folder = makeHome('mcprec-oauth-');
-	const [port, strictPort] = [await freePort(), await freePort()];
-	const resources = [`http://127.0.0.1:${port}/mcp`, `http://127.0.0.1:${strictPort}/mcp`];
-	provider = await TestProvider.start({ resourceServers: resources, registration: true, nativeClientId: 'mcprec-native' });
+	const [port, strictPort, stepUpPort] = [await freePort(), await freePort(), await freePort()];
+	const resources = [`http://127.0.0.1:${port}/mcp`, `http://127.0.0.1:${strictPort}/mcp`, `http://127.0.0.1:${stepUpPort}/mcp`];
+	provider = await TestProvider.start({ resourceServers: resources, registration: true, nativeClientId: 'mcprec-native', resourceScopes: [ADMIN_SCOPE] });
 	logs.server = path.join(folder, 'server.log');
 	logs.strict = path.join(folder, 'strict.log');
-	[server, strictServer] = await Promise.all([
+	[server, strictServer, stepUpServer] = await Promise.all([
 		startOAuthFixture({ port, issuer: provider.issuer, flags: ['--log', logs.server] }),
 		startOAuthFixture({ port: strictPort, issuer: provider.issuer, flags: ['--log', logs.strict, '--max-token-age', '2'] }),
+		startOAuthFixture({ port: stepUpPort, issuer: provider.issuer, flags: ['--step-up-scope', ADMIN_SCOPE] }),
 	]);
 	browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 120_000);
 
 afterAll(async () => {
 	await browser?.close();
-	await Promise.all([server?.stop(), strictServer?.stop()]);
+	await Promise.all([server?.stop(), strictServer?.stop(), stepUpServer?.stop()]);
 	await provider?.close();
 	for (const home of homes) removeHome(home);
 	fs.rmSync(folder, { recursive: true, force: true });
@@ -98,6 +102,7 @@ interface StoredServerTokens {
 	clientId: string;
 	clientKind: string;
 	resource: string;
+	scope?: string;
 	accessToken: string;
 	refreshToken?: string;
 	expiresAt?: number;
@@ -307,3 +312,63 @@ describe('OAuth-protected remote servers', () => {
 	}, 60_000);
 });
 
+describe('step-up authorization (403 insufficient_scope)', () => {
+	const adminScopes = async (connection: Awaited<ReturnType<typeof connectRemoteClient>>) =>
+		(JSON.parse(((await connection.client.callTool({ name: 'admin', arguments: {} })).content as { text: string }[])[0]!.text) as { scopes: string[] }).scopes;
+
+	it('without a desktop, the call fails naming `mcprec login --url … --scope` with the granted scopes plus the missing one; after that login the same session goes on', async () => {
+		const home = newHome();
+		const { result } = await loginInBrowser(home, stepUpServer.url);
+		expect(result.exitCode, `${result.stderr}`).toBe(0);
+		const granted = storedTokens(home)[0]!.scope!.split(' ');
+		expect(granted).not.toContain(ADMIN_SCOPE);
+		const connection = await connectRemoteClient({ route: 'mcprec', url: stepUpServer.url, home, env: credentialEnv });
+		try {
+			expect(await connection.client.callTool({ name: 'echo', arguments: { text: 'allowed' } })).toMatchObject({ content: [{ text: 'allowed' }] });
+			const failure = await connection.client.callTool({ name: 'admin', arguments: {} }).then(
+				() => undefined,
+				(error: Error) => error,
+			);
+			expect(failure?.message).toContain(`the MCP server at ${stepUpServer.url} needs more access for this request (403 insufficient_scope) (it asks for: ${ADMIN_SCOPE})`);
+			const command = failure!.message.match(/`mcprec login --url (\S+) --scope "([^"]+)"`/);
+			expect(command?.[1]).toBe(stepUpServer.url);
+			// SEP-2350: what was granted stays asked for, the challenge's scope is added.
+			expect(command![2]!.split(' ').sort()).toEqual([...granted, ADMIN_SCOPE].sort());
+			const stepUp = await loginInBrowser(home, stepUpServer.url, ['--scope', command![2]!]);
+			expect(stepUp.result.exitCode, `${stepUp.result.stderr}`).toBe(0);
+			expect(stepUp.link.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining([...granted, ADMIN_SCOPE]));
+			// The running session reads the store again on the next 403 and sends the new token.
+			expect(await adminScopes(connection)).toEqual(expect.arrayContaining([ADMIN_SCOPE, 'offline_access']));
+			expect(await connection.client.callTool({ name: 'echo', arguments: { text: 'still allowed' } })).toMatchObject({ content: [{ text: 'still allowed' }] });
+		} finally {
+			await connection.close();
+		}
+		expect(storedTokens(home)).toHaveLength(1);
+		expect(storedTokens(home)[0]!.scope!.split(' ')).toContain(ADMIN_SCOPE);
+	}, 90_000);
+
+	it('with a desktop, run --url opens the sign-in page for the larger scope itself and answers the call once the person signs in', async () => {
+		const home = newHome();
+		const { result } = await loginInBrowser(home, stepUpServer.url);
+		expect(result.exitCode, `${result.stderr}`).toBe(0);
+		const granted = storedTokens(home)[0]!.scope!.split(' ');
+		const bin = path.join(home, 'bin');
+		const opened = path.join(home, 'opened.txt');
+		fs.mkdirSync(bin);
+		fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`, { mode: 0o755 });
+		const env = { ...credentialEnv, DISPLAY: ':99', PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+		const connection = await connectRemoteClient({ route: 'mcprec', url: stepUpServer.url, home, env });
+		try {
+			const answer = adminScopes(connection);
+			const link = await waitFor('mcprec to open the sign-in page', () => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').trim().split('\n')[0], 20_000);
+			expect(new URL(link).searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining([...granted, ADMIN_SCOPE]));
+			expect(await signInAndConsent(link)).toBe('Signed in');
+			expect(await answer).toEqual(expect.arrayContaining([ADMIN_SCOPE, 'offline_access']));
+			// Once is enough: the next call goes straight through.
+			expect(await adminScopes(connection)).toContain(ADMIN_SCOPE);
+			expect(fs.readFileSync(opened, 'utf8').trim().split('\n')).toHaveLength(1);
+		} finally {
+			await connection.close();
+		}
+	}, 90_000);
+});

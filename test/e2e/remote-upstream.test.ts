@@ -357,6 +357,60 @@ describe('run --url keeps a session going', () => {
 		}
 	}, 30_000);
 
+	it.each([['an event stream', []], ['JSON answers', ['--json']]])(
+		'carries elicitation and list-changed notifications on the GET stream with %s, as a direct connection does',
+		async (_case, flags) => {
+			const server = await start(flags);
+			const seen: Partial<Record<Route, unknown>> = {};
+			for (const route of ['direct', 'mcprec'] as const) {
+				const connection = await connectRemoteClient({ route, url: server.url, home, capabilities: { sampling: {}, roots: {}, elicitation: { form: {} } }, setup: answeringClient });
+				const methods = () => connection.notifications.map((note) => note.method);
+				const logged = () => connection.notifications.filter((note) => note.method === 'notifications/message').map((note) => (note.params as { data: unknown }).data);
+				try {
+					// Asked while the tool runs (the SDK server sends it on the GET stream: it names no request).
+					// (A request dropped on the way never gets an answer: fail in 10 s with the SDK's timeout, not the test's.)
+					const elicited = await connection.client.callTool({ name: 'elicit', arguments: {} }, undefined, { timeout: 10_000 });
+					// Asked after the answer, belonging to no request at all; the answer comes back as a log line.
+					const later = await connection.client.callTool({ name: 'elicit-later', arguments: {} });
+					await waitFor(`the later elicitation's outcome (${route})`, () => logged().length > 0);
+					const before = { tools: (await connection.client.listTools()).tools.map((tool) => tool.name), prompts: (await connection.client.listPrompts()).prompts.map((prompt) => prompt.name) };
+					await connection.client.callTool({ name: 'change-lists', arguments: {} });
+					const changed = ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed'];
+					await waitFor(`three list_changed notifications (${route})`, () => changed.every((method) => methods().includes(method)));
+					seen[route] = {
+						elicited,
+						later,
+						logged: logged(),
+						before,
+						after: {
+							tools: (await connection.client.listTools()).tools.map((tool) => tool.name),
+							prompts: (await connection.client.listPrompts()).prompts.map((prompt) => prompt.name),
+							resources: (await connection.client.listResources()).resources.map((resource) => resource.uri),
+						},
+						listChanged: methods().filter((method) => method.endsWith('/list_changed')).sort(),
+					};
+				} finally {
+					await connection.close();
+				}
+			}
+			expect(seen.mcprec).toEqual(seen.direct);
+			expect(seen.mcprec).toMatchObject({
+				elicited: { content: [{ type: 'text', text: 'client said: accept {"name":"Ada"}' }] },
+				logged: ['elicited later: accept {"name":"Ada"}'],
+				after: { tools: expect.arrayContaining(['added-tool']), prompts: ['greet', 'added-prompt'], resources: ['fixture://readme', 'fixture://added'] },
+				listChanged: ['notifications/prompts/list_changed', 'notifications/resources/list_changed', 'notifications/tools/list_changed'],
+			});
+			// The store has both directions of both elicitations, and each change the client was told of.
+			const messages = (await waitForEvents(home, ended)).filter((event) => event.kind === 'message');
+			expect(messages.filter((event) => event.method === 'elicitation/create' && event.origin === 'server')).toHaveLength(2);
+			expect(messages.filter((event) => event.method === 'elicitation/create' && event.origin === 'client')).toHaveLength(2);
+			for (const method of ['notifications/tools/list_changed', 'notifications/prompts/list_changed', 'notifications/resources/list_changed']) {
+				expect(messages.filter((event) => event.method === method && event.target === 'client'), method).toHaveLength(1);
+			}
+		},
+		30_000,
+	);
+
 	it('reopens a GET stream the server closed with Last-Event-ID, and gets what was sent meanwhile, as a direct connection does', async () => {
 		const server = await start(['--resumable']);
 		for (const route of ['direct', 'mcprec'] as const) {

@@ -38,6 +38,8 @@ export interface TestProviderOptions {
 	registration?: boolean;
 	/** A native public client registered beforehand with a loopback redirect (RFC 8252: any port), for `login --url --client-id`. */
 	nativeClientId?: string;
+	/** Scopes the resource servers offer beyond `openid profile email offline_access` (granted only when asked for). */
+	resourceScopes?: string[];
 }
 
 export interface TokenRequest {
@@ -147,7 +149,8 @@ export class TestProvider {
 					useGrantedResource: () => true,
 					getResourceServerInfo: (_context: unknown, resource: string) => {
 						if (!resourceServers.has(resource)) throw new errors.InvalidTarget();
-						return { scope: 'openid profile email offline_access', audience: resource, accessTokenTTL: settings.accessTokenTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+						const scope = ['openid', 'profile', 'email', 'offline_access', ...(this.options.resourceScopes ?? [])].join(' ');
+						return { scope, audience: resource, accessTokenTTL: settings.accessTokenTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
 					},
 				},
 			},
