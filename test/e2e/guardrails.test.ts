@@ -70,7 +70,8 @@ describe('guardrails through mcprec run', () => {
 	});
 
 	it('records the policy in force in the start event: its file, the SHA-256 of its bytes and its text, and replay names it', async () => {
-		const start = readEvents(home).find((event) => event.seq === 0)!;
+		const events = await waitForEvents(home, (stored) => stored.some((event) => event.seq === 0));
+		const start = events.find((event) => event.seq === 0)!;
 		const details = JSON.parse(payloadOf(start).toString());
 		expect(details).toMatchObject({ event: 'start', policy: { source: policyFile, digest: createHash('sha256').update(POLICY).digest('hex'), text: POLICY } });
 		const replay = await runMcprec(['replay', '--plain', 'last'], home);
