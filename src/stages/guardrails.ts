@@ -16,8 +16,11 @@ import { batchRefusal, blockedAnswer, errorMessage, isCallWithoutId, parsedMessa
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
 
+/** What guardrails asks of the approvals broker: `run` gives the store-backed one, `policy test` a dry-run stand-in. */
+export type CallApprovals = Pick<ApprovalBroker, 'hold' | 'resumeRetry' | 'cancel'>;
+
 export interface GuardrailsOptions {
-	approvals: ApprovalBroker;
+	approvals: CallApprovals;
 	/** A masked copy of a call's arguments, complete, for the person who approves it. */
 	maskArguments: (args: unknown) => unknown;
 	/** Masks the tool and method names the approver is shown and the approval store keeps (default: left as they are). */
@@ -227,7 +230,7 @@ function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOp
 		case 'approve':
 			// Nothing can wait for a call without an id: it is refused as if denied.
 			if (flow.message.shape !== 'request') deny(flow, rule, `${rule.message ?? 'needs approval'} (a call without an id can't be held for approval)`);
-			else holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments });
+			else holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments }, decision.paths);
 			return;
 	}
 }
@@ -251,10 +254,11 @@ function holdForApproval(
 	options: GuardrailsOptions,
 	rule: PolicyRule,
 	call: { method: string; tool?: string; args: unknown },
+	paths: PathMatch[] | undefined,
 ): void {
 	const rpcKey = idKey(flow.message.id);
 	const digest = callDigest(context.server, call.tool ?? call.method, call.args);
-	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: 'held', rule: rule.name, method: call.method, tool: call.tool ?? null, digest } });
+	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: 'held', rule: rule.name, method: call.method, tool: call.tool ?? null, digest, ...pathsNote(paths) } });
 	flow.hold = options.approvals
 		.hold(
 			{
