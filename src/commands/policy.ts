@@ -147,8 +147,7 @@ function dryRunContext(policy: Policy, call: DryRunCall): SessionContext {
 // met (its line and message from the policy), or a refusal no rule made (a hidden tool, a
 // call that cannot be checked, a batch) with its reason.
 function resultOf(policy: Policy, flow: Flow): PolicyTestResult {
-	const decisions = flow.notes.filter((note) => note.kind === 'decision').map((note) => note.details);
-	const final = flow.answer !== undefined || flow.swallow ? decisions.findLast((details) => details.action === 'deny') : flow.hold ? decisions.find((details) => details.status === 'held') : decisions.find((details) => details.action === 'allow' || details.action === 'log');
+	const final = finalDecision(flow);
 	if (final === undefined) return { rule: null, line: null, action: flow.answer !== undefined ? 'deny' : 'allow', message: null };
 	const rule = 'line' in final || final.status === 'held' ? policy.rules.find((candidate) => candidate.name === final.rule) : undefined;
 	if (rule === undefined) {
@@ -157,6 +156,15 @@ function resultOf(policy: Policy, flow: Flow): PolicyTestResult {
 	}
 	const paths = rule.match.paths ? { paths: (final.paths as PathMatch[] | undefined) ?? [] } : {};
 	return { rule: rule.name, line: rule.line ?? null, action: rule.action, message: rule.message ?? null, ...paths };
+}
+
+// The note that says what became of the call: the refusal it was answered with, the hold,
+// or the allow/log rule it met on its way (none: no rule met it).
+function finalDecision(flow: Flow): Record<string, unknown> | undefined {
+	const decisions = flow.notes.filter((note) => note.kind === 'decision').map((note) => note.details);
+	if (flow.answer !== undefined || flow.swallow) return decisions.findLast((details) => details.action === 'deny');
+	if (flow.hold) return decisions.find((details) => details.status === 'held');
+	return decisions.find((details) => details.action === 'allow' || details.action === 'log');
 }
 
 function buildCall(options: PolicyTestOptions): DryRunCall {
