@@ -1,11 +1,21 @@
 // `mcprec policy check <file>` and `mcprec policy test <file> …`: validate a policy, and
-// dry-run one request against it, without starting a server.
+// dry-run one request against it, without starting a server: the request goes through the
+// stages `run` builds (src/stages/create-stages.ts), in memory, so the answer is theirs.
 
+import { classifyLine } from '../jsonrpc/classify.js';
+import { frameBody } from '../jsonrpc/framing.js';
 import { stdoutColours } from '../terminal/colours.js';
 import { UserError } from '../errors/user-error.js';
+import { createMasker } from '../masking/create-masker.js';
+import { newFlow, type Direction, type Flow } from '../pipeline/flow.js';
+import type { SessionContext } from '../pipeline/session-context.js';
+import { runStages } from '../pipeline/stage.js';
 import { loadPolicyFile } from '../policy/load-policy.js';
-import { evaluatePolicy, isToolHidden, type PathMatch, type PolicyCall } from '../policy/match-rule.js';
+import type { PathMatch } from '../policy/match-rule.js';
 import { PolicyError, type Policy } from '../policy/policy-types.js';
+import { assembleStages } from '../stages/create-stages.js';
+import type { CallApprovals } from '../stages/guardrails.js';
+import type { PinStore } from '../stages/pin-store.js';
 
 export interface PolicyTestOptions {
 	server: string;
@@ -36,7 +46,7 @@ export async function policyCheckCommand(file: string): Promise<void> {
 export async function policyTestCommand(file: string, options: PolicyTestOptions): Promise<void> {
 	const call = buildCall(options);
 	const policy = loadOrExplain(file);
-	const result = decide(policy, call);
+	const result = dryRun(policy, call);
 	if (options.json) {
 		process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 		return;
@@ -57,16 +67,107 @@ export async function policyTestCommand(file: string, options: PolicyTestOptions
 	}
 }
 
-// A hidden tool is denied before any rule is consulted (DESIGN §4 `tools.hide`).
-function decide(policy: Policy, call: PolicyCall): PolicyTestResult {
-	if (call.method === 'tools/call' && call.tool !== undefined && isToolHidden(policy, call.tool)) {
-		return { rule: null, line: null, action: 'deny', message: `tool '${call.tool}' is hidden by tools.hide` };
-	}
-	const { rule, action, paths } = evaluatePolicy(policy, call);
-	return { rule: rule?.name ?? null, line: rule?.line ?? null, action, message: rule?.message ?? null, ...(paths ? { paths } : {}) };
+/** The request `policy test` sends through the stages. */
+export interface DryRunCall {
+	method: string;
+	server: string;
+	tool?: string;
+	arguments?: Record<string, unknown>;
+	/** As the server's tools/list would give them for `tool`. */
+	annotations?: Record<string, unknown>;
+	groups?: string[];
 }
 
-function buildCall(options: PolicyTestOptions): PolicyCall {
+/** What `policy test` reports for a call: what the stages `run` builds decide, run in memory. */
+export function policyTestResult(policy: Policy, options: PolicyTestOptions): PolicyTestResult {
+	return dryRun(policy, buildCall(options));
+}
+
+// Requests MCP servers send to their client: they meet the stages on their way to the client.
+const SERVER_REQUESTS = new Set(['sampling/createMessage', 'elicitation/create', 'roots/list']);
+
+function dryRun(policy: Policy, call: DryRunCall): PolicyTestResult {
+	const stages = assembleStages({
+		policy,
+		masker: createMasker(policy.mask, { sessionSalt: 'policy-test' }),
+		approvals: NO_APPROVER,
+		pins: FIRST_SIGHT_PINS,
+		warn: () => {},
+	});
+	const context = dryRunContext(policy, call);
+	// The catalog learns annotations from the server's tools/list answer, as in a session.
+	if (call.tool !== undefined && call.annotations !== undefined) {
+		const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+		runStages(stages, flowOf('to-server', list), context);
+		const tools = [{ name: call.tool, inputSchema: { type: 'object' }, annotations: call.annotations }];
+		runStages(stages, flowOf('to-client', { jsonrpc: '2.0', id: 1, result: { tools } }, 'tools/list'), context);
+	}
+	const params = {
+		...(call.tool === undefined ? {} : { name: call.tool }),
+		...(call.arguments === undefined ? {} : { arguments: call.arguments }),
+	};
+	const flow = flowOf(SERVER_REQUESTS.has(call.method) ? 'to-client' : 'to-server', { jsonrpc: '2.0', id: 2, method: call.method, params });
+	runStages(stages, flow, context);
+	return resultOf(policy, flow);
+}
+
+function flowOf(direction: Direction, message: Record<string, unknown>, answers?: string): Flow {
+	const frame = Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+	const classified = classifyLine(frameBody(frame));
+	return newFlow(direction, frame, classified, answers === undefined ? undefined : { id: classified.id!, method: answers, ts: 0 });
+}
+
+// A held call is reported as held: nobody is asked, and the hold never settles.
+const NO_APPROVER: CallApprovals = {
+	hold: () => new Promise(() => {}),
+	resumeRetry: () => undefined,
+	cancel: () => {},
+};
+
+// A first session: no tool was pinned before.
+const FIRST_SIGHT_PINS: PinStore = { get: () => undefined, remember: () => {} };
+
+function dryRunContext(policy: Policy, call: DryRunCall): SessionContext {
+	return {
+		sessionId: 'policy-test',
+		server: call.server,
+		policy,
+		identity: { issuer: 'policy-test', sub: 'policy-test', groups: call.groups ?? [] },
+		clientCapabilities: {},
+		modern: false,
+		toolAnnotations: new Map(),
+		requestClient: () => new Promise(() => {}),
+		notifyClient: () => {},
+		note: () => {},
+		now: () => Date.now() * 1000,
+	};
+}
+
+// The stages' decision notes, in the words `policy test` has always used: the rule a call
+// met (its line and message from the policy), or a refusal no rule made (a hidden tool, a
+// call that cannot be checked, a batch) with its reason.
+function resultOf(policy: Policy, flow: Flow): PolicyTestResult {
+	const final = finalDecision(flow);
+	if (final === undefined) return { rule: null, line: null, action: flow.answer !== undefined ? 'deny' : 'allow', message: null };
+	const rule = 'line' in final || final.status === 'held' ? policy.rules.find((candidate) => candidate.name === final.rule) : undefined;
+	if (rule === undefined) {
+		const message = final.rule === 'tools.hide' ? `tool '${flow.message.tool}' is hidden by tools.hide` : String(final.message);
+		return { rule: null, line: null, action: 'deny', message };
+	}
+	const paths = rule.match.paths ? { paths: (final.paths as PathMatch[] | undefined) ?? [] } : {};
+	return { rule: rule.name, line: rule.line ?? null, action: rule.action, message: rule.message ?? null, ...paths };
+}
+
+// The note that says what became of the call: the refusal it was answered with, the hold,
+// or the allow/log rule it met on its way (none: no rule met it).
+function finalDecision(flow: Flow): Record<string, unknown> | undefined {
+	const decisions = flow.notes.filter((note) => note.kind === 'decision').map((note) => note.details);
+	if (flow.answer !== undefined || flow.swallow) return decisions.findLast((details) => details.action === 'deny');
+	if (flow.hold) return decisions.find((details) => details.status === 'held');
+	return decisions.find((details) => details.action === 'allow' || details.action === 'log');
+}
+
+function buildCall(options: PolicyTestOptions): DryRunCall {
 	if (options.tool === undefined && options.method === undefined) {
 		throw new UserError('policy test needs --tool <name> (for a tools/call) or --method <method>');
 	}
@@ -84,7 +185,6 @@ function buildCall(options: PolicyTestOptions): PolicyCall {
 		...(groups === undefined ? {} : { groups }),
 	};
 }
-
 function parseJsonObject(flag: string, text: string, example: string): Record<string, unknown> {
 	let value: unknown;
 	try {

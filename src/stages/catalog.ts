@@ -1,6 +1,7 @@
-// Tool catalog stage (DESIGN §3 step 4): hides tools (`tools.hide`), learns annotations
-// for guardrails, and pins tool definitions (`tools.pin`): a definition that changes
-// between sessions or mid-session raises an alert or gets its calls denied ("rug pull").
+// Tool catalog stage (DESIGN §3 step 4): takes hidden tools (`tools.hide`) out of
+// tools/list, learns annotations for guardrails, and pins tool definitions (`tools.pin`): a
+// definition that changes between sessions or mid-session raises an alert or gets its
+// calls denied ("rug pull"). Calls to hidden tools are refused by guardrails, which runs first.
 
 import { isToolHidden } from '../policy/match-rule.js';
 import type { ClassifiedMessage } from '../jsonrpc/classify.js';
@@ -36,30 +37,27 @@ export function createCatalogStage(options: CatalogOptions): Stage {
 			flow.rewrite = message;
 			flow.notes.push({ kind: 'decision', details: { action: 'hide', rule: 'tools.hide', tools: hidden.map((tool) => tool.name) } });
 		},
-		// Calls of any size, with or without an id, alone or in a batch (issue 12).
+		// Calls to a changed tool under pin: deny, of any size, with or without an id, alone or in a batch (issue 12).
 		toServer(flow, context) {
+			if (changedTools.size === 0) return;
 			if (flow.message.shape === 'batch') {
 				for (const item of flow.message.items ?? []) {
-					const refusal = isToolCall(item) ? refusalOf(item.tool, context) : undefined;
+					const refusal = isToolCall(item) ? refusalOf(item.tool) : undefined;
 					if (refusal === undefined) continue;
-					batchRefusal(flow, refusal.rule, `this batch calls '${item.tool}': ${refusal.message}; send its calls one by one`);
+					batchRefusal(flow, 'tools.pin', `this batch calls '${item.tool}': ${refusal}; send its calls one by one`);
 					return;
 				}
 				return;
 			}
 			if (!isToolCall(flow.message)) return;
-			const refusal = refusalOf(flow.message.tool, context);
-			if (refusal) refuse(flow, refusal.rule, refusal.message);
+			const refusal = refusalOf(flow.message.tool);
+			if (refusal) refuse(flow, 'tools.pin', refusal);
 		},
 	};
 
-	function refusalOf(tool: string | undefined, context: SessionContext): { rule: string; message: string } | undefined {
-		if (tool === undefined) return undefined;
-		if (isToolHidden(context.policy, tool)) return { rule: 'tools.hide', message: `the tool '${tool}' is not available` };
-		if (context.policy.tools.pin === 'deny' && changedTools.has(tool)) {
-			return { rule: 'tools.pin', message: `the definition of '${tool}' changed since it was pinned; ask an administrator to review it` };
-		}
-		return undefined;
+	function refusalOf(tool: string | undefined): string | undefined {
+		if (tool === undefined || !changedTools.has(tool)) return undefined;
+		return `the definition of '${tool}' changed since it was pinned; ask an administrator to review it`;
 	}
 
 	function checkPin(tool: Record<string, unknown>, flow: Flow, context: SessionContext): void {

@@ -12,9 +12,9 @@ import type { Policy } from '../policy/policy-types.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import type { RemoteApprovals } from '../sync/collector-approvals.js';
 import { createCatalogStage } from './catalog.js';
-import { createGuardrailsStage } from './guardrails.js';
+import { createGuardrailsStage, type CallApprovals } from './guardrails.js';
 import { createMaskingStage } from './masking.js';
-import { sqlitePinStore } from './pin-store.js';
+import { sqlitePinStore, type PinStore } from './pin-store.js';
 import type { Stage } from '../pipeline/stage.js';
 
 export interface CreateStagesOptions {
@@ -45,18 +45,42 @@ export function createStages(options: CreateStagesOptions): DataPath {
 			extraLiterals: options.secrets,
 		});
 	const approvals = new ApprovalBroker({ sessionId: options.sessionId, openDatabase: options.openDatabase, remote: options.remoteApprovals, announce: options.warn });
+	const stages = assembleStages({ policy: options.policy, masker, approvals, pins: sqlitePinStore(options.openDatabase), warn: options.warn, serverCommand: options.serverCommand });
+	return { stages, approvals };
+}
+
+/** What the stages are made of besides the policy: `run` gives the session's store, `policy test` stand-ins in memory. */
+export interface StageParts {
+	policy: Policy;
+	masker: Masker;
+	/** Where held calls wait for a decision. */
+	approvals: CallApprovals;
+	/** Tool definitions remembered across sessions (`tools.pin`). */
+	pins: PinStore;
+	warn: (text: string) => void;
+	/** The server's command line: its folder arguments are where it may resolve relative paths. */
+	serverCommand?: string[];
+}
+
+/** The stages in DESIGN §3 order, from their parts: what `run` builds (createStages) and `policy test` runs in memory. */
+export function assembleStages(parts: StageParts): Stage[] {
+	const { masker, policy } = parts;
 	// The approver sees what the record keeps: every argument, masked the same way.
 	const maskArguments = (args: unknown) => {
 		const copy = { arguments: structuredClone(args ?? {}) };
 		masker.maskMessage(copy);
 		return copy.arguments;
 	};
-	const stages = [
-		createGuardrailsStage({ approvals, maskArguments, maskText: (text) => masker.maskText(text).text, pathContext: options.policy.rules.some((rule) => rule.match.paths) ? serverPathContext(options.serverCommand ?? []) : undefined }),
-		createMaskingStage({ masker, maskRequestsInRecord: options.policy.mask.requests === 'record' }),
-		createCatalogStage({ pins: sqlitePinStore(options.openDatabase), warn: options.warn }),
+	return [
+		createGuardrailsStage({
+			approvals: parts.approvals,
+			maskArguments,
+			maskText: (text) => masker.maskText(text).text,
+			pathContext: policy.rules.some((rule) => rule.match.paths) ? serverPathContext(parts.serverCommand ?? []) : undefined,
+		}),
+		createMaskingStage({ masker, maskRequestsInRecord: policy.mask.requests === 'record' }),
+		createCatalogStage({ pins: parts.pins, warn: parts.warn }),
 	];
-	return { stages, approvals };
 }
 
 // A server such as server-filesystem resolves a relative path against the folders it was

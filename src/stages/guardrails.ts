@@ -1,5 +1,7 @@
 // Guardrails stage (DESIGN §3 step 2): matches requests in both directions against the
-// policy rules — allow, deny, approve (hold for a person), log — first match wins.
+// policy rules — allow, deny, approve (hold for a person), log — first match wins — and
+// refuses calls to hidden tools (`tools.hide`), alone or in a batch: the one place that
+// decides a call to a hidden tool (the catalog only takes them out of tools/list).
 
 import { callDigest } from '../approvals/call-digest.js';
 import { isApprovalState, type ApprovalBroker, type ApprovalOutcome } from '../approvals/approval-broker.js';
@@ -7,15 +9,18 @@ import { APPROVAL_INPUT_KEY } from '../approvals/approval-prompt.js';
 import { defaultPathContext, evaluatePolicy, isToolHidden, type PathMatch } from '../policy/match-rule.js';
 import type { PathContext } from '../policy/path-readings.js';
 import type { Policy, PolicyRule } from '../policy/policy-types.js';
-import { idKey } from '../jsonrpc/classify.js';
+import { idKey, type ClassifiedMessage } from '../jsonrpc/classify.js';
 import { foldKey } from '../jsonrpc/fold-key.js';
 import { ErrorCode } from '../jsonrpc/rpc-errors.js';
 import { batchRefusal, blockedAnswer, errorMessage, isCallWithoutId, parsedMessage, parsedValue, resultMessage, type Flow } from '../pipeline/flow.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
 
+/** What guardrails asks of the approvals broker: `run` gives the store-backed one, `policy test` a dry-run stand-in. */
+export type CallApprovals = Pick<ApprovalBroker, 'hold' | 'resumeRetry' | 'cancel'>;
+
 export interface GuardrailsOptions {
-	approvals: ApprovalBroker;
+	approvals: CallApprovals;
 	/** A masked copy of a call's arguments, complete, for the person who approves it. */
 	maskArguments: (args: unknown) => unknown;
 	/** Masks the tool and method names the approver is shown and the approval store keeps (default: left as they are). */
@@ -45,6 +50,8 @@ export function createGuardrailsStage(options: GuardrailsOptions): Stage {
 			if (flow.message.shape !== 'request' && !isCallWithoutId(flow.message)) return;
 			if (refuseUncheckable(flow, context)) return;
 			checkRequest(flow, context, options, paths.context);
+			// A rule decides first (its deny, its hold); a call it lets pass is refused if the tool is hidden.
+			if (flow.answer === undefined && !flow.hold) refuseHidden(flow, context);
 		},
 		toClient(flow, context) {
 			// Server→client requests (sampling/createMessage, elicitation/create, roots/list) obey `method` rules too, in batches as well.
@@ -90,7 +97,7 @@ function refuseGuardedBatch(flow: Flow, context: SessionContext, pathContext: Pa
 	const items = flow.message.items ?? [];
 	const guarded = items.find((item, index) => {
 		if (item.shape !== 'request' && !isCallWithoutId(item)) return false;
-		if (item.tool !== undefined && isToolHidden(context.policy, item.tool)) return true;
+		if (callsHiddenTool(item, context)) return true;
 		if (item.method === 'tools/call' && item.tool === undefined) return true;
 		if (context.policy.rules.length === 0) return false;
 		if (flow.message.loneSurrogate) return true;
@@ -223,9 +230,22 @@ function checkRequest(flow: Flow, context: SessionContext, options: GuardrailsOp
 		case 'approve':
 			// Nothing can wait for a call without an id: it is refused as if denied.
 			if (flow.message.shape !== 'request') deny(flow, rule, `${rule.message ?? 'needs approval'} (a call without an id can't be held for approval)`);
-			else holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments });
+			else holdForApproval(flow, context, options, rule, { method, tool, args: params.arguments }, decision.paths);
 			return;
 	}
+}
+
+/** True for a tools/call (with or without an id) naming a tool `tools.hide` hides. */
+function callsHiddenTool(message: ClassifiedMessage, context: SessionContext): boolean {
+	return message.method === 'tools/call' && message.tool !== undefined && isToolHidden(context.policy, message.tool);
+}
+
+/** A client's call to a hidden tool is refused like a denied call (DESIGN §4 `tools.hide`: "denied if called anyway"). */
+function refuseHidden(flow: Flow, context: SessionContext): void {
+	if (!callsHiddenTool(flow.message, context)) return;
+	const message = `the tool '${flow.message.tool}' is not available`;
+	flow.notes.push({ kind: 'decision', details: { action: 'deny', rule: 'tools.hide', message } });
+	flow.answer = blockedAnswer(flow, 'tools.hide', message);
 }
 
 function holdForApproval(
@@ -234,10 +254,11 @@ function holdForApproval(
 	options: GuardrailsOptions,
 	rule: PolicyRule,
 	call: { method: string; tool?: string; args: unknown },
+	paths: PathMatch[] | undefined,
 ): void {
 	const rpcKey = idKey(flow.message.id);
 	const digest = callDigest(context.server, call.tool ?? call.method, call.args);
-	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: 'held', rule: rule.name, method: call.method, tool: call.tool ?? null, digest } });
+	flow.notes.push({ kind: 'decision', details: { action: 'approve', status: 'held', rule: rule.name, method: call.method, tool: call.tool ?? null, digest, ...pathsNote(paths) } });
 	flow.hold = options.approvals
 		.hold(
 			{
@@ -256,10 +277,10 @@ function holdForApproval(
 			},
 			context,
 		)
-		.then((outcome) => settleHeld(flow, rule, outcome));
+		.then((outcome) => settleHeld(flow, context, rule, outcome));
 }
 
-function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): void {
+function settleHeld(flow: Flow, context: SessionContext, rule: PolicyRule, outcome: ApprovalOutcome): void {
 	if (outcome.decision === 'input-required') {
 		flow.notes.push({ kind: 'decision', details: { action: 'approve', status: 'input_required', rule: rule.name } });
 		flow.answer = resultMessage(flow.message.id, outcome.result);
@@ -285,6 +306,8 @@ function settleHeld(flow: Flow, rule: PolicyRule, outcome: ApprovalOutcome): voi
 	};
 	flow.notes.push({ kind: 'decision', details });
 	if (outcome.decision === 'denied') deny(flow, rule, `not approved: ${outcome.reason}`, false);
+	// Approved by a person, still hidden: the call is refused all the same.
+	else if (flow.direction === 'to-server') refuseHidden(flow, context);
 }
 
 /** How a `match.paths` rule read the path arguments, for the record: `[{argument, value, path, glob}]`. */

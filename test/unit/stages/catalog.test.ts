@@ -1,5 +1,5 @@
 // The catalog stage in memory (DESIGN §3 step 4): tools.hide takes tools out of tools/list
-// and refuses calls to them; tools.pin remembers each tool's definition (in the real pin
+// (guardrails refuses calls to them); tools.pin remembers each tool's definition (in the real pin
 // store over an in-memory database) and alerts on, or denies calls to, a tool whose
 // definition changed; the annotations of tools/list are learned for guardrails.
 
@@ -132,53 +132,21 @@ const hideRows: HideRow[] = [
 		notes: [],
 	},
 	{
-		case: 'tools/call to a hidden tool: refused as a tool error',
+		// Guardrails refuses calls to hidden tools (it runs first, and owns that decision for single calls and batches alike).
+		case: 'tools/call to a hidden tool: left to guardrails, forwarded by the catalog',
 		policy: HIDE,
 		direction: 'to-server',
 		message: toolCall(3, 'admin_reset', { force: true }),
-		outcome: { answered: toolError(3, "Blocked by policy rule 'tools.hide': the tool 'admin_reset' is not available") },
-		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "the tool 'admin_reset' is not available" })],
-	},
-	{
-		case: 'tools/call to a hidden tool named exactly',
-		policy: HIDE,
-		direction: 'to-server',
-		message: toolCall(4, 'debug_dump'),
-		outcome: { answered: toolError(4, "Blocked by policy rule 'tools.hide': the tool 'debug_dump' is not available") },
-		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "the tool 'debug_dump' is not available" })],
-	},
-	{
-		case: 'tools/call to a visible tool: forwarded',
-		policy: HIDE,
-		direction: 'to-server',
-		message: toolCall(5, 'read_file', { path: '/a' }),
 		outcome: { forwarded: true },
 		notes: [],
 	},
 	{
-		// A lenient server may run a tools/call without an id; the core never answers it (issue 12).
-		case: 'a tools/call without an id naming a hidden tool is refused',
+		case: 'a batch calling a hidden tool: left to guardrails, forwarded by the catalog',
 		policy: HIDE,
 		direction: 'to-server',
-		message: { jsonrpc: '2.0', method: 'tools/call', params: { name: 'admin_reset' } },
-		outcome: { answered: toolError(null, "Blocked by policy rule 'tools.hide': the tool 'admin_reset' is not available") },
-		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "the tool 'admin_reset' is not available" })],
-	},
-	{
-		case: 'a tools/call padded past the parse limit is refused all the same (issue 12)',
-		policy: HIDE,
-		direction: 'to-server',
-		message: toolCall(6, 'admin_reset', { pad: 'x'.repeat(PARSE_LIMIT_BYTES) }),
-		outcome: { answered: toolError(6, "Blocked by policy rule 'tools.hide': the tool 'admin_reset' is not available") },
-		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "the tool 'admin_reset' is not available" })],
-	},
-	{
-		case: 'a batch calling a hidden tool is refused whole',
-		policy: HIDE,
-		direction: 'to-server',
-		message: [toolCall(7, 'read_file'), toolCall(8, 'debug_dump', { pad: 'x'.repeat(PARSE_LIMIT_BYTES) })],
-		outcome: { answered: [batchError(7, 'tools.hide', "this batch calls 'debug_dump': the tool 'debug_dump' is not available; send its calls one by one"), batchError(8, 'tools.hide', "this batch calls 'debug_dump': the tool 'debug_dump' is not available; send its calls one by one")] },
-		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "this batch calls 'debug_dump': the tool 'debug_dump' is not available; send its calls one by one" })],
+		message: [toolCall(7, 'read_file'), toolCall(8, 'debug_dump')],
+		outcome: { forwarded: true },
+		notes: [],
 	},
 ];
 

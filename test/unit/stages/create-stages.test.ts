@@ -50,7 +50,7 @@ const rows: { case: string; call: Record<string, unknown>; outcome: Outcome; not
 		recordAs: toolCall(4, 'write_file', { path: '/etc/hosts', content: '[REDACTED:github-token]' }),
 	},
 	{
-		case: 'a hidden tool that no rule denies is refused by the catalog',
+		case: 'a hidden tool that no rule denies is refused (guardrails, after the rules)',
 		call: toolCall(5, 'admin_reset'),
 		outcome: { answered: { jsonrpc: '2.0', id: 5, result: { content: [{ type: 'text', text: "Blocked by policy rule 'tools.hide': the tool 'admin_reset' is not available" }], isError: true } } },
 		notes: [decision({ action: 'deny', rule: 'tools.hide', message: "the tool 'admin_reset' is not available" })],

@@ -610,6 +610,81 @@ describe('guardrails: batches', () => {
 	});
 });
 
+// tools.hide: guardrails is the one stage that refuses calls to hidden tools, alone or in a
+// batch (the catalog only takes them out of tools/list). A rule decides first: its deny, its
+// hold; a call a rule lets pass (allow, log, or no rule) is refused when its tool is hidden.
+const HIDE = 'tools:\n  hide: [debug_dump, "admin_*"]';
+const hiddenError = (id: number | null, tool: string) => ({
+	jsonrpc: '2.0',
+	id,
+	result: { content: [{ type: 'text', text: `Blocked by policy rule 'tools.hide': the tool '${tool}' is not available` }], isError: true },
+});
+const hiddenNote = (tool: string) => decision({ action: 'deny', rule: 'tools.hide', message: `the tool '${tool}' is not available` });
+const hiddenRows: { case: string; policy: string; message: unknown; outcome: Outcome; notes: FlowNote[] }[] = [
+	{ case: 'tools/call to a hidden tool: refused as a tool error', policy: HIDE, message: toolCall(3, 'admin_reset', { force: true }), outcome: { answered: hiddenError(3, 'admin_reset') }, notes: [hiddenNote('admin_reset')] },
+	{ case: 'tools/call to a hidden tool named exactly', policy: HIDE, message: toolCall(4, 'debug_dump'), outcome: { answered: hiddenError(4, 'debug_dump') }, notes: [hiddenNote('debug_dump')] },
+	{ case: 'tools/call to a visible tool: forwarded', policy: HIDE, message: toolCall(5, 'read_file', { path: '/a' }), outcome: forwarded, notes: [] },
+	{ case: 'globs are case-sensitive: Admin_reset is called', policy: HIDE, message: toolCall(5, 'Admin_reset'), outcome: forwarded, notes: [] },
+	{
+		// A lenient server may run a tools/call without an id; the core never answers it (issue 12).
+		case: 'a tools/call without an id naming a hidden tool is refused',
+		policy: HIDE,
+		message: { jsonrpc: '2.0', method: 'tools/call', params: { name: 'admin_reset' } },
+		outcome: { answered: hiddenError(null, 'admin_reset') },
+		notes: [hiddenNote('admin_reset')],
+	},
+	{ case: 'a tools/call padded past the parse limit is refused all the same (issue 12)', policy: HIDE, message: toolCall(6, 'admin_reset', { pad: HUGE_TEXT }), outcome: { answered: hiddenError(6, 'admin_reset') }, notes: [hiddenNote('admin_reset')] },
+	{
+		case: 'a batch calling a hidden tool (padded past the parse limit) is refused whole',
+		policy: HIDE,
+		message: [toolCall(7, 'read_file'), toolCall(8, 'debug_dump', { pad: HUGE_TEXT })],
+		outcome: { answered: [batchError(7, batchMessage('debug_dump')), batchError(8, batchMessage('debug_dump'))] },
+		notes: [decision({ action: 'deny', rule: 'batch', message: batchMessage('debug_dump') })],
+	},
+	{
+		case: 'a deny rule on a hidden tool answers first, naming the rule',
+		policy: `rules:\n  - { name: no-admin, match: { tool: "admin_*" }, action: deny }\n${HIDE}`,
+		message: toolCall(9, 'admin_reset'),
+		outcome: { answered: toolError(9, "Blocked by policy rule 'no-admin': denied by policy") },
+		notes: [decision({ action: 'deny', rule: 'no-admin', line: 3, message: 'denied by policy' })],
+	},
+	{
+		case: 'an allow rule notes its match, and the hidden tool is refused all the same',
+		policy: `rules:\n  - { name: ok-admin, match: { tool: "admin_*" }, action: allow }\n${HIDE}`,
+		message: toolCall(10, 'admin_reset'),
+		outcome: { answered: hiddenError(10, 'admin_reset') },
+		notes: [decision({ rule: 'ok-admin', line: 3, method: 'tools/call', tool: 'admin_reset', action: 'allow' }), hiddenNote('admin_reset')],
+	},
+	{
+		case: 'a log rule notes its match, and the hidden tool is refused all the same',
+		policy: `rules:\n  - { name: note-admin, match: { tool: "admin_*" }, action: log }\n${HIDE}`,
+		message: toolCall(11, 'admin_reset'),
+		outcome: { answered: hiddenError(11, 'admin_reset') },
+		notes: [decision({ rule: 'note-admin', line: 3, method: 'tools/call', tool: 'admin_reset', action: 'log' }), hiddenNote('admin_reset')],
+	},
+];
+
+describe('guardrails: hidden tools (tools.hide)', () => {
+	it.each(hiddenRows)('$case', (row) => {
+		const { stages } = guardrails();
+		const flow = pass(stages, fakeContext({ policy: row.policy }), clientFlow(row.message));
+		expect(outcomeOf(flow)).toEqual(row.outcome);
+		expect(flow.notes).toEqual(row.notes);
+	});
+
+	it('an approve rule holds a hidden tool first; approved (a grant), it is refused as hidden', async () => {
+		const { stages, database } = guardrails();
+		insertGrant(database, { server: 'fs', tool: 'admin_*', created_at: NOW_US, expires_at: NOW_US + 60_000_000, created_by: 'me', reason: null });
+		const context = fakeContext({ policy: `rules:\n  - { name: confirm-admin, match: { tool: "admin_*" }, action: approve }\n${HIDE}` });
+		const flow = pass(stages, context, clientFlow(toolCall(12, 'admin_reset')));
+		expect(outcomeOf(flow)).toEqual({ held: true });
+		flow.notes = [];
+		await resume(stages, context, flow);
+		expect(outcomeOf(flow)).toEqual({ answered: hiddenError(12, 'admin_reset') });
+		expect(flow.notes).toEqual([expect.objectContaining({ details: expect.objectContaining({ action: 'approve', status: 'approved', via: 'grant' }) }), hiddenNote('admin_reset')]);
+	});
+});
+
 // approve: the stage holds the call and asks the broker; once the hold settles the call is
 // forwarded (approved), answered as denied (the deny note is not repeated), answered with an
 // input_required result (modern clients), or swallowed (the client cancelled).
