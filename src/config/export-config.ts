@@ -11,11 +11,9 @@
 //
 // Read node by node, so a mistake names its line like the policy's do.
 
-import fs from 'node:fs';
-import { isMap, isScalar, type Node } from 'yaml';
-import { parseYamlDocument } from '../policy/parse-yaml-document.js';
-import { PolicyNodes, type Entry } from '../policy/policy-nodes.js';
-import { PolicyError } from '../policy/policy-types.js';
+import { isMap, isScalar } from 'yaml';
+import { readConfigSection } from '../policy/config-section.js';
+import type { Entry, PolicyNodes } from '../policy/policy-nodes.js';
 import { parseDuration } from '../time/parse-duration.js';
 
 export interface OtlpExportConfig {
@@ -34,21 +32,9 @@ const OTLP_KEYS = ['endpoint', 'protocol', 'headers', 'payloads', 'retryFor'] as
 
 /** `export.otlp` of config.yaml; undefined when the file or the section is absent. Throws PolicyError (file:line: …). */
 export function readOtlpExportConfig(configFile: string): OtlpExportConfig | undefined {
-	let text: string;
-	try {
-		text = fs.readFileSync(configFile, 'utf8');
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-		throw new PolicyError(configFile, undefined, `cannot read the config file (${(error as Error).message})`);
-	}
-	const { document, lineCounter } = parseYamlDocument(text, configFile);
-	const nodes = new PolicyNodes(configFile, document, lineCounter);
-	const root = nodes.resolve(document.contents);
-	if (!isMap(root)) return undefined;
-	const pair = root.items.find((item) => isScalar(item.key) && item.key.value === 'export');
-	if (!pair) return undefined;
-	const section: Entry = { key: pair.key as Node, value: nodes.resolve(pair.value) };
-	if (nodes.isEmpty(section)) return undefined;
+	const found = readConfigSection(configFile, 'export');
+	if (!found) return undefined;
+	const { nodes, entry: section } = found;
 	const otlp = nodes.entries(section.value, { what: "'export'", keys: ['otlp'] }).get('otlp');
 	if (!otlp || nodes.isEmpty(otlp)) return undefined;
 	if (isScalar(otlp.value) && typeof otlp.value.value === 'boolean') {

@@ -10,12 +10,9 @@
 // The access token's audience (RFC 8707 `resource`): --resource, else `sync.audience`, else
 // `server.audience`, so the token `login` obtains is one the collector accepts.
 
-import fs from 'node:fs';
-import { isMap, isScalar, type Node } from 'yaml';
 import { UserError } from '../errors/user-error.js';
 import { isLoopback } from './is-loopback.js';
-import { parseYamlDocument } from '../policy/parse-yaml-document.js';
-import { PolicyNodes, type Entry } from '../policy/policy-nodes.js';
+import { readConfigSection } from '../policy/config-section.js';
 import { readSyncConfig } from '../config/sync-config.js';
 
 /** Always requested: who you are, and a refresh token so `run` never has to ask again. */
@@ -89,21 +86,9 @@ function splitScopes(text: string): string[] {
 }
 
 function readConfigIdentity(configFile: string): ConfigIdentity {
-	let text: string;
-	try {
-		text = fs.readFileSync(configFile, 'utf8');
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-		throw new UserError(`cannot read ${configFile}: ${(error as Error).message}`);
-	}
-	const { document, lineCounter } = parseYamlDocument(text, configFile);
-	const nodes = new PolicyNodes(configFile, document, lineCounter);
-	const root = nodes.resolve(document.contents);
-	if (!isMap(root)) return {};
-	const pair = root.items.find((item) => isScalar(item.key) && item.key.value === 'identity');
-	if (!pair) return {};
-	const section: Entry = { key: pair.key as Node, value: nodes.resolve(pair.value) };
-	if (nodes.isEmpty(section)) return {};
+	const found = readConfigSection(configFile, 'identity');
+	if (!found) return {};
+	const { nodes, entry: section } = found;
 	const entries = nodes.entries(section.value, { what: "'identity'", keys: ['issuer', 'clientId', 'scope', 'groupsClaim'] });
 	const string = (key: string) => {
 		const entry = entries.get(key);
