@@ -37,8 +37,17 @@ export function createCatalogStage(options: CatalogOptions): Stage {
 			flow.rewrite = message;
 			flow.notes.push({ kind: 'decision', details: { action: 'hide', rule: 'tools.hide', tools: hidden.map((tool) => tool.name) } });
 		},
+		// A batch that asks for tools/list: its answer comes back as a batch too, with no single
+		// request to pair it with, so hidden tools could not be taken out nor definitions pinned.
+		// Such a batch is refused whole when either is on; a client sends tools/list alone.
 		// Calls to a changed tool under pin: deny, of any size, with or without an id, alone or in a batch (issue 12).
 		toServer(flow, context) {
+			if (flow.message.shape === 'batch' && (context.policy.tools.hide.length > 0 || context.policy.tools.pin !== 'off')) {
+				if (flow.message.items?.some((item) => item.shape === 'request' && item.method === 'tools/list')) {
+					batchRefusal(flow, context.policy.tools.hide.length > 0 ? 'tools.hide' : 'tools.pin', 'this batch asks for tools/list, which mcprec must filter and pin on its own; send tools/list alone');
+					return;
+				}
+			}
 			if (changedTools.size === 0) return;
 			if (flow.message.shape === 'batch') {
 				for (const item of flow.message.items ?? []) {

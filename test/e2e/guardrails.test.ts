@@ -140,13 +140,22 @@ describe('guardrails through mcprec run', () => {
 		expect(answers.every((answer: { error?: { code: number } }) => answer.error?.code === -32011)).toBe(true);
 	});
 
+	it('refuses a batch that asks for tools/list, whose answer could not be filtered for hidden tools', async () => {
+		session.send(`[${request(23, 'tools/list')},${call(24, 'echo', { ok: 1 })}]`);
+		const line = await session.waitForLine((candidate) => candidate.toString().startsWith('[') && candidate.includes('"id":23'));
+		const answers = parse(line);
+		expect(answers.map((answer: { id: number }) => answer.id)).toEqual([23, 24]);
+		expect(answers.every((answer: { error?: { code: number; data?: { rule?: string } } }) => answer.error?.code === -32011 && answer.error.data?.rule === 'tools.hide')).toBe(true);
+		expect(JSON.stringify(answers)).not.toContain('crash');
+	});
+
 	it('recorded every decision, never forwarded a blocked call, and counted them', async () => {
 		session.send(request(99, 'tools/list'));
 		await session.response(99);
 		// The recorder commits in the background: wait until the store has the last answer.
 		const events = await waitForEvents(home, (stored) => stored.some((event) => event.rpc_id === '99' && event.origin === 'server'), 15_000);
 		const forwardedIds = events.filter((event) => event.origin === 'client' && event.target === 'server').map((event) => event.rpc_id);
-		for (const blocked of ['10', '11', '12', '15', '17', '18', '20']) expect(forwardedIds).not.toContain(blocked);
+		for (const blocked of ['10', '11', '12', '15', '17', '18', '20', '23', '24']) expect(forwardedIds).not.toContain(blocked);
 		expect(forwardedIds).toEqual(expect.arrayContaining(['13', '14', '16']));
 		const decisions = events.filter((event) => event.kind === 'decision').map((event) => ({ id: event.rpc_id, ...JSON.parse(payloadOf(event).toString()) }));
 		expect(decisions).toEqual(

@@ -17,6 +17,7 @@ const tool = (name: string, extra: Tool = {}): Tool => ({ name, description: `Th
 const toolsList = (id: number, tools: Tool[], extra: Record<string, unknown> = {}) => response(id, { tools, ...extra });
 const decision = (details: Record<string, unknown>): FlowNote => ({ kind: 'decision', details });
 const toolError = (id: number | null, text: string) => ({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } });
+const BATCH_LIST = 'this batch asks for tools/list, which mcprec must filter and pin on its own; send tools/list alone';
 const batchError = (id: number, rule: string, message: string) => ({ jsonrpc: '2.0', id, error: { code: -32011, message: `Blocked by policy: ${message}`, data: { rule, message } } });
 
 function catalog(options: { pins?: PinStore } = {}) {
@@ -114,11 +115,27 @@ const hideRows: HideRow[] = [
 		notes: [],
 	},
 	{
-		// Suspected gap: a batch response (2025-03-26) has no single request, so its tools/list is not filtered.
-		case: 'a batched tools/list response is forwarded unfiltered',
+		// A batch response has no single request to pair it with, so a batch may not ask for tools/list (below).
+		case: 'a batched response is not read as a tools/list answer',
 		policy: HIDE,
 		direction: 'to-client',
 		message: [toolsList(1, [tool('admin_reset')])],
+		outcome: { forwarded: true },
+		notes: [],
+	},
+	{
+		case: 'a batch asking for tools/list is refused whole, so hidden tools cannot come back unfiltered',
+		policy: HIDE,
+		direction: 'to-server',
+		message: [{ jsonrpc: '2.0', id: 4, method: 'tools/list' }, toolCall(5, 'read_file')],
+		outcome: { answered: [batchError(4, 'tools.hide', BATCH_LIST), batchError(5, 'tools.hide', BATCH_LIST)] },
+		notes: [decision({ action: 'deny', rule: 'tools.hide', message: BATCH_LIST })],
+	},
+	{
+		case: 'a batch asking for tools/list passes when nothing is hidden or pinned',
+		policy: 'rules: []',
+		direction: 'to-server',
+		message: [{ jsonrpc: '2.0', id: 4, method: 'tools/list' }, toolCall(5, 'read_file')],
 		outcome: { forwarded: true },
 		notes: [],
 	},
