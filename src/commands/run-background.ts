@@ -42,7 +42,9 @@ export function startLiveExport({ configFile, databaseFile, sessionId, warn }: L
 		try {
 			// The first session of a new install may get here before the store's folder exists.
 			fs.mkdirSync(path.dirname(databaseFile), { recursive: true, mode: 0o700 });
-			stderr = fs.openSync(liveExportLogFile(databaseFile), 'a', 0o600);
+			const log = liveExportLogFile(databaseFile);
+			keepLogSmall(log);
+			stderr = fs.openSync(log, 'a', 0o600);
 		} catch {
 			// No log then; the export still runs.
 		}
@@ -54,6 +56,17 @@ export function startLiveExport({ configFile, databaseFile, sessionId, warn }: L
 		warn(`live export is off for this session: ${(error as Error).message}`);
 	} finally {
 		if (typeof stderr === 'number') fs.closeSync(stderr);
+	}
+}
+
+/** Past this size the log starts over, its previous part kept as `live-export.log.1`. */
+const LOG_ROTATE_BYTES = 1024 * 1024;
+
+function keepLogSmall(log: string): void {
+	try {
+		if (fs.statSync(log).size > LOG_ROTATE_BYTES) fs.renameSync(log, `${log}.1`);
+	} catch {
+		// No log yet, or it cannot be moved: appending goes on.
 	}
 }
 

@@ -118,6 +118,9 @@ async function expectCompleteOnce(home: string, sessionId: string, received: Dec
 describe('live export (export.otlp in config.yaml)', () => {
 	it('sends the spans of calls while the session is still open, then the rest once, as a later export would', async () => {
 		const home = homeWithConfig({ endpoint: receiver.url });
+		// A log past 1 MiB starts over when a live export starts, the old part kept beside it.
+		const oldLog = `${'an old line of the live export\n'.repeat(40_000)}`;
+		fs.writeFileSync(path.join(home, 'live-export.log'), oldLog);
 		const connection = await connect(home);
 		let sessionId: string;
 		try {
@@ -139,6 +142,8 @@ describe('live export (export.otlp in config.yaml)', () => {
 		}
 		await followerFinished(home, sessionId);
 		await expectCompleteOnce(home, sessionId, spansOf(receiver.spans(), sessionId));
+		expect(fs.readFileSync(path.join(home, 'live-export.log.1'), 'utf8')).toBe(oldLog);
+		expect(logOf(home)).not.toContain('an old line');
 		// Remembered as exported: --since-last has nothing left for this endpoint.
 		receiver.requests.length = 0;
 		const again = await runMcprec(['export', '--since-last', '--format', 'otlp'], home);
