@@ -573,6 +573,73 @@ describe('run --url applies the policy as for a local server', () => {
 	}, 30_000);
 });
 
+describe('run --url keeps tools hidden, and holds calls for a person, as for a local server', () => {
+	let home: string;
+	let server: RemoteServer;
+	beforeAll(async () => {
+		home = makeHome();
+		server = await startFixture([]);
+		fs.writeFileSync(
+			path.join(home, 'policy.yaml'),
+			'version: 1\nrules:\n  - name: confirm-echo\n    match: { tool: echo }\n    action: approve\n    timeout: 20s\ntools:\n  hide: [header, "break-*"]\n',
+		);
+	}, 30_000);
+	afterAll(async () => {
+		await server?.stop();
+		removeHome(home);
+	});
+
+	it('hides tools from tools/list and refuses calls to them', async () => {
+		const connection = await connectRemoteClient({ route: 'mcprec', url: server.url, home, runOptions: ['--policy', path.join(home, 'policy.yaml')] });
+		try {
+			const names = (await connection.client.listTools()).tools.map((tool) => tool.name);
+			expect(names).toContain('echo');
+			expect(names.filter((name) => name === 'header' || name.startsWith('break-'))).toEqual([]);
+			const refused = await connection.client.callTool({ name: 'header', arguments: { name: 'authorization' } });
+			expect(refused).toMatchObject({ isError: true, content: [{ type: 'text', text: expect.stringMatching(/^Blocked by policy rule 'tools.hide'/) }] });
+		} finally {
+			await connection.close();
+		}
+		const sessions = (await runMcprec(['sessions', '--json'], home)).stdout;
+		expect(JSON.parse(sessions)[0]).toMatchObject({ url: server.url, counts: { blocked: 1 } });
+	}, 30_000);
+
+	it('holds a call until `mcprec approve` from another terminal, then forwards it', async () => {
+		const connection = await connectRemoteClient({ route: 'mcprec', url: server.url, home, runOptions: ['--policy', path.join(home, 'policy.yaml')] });
+		try {
+			const answer = connection.client.callTool({ name: 'echo', arguments: { text: 'approved remotely' } });
+			const id = await waitFor('the approval id on stderr', () => /mcprec approve ([0-9a-f]+)/.exec(connection.stderr())?.[1]);
+			const approved = await runMcprec(['approve', id, '--reason', 'checked'], home);
+			expect(approved.exitCode, String(approved.stderr)).toBe(0);
+			expect(await answer).toMatchObject({ content: [{ type: 'text', text: 'approved remotely' }] });
+		} finally {
+			await connection.close();
+		}
+		const events = await waitForEvents(home, ended);
+		const decisions = events.filter((event) => event.kind === 'decision').map((event) => JSON.parse(Buffer.from(event.payload as Buffer).toString('utf8')) as Record<string, unknown>);
+		expect(decisions).toContainEqual(expect.objectContaining({ action: 'approve', status: 'approved', via: 'cli', approverReason: 'checked' }));
+	}, 30_000);
+
+	it('asks the client itself when it can be asked (elicitation), and forwards the call it allows', async () => {
+		const connection = await connectRemoteClient({
+			route: 'mcprec',
+			url: server.url,
+			home,
+			runOptions: ['--policy', path.join(home, 'policy.yaml')],
+			capabilities: { elicitation: {} },
+			setup: (client) => client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { decision: 'allow-once' } })),
+		});
+		try {
+			expect(await connection.client.callTool({ name: 'echo', arguments: { text: 'allowed in the client' } })).toMatchObject({ content: [{ type: 'text', text: 'allowed in the client' }] });
+		} finally {
+			await connection.close();
+		}
+		const events = await waitForEvents(home, ended);
+		const decisions = events.filter((event) => event.kind === 'decision').map((event) => JSON.parse(Buffer.from(event.payload as Buffer).toString('utf8')) as Record<string, unknown>);
+		expect(decisions).toContainEqual(expect.objectContaining({ action: 'approve', status: 'approved', via: 'elicitation', authority: 'local' }));
+	}, 30_000);
+});
+
 function initializeLine(id: number): string {
 	return JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 }
