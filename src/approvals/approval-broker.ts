@@ -147,14 +147,19 @@ export class ApprovalBroker {
 		waiting.settle({ decision: 'cancelled', via: 'client', reason: 'the client cancelled the call' });
 	}
 
-	/** Denies everything still waiting (the session is ending); resolves once the collector heard of it (at most ~2 s). */
-	async close(): Promise<void> {
+	/** Denies every call still waiting: the session is ending (its outcome is recorded before the end). */
+	denyWaiting(): void {
 		for (const rpcKey of [...this.waiting.keys()]) {
 			const waiting = this.waiting.get(rpcKey)!;
 			if (waiting.approvalId) this.closeInStore(waiting.approvalId, 'cancelled', 'session-end');
 			if (waiting.authority === 'collector') this.withdrawQuietly(waiting.approvalId!);
 			waiting.settle({ decision: 'denied', via: 'session-end', reason: 'the session ended', ...(waiting.approvalId ? { approvalId: waiting.approvalId } : {}) });
 		}
+	}
+
+	/** Denies everything still waiting (the session is ending); resolves once the collector heard of it (at most ~2 s). */
+	async close(): Promise<void> {
+		this.denyWaiting();
 		try {
 			this.database?.close();
 		} catch {

@@ -166,6 +166,8 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 		refuse: refusal,
 		now: () => clock.nowMicros(),
 		maskText: (text) => masker.maskText(text).text,
+		// A held call's outcome ("the session ended") is recorded before the session's end.
+		endHolds: () => void dataPathReady.then((dataPath) => dataPath.approvals.denyWaiting()),
 	});
 	recordingHealthChanged = () => proxy.recordingHealthChanged();
 	for (const signal of FORWARDED_SIGNALS) process.on(signal, () => proxy.forwardSignal(signal));

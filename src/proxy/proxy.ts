@@ -49,6 +49,8 @@ export interface ProxyOptions {
 	ownIdPrefix?: string;
 	/** Masks what the stages never see: the server's stderr, lines that are not JSON-RPC, columns, mcprec's own words (SessionCoreOptions.maskText). */
 	maskText?: (text: string) => string;
+	/** Settles the calls held for a person when the session ends (SessionIO.endHolds). */
+	endHolds?: () => void;
 }
 
 export class Proxy {
@@ -84,6 +86,7 @@ export class Proxy {
 				serverStderr: (frame) => this.options.errorOutput.write(frame),
 				closeUpstream: () => this.options.upstream.close(),
 				signalUpstream: (signal) => this.options.upstream.signal(signal),
+				endHolds: options.endHolds,
 				finished: (result) => {
 					// Whoever waits for the end closes the recorder: everything so far goes to it first.
 					this.drainRecords();

@@ -55,6 +55,8 @@ export interface SessionIO {
 	/** The client is gone: end the server gracefully (the shutdown recipe). */
 	closeUpstream(): void;
 	signalUpstream(signal: NodeJS.Signals): void;
+	/** The session is ending with calls held for a person: settle them now (denied), so their outcomes come before its end. */
+	endHolds?(): void;
 	/** The session is over; called once. */
 	finished(result: SessionResult): void;
 }
@@ -109,6 +111,10 @@ export class SessionCore {
 	// Nothing more reaches the client (its stdout is gone).
 	private outputClosed = false;
 	private finishedState = false;
+	/** Held flows not yet settled (a stage holds them for a person). */
+	private holding = 0;
+	/** Set while the end waits for held flows to settle: it finishes the session. */
+	private ending: (() => void) | undefined;
 	private endReason: EndReason | undefined;
 	private needsFacts = true;
 
@@ -349,6 +355,7 @@ export class SessionCore {
 		const hold = flow.hold;
 		flow.hold = undefined;
 		this.recordNotes(flow);
+		this.holding++;
 		hold.then(
 			// Stamped when the hold ends, so the message follows its decision events in time too.
 			() => (flow.answer !== undefined || flow.swallow ? this.deliver(flow, this.options.now()) : this.process(flow, this.options.now(), stopped + 1)),
@@ -357,7 +364,10 @@ export class SessionCore {
 				flow.swallow = true;
 				this.deliver(flow, ts);
 			},
-		);
+		).finally(() => {
+			this.holding--;
+			if (this.holding === 0) this.ending?.();
+		});
 	}
 
 	// A stage that breaks must not let an unchecked or unmasked message through: requests are
@@ -560,6 +570,24 @@ export class SessionCore {
 	}
 
 	private finish(status: number, reason?: EndReason, exit?: UpstreamExit): void {
+		if (this.finishedState || this.ending) return;
+		// Held calls are settled first, so the record tells their outcome before the end (at
+		// most END_HOLDS_MS later: a hold that does not settle does not keep the session open).
+		if (this.holding > 0 && this.io.endHolds) {
+			const end = () => {
+				clearTimeout(timer);
+				this.ending = undefined;
+				this.finalize(status, reason, exit);
+			};
+			const timer = setTimeout(end, END_HOLDS_MS);
+			this.ending = end;
+			this.io.endHolds();
+			return;
+		}
+		this.finalize(status, reason, exit);
+	}
+
+	private finalize(status: number, reason?: EndReason, exit?: UpstreamExit): void {
 		if (this.finishedState) return;
 		this.finishedState = true;
 		const endReason = reason ?? this.endReason ?? 'upstream-exited';
@@ -743,6 +771,9 @@ function startErrorMessage(error: NodeJS.ErrnoException): string {
 function startFailureStatus(error: NodeJS.ErrnoException): number {
 	return error.code === 'ENOENT' ? 127 : 126;
 }
+
+/** How long the end of a session waits for its held calls to record their outcome. */
+const END_HOLDS_MS = 2000;
 
 /** Policies are short; a file past this is recorded by its digest only. */
 const POLICY_TEXT_LIMIT = 64 * 1024;

@@ -1,5 +1,6 @@
 // A session that ends while a call is held for approval: the request, the hold and its
-// final outcome are all in the store (not in a spill file), and the chain verifies.
+// final outcome are all in the store (not in a spill file), before the session's end, and
+// the chain verifies.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,6 +34,11 @@ it('records the held request, the hold and "the session ended" as its outcome', 
 		expect.objectContaining({ status: 'denied', via: 'session-end', reason: 'the session ended' }),
 	]);
 	expect(events.some((event) => event.kind === 'message' && event.origin === 'proxy' && payloadOf(event).includes('not approved: the session ended'))).toBe(true);
+	// The outcome is told before the session's end, which is its last event.
+	const all = readEvents(home);
+	const endSeq = all.find((event) => event.kind === 'lifecycle' && JSON.parse(payloadOf(event).toString('utf8')).event === 'end')!.seq;
+	expect(endSeq).toBe(all.at(-1)!.seq);
+	expect(Math.max(...events.map((event) => event.seq))).toBeLessThan(endSeq);
 	expect(readSessions(home)[0]).toMatchObject({ blocked: 0, denied: 1, approvals: 1, end_reason: 'client-closed' });
 	expect(fs.readdirSync(home).filter((name) => name.includes('unrecorded'))).toEqual([]);
 	expect(fs.readdirSync(path.join(home, 'journal'))).toEqual([]);
