@@ -19,6 +19,8 @@ const credentialEnv = { MCPREC_CREDENTIAL_STORE: 'file', DISPLAY: '', WAYLAND_DI
 const lifecycle = (events: StoredEventRow[]) =>
 	events.filter((event) => event.kind === 'lifecycle').map((event) => JSON.parse(Buffer.from(event.payload as Buffer).toString('utf8')) as Record<string, unknown>);
 const ended = (events: StoredEventRow[]) => lifecycle(events).some((fact) => fact.event === 'end');
+const decisionsOf = (events: StoredEventRow[]) =>
+	events.filter((event) => event.kind === 'decision').map((event) => JSON.parse(Buffer.from(event.payload as Buffer).toString('utf8')) as Record<string, unknown>);
 
 /** A client that can be asked for sampling, roots and elicitation, answering the same way on both routes. */
 function answeringClient(client: Client): void {
@@ -615,8 +617,7 @@ describe('run --url keeps tools hidden, and holds calls for a person, as for a l
 		} finally {
 			await connection.close();
 		}
-		const events = await waitForEvents(home, ended);
-		const decisions = events.filter((event) => event.kind === 'decision').map((event) => JSON.parse(Buffer.from(event.payload as Buffer).toString('utf8')) as Record<string, unknown>);
+		const decisions = decisionsOf(await waitForEvents(home, ended));
 		expect(decisions).toContainEqual(expect.objectContaining({ action: 'approve', status: 'approved', via: 'cli', approverReason: 'checked' }));
 	}, 30_000);
 
@@ -634,8 +635,7 @@ describe('run --url keeps tools hidden, and holds calls for a person, as for a l
 		} finally {
 			await connection.close();
 		}
-		const events = await waitForEvents(home, ended);
-		const decisions = events.filter((event) => event.kind === 'decision').map((event) => JSON.parse(Buffer.from(event.payload as Buffer).toString('utf8')) as Record<string, unknown>);
+		const decisions = decisionsOf(await waitForEvents(home, ended));
 		expect(decisions).toContainEqual(expect.objectContaining({ action: 'approve', status: 'approved', via: 'elicitation', authority: 'local' }));
 	}, 30_000);
 });
