@@ -297,7 +297,7 @@ describe('OAuth-protected remote servers', () => {
 		fs.writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`, { mode: 0o755 });
 		const env = { ...credentialEnv, DISPLAY: ':99', PATH: `${bin}${path.delimiter}${process.env.PATH}` };
 		const connecting = connectRemoteClient({ route: 'mcprec', url: server.url, home, env });
-		const link = await waitFor('mcprec to open the sign-in page', () => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').trim().split('\n')[0], 20_000);
+		const link = await waitFor('mcprec to open the sign-in page', () => firstWholeLine(opened), 20_000);
 		expect(new URL(link).searchParams.get('resource')).toBe(server.url);
 		expect(await signInAndConsent(link)).toBe('Signed in');
 		const connection = await connecting;
@@ -360,7 +360,7 @@ describe('step-up authorization (403 insufficient_scope)', () => {
 		const connection = await connectRemoteClient({ route: 'mcprec', url: stepUpServer.url, home, env });
 		try {
 			const answer = adminScopes(connection);
-			const link = await waitFor('mcprec to open the sign-in page', () => fs.existsSync(opened) && fs.readFileSync(opened, 'utf8').trim().split('\n')[0], 20_000);
+			const link = await waitFor('mcprec to open the sign-in page', () => firstWholeLine(opened), 20_000);
 			expect(new URL(link).searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining([...granted, ADMIN_SCOPE]));
 			expect(await signInAndConsent(link)).toBe('Signed in');
 			expect(await answer).toEqual(expect.arrayContaining([ADMIN_SCOPE, 'offline_access']));
@@ -372,3 +372,11 @@ describe('step-up authorization (403 insufficient_scope)', () => {
 		}
 	}, 90_000);
 });
+
+/** The first line of a file once it is written whole (the stand-in browser may still be writing it). */
+function firstWholeLine(file: string): string | undefined {
+	if (!fs.existsSync(file)) return undefined;
+	const text = fs.readFileSync(file, 'utf8');
+	const end = text.indexOf('\n');
+	return end > 0 ? text.slice(0, end) : undefined;
+}
