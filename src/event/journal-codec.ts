@@ -11,7 +11,7 @@
 //   payload bytes (an event's exact bytes; empty for an update)
 // A process killed mid-append leaves at most one torn entry at the end; readers stop there.
 
-import type { SessionCounters, SessionEvent } from './event.js';
+import type { EventCounts, RecordedEvent, SessionCounters, SessionEvent } from './event.js';
 
 export const JOURNAL_MAGIC = 'mcprec-journal-v1';
 
@@ -25,10 +25,12 @@ export interface JournalHeader {
 	session: Record<string, unknown>;
 }
 
-/** An event as journaled: the recorder's seq and the fields the store keeps. */
-export interface JournalEvent extends SessionEvent {
-	seq: number;
-	ts: number;
+/** What the journal is handed: an event as the recorder got it, with its time stamped. */
+export type JournalInput = SessionEvent & Pick<RecordedEvent, 'ts'>;
+
+/** An event read back from a journal: recorded (seq assigned), with what it counts. */
+export interface JournalEvent extends RecordedEvent {
+	counts?: EventCounts;
 }
 
 export interface JournalContents {
@@ -52,7 +54,7 @@ export function encodeJournalHeader(header: JournalHeader): Buffer {
 }
 
 /** The pieces of one event's entry, to be written with others in one writev. */
-export function encodeJournalEvent(event: Omit<JournalEvent, 'seq'>, seq: number): Buffer[] {
+export function encodeJournalEvent(event: JournalInput, seq: number): Buffer[] {
 	const header = Buffer.from(
 		JSON.stringify({
 			t: 'e',
@@ -79,6 +81,28 @@ export function encodeJournalUpdate(update: Record<string, unknown>): Buffer[] {
 export function encodeJournalRestart(base: JournalBase): Buffer[] {
 	const header = Buffer.from(JSON.stringify({ t: 'r', throughSeq: base.throughSeq, counters: base.counters }));
 	return [lengths(header.length, 0), header];
+}
+
+// An event entry's header as encodeJournalEvent writes it.
+interface EventEntry extends Omit<RecordedEvent, 'size' | 'payload'> {
+	counts: EventCounts | null;
+}
+
+function journalEvent(entry: EventEntry, payload: Buffer): JournalEvent {
+	return {
+		seq: entry.seq,
+		ts: entry.ts,
+		origin: entry.origin,
+		target: entry.target ?? null,
+		kind: entry.kind,
+		method: entry.method ?? null,
+		rpcId: entry.rpcId ?? null,
+		tool: entry.tool ?? null,
+		size: payload.length,
+		latencyUs: entry.latencyUs ?? null,
+		payload,
+		counts: entry.counts ?? undefined,
+	};
 }
 
 function lengths(header: number, payload: number): Buffer {
@@ -114,8 +138,8 @@ export function decodeJournal(bytes: Buffer): JournalContents {
 		if (entry.t === 'u') Object.assign(update, entry.update as Record<string, unknown>);
 		else if (entry.t === 'r') base = { throughSeq: entry.throughSeq as number, counters: entry.counters as SessionCounters };
 		else if (entry.t === 'e') {
-			const { t: _type, counts, ...fields } = entry;
-			events.push({ ...(fields as unknown as JournalEvent), counts: (counts ?? undefined) as JournalEvent['counts'], payload: Buffer.from(bytes.subarray(offset + 8 + headerLength, end)) });
+			const payload = Buffer.from(bytes.subarray(offset + 8 + headerLength, end));
+			events.push(journalEvent(entry as unknown as EventEntry, payload));
 		}
 		offset = end;
 	}

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import type { SessionEvent } from '../event/event.js';
+import type { JournalInput } from '../event/journal-codec.js';
 import { LineSplitter } from '../jsonrpc/framing.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
@@ -393,7 +394,7 @@ export class Proxy {
 		}
 		const { recorder, journal } = this.options;
 		const seq = recorder.record(item);
-		journal?.add(item as SessionEvent & { ts: number; seq: number }, seq);
+		journal?.add(item as JournalInput, seq);
 		if (item.target === 'client') this.deliveries.recorded(seq);
 		// A store that fails refuses requests instead (record.onError): don't stall on it.
 		if (recorder.congested && !this.recordingBehind && recorder.healthy) {

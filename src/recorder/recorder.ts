@@ -10,7 +10,8 @@
 import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Clock } from '../time/clock.js';
-import { emptyCounters, type CounterName, type SessionCounters, type SessionEvent } from '../event/event.js';
+import { countEvent, emptyCounters, type SessionCounters, type SessionEvent } from '../event/event.js';
+import { toSpillLine } from '../event/event-forms.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
 import { EventArena } from './event-arena.js';
 import { InThreadWriter, type WriterLink } from './writer-link.js';
@@ -276,15 +277,7 @@ export class Recorder {
 			size: payload.length,
 			payload: large ? undefined : payload,
 		});
-		if (event.kind === 'message') {
-			this.counters.messages++;
-			this.counters.bytes += payload.length;
-		}
-		const counts = event.counts;
-		if (counts !== undefined) {
-			if (typeof counts === 'string') this.counters[counts]++;
-			else for (const name in counts) this.counters[name as CounterName] += counts[name as CounterName]!;
-		}
+		countEvent(this.counters, event);
 		if (!this.congestedState && !this.writerGone) {
 			const { highBytes, highEvents } = this.watermarks;
 			if (this.backlogBytesCount >= highBytes || this.nextSeq - this.uncommitted >= highEvents) this.congestedState = true;
@@ -320,22 +313,7 @@ export class Recorder {
 		const lines: string[] = [];
 		let seq = this.uncommitted;
 		for (const event of this.arena.unreleased()) {
-			const payload = event.payload ?? this.largePayloads.get(seq)!;
-			lines.push(
-				JSON.stringify({
-					sessionId: this.options.session.id,
-					seq,
-					ts: event.ts,
-					origin: event.origin,
-					target: event.target,
-					kind: event.kind,
-					method: event.method,
-					rpcId: event.rpcId,
-					tool: event.tool,
-					latencyUs: event.latencyUs,
-					payload: payload.toString('base64'),
-				}),
-			);
+			lines.push(toSpillLine(this.options.session.id, seq, event, event.payload ?? this.largePayloads.get(seq)!));
 			seq++;
 		}
 		return lines.join('\n');
