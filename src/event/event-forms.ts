@@ -103,20 +103,32 @@ export function toWire(event: ChainEvent): WireEvent {
  * nullable field that is absent reads as null.
  */
 export function fromWire(line: WireEvent): ChainEvent {
+	const event = readEvent(line, Buffer.from(line.payload, 'base64')) as ChainEvent;
+	event.prevHash = line.prevHash;
+	event.hash = line.hash;
+	return event;
+}
+
+/** The nullable fields of an event, which a reader may find absent. */
+type NullableField = 'target' | 'method' | 'rpcId' | 'tool' | 'latencyUs';
+
+/** An event's fields as a reader found them in JSON: nullable ones perhaps absent, size perhaps not written. */
+export type ReadFields = Omit<RecordedEvent, 'payload' | 'size' | NullableField> & Partial<Pick<RecordedEvent, 'size' | NullableField>>;
+
+/** An event from fields read back (wire line, journal entry): absent columns null, size the payload's when not written. */
+export function readEvent(fields: ReadFields, payload: Buffer): RecordedEvent {
 	return {
-		seq: line.seq,
-		ts: line.ts,
-		origin: line.origin,
-		target: line.target ?? null,
-		kind: line.kind,
-		method: line.method ?? null,
-		rpcId: line.rpcId ?? null,
-		tool: line.tool ?? null,
-		size: line.size,
-		latencyUs: line.latencyUs ?? null,
-		prevHash: line.prevHash,
-		hash: line.hash,
-		payload: Buffer.from(line.payload, 'base64'),
+		seq: fields.seq,
+		ts: fields.ts,
+		origin: fields.origin,
+		target: fields.target ?? null,
+		kind: fields.kind,
+		method: fields.method ?? null,
+		rpcId: fields.rpcId ?? null,
+		tool: fields.tool ?? null,
+		size: fields.size ?? payload.length,
+		latencyUs: fields.latencyUs ?? null,
+		payload,
 	};
 }
 

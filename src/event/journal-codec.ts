@@ -12,6 +12,7 @@
 // A process killed mid-append leaves at most one torn entry at the end; readers stop there.
 
 import type { EventCounts, RecordedEvent, SessionCounters, SessionEvent } from './event.js';
+import { readEvent, type ReadFields } from './event-forms.js';
 
 export const JOURNAL_MAGIC = 'mcprec-journal-v1';
 
@@ -83,26 +84,15 @@ export function encodeJournalRestart(base: JournalBase): Buffer[] {
 	return [lengths(header.length, 0), header];
 }
 
-// An event entry's header as encodeJournalEvent writes it.
-interface EventEntry extends Omit<RecordedEvent, 'size' | 'payload'> {
+// An event entry's header as encodeJournalEvent writes it (no size: the payload's length).
+interface EventEntry extends ReadFields {
 	counts: EventCounts | null;
 }
 
 function journalEvent(entry: EventEntry, payload: Buffer): JournalEvent {
-	return {
-		seq: entry.seq,
-		ts: entry.ts,
-		origin: entry.origin,
-		target: entry.target ?? null,
-		kind: entry.kind,
-		method: entry.method ?? null,
-		rpcId: entry.rpcId ?? null,
-		tool: entry.tool ?? null,
-		size: payload.length,
-		latencyUs: entry.latencyUs ?? null,
-		payload,
-		counts: entry.counts ?? undefined,
-	};
+	const event: JournalEvent = readEvent(entry, payload);
+	event.counts = entry.counts ?? undefined;
+	return event;
 }
 
 function lengths(header: number, payload: number): Buffer {
