@@ -8,12 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import type { SessionEvent } from '../event/event.js';
+import type { CommitWatch, EventSink, RecordedCounters, RecordingBacklog, RecordingHealth } from '../event/event-sink.js';
 import type { JournalInput } from '../event/journal-codec.js';
 import { LineSplitter } from '../jsonrpc/framing.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { Journal } from '../recorder/journal.js';
-import type { Recorder } from '../recorder/recorder.js';
+import type { SessionRecording } from '../recorder/recorder.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { describeStoreFailure } from '../store/describe-store-failure.js';
 import { ContiguousWriter } from './contiguous-writer.js';
@@ -24,13 +25,20 @@ export type { EndReason, Refusal } from './session-core.js';
 /** How the session ended; `status` is what mcprec should exit with. */
 export type ProxyResult = SessionResult;
 
+/**
+ * What the proxy needs of the recording: an event sink on the forwarding path; around it,
+ * what decides forwarding (health, congestion), the commits and counts that let the journal
+ * start over, and the session row it opens and adds facts to. The Recorder is all of these.
+ */
+export type ProxyRecording = EventSink & RecordingHealth & Pick<RecordingBacklog, 'congested' | 'onRelief'> & CommitWatch & RecordedCounters & Pick<SessionRecording, 'sessionId' | 'open' | 'updateSession'>;
+
 export interface ProxyOptions {
 	input: Readable;
 	output: Writable;
 	/** Where mcprec's own messages and the server's stderr go. */
 	errorOutput: Writable;
 	upstream: Upstream;
-	recorder: Recorder;
+	recorder: ProxyRecording;
 	/**
 	 * The session's write-ahead journal: every event is appended to it before the frames of
 	 * its chunk are forwarded, so that nothing forwarded is lost if mcprec dies (DESIGN §3).
