@@ -31,5 +31,7 @@ export async function startRun(invocation: { command: string[]; options?: Parsed
 		await runCommand({ command: invocation.command, options: invocation.options ?? defaultRunOptions(), usageError: invocation.usageError, launched: invocation.launched });
 	} catch (error) {
 		process.exitCode = reportFailure(error);
+		// A server spawned before run.ts refused to go on (a wrong environment variable) is not left running.
+		invocation.launched?.close();
 	}
 }
