@@ -26,9 +26,41 @@ export async function measureShortSession(options: ShortSessionOptions) {
 		recording: referencePaths(options.home).find((path) => path.name === 'recording')!,
 		mcprec: mcprecPath({ home: options.home }),
 	};
-	const order: Name[] = ['relay', 'recording', 'mcprec'];
-	const latencies: Record<Name, number[]> = { relay: [], recording: [], mcprec: [] };
-	const throughputs: Record<Name, number[]> = { relay: [], recording: [], mcprec: [] };
+	const summary = await shortSessions(paths, options);
+	const result = { relay: summary('relay'), recording: summary('recording'), mcprec: summary('mcprec') };
+	const ratioP50 = result.mcprec.p50Us / result.relay.p50Us;
+	const ratioP99 = result.mcprec.p99Us / result.relay.p99Us;
+	const throughputRatio = result.mcprec.requestsPerSecond / result.recording.requestsPerSecond;
+	log(`short sessions: p50 µs relay ${result.relay.p50Us}, recording ${result.recording.p50Us}, mcprec ${result.mcprec.p50Us}; pipelined/s recording ${result.recording.requestsPerSecond}, mcprec ${result.mcprec.requestsPerSecond}`);
+	const verdicts = {
+		p50: { value: round(ratioP50), budget: '≤ 1.5× relay', pass: ratioP50 <= 1.5 },
+		p99: { value: round(ratioP99), budget: '≤ 2× relay', pass: ratioP99 <= 2 },
+		throughput: { value: round(throughputRatio), budget: '≥ 1.0× recording reference', pass: throughputRatio >= 1 },
+	};
+	return {
+		repetitions: options.repetitions,
+		perSession: { warmup: options.warmup, timed: options.timed, pipelined: options.pipelined },
+		...result,
+		verdicts,
+		budget: 'fresh processes, 50 warm-up + 300 timed calls: p50 ≤ 1.5× and p99 ≤ 2× relay; 3,000 pipelined calls ≥ 1.0× the recording reference',
+		pass: verdicts.p50.pass && verdicts.p99.pass && verdicts.throughput.pass,
+	};
+}
+
+export interface ShortSessionSummary {
+	p50Us: number;
+	p99Us: number;
+	requestsPerSecond: number;
+}
+
+/**
+ * Short sessions through each path, in fresh processes and rotating order: initialize,
+ * warm-up calls, timed round trips, then pipelined calls timed to the last answer.
+ */
+export async function shortSessions<N extends string>(paths: Record<N, BenchPath>, options: Omit<ShortSessionOptions, 'home'>): Promise<(name: N) => ShortSessionSummary> {
+	const order = Object.keys(paths) as N[];
+	const latencies = Object.fromEntries(order.map((name) => [name, [] as number[]])) as Record<N, number[]>;
+	const throughputs = Object.fromEntries(order.map((name) => [name, [] as number[]])) as Record<N, number[]>;
 	// Ids of the pipelined calls start past the sequential ones.
 	const requests = echoRequests({ first: 1_000_000, count: options.pipelined });
 	for (let repetition = 0; repetition < options.repetitions; repetition++) {
@@ -48,29 +80,11 @@ export async function measureShortSession(options: ShortSessionOptions) {
 			}
 		}
 	}
-	const summary = (name: Name) => ({
+	return (name) => ({
 		p50Us: round(quantile(latencies[name], 0.5), 1),
 		p99Us: round(quantile(latencies[name], 0.99), 1),
 		requestsPerSecond: Math.round(median(throughputs[name])),
 	});
-	const result = { relay: summary('relay'), recording: summary('recording'), mcprec: summary('mcprec') };
-	const ratioP50 = result.mcprec.p50Us / result.relay.p50Us;
-	const ratioP99 = result.mcprec.p99Us / result.relay.p99Us;
-	const throughputRatio = result.mcprec.requestsPerSecond / result.recording.requestsPerSecond;
-	log(`short sessions: p50 µs relay ${result.relay.p50Us}, recording ${result.recording.p50Us}, mcprec ${result.mcprec.p50Us}; pipelined/s recording ${result.recording.requestsPerSecond}, mcprec ${result.mcprec.requestsPerSecond}`);
-	const verdicts = {
-		p50: { value: round(ratioP50), budget: '≤ 1.5× relay', pass: ratioP50 <= 1.5 },
-		p99: { value: round(ratioP99), budget: '≤ 2× relay', pass: ratioP99 <= 2 },
-		throughput: { value: round(throughputRatio), budget: '≥ 1.0× recording reference', pass: throughputRatio >= 1 },
-	};
-	return {
-		repetitions: options.repetitions,
-		perSession: { warmup: options.warmup, timed: options.timed, pipelined: options.pipelined },
-		...result,
-		verdicts,
-		budget: 'fresh processes, 50 warm-up + 300 timed calls: p50 ≤ 1.5× and p99 ≤ 2× relay; 3,000 pipelined calls ≥ 1.0× the recording reference',
-		pass: verdicts.p50.pass && verdicts.p99.pass && verdicts.throughput.pass,
-	};
 }
 
 async function echo(client: RpcClient): Promise<number> {

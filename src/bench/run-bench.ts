@@ -14,6 +14,7 @@ import { measureLarge } from './measure-large.js';
 import { measureLatency } from './measure-latency.js';
 import { measureRemote } from './measure-remote.js';
 import { measureIdleRss } from './measure-idle-rss.js';
+import { measureJournalCost } from './measure-journal-cost.js';
 import { measureShortSession } from './measure-short-session.js';
 import { measureStartup } from './measure-startup.js';
 import { measureThroughput } from './measure-throughput.js';
@@ -28,6 +29,8 @@ const only = named.length > 0 ? named : process.env.MCPREC_BENCH_ONLY?.split(','
 const MEASURES = {
 	// The headline: short sessions in fresh processes, as people run them.
 	shortSession: (home: string) => measureShortSession({ home, repetitions: quick ? 3 : 6, warmup: 50, timed: quick ? 100 : 300, pipelined: quick ? 500 : 3000 }),
+	// The write-ahead journal's cost: the same short sessions with it and without it.
+	journal: (home: string) => measureJournalCost({ home, repetitions: quick ? 2 : 6, warmup: 50, timed: quick ? 100 : 300, pipelined: quick ? 500 : 3000 }),
 	// Steady state: after 5,000 calls, when V8 has optimised the hot path.
 	latency: (home: string) => measureLatency({ home, calls: quick ? 400 : 12000, warmup: quick ? 50 : 5000, rounds: quick ? 4 : 120 }),
 	throughput: (home: string) => measureThroughput({ home, messages: quick ? 20_000 : 100_000, runs: 2 }),

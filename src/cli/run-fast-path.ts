@@ -5,6 +5,8 @@
 
 import type { ParsedRunOptions } from '../commands/run-options.js';
 import { defaultRunOptions, describeRunUsageError, parseRunArguments } from '../commands/run-options.js';
+import { launchBeforeLoading } from '../commands/run-early-launch.js';
+import type { StdioUpstream } from '../upstream/stdio-upstream.js';
 import { reportFailure } from './report-failure.js';
 
 /** Runs `mcprec run …` unless it asks for help; false when main.ts must handle the command line. */
@@ -15,7 +17,7 @@ export async function runFast(argv: readonly string[]): Promise<boolean> {
 	if (parsed.kind === 'help') return false;
 	await startRun(
 		parsed.kind === 'run'
-			? { command: parsed.command, options: parsed.options }
+			? { command: parsed.command, options: parsed.options, launched: await launchBeforeLoading(parsed.command, parsed.options) }
 			: // The session records the words as given, so whoever reads it sees what was wrong.
 				{ command: args, options: parsed.options, usageError: describeRunUsageError(parsed.message) },
 	);
@@ -23,11 +25,13 @@ export async function runFast(argv: readonly string[]): Promise<boolean> {
 }
 
 /** Starts `run` (main.ts too): a wrong command line still answers the client (see runCommand). */
-export async function startRun(invocation: { command: string[]; options?: ParsedRunOptions; usageError?: string }): Promise<void> {
+export async function startRun(invocation: { command: string[]; options?: ParsedRunOptions; usageError?: string; launched?: StdioUpstream }): Promise<void> {
 	try {
 		const { runCommand } = await import('../commands/run.js');
-		await runCommand({ command: invocation.command, options: invocation.options ?? defaultRunOptions(), usageError: invocation.usageError });
+		await runCommand({ command: invocation.command, options: invocation.options ?? defaultRunOptions(), usageError: invocation.usageError, launched: invocation.launched });
 	} catch (error) {
 		process.exitCode = reportFailure(error);
+		// A server spawned before run.ts refused to go on (a wrong environment variable) is not left running.
+		invocation.launched?.close();
 	}
 }

@@ -21,6 +21,7 @@ import { currentUser } from '../identity/current-user.js';
 import { describeRunUsageError } from './run-options.js';
 import type { RunCredentials } from '../identity/load-run-credentials.js';
 import type { ShareHeldSessionOptions } from '../sync/share-held-session.js';
+import type { StdioUpstream } from '../upstream/stdio-upstream.js';
 import { checkHeaderReferences, parseHeaderOption, resolveHeaders, type HeaderTemplate } from '../upstream/remote-headers.js';
 
 export interface RunOptions {
@@ -43,11 +44,13 @@ export interface RunInvocation {
 	options: RunOptions;
 	/** Set when `run`'s command line is wrong: the message says how, and no server is started. */
 	usageError?: string;
+	/** The server, when the fast path could spawn it before this module loaded (run-early-launch.ts). */
+	launched?: StdioUpstream;
 }
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-export async function runCommand({ command: commandLine, options, usageError }: RunInvocation): Promise<void> {
+export async function runCommand({ command: commandLine, options, usageError, launched }: RunInvocation): Promise<void> {
 	const [command = '', ...args] = commandLine;
 	// A person at a terminal is told at once. A client (stdin not a terminal) waits for its
 	// `initialize`, so it gets the message as the answer to every request, like a failed
@@ -100,8 +103,10 @@ export async function runCommand({ command: commandLine, options, usageError }: 
 	// Without secrets to inject or a login to require, nothing can stop the server from
 	// starting: it is spawned now and boots while the proxy and the stages load.
 	const launchedEarly = !url && !policyRefusal && secretNames.length === 0 && !policy.identity.required;
-	const earlyUpstream = launchedEarly ? new StdioUpstream({ command, args }) : undefined;
+	const earlyUpstream = launchedEarly ? (launched ?? new StdioUpstream({ command, args })) : undefined;
 	earlyUpstream?.launch();
+	// Only when what allowed the fast path's spawn no longer holds, which it should not.
+	if (launched && launched !== earlyUpstream) launched.close();
 	// Loaded while the credentials are read (after the spawn: the server boots meanwhile); the
 	// masker must exist before the session row is written.
 	const maskingModules = Promise.all([import('../masking/create-masker.js'), import('../masking/mask-session-start.js')]);

@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeJournalEvent, encodeJournalHeader, encodeJournalRestart, encodeJournalUpdate, type JournalBase, type JournalHeader, type JournalInput } from '../event/journal-codec.js';
+import { JournalEventEncoder, encodeJournalHeader, encodeJournalRestart, encodeJournalUpdate, type JournalBase, type JournalHeader, type JournalInput } from '../event/journal-codec.js';
 import { processStartOf } from '../store/process-identity.js';
 
 function journalFile(directory: string, sessionId: string): string {
@@ -22,6 +22,7 @@ export const JOURNAL_RESTART_BYTES = 64 * 1024 * 1024;
 
 export class Journal {
 	private pending: Buffer[] = [];
+	private readonly encoder = new JournalEventEncoder();
 	private closed = false;
 	private lastSeqAdded = -1;
 	// The size of the header (and restart entry): what a restart cannot shrink.
@@ -78,8 +79,8 @@ export class Journal {
 	add(event: JournalInput, seq: number): void {
 		if (this.closed) return;
 		this.lastSeqAdded = seq;
-		const pieces = encodeJournalEvent(event, seq);
-		for (const piece of pieces) this.pending.push(piece);
+		const [header, payload] = this.encoder.encode(event, seq);
+		this.pending.push(header, payload);
 	}
 
 	addUpdate(update: Record<string, unknown>): void {
@@ -110,6 +111,7 @@ export class Journal {
 		}
 		this.size += bytes;
 		this.pending = [];
+		this.encoder.reuse();
 	}
 
 	/** Entries queued and not yet written (after a failed flush). */

@@ -12,7 +12,7 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 describe('npm run bench (quick)', () => {
 	it('measures short sessions, latency, throughput and idle memory through every path and prints one JSON summary', async () => {
 		const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'dist/bench/run-bench.js')], {
-			env: { ...process.env, MCPREC_BENCH_QUICK: '1', MCPREC_BENCH_ONLY: 'shortSession,latency,throughput,idleRss' },
+			env: { ...process.env, MCPREC_BENCH_QUICK: '1', MCPREC_BENCH_ONLY: 'shortSession,journal,latency,throughput,idleRss' },
 			timeout: 120_000,
 		});
 		const summary = JSON.parse(stdout);
@@ -30,6 +30,9 @@ describe('npm run bench (quick)', () => {
 			expect(summary.shortSession[name].requestsPerSecond, name).toBeGreaterThan(0);
 		}
 		expect(Object.keys(summary.shortSession.verdicts)).toEqual(['p50', 'p99', 'throughput']);
+		// The journal's cost, both ways, and mcprec said it ran without one.
+		expect(summary.journal.withoutJournalConfirmed).toBe(true);
+		for (const name of ['journal', 'withoutJournal']) expect(summary.journal[name].p50Us, name).toBeGreaterThan(0);
 		expect(summary.throughput.ratioToRecording).toBeGreaterThan(0);
 		expect(summary.idleRss.mcprecMb).toBeGreaterThan(0);
 		expect(summary.failed).toEqual(expect.any(Array));

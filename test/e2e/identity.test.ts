@@ -335,6 +335,35 @@ rules:
 		expect(allowed.initialized.result.serverInfo.name).toBe('raw-server');
 	});
 
+	// `run` spawns the server before it loads most of its code when nothing can forbid it
+	// (run-early-launch.ts). A policy named in config.yaml can, so it must be read first.
+	it('never starts the server when the policy in config.yaml requires a login nobody has', async () => {
+		const home = track(makeHome());
+		writePolicy(home, 'version: 1\nidentity:\n  required: true\n');
+		fs.writeFileSync(path.join(home, 'config.yaml'), 'policy: policy.yaml\n');
+		const marker = path.join(home, 'server-started');
+		const server = ['node', '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'yes'); setInterval(() => {}, 1000)`];
+		const session = startRaw(server, home, { env: baseEnv });
+		try {
+			session.send(initialize());
+			expect(parse(await session.response(1)).error.message).toMatch(/requires a signed-in user \(identity\.required: true\)/);
+			session.end();
+			expect((await session.exit()).code).toBe(2);
+		} finally {
+			session.kill();
+		}
+		expect(fs.existsSync(marker)).toBe(false);
+		// The same home without the policy: the same command does start (the check above can fail).
+		fs.rmSync(path.join(home, 'config.yaml'));
+		const allowed = startRaw(server, home, { env: baseEnv });
+		try {
+			for (let waited = 0; !fs.existsSync(marker) && waited < 10_000; waited += 50) await sleep(50);
+			expect(fs.existsSync(marker)).toBe(true);
+		} finally {
+			allowed.kill();
+		}
+	});
+
 	it('requires a login for a policy with rules on groups: a credential store that cannot be read refuses the session', async () => {
 		const home = track(await signedInHome(provider, 'alice'));
 		const policy = writePolicy(home, 'version: 1\nrules:\n  - name: contractors-read-only\n    match: { groups: [contractors], tool: write_file }\n    action: deny\n');
