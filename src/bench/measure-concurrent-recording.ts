@@ -3,13 +3,12 @@
 // 0..n-1 contiguous, in the order they crossed the proxy, and an unbroken hash chain.
 
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { chainHash, genesisHash } from '../event/hash-chain.js';
+import { genesisHash, hashMatches } from '../event/hash-chain.js';
 import { mcprecPath } from './bench-paths.js';
 import { echoRequests, RpcClient } from './rpc-client.js';
 import { elapsedMs, log, round } from './stats.js';
-import type { EventRow } from '../event/event-row.js';
+import { fromRow, type EventRow } from '../event/event-forms.js';
 
 export interface RecordingOptions {
 	home: string;
@@ -92,7 +91,7 @@ function checkSession(database: Database.Database, label: string, expectedClient
 		return check;
 	}
 	const session = sessions[0];
-	const events = database.prepare('SELECT * FROM events WHERE session_id = ? ORDER BY seq').all(session.id) as EventRow[];
+	const events = (database.prepare('SELECT * FROM events WHERE session_id = ? ORDER BY seq').all(session.id) as EventRow[]).map(fromRow);
 	check.events = events.length;
 
 	// seq 0..n-1 without gaps; the session row agrees.
@@ -109,14 +108,14 @@ function checkSession(database: Database.Database, label: string, expectedClient
 	check.lost += Math.max(0, expectedClientLines.length - fromClient.length);
 	fromClient.forEach((event, index) => {
 		const expected = expectedClientLines[index];
-		if (!expected || !payloadOf(event).equals(expected)) check.reordered++;
+		if (!expected || !event.payload.equals(expected)) check.reordered++;
 	});
 
 	// Every answer, in the order the server wrote them (the fixture answers in order).
 	const fromServer = events.filter((event) => event.origin === 'server' && event.kind === 'message');
 	check.lost += Math.max(0, expectedClientLines.length - fromServer.length);
 	fromServer.forEach((event, index) => {
-		if (event.rpc_id !== String(index + 1)) check.reordered++;
+		if (event.rpcId !== String(index + 1)) check.reordered++;
 	});
 
 	// Time never runs backwards along seq.
@@ -125,28 +124,11 @@ function checkSession(database: Database.Database, label: string, expectedClient
 	// The hash chain (DESIGN §5), recomputed from the stored rows.
 	let previous = genesisHash(session.id);
 	for (const event of events) {
-		const fields = {
-			sessionId: session.id,
-			seq: event.seq,
-			ts: event.ts,
-			origin: event.origin,
-			target: event.target,
-			kind: event.kind,
-			method: event.method,
-			rpcId: event.rpc_id,
-			tool: event.tool,
-			size: event.size,
-			latencyUs: event.latency_us,
-		};
-		if (event.prev_hash !== previous || chainHash(previous, fields, payloadOf(event)) !== event.hash) check.chainBroken++;
+		if (event.prevHash !== previous || !hashMatches(session.id, event)) check.chainBroken++;
 		previous = event.hash;
 	}
 	if (session.head_hash !== previous) check.problems.push('head_hash is not the last event hash');
 	return check;
-}
-
-function payloadOf(event: EventRow): Buffer {
-	return event.encoding === 'deflate-raw' ? inflateRawSync(event.payload) : event.payload;
 }
 
 function splitLines(buffer: Buffer): Buffer[] {

@@ -18,7 +18,7 @@ import { formatTable } from '../terminal/format-table.js';
 import { parseDuration } from '../time/parse-duration.js';
 import { UserError } from '../errors/user-error.js';
 import { resolveStatePaths } from '../config/paths.js';
-import { isoMicros } from '../event/replay-event.js';
+import { isoMicros } from '../event/event-forms.js';
 import { existingDeviceSigner } from '../identity/device-key.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
 import { LONGEST_GRANT } from './approvals-options.js';

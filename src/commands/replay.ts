@@ -7,7 +7,7 @@ import { printJson } from '../replay/print-json.js';
 import { printTranscript } from '../replay/print-transcript.js';
 import { printTimeline } from '../replay/print-timeline.js';
 import { buildExchanges } from '../replay/build-exchanges.js';
-import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
+import { toReplayView, type ReplayEvent } from '../event/event-forms.js';
 import { iterateEvents } from '../store/event-queries.js';
 import { existingDeviceSigner } from '../identity/device-key.js';
 import { openStore, type StoreDatabase } from '../store/open-store.js';
@@ -39,5 +39,5 @@ export async function replayCommand(reference: string, options: ReplayOptions): 
 }
 
 function* replayEvents(database: StoreDatabase, sessionId: string): Generator<ReplayEvent> {
-	for (const row of iterateEvents(database, sessionId)) yield toReplayEvent(row);
+	for (const event of iterateEvents(database, sessionId)) yield toReplayView(event);
 }

@@ -14,7 +14,7 @@ import { Journal } from '../recorder/journal.js';
 import { journalDirectory } from '../store/recover-journals.js';
 import { processStartOf } from '../store/process-identity.js';
 import { systemClock } from '../time/clock.js';
-import { backlogWatermarks, Recorder } from '../recorder/recorder.js';
+import { backlogWatermarks, Recorder, type UnrecordedEvents } from '../recorder/recorder.js';
 import { newSessionId } from '../event/session-id.js';
 import { UserError } from '../errors/user-error.js';
 import { currentUser } from '../identity/current-user.js';
@@ -285,7 +285,7 @@ function openJournal(databaseFile: string, session: SessionStart, stderr: NodeJS
 }
 
 // Last resort when the store refused the session's tail and there is no journal: keep the events in a file.
-function spillUnrecorded(recorder: Recorder, home: string | undefined): string | undefined {
+function spillUnrecorded(recorder: UnrecordedEvents, home: string | undefined): string | undefined {
 	const name = `mcprec-unrecorded-${recorder.sessionId}.ndjson`;
 	for (const folder of [home, os.tmpdir()]) {
 		if (!folder) continue;

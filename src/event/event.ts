@@ -4,23 +4,50 @@ export type EventOrigin = 'client' | 'server' | 'proxy';
 export type EventTarget = 'client' | 'server' | null;
 export type EventKind = 'message' | 'stderr' | 'lifecycle' | 'decision' | 'mask';
 
-/** One thing that happened in a session, as handed to the recorder. */
-export interface SessionEvent {
+/**
+ * One thing that happened in a session, as recorded (DESIGN §5): the one event type. Its
+ * other forms (the store row, the wire line, the replay view, the journal entry) are
+ * converted in event-forms.ts; the hash chain covers every field (hash-chain.ts).
+ */
+export interface RecordedEvent {
+	/** Its place in the session, from 0. */
+	seq: number;
+	/** µs since the epoch. */
+	ts: number;
 	origin: EventOrigin;
 	target: EventTarget;
 	kind: EventKind;
-	method?: string | null;
-	/** The JSON-RPC id in its stable text form (see idKey). */
-	rpcId?: string | null;
-	tool?: string | null;
+	method: string | null;
+	/** The JSON-RPC id in its stable text form (`1`, `"abc"`; see idKey). */
+	rpcId: string | null;
+	tool: string | null;
+	/** The payload's length in bytes. */
+	size: number;
+	latencyUs: number | null;
 	/** The exact bytes forwarded (without the newline), or the event's own JSON/text. */
 	payload: Buffer;
-	latencyUs?: number | null;
-	/** µs since the epoch; the recorder stamps it when absent. */
-	ts?: number;
-	/** What the event adds to the session's counters (messages and bytes count themselves). */
-	counts?: CounterName | Partial<Record<CounterName, number>>;
 }
+
+/** Where an event stands in its session's hash chain (hash-chain.ts). */
+export interface ChainLink {
+	prevHash: string;
+	hash: string;
+}
+
+/** A recorded event with its chain link: what the store keeps, sync uploads and verify checks. */
+export interface ChainEvent extends RecordedEvent, ChainLink {}
+
+/**
+ * An event as handed to the recorder, which assigns its seq and size and stamps `ts` when
+ * absent; the columns it does not know are left out.
+ */
+export interface SessionEvent extends Pick<RecordedEvent, 'origin' | 'target' | 'kind' | 'payload'>, Partial<Pick<RecordedEvent, 'ts' | 'method' | 'rpcId' | 'tool' | 'latencyUs'>> {
+	/** What the event adds to the session's counters (messages and bytes count themselves). */
+	counts?: EventCounts;
+}
+
+/** A counter that one event adds one to, or several counters with amounts. */
+export type EventCounts = CounterName | Partial<Record<CounterName, number>>;
 
 /** Counters that follow from what an event is: a forwarded request, an error answer, a blocked call… */
 export type CounterName = 'requests' | 'errors' | 'toolErrors' | 'blocked' | 'denied' | 'masked' | 'approvals';
@@ -45,4 +72,16 @@ export interface SessionCounters {
 
 export function emptyCounters(): SessionCounters {
 	return { messages: 0, requests: 0, errors: 0, toolErrors: 0, blocked: 0, denied: 0, masked: 0, approvals: 0, bytes: 0 };
+}
+
+/** Adds one event to a session's counters: a message counts itself and its bytes, any event its `counts`. */
+export function countEvent(counters: SessionCounters, event: Pick<SessionEvent, 'kind' | 'payload' | 'counts'>): void {
+	if (event.kind === 'message') {
+		counters.messages++;
+		counters.bytes += event.payload.length;
+	}
+	const counts = event.counts;
+	if (counts === undefined) return;
+	if (typeof counts === 'string') counters[counts]++;
+	else for (const name in counts) counters[name as CounterName] += counts[name as CounterName]!;
 }

@@ -1,7 +1,7 @@
 // An evidence bundle: one session as a collector holds it, in a file anyone can check
 // offline (issue 20). A plain ustar archive, so `tar xf` opens it too, of one folder:
 //   session.json     the session document and what the collector knows of it
-//   events.ndjson    every event in the wire form (src/event/wire-event.ts), in seq order
+//   events.ndjson    every event in the wire form (src/event/event-forms.ts), in seq order
 //   seal.json        the device's signed head (absent when the session is unsigned)
 //   device-key.json  the public key the device registered (absent when unsigned)
 //   README.txt       how to check it: `mcprec verify --bundle FILE`, or by hand

@@ -2,23 +2,15 @@
 // documented in README.md ("Verifying a recording") so anyone can check a chain.
 
 import { createHash, hash, type Hash } from 'node:crypto';
-import type { EventRow } from './event-row.js';
-import { decodePayloadBytes } from './payload-encoding.js';
+import type { ChainEvent, RecordedEvent } from './event.js';
 
-/** The fields of an event that the hash covers, in canonical order. */
-export interface ChainedFields {
+/** The fields of an event that the hash covers besides its payload: all of them, and the session. */
+export interface ChainedFields extends EventFields {
 	sessionId: string;
-	seq: number;
-	ts: number;
-	origin: string;
-	target: string | null;
-	kind: string;
-	method: string | null;
-	rpcId: string | null;
-	tool: string | null;
-	size: number;
-	latencyUs: number | null;
 }
+
+/** An event's fields without its payload bytes (hashed after the header). */
+export type EventFields = Omit<RecordedEvent, 'payload'>;
 
 const FORMAT = 'mcprec-event-v1';
 
@@ -29,20 +21,11 @@ export function genesisHash(sessionId: string): string {
 
 /** Header line of the canonical form: a JSON array of the event's fields. */
 export function canonicalHeader(fields: ChainedFields): string {
-	return JSON.stringify([
-		FORMAT,
-		fields.sessionId,
-		fields.seq,
-		fields.ts,
-		fields.origin,
-		fields.target,
-		fields.kind,
-		fields.method,
-		fields.rpcId,
-		fields.tool,
-		fields.size,
-		fields.latencyUs,
-	]);
+	return eventHeader(fields.sessionId, fields);
+}
+
+function eventHeader(sessionId: string, event: EventFields): string {
+	return JSON.stringify([FORMAT, sessionId, event.seq, event.ts, event.origin, event.target, event.kind, event.method, event.rpcId, event.tool, event.size, event.latencyUs]);
 }
 
 /** hash = SHA-256(prev_hash hex ‖ "\n" ‖ header ‖ "\n" ‖ payload bytes). */
@@ -52,8 +35,28 @@ export function chainHash(prevHash: string, fields: ChainedFields, payload: Buff
 
 /** chainHash for a payload that arrives in pieces: update() with each, in order, then digest('hex'). */
 export function startChainHash(prevHash: string, fields: ChainedFields): Hash {
+	return startEventHash(fields.sessionId, prevHash, fields);
+}
+
+/** The hash of an event of `sessionId` that follows `prevHash`: its chain link's `hash`. */
+export function eventHash(sessionId: string, prevHash: string, event: RecordedEvent): string {
+	return startEventHash(sessionId, prevHash, event).update(event.payload).digest('hex');
+}
+
+/** startChainHash for an event's fields and the session it belongs to. */
+export function startEventHash(sessionId: string, prevHash: string, event: EventFields): Hash {
 	// Same bytes as four separate updates, in one call: each update crosses into C++.
-	return createHash('sha256').update(`${prevHash}\n${canonicalHeader(fields)}\n`);
+	return createHash('sha256').update(`${prevHash}\n${eventHeader(sessionId, event)}\n`);
+}
+
+/** An event linked after `prevHash` in the chain of `sessionId`. */
+export function linkEvent(sessionId: string, prevHash: string, event: RecordedEvent): ChainEvent {
+	return { ...event, prevHash, hash: eventHash(sessionId, prevHash, event) };
+}
+
+/** Whether an event's stored hash is the one its fields, payload and prevHash give. */
+export function hashMatches(sessionId: string, event: ChainEvent): boolean {
+	return eventHash(sessionId, event.prevHash, event) === event.hash;
 }
 
 // Above this a payload is hashed in place (two updates) rather than copied into the buffer.
@@ -78,10 +81,15 @@ export class ChainHasher {
 	private at = 0;
 
 	hash(prevHash: string, fields: ChainedFields, payload: Buffer): string {
-		if (payload.length > ONE_SHOT_MAX_BYTES) return chainHash(prevHash, fields, payload);
-		if (fields.sessionId !== this.sessionId) {
-			this.sessionId = fields.sessionId;
-			this.prefix = Buffer.from(`${JSON.stringify([FORMAT, fields.sessionId]).slice(0, -1)},`);
+		return this.hashEvent(fields.sessionId, prevHash, fields, payload);
+	}
+
+	/** hash() for an event and its session given apart, so no object is made to join them. */
+	hashEvent(sessionId: string, prevHash: string, fields: EventFields, payload: Buffer): string {
+		if (payload.length > ONE_SHOT_MAX_BYTES) return startEventHash(sessionId, prevHash, fields).update(payload).digest('hex');
+		if (sessionId !== this.sessionId) {
+			this.sessionId = sessionId;
+			this.prefix = Buffer.from(`${JSON.stringify([FORMAT, sessionId]).slice(0, -1)},`);
 		}
 		const { method, rpcId, tool } = fields;
 		// JSON escapes a UTF-16 unit into at most 6 bytes; numbers take at most 24.
@@ -172,30 +180,4 @@ export class ChainHasher {
 		scratch[at++] = QUOTE;
 		this.at = at;
 	}
-}
-
-/** An event with its payload as bytes: what the chain is computed over. */
-export interface ChainEvent extends Omit<ChainedFields, 'sessionId'> {
-	prevHash: string;
-	hash: string;
-	payload: Buffer;
-}
-
-/** A stored event row (local store or collector: same columns) as a chain event, payload uncompressed. */
-export function toChainEvent(row: Omit<EventRow, 'session_id'>): ChainEvent {
-	return {
-		seq: row.seq,
-		ts: row.ts,
-		origin: row.origin,
-		target: row.target,
-		kind: row.kind,
-		method: row.method,
-		rpcId: row.rpc_id,
-		tool: row.tool,
-		size: row.size,
-		latencyUs: row.latency_us,
-		prevHash: row.prev_hash,
-		hash: row.hash,
-		payload: decodePayloadBytes(row.payload, row.encoding),
-	};
 }

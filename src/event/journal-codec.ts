@@ -22,7 +22,8 @@
 // buffer, its header costs no JSON and no allocation (DESIGN §8).
 // A process killed mid-append leaves at most one torn entry at the end; readers stop there.
 
-import type { CounterName, EventKind, EventOrigin, EventTarget, SessionCounters, SessionEvent } from './event.js';
+import type { CounterName, EventCounts, EventKind, EventOrigin, EventTarget, RecordedEvent, SessionCounters, SessionEvent } from './event.js';
+import { readEvent, type ReadFields } from './event-forms.js';
 
 export const JOURNAL_MAGIC = 'mcprec-journal-v1';
 
@@ -36,10 +37,12 @@ export interface JournalHeader {
 	session: Record<string, unknown>;
 }
 
-/** An event as journaled: the recorder's seq and the fields the store keeps. */
-export interface JournalEvent extends SessionEvent {
-	seq: number;
-	ts: number;
+/** What the journal is handed: an event as the recorder got it, with its time stamped. */
+export type JournalInput = SessionEvent & Pick<RecordedEvent, 'ts'>;
+
+/** An event read back from a journal: recorded (seq assigned), with what it counts. */
+export interface JournalEvent extends RecordedEvent {
+	counts?: EventCounts;
 }
 
 export interface JournalContents {
@@ -91,7 +94,7 @@ export class JournalEventEncoder {
 	private used = 0;
 
 	/** The pieces of one event's entry, to be written with others in one writev. */
-	encode(event: Omit<JournalEvent, 'seq'>, seq: number): [Buffer, Buffer] {
+	encode(event: JournalInput, seq: number): [Buffer, Buffer] {
 		const { method, rpcId, tool, counts } = event;
 		// UTF-8 takes at most 3 bytes per UTF-16 unit; 7 counters at most.
 		const bound = 8 + EVENT_FIXED_BYTES + 3 * ((method?.length ?? 0) + (rpcId?.length ?? 0) + (tool?.length ?? 0)) + 8 * COUNTER_NAMES.length;
@@ -148,7 +151,7 @@ export class JournalEventEncoder {
 }
 
 /** The pieces of one event's entry (a buffer of their own). */
-export function encodeJournalEvent(event: Omit<JournalEvent, 'seq'>, seq: number): Buffer[] {
+export function encodeJournalEvent(event: JournalInput, seq: number): Buffer[] {
 	return new JournalEventEncoder().encode(event, seq);
 }
 
@@ -188,9 +191,9 @@ export function decodeJournal(bytes: Buffer): JournalContents {
 		if (end > bytes.length) break;
 		const kind = headerLength > 0 ? bytes[offset + 8] : undefined;
 		if (kind === BINARY_EVENT) {
-			const event = decodeBinaryEvent(bytes.subarray(offset + 8, offset + 8 + headerLength));
-			if (event === undefined) break;
-			events.push({ ...event, payload: Buffer.from(bytes.subarray(offset + 8 + headerLength, end)) });
+			const entry = decodeBinaryEvent(bytes.subarray(offset + 8, offset + 8 + headerLength));
+			if (entry === undefined) break;
+			events.push(journalEvent(entry, Buffer.from(bytes.subarray(offset + 8 + headerLength, end))));
 			offset = end;
 			continue;
 		}
@@ -204,16 +207,27 @@ export function decodeJournal(bytes: Buffer): JournalContents {
 		if (entry.t === 'u') Object.assign(update, entry.update as Record<string, unknown>);
 		else if (entry.t === 'r') base = { throughSeq: entry.throughSeq as number, counters: entry.counters as SessionCounters };
 		else if (entry.t === 'e') {
-			const { t: _type, counts, ...fields } = entry;
-			events.push({ ...(fields as unknown as JournalEvent), counts: (counts ?? undefined) as JournalEvent['counts'], payload: Buffer.from(bytes.subarray(offset + 8 + headerLength, end)) });
+			const payload = Buffer.from(bytes.subarray(offset + 8 + headerLength, end));
+			events.push(journalEvent(entry as unknown as EventEntry, payload));
 		}
 		offset = end;
 	}
 	return { header, events, update, tornBytes: bytes.length - offset, base };
 }
 
+// An event entry's header, binary or JSON, as read (no size: the payload's length).
+interface EventEntry extends ReadFields {
+	counts?: EventCounts | null;
+}
+
+function journalEvent(entry: EventEntry, payload: Buffer): JournalEvent {
+	const event: JournalEvent = readEvent(entry, payload);
+	event.counts = entry.counts ?? undefined;
+	return event;
+}
+
 // An event's binary header (see the top of this file); undefined when it does not hold together.
-function decodeBinaryEvent(header: Buffer): Omit<JournalEvent, 'payload'> | undefined {
+function decodeBinaryEvent(header: Buffer): EventEntry | undefined {
 	if (header.length < EVENT_FIXED_BYTES) return undefined;
 	const origin = ORIGINS[header[1]!];
 	const target = TARGETS[header[2]!];

@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
+import { toReplayView, type ReplayEvent } from '../event/event-forms.js';
 import { acquireCredentialLock } from '../identity/credential-lock.js';
 import { existingDeviceSigner } from '../identity/device-key.js';
 import { iterateEvents } from '../store/event-queries.js';
@@ -228,8 +228,8 @@ class SessionFollower {
 			this.why = `not in the store after ${APPEAR_WITHIN_MS / 1000} s`;
 			return 'gave-up';
 		}
-		for (const eventRow of iterateEvents(database, sessionId, this.events.length - 1)) {
-			this.events.push(toReplayEvent(eventRow));
+		for (const event of iterateEvents(database, sessionId, this.events.length - 1)) {
+			this.events.push(toReplayView(event));
 			this.lastChangeAt = Date.now();
 		}
 		const ended = row.ended_at !== null;

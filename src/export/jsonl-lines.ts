@@ -5,7 +5,7 @@
 // text are left out (`message`, `text`); decision, mask and lifecycle details stay, they
 // are mcprec's own notes.
 
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import type { SessionSummary } from '../sessions/session-summary.js';
 
 /** The session's facts on every line: what does not change once it has ended. */

@@ -10,7 +10,7 @@
 // once the store has been quiet for a while (`quiet`), since those notes are committed in
 // the same batch as the response.
 
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { sessionSpans, type ExportSession, type SpanOptions, type SpanRecord } from './session-spans.js';
 
 export interface LiveSpanInput {

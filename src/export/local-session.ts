@@ -1,6 +1,6 @@
 // A session of the local store as export sees it (session-spans.ts, jsonl-lines.ts).
 
-import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
+import { toReplayView, type ReplayEvent } from '../event/event-forms.js';
 import { displayUser } from '../sessions/session-summary.js';
 import { iterateEvents } from '../store/event-queries.js';
 import type { StoreDatabase } from '../store/open-store.js';
@@ -27,6 +27,6 @@ export function exportSessionOf(row: SessionRow): ExportSession {
 
 export function localReplayEvents(database: StoreDatabase, sessionId: string): ReplayEvent[] {
 	const events: ReplayEvent[] = [];
-	for (const row of iterateEvents(database, sessionId)) events.push(toReplayEvent(row));
+	for (const event of iterateEvents(database, sessionId)) events.push(toReplayView(event));
 	return events;
 }

@@ -12,7 +12,7 @@
 
 import { createHash } from 'node:crypto';
 import { decisionKind } from '../event/decision-kind.js';
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { buildExchanges, type Exchange } from '../replay/build-exchanges.js';
 
 export type AttributeValue = string | number | boolean | string[];

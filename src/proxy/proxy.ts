@@ -1,25 +1,24 @@
 // One proxied session over streams: the client's (stdin/stdout in `run`) and an upstream
 // server, with every message recorded. The decisions are the session core's
 // (session-core.ts); this adapter owns the I/O: it splits bytes into frames, writes what
-// the core asks in as few system calls as it can, keeps records behind the writes of the
-// chunk being handled, applies back-pressure both ways, and tells the core what became of
-// the client's output. Unmodified frames leave as the exact bytes that arrived.
+// the core asks in as few system calls as it can, records write-ahead (a chunk's events
+// journaled before its frames are written: write-ahead-recording.ts), applies back-pressure
+// both ways, and tells the core what became of the client's output. Unmodified frames leave as the exact bytes that arrived.
 
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import type { SessionEvent } from '../event/event.js';
 import { LineSplitter } from '../jsonrpc/framing.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { Journal } from '../recorder/journal.js';
-import type { Recorder } from '../recorder/recorder.js';
 import type { Upstream } from '../upstream/upstream.js';
-import { describeStoreFailure } from '../store/describe-store-failure.js';
 import { ContiguousWriter } from './contiguous-writer.js';
 import { DeliveryLedger } from './delivery-ledger.js';
 import { SessionCore, type Refusal, type SessionResult } from './session-core.js';
+import { WriteAheadRecording, type ProxyRecording } from './write-ahead-recording.js';
 
 export type { EndReason, Refusal } from './session-core.js';
+export type { ProxyRecording } from './write-ahead-recording.js';
 /** How the session ended; `status` is what mcprec should exit with. */
 export type ProxyResult = SessionResult;
 
@@ -29,7 +28,7 @@ export interface ProxyOptions {
 	/** Where mcprec's own messages and the server's stderr go. */
 	errorOutput: Writable;
 	upstream: Upstream;
-	recorder: Recorder;
+	recorder: ProxyRecording;
 	/**
 	 * The session's write-ahead journal: every event is appended to it before the frames of
 	 * its chunk are forwarded, so that nothing forwarded is lost if mcprec dies (DESIGN §3).
@@ -62,8 +61,22 @@ export class Proxy {
 		this.resolveDone = resolve;
 	});
 
+	// Events in, write-ahead: journaled before the frames of their chunk are written.
+	private readonly recording: WriteAheadRecording;
+
 	constructor(private readonly options: ProxyOptions) {
 		const { recorder } = options;
+		this.recording = new WriteAheadRecording({
+			recorder,
+			journal: options.journal,
+			onClientEventRecorded: (seq) => this.deliveries.recorded(seq),
+			onBehind: () => {
+				if (this.recordingBehind) return;
+				this.recordingBehind = true;
+				this.holdStreams();
+			},
+			onJournalHealthChange: () => this.recordingHealthChanged(),
+		});
 		const context = options.context ?? { sessionId: recorder.sessionId, server: '', policy: undefined as unknown as SessionContext['policy'] };
 		this.core = new SessionCore({
 			context,
@@ -76,12 +89,9 @@ export class Proxy {
 			io: {
 				toClient: (frame) => this.forwardToClient(frame),
 				toServer: (frame) => this.writeToServer(frame),
-				record: (event) => this.record(event),
-				afterWrite: (task) => this.record(task),
-				updateSession: (update) => {
-					recorder.updateSession(update);
-					this.options.journal?.addUpdate(update as Record<string, unknown>);
-				},
+				record: (event) => this.recording.record(event),
+				afterWrite: (task) => this.recording.record(task),
+				updateSession: (update) => this.recording.updateSession(update),
 				warn: (text) => this.options.errorOutput.write(`mcprec: ${text}\n`),
 				serverStderr: (frame) => this.options.errorOutput.write(frame),
 				closeUpstream: () => this.options.upstream.close(),
@@ -89,8 +99,8 @@ export class Proxy {
 				endHolds: options.endHolds,
 				finished: (result) => {
 					// Whoever waits for the end closes the recorder: everything so far goes to it first.
-					this.drainRecords();
-					this.flushJournal();
+					this.recording.drain(this.splitting);
+					this.recording.flushJournal();
 					this.resolveDone(result);
 				},
 			},
@@ -104,15 +114,13 @@ export class Proxy {
 
 	// What the core asks before it forwards a request: the store and the journal both take writes.
 	get healthy(): boolean {
-		return this.journalFailure === undefined && this.options.recorder.healthy;
+		return this.recording.healthy;
 	}
 
 	get failureReason(): string | undefined {
-		return this.journalFailure ?? this.options.recorder.failureReason;
+		return this.recording.failureReason;
 	}
 
-	private journalFailure: string | undefined;
-	private journalRetry: NodeJS.Timeout | undefined;
 	private reportedHealthy = true;
 
 	/**
@@ -130,46 +138,6 @@ export class Proxy {
 					? `mcprec: recording failed: ${this.failureReason}. Requests are still forwarded (policy record.onError: allow)\n`
 					: `mcprec: recording failed: ${this.failureReason}. New requests are refused until it works again (policy record.onError: block)\n`,
 		);
-	}
-
-	// A long session's journal starts over once the store holds everything in it (journal.ts).
-	private restartJournalIfDone(): void {
-		const { journal, recorder } = this.options;
-		if (!journal?.wantsRestart) return;
-		const through = journal.lastSeq;
-		if (recorder.committedThrough < through || recorder.recordedThrough !== through) return;
-		try {
-			journal.restart({ throughSeq: through, counters: recorder.countersSoFar() });
-		} catch {
-			// It keeps growing and is tried again after the next commit; nothing is lost.
-		}
-	}
-
-	// One writev for everything queued. A journal that cannot be written (disk full) turns the
-	// recording unhealthy, so new requests are refused (record.onError) until a retry writes
-	// what waits; what was already decided still goes out, and reaches the store through the
-	// recorder all the same.
-	private flushJournal(): void {
-		const { journal } = this.options;
-		if (!journal) return;
-		try {
-			journal.flush();
-		} catch (error) {
-			if (this.journalFailure === undefined) {
-				this.journalFailure = `the write-ahead journal cannot be written: ${describeStoreFailure(error).reason.replace('the recording database', 'its folder')}`;
-				this.recordingHealthChanged();
-			}
-			this.journalRetry ??= setTimeout(() => {
-				this.journalRetry = undefined;
-				this.flushJournal();
-			}, 250);
-			this.journalRetry.unref();
-			return;
-		}
-		if (this.journalFailure !== undefined) {
-			this.journalFailure = undefined;
-			this.recordingHealthChanged();
-		}
 	}
 
 	async start(command: string[]): Promise<void> {
@@ -206,7 +174,7 @@ export class Proxy {
 			this.recordingBehind = false;
 			this.holdStreams();
 		});
-		recorder.onCommitted(() => this.restartJournalIfDone());
+		recorder.onCommitted(() => this.recording.restartJournalIfDone());
 		input.on('data', (chunk: Buffer) => this.inOneWrite(() => clientLines.push(chunk)));
 		input.on('end', () => {
 			clientLines.end();
@@ -248,13 +216,13 @@ export class Proxy {
 	// events go to the recorder and, in one writev, to the journal first: write-ahead.
 	private inOneWrite(splitChunk: () => void): void {
 		this.splitting = true;
-		this.recordAfterWrite = [];
+		this.recording.holdChunk();
 		try {
 			splitChunk();
 		} finally {
 			this.splitting = false;
-			this.drainRecords();
-			this.flushJournal();
+			this.recording.drain(false);
+			this.recording.flushJournal();
 			this.flushToServer();
 			this.flushToClient();
 		}
@@ -345,60 +313,10 @@ export class Proxy {
 	private onClientOutputClosed(error?: NodeJS.ErrnoException): void {
 		if (this.outputClosed || this.core.finished) return;
 		this.outputClosed = true;
-		this.drainRecords();
-		this.flushJournal();
+		this.recording.drain(this.splitting);
+		this.recording.flushJournal();
 		this.core.clientOutputClosed({ error: error?.code ?? null, undelivered: this.deliveries.failed() });
 		this.waitingForClient = false;
 		this.holdStreams();
-	}
-
-	// Events of the chunk being handled (and work that only shapes the record), kept in
-	// order until the chunk is split; then they are recorded and journaled, and only then are
-	// its frames written.
-	private recordAfterWrite: (SessionEvent | (() => void))[] | undefined;
-
-	// Outside a chunk (a held call released, mcprec's own question on a timer) an event is
-	// journaled at once: the core records before it writes, so write-ahead holds there too.
-	// Nothing is forwarded that the store refused: health is checked before (record.onError).
-	private record(item: SessionEvent | (() => void)): void {
-		if (this.recordAfterWrite !== undefined) this.recordAfterWrite.push(item);
-		else {
-			this.recordNow(item);
-			// While a chunk's records are drained, their journal entries leave together at its end.
-			if (!this.draining) this.flushJournal();
-		}
-	}
-
-	private draining = false;
-
-	// Hands what waits for the chunk's write to the recorder, in order; while the chunk is
-	// still being split, later events go on waiting.
-	private drainRecords(): void {
-		const waiting = this.recordAfterWrite;
-		if (waiting === undefined) return;
-		this.recordAfterWrite = undefined;
-		this.draining = true;
-		try {
-			for (const item of waiting) this.recordNow(item);
-		} finally {
-			this.draining = false;
-		}
-		if (this.splitting) this.recordAfterWrite = [];
-	}
-
-	private recordNow(item: SessionEvent | (() => void)): void {
-		if (typeof item === 'function') {
-			item();
-			return;
-		}
-		const { recorder, journal } = this.options;
-		const seq = recorder.record(item);
-		journal?.add(item as SessionEvent & { ts: number; seq: number }, seq);
-		if (item.target === 'client') this.deliveries.recorded(seq);
-		// A store that fails refuses requests instead (record.onError): don't stall on it.
-		if (recorder.congested && !this.recordingBehind && recorder.healthy) {
-			this.recordingBehind = true;
-			this.holdStreams();
-		}
 	}
 }

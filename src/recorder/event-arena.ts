@@ -11,13 +11,13 @@
 // method, rpc id and tool (-1 for null) and the length of the payload bytes stored here
 // (0 for a large payload, which goes to the writer in pieces; writer-messages.ts).
 
-import type { EventKind, EventOrigin, EventTarget } from '../event/event.js';
-import type { RecordedEvent } from './writer-messages.js';
+import type { EventKind, EventOrigin, EventTarget, RecordedEvent } from '../event/event.js';
 
-/** An event's fields as the arena keeps them (no seq: it follows from the order); `payload` is absent for a large one. */
+/**
+ * A recorded event as the arena keeps it: no seq (it follows from the order); `payload`
+ * undefined for a large one, whose bytes go to the writer in pieces (`size` is still its length).
+ */
 export interface ArenaEvent extends Omit<RecordedEvent, 'seq' | 'payload'> {
-	/** The payload's length in bytes, also when the bytes are not here. */
-	size: number;
 	payload: Buffer | undefined;
 }
 

@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { JournalEventEncoder, encodeJournalHeader, encodeJournalRestart, encodeJournalUpdate, type JournalBase, type JournalEvent, type JournalHeader } from '../event/journal-codec.js';
+import { JournalEventEncoder, encodeJournalHeader, encodeJournalRestart, encodeJournalUpdate, type JournalBase, type JournalHeader, type JournalInput } from '../event/journal-codec.js';
 import { processStartOf } from '../store/process-identity.js';
 
 function journalFile(directory: string, sessionId: string): string {
@@ -76,7 +76,7 @@ export class Journal {
 	}
 
 	/** Queues an event under its seq; it reaches the file with the next flush. */
-	add(event: Omit<JournalEvent, 'seq'>, seq: number): void {
+	add(event: JournalInput, seq: number): void {
 		if (this.closed) return;
 		this.lastSeqAdded = seq;
 		const [header, payload] = this.encoder.encode(event, seq);

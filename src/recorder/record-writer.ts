@@ -12,16 +12,16 @@ import { openStore, type OpenStoreOptions, type StoreDatabase } from '../store/o
 import { describeStoreFailure, StoreDamagedError } from '../store/describe-store-failure.js';
 import { StoreFileWatch } from '../store/store-file-watch.js';
 import { systemClock } from '../time/clock.js';
-import { ChainHasher, genesisHash, startChainHash, type ChainedFields } from '../event/hash-chain.js';
+import { ChainHasher, genesisHash, startEventHash } from '../event/hash-chain.js';
 import { encodePayload } from '../event/payload-encoding.js';
-import { emptyCounters, type SessionCounters } from '../event/event.js';
+import { emptyCounters, type ChainEvent, type SessionCounters } from '../event/event.js';
+import { EVENT_COLUMNS, EVENT_VALUES, pushRowValues } from '../event/event-forms.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
 import { appendLedgerEntry, saveCheckpoint, writeLedgerHead } from '../store/ledger-queries.js';
 import { rememberDeviceKey } from '../store/sync-queries.js';
 import type { DeviceSigner } from '../event/device-signature.js';
 import type { LedgerHead } from '../event/ledger.js';
 import type { ArenaEvent } from './event-arena.js';
-import type { RecordedEvent } from './writer-messages.js';
 
 // Small enough that one transaction holds the write lock for milliseconds, well inside the
 // other mcprec processes' busy timeout; large enough that commits stay a small share.
@@ -33,20 +33,16 @@ const MAX_BATCH_EVENTS = 256;
 const MAX_BATCH_BYTES = 32 * 1024 * 1024;
 // Rows per INSERT statement: one run() per row cost as much as binding its values.
 const ROWS_PER_INSERT = 16;
-// Values bound per row: every column but session_id, which is in the statement's text.
-const VALUES_PER_ROW = 14;
 // Acknowledged events are dropped from the front of the queue in bulk.
 const COMPACT_AFTER_EVENTS = 4096;
 const EMPTY = Buffer.alloc(0);
 
-interface QueuedEvent extends RecordedEvent {
-	/** The payload's length; a large payload's bytes are still arriving while `stream` is set. */
-	size: number;
-	stream?: PayloadStream;
+/** A recorded event in the writer's queue; its chain link is '' until it is hashed. */
+interface QueuedEvent extends ChainEvent {
+	/** Set while a large payload's bytes are still arriving (`payload` is empty until then). */
+	stream: PayloadStream | undefined;
 	/** A large payload, deflated piece by piece as it arrived. */
-	deflated?: Buffer;
-	hash?: string;
-	prevHash?: string;
+	deflated: Buffer | undefined;
 }
 
 /**
@@ -213,9 +209,13 @@ export class RecordWriter {
 				method: read.method,
 				rpcId: read.rpcId,
 				tool: read.tool,
-				payload: payload ?? EMPTY,
 				size: read.size,
 				latencyUs: read.latencyUs,
+				payload: payload ?? EMPTY,
+				prevHash: '',
+				hash: '',
+				stream: undefined,
+				deflated: undefined,
 			};
 			if (payload === undefined) {
 				// Sized for incompressible bytes: stored blocks cost 5 bytes per 64 KiB, a flush 5.
@@ -237,10 +237,10 @@ export class RecordWriter {
 		if (!stream.hash) {
 			// Everything before it is here and whole: hash up to it, then start its own hash.
 			for (let index = this.queueHead; this.queue[index] !== event; index++) {
-				if (this.queue[index].hash === undefined) this.hashEvent(this.queue[index]);
+				if (this.queue[index].hash === '') this.hashEvent(this.queue[index]);
 			}
 			event.prevHash = this.lastHash;
-			stream.hash = startChainHash(this.lastHash, this.chainedFields(event));
+			stream.hash = startEventHash(this.options.sessionId, this.lastHash, event);
 		}
 		stream.hash.update(piece);
 		const deflated = deflateRawSync(piece, { level: 1, finishFlush: last ? zlib.Z_FINISH : zlib.Z_SYNC_FLUSH });
@@ -369,7 +369,7 @@ export class RecordWriter {
 		while (end < queue.length && end < limit && bytes < MAX_BATCH_BYTES) {
 			const event = queue[end];
 			if (event.stream) break;
-			if (event.hash === undefined) this.hashEvent(event);
+			if (event.hash === '') this.hashEvent(event);
 			bytes += event.size;
 			end++;
 		}
@@ -384,7 +384,7 @@ export class RecordWriter {
 		this.signed = signed.state;
 		if (end === start) return;
 		this.committedSeq = queue[end - 1].seq;
-		this.committedHash = queue[end - 1].hash!;
+		this.committedHash = queue[end - 1].hash;
 		queue.fill(undefined as unknown as QueuedEvent, start, end);
 		this.queueHead = end;
 		if (end >= COMPACT_AFTER_EVENTS && end * 2 >= queue.length) {
@@ -397,24 +397,8 @@ export class RecordWriter {
 
 	private hashEvent(event: QueuedEvent): void {
 		event.prevHash = this.lastHash;
-		event.hash = this.hasher.hash(this.lastHash, this.chainedFields(event), event.payload);
+		event.hash = this.hasher.hashEvent(this.options.sessionId, this.lastHash, event, event.payload);
 		this.lastHash = event.hash;
-	}
-
-	private chainedFields(event: QueuedEvent): ChainedFields {
-		return {
-			sessionId: this.options.sessionId,
-			seq: event.seq,
-			ts: event.ts,
-			origin: event.origin,
-			target: event.target,
-			kind: event.kind,
-			method: event.method,
-			rpcId: event.rpcId,
-			tool: event.tool,
-			size: event.size,
-			latencyUs: event.latencyUs,
-		};
 	}
 
 	private sessionFields(last: QueuedEvent | undefined): Record<string, unknown> {
@@ -451,7 +435,7 @@ export class RecordWriter {
 		const insertSession = database.prepare(INSERT_SESSION);
 		// The session id is the same on every row: written into the statement, it is not
 		// converted and bound again per row. It is our own UUIDv7, quoted all the same.
-		const rowValues = `('${this.options.sessionId.replaceAll("'", "''")}', ${Array(VALUES_PER_ROW).fill('?').join(', ')})`;
+		const rowValues = `('${this.options.sessionId.replaceAll("'", "''")}', ${Array(EVENT_VALUES).fill('?').join(', ')})`;
 		const insertEvent = database.prepare(`${INSERT_EVENT} ${rowValues}`);
 		const insertEvents = database.prepare(`${INSERT_EVENT} ${Array(ROWS_PER_INSERT).fill(rowValues).join(', ')}`);
 		const updateSession = database.prepare(UPDATE_SESSION);
@@ -498,7 +482,7 @@ export class RecordWriter {
 			state.opened = true;
 		}
 		const eventCount = last ? last.seq + 1 : this.committedSeq + 1;
-		const headHash = last ? last.hash! : this.committedHash;
+		const headHash = last ? last.hash : this.committedHash;
 		if (signer && state.checkpointed !== eventCount) {
 			saveCheckpoint(database, { sessionId, eventCount, headHash }, signer);
 			state.checkpointed = eventCount;
@@ -582,38 +566,16 @@ export class RecordWriter {
 	}
 }
 
-// Positional, in INSERT_EVENT's column order: binding 15 named parameters from an object
-// costs more than the insert itself.
+// The payload as stored: a large one was deflated as it arrived, the rest by the common rule.
 function pushEventRow(values: unknown[], event: QueuedEvent): void {
-	let payload = event.payload;
-	let encoding = 'identity';
-	if (event.deflated) {
-		payload = event.deflated;
-		encoding = 'deflate-raw';
-	} else {
-		({ payload, encoding } = encodePayload(payload));
+	if (event.deflated) pushRowValues(values, event, event.deflated, 'deflate-raw');
+	else {
+		const { payload, encoding } = encodePayload(event.payload);
+		pushRowValues(values, event, payload, encoding);
 	}
-	values.push(
-		event.seq,
-		event.ts,
-		event.origin,
-		event.target,
-		event.kind,
-		event.method,
-		event.rpcId,
-		event.tool,
-		payload,
-		encoding,
-		event.size,
-		event.latencyUs,
-		event.prevHash,
-		event.hash,
-	);
 }
 
-const INSERT_EVENT = `INSERT INTO events
-  (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
-  VALUES`;
+const INSERT_EVENT = `INSERT INTO events (${EVENT_COLUMNS}) VALUES`;
 
 const UPDATE_SESSION = `UPDATE sessions SET
   messages = @messages, requests = @requests, errors = @errors, tool_errors = @toolErrors, blocked = @blocked, denied = @denied, masked = @masked,

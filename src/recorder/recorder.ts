@@ -10,7 +10,9 @@
 import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Clock } from '../time/clock.js';
-import { emptyCounters, type CounterName, type SessionCounters, type SessionEvent } from '../event/event.js';
+import { countEvent, emptyCounters, type SessionCounters, type SessionEvent } from '../event/event.js';
+import type { CommitWatch, EventSink, RecordedCounters, RecordingBacklog, RecordingHealth } from '../event/event-sink.js';
+import { toSpillLine } from '../event/event-forms.js';
 import { INSERT_SESSION, sessionRow, type SessionStart, type SessionUpdate } from '../store/session-row.js';
 import { EventArena } from './event-arena.js';
 import { InThreadWriter, type WriterLink } from './writer-link.js';
@@ -78,7 +80,32 @@ export interface RecorderCloseResult {
 	reason?: string;
 }
 
-export class Recorder {
+/** The session's row in the store: written before the first request, facts added as they are learned, closed last. */
+export interface SessionRecording {
+	readonly sessionId: string;
+	/** Resolves once the store took the row or refused it (then RecordingHealth says so). */
+	open(): Promise<void>;
+	/** Session facts to write with the next batch. */
+	updateSession(update: SessionUpdate): void;
+	/** The device key that signs checkpoints and ledger entries, once it is known. */
+	signWith(signer: SignerData): void;
+	/** Final flush at the end of a session. */
+	close(): Promise<RecorderCloseResult>;
+}
+
+/** The events no store took, for a spill file once the session is closed. */
+export interface UnrecordedEvents {
+	readonly sessionId: string;
+	/** As NDJSON, one spill line each (event-forms.ts toSpillLine). */
+	unrecordedAsNdjson(): string;
+}
+
+/**
+ * The recording of one session: every part of it the session's other parts see (an event
+ * sink for the proxy; health, backlog and commits; the session row; the spill), each an
+ * interface of its own so that each user depends on what it uses.
+ */
+export class Recorder implements EventSink, RecordingHealth, RecordingBacklog, CommitWatch, RecordedCounters, SessionRecording, UnrecordedEvents {
 	// Follow from the events recorded (their kind, size and `counts`); nobody else changes them.
 	private readonly counters: SessionCounters = emptyCounters();
 	// Recorded and not yet committed: seqs from `uncommitted` on, in the arena; those from
@@ -276,15 +303,7 @@ export class Recorder {
 			size: payload.length,
 			payload: large ? undefined : payload,
 		});
-		if (event.kind === 'message') {
-			this.counters.messages++;
-			this.counters.bytes += payload.length;
-		}
-		const counts = event.counts;
-		if (counts !== undefined) {
-			if (typeof counts === 'string') this.counters[counts]++;
-			else for (const name in counts) this.counters[name as CounterName] += counts[name as CounterName]!;
-		}
+		countEvent(this.counters, event);
 		if (!this.congestedState && !this.writerGone) {
 			const { highBytes, highEvents } = this.watermarks;
 			if (this.backlogBytesCount >= highBytes || this.nextSeq - this.uncommitted >= highEvents) this.congestedState = true;
@@ -320,22 +339,7 @@ export class Recorder {
 		const lines: string[] = [];
 		let seq = this.uncommitted;
 		for (const event of this.arena.unreleased()) {
-			const payload = event.payload ?? this.largePayloads.get(seq)!;
-			lines.push(
-				JSON.stringify({
-					sessionId: this.options.session.id,
-					seq,
-					ts: event.ts,
-					origin: event.origin,
-					target: event.target,
-					kind: event.kind,
-					method: event.method,
-					rpcId: event.rpcId,
-					tool: event.tool,
-					latencyUs: event.latencyUs,
-					payload: payload.toString('base64'),
-				}),
-			);
+			lines.push(toSpillLine(this.options.session.id, seq, event, event.payload ?? this.largePayloads.get(seq)!));
 			seq++;
 		}
 		return lines.join('\n');

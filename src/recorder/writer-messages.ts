@@ -6,7 +6,7 @@
 
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { ArenaRange } from './event-arena.js';
-import type { EventKind, EventOrigin, EventTarget, SessionCounters } from '../event/event.js';
+import type { SessionCounters } from '../event/event.js';
 import type { SessionStart, SessionUpdate } from '../store/session-row.js';
 import type { DevicePrivateJwk } from '../event/device-signature.js';
 
@@ -14,20 +14,6 @@ import type { DevicePrivateJwk } from '../event/device-signature.js';
 export interface SignerData {
 	deviceId: string;
 	jwk: DevicePrivateJwk;
-}
-
-/** One event as both sides keep it: seq and ts assigned, payload the exact bytes. */
-export interface RecordedEvent {
-	seq: number;
-	ts: number;
-	origin: EventOrigin;
-	target: EventTarget;
-	kind: EventKind;
-	method: string | null;
-	rpcId: string | null;
-	tool: string | null;
-	payload: Buffer;
-	latencyUs: number | null;
 }
 
 /** What the worker is started with. */

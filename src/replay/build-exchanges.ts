@@ -1,7 +1,7 @@
 // Groups a session's events into exchanges — a request and its response, or a single
 // notification / stderr line / lifecycle event — the unit the timeline shows.
 
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 
 /** `error`: a JSON-RPC error; `tool-error`: a tool's result with `isError: true` (response-outcome.ts). */
 export type ExchangeStatus = 'ok' | 'error' | 'tool-error' | 'pending' | 'refused' | 'info';

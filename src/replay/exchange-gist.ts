@@ -5,7 +5,7 @@
 // here knows about markup or terminals.
 
 import type { Exchange } from './build-exchanges.js';
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { decisionKind, type DecisionKind } from '../event/decision-kind.js';
 
 /** One piece of a result, in the order the server sent it. */

@@ -2,7 +2,7 @@
 // the markers later stages (guardrails, approvals, masking) leave on its events.
 
 import type { Exchange, ExchangeStatus } from './build-exchanges.js';
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { sanitizeText } from './format-timeline.js';
 import { decisionKind, type DecisionKind } from '../event/decision-kind.js';
 import { describePolicy, policyOfStart } from './policy-in-force.js';

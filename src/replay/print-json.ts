@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { decisionKind } from '../event/decision-kind.js';
 import { approvalFacts } from './approval-facts.js';
 import { approvalStory } from './exchange-gist.js';

@@ -2,7 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import type { ChalkInstance } from 'chalk';
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { decisionKind } from '../event/decision-kind.js';
 
 const MAX_MESSAGE_CHARS = 1200;

@@ -2,14 +2,13 @@
 // ignored, DESIGN §7) and GET them back in seq order, a page at a time.
 
 import type { FastifyInstance } from 'fastify';
-import { toReplayEvent } from '../event/replay-event.js';
 import { ApiError, badRequest } from './api-error.js';
 import { parseEventLines } from './parse-event-lines.js';
 import { assertOwner, readableSession, requireSession } from './session-access.js';
 import { sessionIdParam } from './session-routes.js';
 import type { CollectorStore } from './store/collector-store.js';
 import { verifyBatch } from './verify-batch.js';
-import { toWireEvent, type ChainEvent } from '../event/wire-event.js';
+import { toReplayView, toWire } from '../event/event-forms.js';
 import { withAuth } from './route-auth.js';
 
 export function registerEventRoutes(app: FastifyInstance, store: CollectorStore): void {
@@ -47,30 +46,9 @@ export function registerEventRoutes(app: FastifyInstance, store: CollectorStore)
 		const events = await store.readEvents(id, { afterSeq, limit });
 		const last = events[events.length - 1];
 		return {
-			events: format === 'wire' ? events.map(toWireEvent) : events.map((event) => replayView(id, event)),
+			events: format === 'wire' ? events.map(toWire) : events.map(toReplayView),
 			nextAfterSeq: events.length === limit && last ? last.seq : null,
 		};
-	});
-}
-
-/** A stored event as `mcprec replay --json` prints it. */
-export function replayView(sessionId: string, event: ChainEvent) {
-	return toReplayEvent({
-		session_id: sessionId,
-		seq: event.seq,
-		ts: event.ts,
-		origin: event.origin,
-		target: event.target,
-		kind: event.kind,
-		method: event.method,
-		rpc_id: event.rpcId,
-		tool: event.tool,
-		payload: event.payload,
-		encoding: 'identity',
-		size: event.size,
-		latency_us: event.latencyUs,
-		prev_hash: event.prevHash,
-		hash: event.hash,
 	});
 }
 

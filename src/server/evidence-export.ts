@@ -2,7 +2,8 @@
 // built from what the collector stores — every event as uploaded, the device's signed head
 // and the key it is checked against — so a reader can check it without the collector.
 
-import { encodeEventLines, type ChainEvent } from '../event/wire-event.js';
+import type { ChainEvent } from '../event/event.js';
+import { encodeEventLines } from '../event/event-forms.js';
 import { writeBundle } from '../event/evidence-bundle.js';
 import { sealMessage } from '../event/device-signature.js';
 import { sessionView } from './session-view.js';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chainHash, genesisHash } from '../event/hash-chain.js';
+import { genesisHash, linkEvent } from '../event/hash-chain.js';
 import { newSessionId } from '../event/session-id.js';
 import { parseSessionDocument } from './session-document.js';
 import { startCollector, type RunningCollector } from './start-collector.js';
@@ -15,7 +15,8 @@ import { openCollectorStore } from './store/open-collector-store.js';
 import { startPostgres, type PostgresCluster } from './throwaway-postgres.js';
 import type { Principal } from './verify-access-token.js';
 import { verifyBatch } from './verify-batch.js';
-import { encodeEventLines, type ChainEvent } from '../event/wire-event.js';
+import type { ChainEvent, RecordedEvent } from '../event/event.js';
+import { encodeEventLines } from '../event/event-forms.js';
 import { createCookieSealer } from './viewer/sealed-cookie.js';
 import { SESSION_COOKIE } from './viewer/viewer-auth.js';
 
@@ -255,13 +256,7 @@ async function seedSessions(store: CollectorStore, total: number, log: (line: st
 	await Promise.all(Array.from({ length: 16 }, worker));
 }
 
-interface Spec {
-	origin: string;
-	target: string | null;
-	kind: string;
-	method: string | null;
-	rpcId: string | null;
-	tool: string | null;
+interface Spec extends Pick<RecordedEvent, 'origin' | 'target' | 'kind' | 'method' | 'rpcId' | 'tool'> {
 	payload: string;
 }
 
@@ -297,10 +292,8 @@ function link(sessionId: string, specs: Spec[]): ChainEvent[] {
 	const start = Date.now() * 1000;
 	return specs.map((spec, seq) => {
 		const payload = Buffer.from(spec.payload);
-		const fields = { seq, ts: start + seq * 50, origin: spec.origin, target: spec.target, kind: spec.kind, method: spec.method, rpcId: spec.rpcId, tool: spec.tool, size: payload.length, latencyUs: spec.origin === 'server' ? 800 : null };
-		const hash = chainHash(prevHash, { sessionId, ...fields }, payload);
-		const event = { ...fields, prevHash, hash, payload };
-		prevHash = hash;
+		const event = linkEvent(sessionId, prevHash, { ...spec, seq, ts: start + seq * 50, size: payload.length, latencyUs: spec.origin === 'server' ? 800 : null, payload });
+		prevHash = event.hash;
 		return event;
 	});
 }

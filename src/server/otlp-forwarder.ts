@@ -6,12 +6,12 @@
 // endpoint took it. An endpoint that is down costs nothing but a retry later, with the
 // wait doubling up to a minute; nothing is lost, and uploads never wait on it.
 
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import type { OtlpSpanSender } from '../export/otlp-exporter.js';
 import type { OtlpTarget } from '../export/otlp-target.js';
 import { sessionSpans, type ExportSession } from '../export/session-spans.js';
 import type { CollectorStore, StoreClock, StoredSession } from './store/collector-store.js';
-import { replayView } from './event-routes.js';
+import { toReplayView } from '../event/event-forms.js';
 
 export interface OtlpForwarderOptions {
 	store: CollectorStore;
@@ -96,7 +96,7 @@ async function readAllEvents(store: CollectorStore, sessionId: string): Promise<
 	let afterSeq = -1;
 	for (;;) {
 		const page = await store.readEvents(sessionId, { afterSeq, limit: EVENTS_PER_READ });
-		for (const event of page) events.push(replayView(sessionId, event));
+		for (const event of page) events.push(toReplayView(event));
 		if (page.length < EVENTS_PER_READ) return events;
 		afterSeq = page[page.length - 1]!.seq;
 	}

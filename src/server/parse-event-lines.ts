@@ -2,7 +2,8 @@
 // malformed line with its number so the uploader can tell which event is wrong.
 
 import { badRequest } from './api-error.js';
-import type { ChainEvent } from '../event/wire-event.js';
+import type { ChainEvent, EventKind, EventOrigin, EventTarget } from '../event/event.js';
+import { fromWire } from '../event/event-forms.js';
 
 const ORIGINS = new Set(['client', 'server', 'proxy']);
 const TARGETS = new Set(['client', 'server']);
@@ -61,17 +62,18 @@ function parseEventLine(line: string, lineNumber: number): ChainEvent {
 		if (typeof field !== 'string' || !HASH.test(field)) throw fail(`'${name}' must be 64 lowercase hex characters, got ${JSON.stringify(field) ?? 'nothing'}`);
 		return field;
 	};
-	const payload = () => {
+	const base64Payload = (): string => {
 		const field = record.payload;
 		if (typeof field !== 'string' || field.length % 4 !== 0 || !BASE64.test(field)) throw fail("'payload' must be the payload bytes in base64");
-		return Buffer.from(field, 'base64');
+		return field;
 	};
-	return {
+	// Checked in the wire's field order, so the first bad field is the one named.
+	return fromWire({
 		seq: integer('seq')!,
 		ts: integer('ts')!,
-		origin: text('origin', ORIGINS)!,
-		target: text('target', TARGETS, true),
-		kind: text('kind', KINDS)!,
+		origin: text('origin', ORIGINS) as EventOrigin,
+		target: text('target', TARGETS, true) as EventTarget,
+		kind: text('kind', KINDS) as EventKind,
 		method: text('method', undefined, true),
 		rpcId: text('rpcId', undefined, true),
 		tool: text('tool', undefined, true),
@@ -79,6 +81,6 @@ function parseEventLine(line: string, lineNumber: number): ChainEvent {
 		latencyUs: integer('latencyUs', true),
 		prevHash: hash('prevHash'),
 		hash: hash('hash'),
-		payload: payload(),
-	};
+		payload: base64Payload(),
+	});
 }

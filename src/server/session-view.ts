@@ -1,7 +1,7 @@
 // The JSON a reader gets for a session: the uploaded document (the shape of
 // `mcprec sessions --json`) plus what the collector knows about it.
 
-import { isoMicros } from '../event/replay-event.js';
+import { isoMicros } from '../event/event-forms.js';
 import type { StoredSession } from './store/collector-store.js';
 
 export function sessionView(session: StoredSession): Record<string, unknown> {

@@ -3,10 +3,10 @@
 // recording") and every prev_hash linking to the event before it. Linking the batch to
 // what is already stored happens inside the store's transaction (plan-append.ts).
 
-import { chainHash, genesisHash } from '../event/hash-chain.js';
+import { eventHash, genesisHash } from '../event/hash-chain.js';
 import { encodePayload } from '../event/payload-encoding.js';
 import { ApiError } from './api-error.js';
-import type { ChainEvent } from '../event/wire-event.js';
+import type { ChainEvent } from '../event/event.js';
 
 /** An event ready for storage: verified, payload possibly compressed. */
 export interface BatchEvent extends ChainEvent {
@@ -38,7 +38,7 @@ export function verifyBatch(sessionId: string, events: ChainEvent[]): VerifiedBa
 		if (expectedPrev !== undefined && event.prevHash !== expectedPrev) {
 			throw reject('chain_broken', `prevHash ${event.prevHash} does not link to ${previous ? `event ${previous.seq}` : 'the session (genesis hash)'} (${expectedPrev})`);
 		}
-		const hash = chainHash(event.prevHash, { sessionId, ...event }, event.payload);
+		const hash = eventHash(sessionId, event.prevHash, event);
 		if (hash !== event.hash) throw reject('hash_mismatch', `hash ${event.hash} does not match the event's content (computed ${hash})`);
 		verified.push(encodeForStorage(event));
 		previous = event;

@@ -1,6 +1,6 @@
 // The public JSON shape of a session (`mcprec sessions --json`, DESIGN §5).
 
-import { isoMicros } from '../event/replay-event.js';
+import { isoMicros } from '../event/event-forms.js';
 import type { SessionRow } from '../store/session-queries.js';
 
 export interface SessionSummary {

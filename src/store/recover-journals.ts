@@ -7,9 +7,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeJournal, type JournalEvent } from '../event/journal-codec.js';
-import { chainHash, genesisHash } from '../event/hash-chain.js';
-import { emptyCounters, type CounterName } from '../event/event.js';
+import { decodeJournal } from '../event/journal-codec.js';
+import { genesisHash, linkEvent } from '../event/hash-chain.js';
+import { countEvent, emptyCounters } from '../event/event.js';
+import { EVENT_COLUMNS, EVENT_VALUES, pushRowValues } from '../event/event-forms.js';
 import { encodePayload } from '../event/payload-encoding.js';
 import type { StoreDatabase } from './open-store.js';
 import { processIsAlive } from './process-identity.js';
@@ -190,9 +191,7 @@ function signClosed(database: StoreDatabase, signing: Signing, session: Paramete
 function importJournal(database: StoreDatabase, file: string, signing: Signing): RecoveredSession {
 	const journal = decodeJournal(fs.readFileSync(file));
 	const { sessionId } = journal.header;
-	const insertEvent = database.prepare(`INSERT INTO events
-  (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
-  VALUES (@sessionId, @seq, @ts, @origin, @target, @kind, @method, @rpcId, @tool, @payload, @encoding, @size, @latencyUs, @prevHash, @hash)`);
+	const insertEvent = database.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ${Array(EVENT_VALUES).fill('?').join(', ')})`);
 	let committed = () => {};
 	const result = database
 		.transaction((): RecoveredSession => {
@@ -207,18 +206,19 @@ function importJournal(database: StoreDatabase, file: string, signing: Signing):
 			const countedThrough = journal.base?.throughSeq ?? -1;
 			let lastTs: number | undefined;
 			for (const event of journal.events) {
-				if (event.seq > countedThrough) count(counters, event);
+				if (event.seq > countedThrough) countEvent(counters, event);
 				lastTs = event.ts;
 				if (event.seq < nextSeq) continue;
 				if (event.seq > nextSeq) {
 					problem = `the journal skips from seq ${nextSeq - 1} to ${event.seq}; recovered up to the gap`;
 					break;
 				}
-				const fields = { sessionId, seq: event.seq, ts: event.ts, origin: event.origin, target: event.target ?? null, kind: event.kind, method: event.method ?? null, rpcId: event.rpcId ?? null, tool: event.tool ?? null, size: event.payload.length, latencyUs: event.latencyUs ?? null };
-				const hash = chainHash(prevHash, fields, event.payload);
+				const linked = linkEvent(sessionId, prevHash, event);
 				const { payload, encoding } = encodePayload(event.payload);
-				insertEvent.run({ ...fields, payload, encoding, prevHash, hash });
-				prevHash = hash;
+				const values: unknown[] = [sessionId];
+				pushRowValues(values, linked, payload, encoding);
+				insertEvent.run(...values);
+				prevHash = linked.hash;
 				nextSeq++;
 				imported++;
 			}
@@ -255,15 +255,4 @@ function importJournal(database: StoreDatabase, file: string, signing: Signing):
 		.immediate();
 	committed();
 	return result;
-}
-
-function count(counters: ReturnType<typeof emptyCounters>, event: JournalEvent): void {
-	if (event.kind === 'message') {
-		counters.messages++;
-		counters.bytes += event.payload.length;
-	}
-	const counts = event.counts;
-	if (counts === undefined || counts === null) return;
-	if (typeof counts === 'string') counters[counts]++;
-	else for (const name in counts) counters[name as CounterName] += counts[name as CounterName]!;
 }

@@ -1,10 +1,10 @@
 // The local side of `mcprec sync`: which sessions still have something to upload, their
 // events a batch at a time, and the cursor the collector acknowledged (DESIGN §5, §7).
 
-import type { EventRow } from '../event/event-row.js';
 import type { StoreDatabase } from './open-store.js';
 import type { SessionRow } from './session-queries.js';
-import { toChainEvent, type ChainEvent } from '../event/wire-event.js';
+import type { ChainEvent } from '../event/event.js';
+import { fromRow, type EventRow } from '../event/event-forms.js';
 import type { DevicePublicKey } from '../event/device-signature.js';
 
 /** A session with work left: events after the acknowledged seq, or a seal not yet sent. */
@@ -49,7 +49,7 @@ export function readEventBatch(database: StoreDatabase, options: { sessionId: st
 	const batch: ChainEvent[] = [];
 	let bytes = 0;
 	for (const stored of statement.iterate(options.sessionId, options.afterSeq, options.limit) as Iterable<EventRow>) {
-		const row = toChainEvent(stored);
+		const row = fromRow(stored);
 		if (batch.length > 0 && bytes + row.payload.length > options.maxBytes) break;
 		bytes += row.payload.length;
 		batch.push(row);

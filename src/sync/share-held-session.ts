@@ -9,19 +9,14 @@ import { syncSession } from './sync-session.js';
 import type { RemoteApprovals, RemoteDecision } from './collector-approvals.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import { readPendingSession } from '../store/sync-queries.js';
-
-/** What the upload needs of the recorder: how far it has recorded and committed. */
-export interface CommitWatch {
-	readonly recordedThrough: number;
-	readonly committedThrough: number;
-	onCommitted(listener: () => void): () => void;
-}
+import type { CommitWatch } from '../event/event-sink.js';
 
 export interface ShareHeldSessionOptions {
 	endpoint: string;
 	accessToken: () => Promise<string>;
 	sessionId: string;
 	openDatabase: () => StoreDatabase;
+	/** How far the recording got: the upload waits until what was recorded is committed. */
 	recorder: CommitWatch;
 	/** Said once, when an upload fails. */
 	warn: (text: string) => void;

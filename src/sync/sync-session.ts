@@ -4,7 +4,7 @@
 // Re-sent events are ignored by the collector, so an interrupted run repeats safely.
 
 import { summarizeSession } from '../sessions/session-summary.js';
-import { encodeEventLines } from '../event/wire-event.js';
+import { encodeEventLines } from '../event/event-forms.js';
 import type { StoreDatabase } from '../store/open-store.js';
 import { CollectorError, type CollectorClient } from './collector-client.js';
 import type { DeviceKey } from '../identity/device-key.js';

@@ -2,7 +2,7 @@
 // pretty-printed (or the stderr / lifecycle text), wrapped to the pane and cut sensibly
 // when a payload is huge.
 
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { directionArrow, exchangeMarkers, exchangeName } from '../replay/exchange-labels.js';
 import { formatBytes, formatDuration, formatOffset, sanitizeText } from '../replay/format-timeline.js';
 import { prettyJsonLines } from './pretty-json-lines.js';

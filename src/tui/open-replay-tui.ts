@@ -2,7 +2,7 @@
 // store and hands it to the timeline. ink and react load only from here on.
 
 import { resolveStatePaths } from '../config/paths.js';
-import { toReplayEvent, type ReplayEvent } from '../event/replay-event.js';
+import { toReplayView, type ReplayEvent } from '../event/event-forms.js';
 import { iterateEvents } from '../store/event-queries.js';
 import { existingDeviceSigner } from '../identity/device-key.js';
 import { openStore } from '../store/open-store.js';
@@ -19,7 +19,7 @@ export async function openReplayTui(sessionRef: string, options: OpenReplayTuiOp
 	let events: ReplayEvent[];
 	try {
 		session = resolveSession(database, sessionRef);
-		events = Array.from(iterateEvents(database, session.id), toReplayEvent);
+		events = Array.from(iterateEvents(database, session.id), toReplayView);
 	} finally {
 		database.close();
 	}

@@ -1,7 +1,7 @@
 // When each recorded event appears during `--speed N` playback: recorded gaps divided by N,
 // each wait capped so a session that sat idle for an hour does not stall the replay.
 
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 
 export interface PlaybackScheduleOptions {
 	events: Pick<ReplayEvent, 'tsMicros'>[];

@@ -3,7 +3,7 @@
 import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useMemo, useReducer, useRef } from 'react';
 import type { Exchange } from '../replay/build-exchanges.js';
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import type { SessionRow } from '../store/session-queries.js';
 import { detailLines } from './detail-lines.js';
 import { DetailPane } from './detail-pane.js';

@@ -5,7 +5,7 @@ import chalk from 'chalk';
 import { render } from 'ink';
 import { stdoutColours } from '../terminal/colours.js';
 import { buildExchanges } from '../replay/build-exchanges.js';
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import type { SessionRow } from '../store/session-queries.js';
 import { ReplayApp } from './replay-app.js';
 import { openTerminalInput } from './terminal-input.js';

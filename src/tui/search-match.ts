@@ -1,7 +1,7 @@
 // `/` search: plain text matches the method, the tool or anything in the payloads;
 // `tool:NAME` and `method:NAME` match only that field. Case never matters.
 
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { exchangeName, exchangeSubject } from '../replay/exchange-labels.js';
 import type { TimelineExchange } from './reveal-exchanges.js';
 

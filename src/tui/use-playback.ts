@@ -2,7 +2,7 @@
 // the whole session shows at once; space then plays it again from the top in real time.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { ReplayEvent } from '../event/replay-event.js';
+import type { ReplayEvent } from '../event/event-forms.js';
 import { playbackSchedule, revealedCountAt } from './playback-schedule.js';
 
 export interface PlaybackOptions {

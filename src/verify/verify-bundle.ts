@@ -3,7 +3,9 @@
 // signed head with the key in the bundle, and that the signed count and head are the
 // chain's. Nothing is read from a store or a collector: what is checked is in the file.
 
-import { chainHash, genesisHash, type ChainEvent } from '../event/hash-chain.js';
+import { genesisHash, hashMatches } from '../event/hash-chain.js';
+import type { ChainEvent } from '../event/event.js';
+import { fromWire, type WireEvent } from '../event/event-forms.js';
 import { verifySealedHead, type DevicePublicKey } from '../event/device-signature.js';
 import { readBundle } from '../event/evidence-bundle.js';
 
@@ -34,7 +36,7 @@ export function verifyBundle(archive: Buffer): BundleResult {
 		if (event.seq !== seq) return fail(`event ${seq} is missing (line ${index + 1} holds seq ${event.seq})`, seq, seq);
 		if (event.prevHash !== previousHash) return fail('prevHash does not link to the previous event (removed or reordered)', seq, seq);
 		if (event.payload.length !== event.size) return fail(`payload is ${event.payload.length} bytes but ${event.size} were recorded`, seq, seq);
-		if (chainHash(previousHash, { sessionId, ...event }, event.payload) !== event.hash) return fail('hash does not match the event (it was altered)', seq, seq);
+		if (!hashMatches(sessionId, event)) return fail('hash does not match the event (it was altered)', seq, seq);
 		previousHash = event.hash;
 		seq++;
 	}
@@ -58,7 +60,7 @@ export function verifyBundle(archive: Buffer): BundleResult {
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-// One wire event (src/event/wire-event.ts), or what is wrong with the line.
+// One wire event (src/event/event-forms.ts), or what is wrong with the line.
 function parseWireLine(line: string): ChainEvent | string {
 	const value = parseJson(Buffer.from(line)) as Record<string, unknown> | undefined;
 	if (!value || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
@@ -69,21 +71,7 @@ function parseWireLine(line: string): ChainEvent | string {
 	for (const key of ['seq', 'ts', 'size']) if (!integer(key)) return `'${key}' is missing or not a whole number`;
 	if (!integer('latencyUs', true)) return "'latencyUs' is missing or not a whole number/null";
 	if (!BASE64.test(value.payload as string)) return "'payload' is not base64";
-	return {
-		seq: value.seq as number,
-		ts: value.ts as number,
-		origin: value.origin as string,
-		target: value.target as string | null,
-		kind: value.kind as string,
-		method: value.method as string | null,
-		rpcId: value.rpcId as string | null,
-		tool: value.tool as string | null,
-		size: value.size as number,
-		latencyUs: value.latencyUs as number | null,
-		prevHash: value.prevHash as string,
-		hash: value.hash as string,
-		payload: Buffer.from(value.payload as string, 'base64'),
-	};
+	return fromWire(value as unknown as WireEvent);
 }
 
 function parseJson(bytes: Buffer): unknown {

@@ -5,7 +5,7 @@
 // (verify-ledger.ts), and the seal `mcprec sync` made, each checked with the device's
 // public key as kept in the store.
 
-import { chainHash, genesisHash, toChainEvent } from '../event/hash-chain.js';
+import { genesisHash, hashMatches } from '../event/hash-chain.js';
 import { checkpointMessage, verifyDeviceSignature, verifySealedHead } from '../event/device-signature.js';
 import { deviceKeyOf, sealOf } from '../store/sync-queries.js';
 import { iterateEvents } from '../store/event-queries.js';
@@ -56,18 +56,16 @@ export function verifySession(database: StoreDatabase, session: SessionRow, opti
 		firstBadSeq: seq,
 		problem,
 	});
-	for (const row of iterateEvents(database, session.id)) {
-		if (row.seq !== expectedSeq) {
-			return fail(`event ${expectedSeq} is missing (the next stored event is ${row.seq})`, expectedSeq);
+	for (const event of iterateEvents(database, session.id)) {
+		if (event.seq !== expectedSeq) {
+			return fail(`event ${expectedSeq} is missing (the next stored event is ${event.seq})`, expectedSeq);
 		}
-		if (row.prev_hash !== previousHash) return fail('prev_hash does not link to the previous event (removed or reordered)', row.seq);
-		if (row.payload.length !== row.size) return fail(`payload is ${row.payload.length} bytes but ${row.size} were recorded`, row.seq);
-		const event = toChainEvent(row);
-		const hash = chainHash(previousHash, { sessionId: session.id, ...event }, event.payload);
-		if (hash !== row.hash) return fail('hash does not match the stored event (it was altered)', row.seq);
-		previousHash = row.hash;
-		firstTs ??= row.ts;
-		if (row.seq === checkpointCount - 1) hashAtCheckpoint = row.hash;
+		if (event.prevHash !== previousHash) return fail('prev_hash does not link to the previous event (removed or reordered)', event.seq);
+		if (event.payload.length !== event.size) return fail(`payload is ${event.payload.length} bytes but ${event.size} were recorded`, event.seq);
+		if (!hashMatches(session.id, event)) return fail('hash does not match the stored event (it was altered)', event.seq);
+		previousHash = event.hash;
+		firstTs ??= event.ts;
+		if (event.seq === checkpointCount - 1) hashAtCheckpoint = event.hash;
 		expectedSeq++;
 	}
 	if (expectedSeq < session.event_count) {

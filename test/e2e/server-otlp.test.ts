@@ -8,11 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toChainEvent } from '../../src/event/hash-chain.js';
 import { parseSessionDocument } from '../../src/server/session-document.js';
 import { openSqliteCollectorStore } from '../../src/server/store/sqlite-collector-store.js';
 import { verifyBatch } from '../../src/server/verify-batch.js';
-import { decodePayload } from '../../src/event/event-row.js';
+import { fromRow } from '../../src/event/event-forms.js';
 import { startCollectorBinary } from '../helpers/collector-binary.js';
 import { makeHome, readEvents, removeHome, runMcprec, servers } from '../helpers/mcprec.js';
 import { startOtlpReceiver, type DecodedSpan, type OtlpReceiver } from '../helpers/otlp-receiver.js';
@@ -36,7 +35,7 @@ async function recordSession(home: string): Promise<void> {
 /** The local session `index` (0: the oldest), stored in the collector database `file` as alice's upload, sealed. */
 async function storeInCollector(home: string, file: string, index: number): Promise<string> {
 	const summary = JSON.parse(String((await runMcprec(['sessions', '--json'], home)).stdout)).reverse()[index];
-	const events = readEvents(home, summary.id).map((row) => toChainEvent(decodePayload(row)));
+	const events = readEvents(home, summary.id).map((row) => fromRow(row));
 	const store = openSqliteCollectorStore({ file });
 	try {
 		const document = parseSessionDocument(summary, summary.id);

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainHash, genesisHash, toChainEvent } from '../../src/event/hash-chain.js';
+import { chainHash, genesisHash } from '../../src/event/hash-chain.js';
+import { fromRow } from '../../src/event/event-forms.js';
 import { fixture, makeHome, removeHome, runMcprec, type StoredEventRow } from '../helpers/mcprec.js';
 import { startRaw } from '../helpers/raw-mcprec.js';
 
@@ -36,7 +37,7 @@ function rechain(database: Database.Database, sessionId: string): void {
 	let previous = genesisHash(sessionId);
 	const update = database.prepare('UPDATE events SET prev_hash = ?, hash = ? WHERE session_id = ? AND seq = ?');
 	for (const row of rows) {
-		const event = toChainEvent(row);
+		const event = fromRow(row);
 		const hash = chainHash(previous, { sessionId, ...event }, event.payload);
 		update.run(previous, hash, sessionId, row.seq);
 		previous = hash;

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { chainHash, genesisHash } from '../../src/event/hash-chain.js';
 import { newSessionId } from '../../src/event/session-id.js';
-import type { ChainEvent } from '../../src/event/wire-event.js';
+import type { ChainEvent } from '../../src/event/event.js';
 import type { ServerSettings } from '../../src/server/resolve-server-settings.js';
 
 export interface EventSpec {

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { inflateRawSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { execa, type Options } from 'execa';
-import type { EventRow } from '../../src/event/event-row.js';
+import type { EventRow } from '../../src/event/event-forms.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI; `npm test` builds before running vitest. */

@@ -10,7 +10,7 @@ import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { newSessionId } from '../../src/event/session-id.js';
-import { encodeEventLines } from '../../src/event/wire-event.js';
+import { encodeEventLines } from '../../src/event/event-forms.js';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
 import { chain, sessionDocument, testCollectorSettings, type EventSpec } from './collector-fixtures.js';
 import { startOidcIssuer, type IssuerUser, type OidcIssuer } from './oidc-issuer.js';

@@ -14,7 +14,8 @@ import type { ServerSettings } from '../../src/server/resolve-server-settings.js
 import { startCollector } from '../../src/server/start-collector.js';
 import { startCollectorBinary, type CollectorProcess } from '../helpers/collector-binary.js';
 import { createTokenVerifier } from '../../src/server/verify-access-token.js';
-import { encodeEventLines, type ChainEvent } from '../../src/event/wire-event.js';
+import type { ChainEvent } from '../../src/event/event.js';
+import { encodeEventLines } from '../../src/event/event-forms.js';
 import { callEvents, chain, chainProblem, OUTCOME_EVENTS_SUMMARY, outcomeEvents, sessionDocument, testCollectorSettings } from '../helpers/collector-fixtures.js';
 import { OTHER_RESOURCE, startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
 

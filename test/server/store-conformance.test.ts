@@ -19,7 +19,7 @@ import { searchTerms } from '../../src/server/search-words.js';
 import { openPostgresCollectorStore } from '../../src/server/store/postgres-collector-store.js';
 import { openSqliteCollectorStore } from '../../src/server/store/sqlite-collector-store.js';
 import { verifyBatch } from '../../src/server/verify-batch.js';
-import type { ChainEvent } from '../../src/event/wire-event.js';
+import type { ChainEvent } from '../../src/event/event.js';
 import { callEvents, chain, chainProblem, OUTCOME_EVENTS_SUMMARY, outcomeEvents, sessionDocument, toolErrorEvents, type EventSpec } from '../helpers/collector-fixtures.js';
 import { OUTCOME_NAMES } from '../../src/server/event-outcomes.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { buildExchanges } from '../../src/replay/build-exchanges.js';
-import type { ReplayEvent } from '../../src/event/replay-event.js';
+import type { ReplayEvent } from '../../src/event/event-forms.js';
 import { detailLines } from '../../src/tui/detail-lines.js';
 import { prettyJsonLines } from '../../src/tui/pretty-json-lines.js';
 

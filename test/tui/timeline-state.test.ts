@@ -4,7 +4,7 @@ import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
 import type { Exchange } from '../../src/replay/build-exchanges.js';
 import { buildExchanges } from '../../src/replay/build-exchanges.js';
-import type { ReplayEvent } from '../../src/event/replay-event.js';
+import type { ReplayEvent } from '../../src/event/event-forms.js';
 import { keyPresses, type KeyPress } from '../../src/tui/key-presses.js';
 import { initialTimelineState, shownExchanges, timelineReducer, type TimelineState, type TimelineView } from '../../src/tui/timeline-state.js';
 

@@ -15,7 +15,7 @@ import { readBundle, writeBundle } from '../../src/event/evidence-bundle.js';
 import { runMcprec } from '../helpers/mcprec.js';
 import { signSealedHead } from '../../src/event/device-signature.js';
 import { startCollector, type RunningCollector } from '../../src/server/start-collector.js';
-import { encodeEventLines } from '../../src/event/wire-event.js';
+import { encodeEventLines } from '../../src/event/event-forms.js';
 import { callEvents, chain, sessionDocument, testCollectorSettings, type EventSpec } from '../helpers/collector-fixtures.js';
 import { startOidcIssuer, type OidcIssuer } from '../helpers/oidc-issuer.js';
 import { signInThroughProvider } from '../helpers/viewer-browser.js';

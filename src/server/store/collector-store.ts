@@ -8,7 +8,7 @@ import type { Outcomes, OutcomeName } from '../event-outcomes.js';
 import type { Integrity, Seal } from '../session-integrity.js';
 import type { SessionDocument } from '../session-document.js';
 import type { VerifiedBatch } from '../verify-batch.js';
-import type { ChainEvent } from '../../event/wire-event.js';
+import type { ChainEvent } from '../../event/event.js';
 
 /** A session as the collector holds it. */
 export interface StoredSession {

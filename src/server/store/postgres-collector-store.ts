@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { genesisHash } from '../../event/hash-chain.js';
+import { EVENT_COLUMNS, EVENT_VALUES, fromRow, pushRowValues } from '../../event/event-forms.js';
 import { addOutcome, noOutcomes } from '../event-outcomes.js';
 import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
@@ -13,7 +14,7 @@ import type { VerifiedBatch } from '../verify-batch.js';
 import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorApproval, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPut, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
 import { POSTGRES_MIGRATIONS, SEARCH_INDEX_VERSION } from './postgres-migrations.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect, buildSessionCountSql } from './session-list-sql.js';
-import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow, cursorOf, isToolCall } from './store-rows.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow, cursorOf, isToolCall } from './store-rows.js';
 import { searchChunks } from '../search-words.js';
 
 export interface PostgresStoreOptions {
@@ -77,7 +78,7 @@ export async function openPostgresCollectorStore(options: PostgresStoreOptions):
 		},
 		async readEvents(sessionId, { afterSeq, limit }) {
 			const { rows } = await pool.query<EventRowValues>('SELECT * FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [sessionId, afterSeq, limit]);
-			return rows.map(toChainEvent);
+			return rows.map(fromRow);
 		},
 		putDevice: (device) => transaction(pool, (client) => putDevice(client, device, clock)),
 		async getDevice(ownerSub, id) {
@@ -279,13 +280,17 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
 	const headHash = last ? last.hash : head.head_hash;
 	const integrity = deriveIntegrity({ seal: sealOf(head), nextSeq, headHash, genesis: genesisHash(sessionId) });
 	if (last) {
-		const columns = { seq: [] as number[], ts: [] as number[], origin: [] as string[], target: [] as (string | null)[], kind: [] as string[], method: [] as (string | null)[], rpcId: [] as (string | null)[], tool: [] as (string | null)[], payload: [] as Buffer[], encoding: [] as string[], size: [] as number[], latencyUs: [] as (number | null)[], prevHash: [] as string[], hash: [] as string[] };
+		// One array per column, in EVENT_COLUMNS order after session_id: unnest makes them rows.
+		const columns: unknown[][] = Array.from({ length: EVENT_VALUES }, () => []);
+		const values: unknown[] = [];
 		const outcomes = noOutcomes();
 		const tools = new Set<string>();
 		let calls = 0;
 		for (const event of plan.fresh) {
 			if (isToolCall(event)) calls++;
-			for (const key of Object.keys(columns) as (keyof typeof columns)[]) (columns[key] as unknown[]).push(event[key]);
+			values.length = 0;
+			pushRowValues(values, event, event.payload, event.encoding);
+			for (let column = 0; column < EVENT_VALUES; column++) columns[column].push(values[column]);
 			addOutcome(outcomes, { kind: event.kind, origin: event.origin, method: event.method, payload: event.rawPayload });
 			if (event.tool !== null) tools.add(event.tool);
 		}
@@ -293,7 +298,7 @@ async function appendEvents(client: pg.PoolClient, batch: VerifiedBatch, clock: 
 		// Events, head, outcomes and tools in one statement: one round trip under the lock.
 		await client.query(
 			`WITH inserted AS (
-  INSERT INTO events (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
+  INSERT INTO events (${EVENT_COLUMNS})
   SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[])),
 advanced AS (UPDATE sessions SET next_seq = $16, head_hash = $17, integrity = $18, updated_at = $19 WHERE id = $1),
 counted AS (
@@ -305,7 +310,7 @@ searched AS (INSERT INTO search_chunks (session_id, words) SELECT $1, ${WORDS_VE
 SELECT 1`,
 			[
 				sessionId,
-				...Object.values(columns),
+				...columns,
 				nextSeq,
 				headHash,
 				integrity,
@@ -339,7 +344,7 @@ async function indexStoredEvents(client: pg.PoolClient): Promise<void> {
 		for (let afterSeq = -1; ; ) {
 			const { rows } = await client.query<EventRowValues>("SELECT * FROM events WHERE session_id = $1 AND seq > $2 AND kind = 'message' ORDER BY seq LIMIT 1000", [id, afterSeq]);
 			if (rows.length === 0) break;
-			const events = rows.map(toChainEvent);
+			const events = rows.map(fromRow);
 			const chunks = searchChunks(events.map((event) => ({ kind: 'message', payload: event.payload })));
 			await client.query(`INSERT INTO search_chunks (session_id, words) SELECT $1, ${WORDS_VECTOR} FROM unnest($2::text[]) AS chunk`, [id, chunks]);
 			afterSeq = events[events.length - 1]!.seq;

@@ -11,10 +11,11 @@ import { addOutcome, noOutcomes } from '../event-outcomes.js';
 import { overlapRange, planAppend } from '../plan-append.js';
 import { deriveIntegrity } from '../session-integrity.js';
 import type { VerifiedBatch } from '../verify-batch.js';
-import type { ChainEvent } from '../../event/wire-event.js';
+import type { ChainEvent } from '../../event/event.js';
+import { EVENT_COLUMNS, EVENT_VALUES, fromRow, pushRowValues } from '../../event/event-forms.js';
 import { systemClock, type AppendResult, type ApprovalDecisionInput, type ApprovalInput, type CollectorStore, type DecideApprovalResult, type Device, type PutApprovalResult, type PutDeviceResult, type PutSessionResult, type SessionPage, type SessionPut, type SessionQuery, type StoreClock, type StoredSession, type WithdrawApprovalResult, type PrunedSession } from './collector-store.js';
 import { buildSessionListSql, SESSION_COLUMNS, type SqlDialect, buildSessionCountSql } from './session-list-sql.js';
-import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toChainEvent, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow, cursorOf, isToolCall } from './store-rows.js';
+import { judgeDecision, judgeWithdrawal, mergeTools, sealOf, toApproval, toDevice, toStoredSession, type ApprovalRowValues, type DeviceRow, type EventRowValues, type HeadRow, type SessionRowValues, deleteSessionSql, prunableSessionsSql, toLegalHold, toPrunedSession, type LegalHoldRow, type PrunableRow, type PrunedSessionRow, cursorOf, isToolCall } from './store-rows.js';
 import { SQLITE_MIGRATIONS, SEARCH_INDEX_VERSION } from './sqlite-migrations.js';
 import { searchChunks } from '../search-words.js';
 
@@ -72,9 +73,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 		head: database.prepare(`SELECT s.next_seq, s.head_hash, s.started_at, s.seal_head_hash, s.seal_event_count, s.seal_device_id, s.seal_signature, s.seal_valid, m.tools
   FROM sessions s JOIN session_summaries m ON m.session_id = s.id WHERE s.id = ?`),
 		storedHashes: database.prepare('SELECT seq, hash FROM events WHERE session_id = ? AND seq BETWEEN ? AND ?').raw(),
-		insertEvent: database.prepare(`INSERT INTO events
-  (session_id, seq, ts, origin, target, kind, method, rpc_id, tool, payload, encoding, size, latency_us, prev_hash, hash)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		insertEvent: database.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ${Array(EVENT_VALUES).fill('?').join(', ')})`),
 		advance: database.prepare('UPDATE sessions SET next_seq = ?, head_hash = ?, integrity = ?, updated_at = ? WHERE id = ?'),
 		addOutcomes: database.prepare(`UPDATE session_summaries SET blocked = blocked + ?, denied = denied + ?, held = held + ?, masked = masked + ?, approved = approved + ?, errors = errors + ?, tool_errors = tool_errors + ?, calls = calls + ?, tools = ?
   WHERE session_id = ?`),
@@ -177,9 +176,13 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 			const outcomes = noOutcomes();
 			const tools = new Set<string>();
 			let calls = 0;
+			const values: unknown[] = [];
 			for (const event of plan.fresh) {
 				if (isToolCall(event)) calls++;
-				statements.insertEvent.run(batch.sessionId, event.seq, event.ts, event.origin, event.target, event.kind, event.method, event.rpcId, event.tool, event.payload, event.encoding, event.size, event.latencyUs, event.prevHash, event.hash);
+				values.length = 0;
+				values.push(batch.sessionId);
+				pushRowValues(values, event, event.payload, event.encoding);
+				statements.insertEvent.run(...values);
 				addOutcome(outcomes, { kind: event.kind, origin: event.origin, method: event.method, payload: event.rawPayload });
 				if (event.tool !== null) tools.add(event.tool);
 			}
@@ -234,7 +237,7 @@ export function openSqliteCollectorStore(options: SqliteStoreOptions): Collector
 			return (database.prepare(sql).get(...params) as { count: number }).count;
 		},
 		async readEvents(sessionId, { afterSeq, limit }): Promise<ChainEvent[]> {
-			return (statements.events.all(sessionId, afterSeq, limit) as EventRowValues[]).map(toChainEvent);
+			return (statements.events.all(sessionId, afterSeq, limit) as EventRowValues[]).map(fromRow);
 		},
 		putDevice: async (device) => putDevice.immediate(device),
 		async getDevice(ownerSub, id) {
@@ -328,7 +331,7 @@ function indexStoredEvents(database: Database.Database): void {
 	const page = database.prepare("SELECT * FROM events WHERE session_id = ? AND seq > ? AND kind = 'message' ORDER BY seq LIMIT 1000");
 	for (const sessionId of sessions) {
 		for (let afterSeq = -1; ; ) {
-			const events = (page.all(sessionId, afterSeq) as EventRowValues[]).map(toChainEvent);
+			const events = (page.all(sessionId, afterSeq) as EventRowValues[]).map(fromRow);
 			if (events.length === 0) break;
 			indexWords(statements, sessionId, searchChunks(events.map((event) => ({ kind: 'message', payload: event.payload }))));
 			afterSeq = events[events.length - 1]!.seq;

@@ -3,7 +3,7 @@
 
 import type { DevicePublicKey } from '../../event/device-signature.js';
 import type { Integrity, Seal } from '../session-integrity.js';
-import type { EventRow } from '../../event/event-row.js';
+import type { EventRow } from '../../event/event-forms.js';
 import type { CollectorApproval, Device, LegalHold, PrunedSession, SessionCursor, StoredSession } from './collector-store.js';
 
 export interface SessionRowValues {
@@ -89,7 +89,6 @@ export function sealOf(row: HeadRow): Seal | null {
 /** The collector's events table has the local store's columns, without session_id in reads. */
 export type EventRowValues = Omit<EventRow, 'session_id'>;
 
-export { toChainEvent } from '../../event/wire-event.js';
 
 export interface DeviceRow {
 	id: string;

@@ -4,7 +4,7 @@
 // handed to the next page to skip, so nothing is shown twice and nothing is lost.
 
 import { buildExchanges, type Exchange } from '../../replay/build-exchanges.js';
-import type { ReplayEvent } from '../../event/replay-event.js';
+import type { ReplayEvent } from '../../event/event-forms.js';
 
 /** Events a page owns, and how far past its end it looks for responses. */
 export const PAGE_EVENTS = 400;

@@ -7,8 +7,8 @@
 // housekeeping (initialize, notifications, pings, list calls) are folded into one row.
 
 import type { Exchange } from '../../replay/build-exchanges.js';
-import type { ReplayEvent } from '../../event/replay-event.js';
-import { isoMicros } from '../../event/replay-event.js';
+import type { ReplayEvent } from '../../event/event-forms.js';
+import { isoMicros } from '../../event/event-forms.js';
 import { directionArrow, exchangeMarkers, exchangeName, exchangeSubject, statusText } from '../../replay/exchange-labels.js';
 import { approvalLine } from '../../replay/approval-facts.js';
 import { exchangeGist, firstResultLine, isProtocolChatter, type ApprovalStory, type ExchangeGist, type MaskStory, type ResultPart } from '../../replay/exchange-gist.js';

@@ -5,7 +5,7 @@
 import { defaultDirection } from '../session-routes.js';
 import { SESSION_SORT_KEYS, type SessionSortKey, type StoredSession } from '../store/collector-store.js';
 import { OUTCOME_NAMES } from '../event-outcomes.js';
-import { isoMicros } from '../../event/replay-event.js';
+import { isoMicros } from '../../event/event-forms.js';
 import { html, type Html } from './html.js';
 import { MAX_COUNT } from '../store/session-list-sql.js';
 import { AUDITOR_ASSETS } from './auditor-assets.js';

@@ -1,7 +1,7 @@
 // One session: who, where, when, counters and integrity up top; below, the timeline of
 // exchanges, a page at a time (the rest arrives as the reader scrolls or asks for more).
 
-import { isoMicros } from '../../event/replay-event.js';
+import { isoMicros } from '../../event/event-forms.js';
 import type { StoredSession, LegalHold } from '../store/collector-store.js';
 import { html, type Html } from './html.js';
 import type { ExchangePage } from './page-exchanges.js';

@@ -4,7 +4,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, notFound } from '../api-error.js';
-import { replayView } from '../event-routes.js';
+import { toReplayView } from '../../event/event-forms.js';
 import { decideAsPrincipal, parseReason, listVisibleApprovals, readVisibleApproval } from '../approval-routes.js';
 import { readableSession } from '../session-access.js';
 import { encodeCursor, parseSessionListQuery, sessionIdParam } from '../session-routes.js';
@@ -99,7 +99,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 			const id = sessionIdParam(request.params.id);
 			const session = await viewerSession(store, principal, id);
 			const events = await store.readEvents(id, { afterSeq: -1, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
-			const first = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq: -1, skip: new Set() });
+			const first = pageExchanges(events.map(toReplayView), { afterSeq: -1, skip: new Set() });
 			const legalHold = { hold: await store.getLegalHold(id), canChange: principal.auditor, formToken };
 			return renderPage({ title: `${session.server} session`, principal, section: 'sessions', body: renderSessionPage(session, first, legalHold) });
 		}),
@@ -147,7 +147,7 @@ export function registerViewerRoutes(app: FastifyInstance, options: ViewerOption
 			if (!Number.isInteger(afterSeq) || afterSeq < -1) throw badRequest('invalid_query', `'afterSeq' must be a whole number, got '${request.query.afterSeq}'`);
 			const skip = new Set((request.query.skip ?? '').split(',').filter(Boolean).map(Number));
 			const events = await store.readEvents(id, { afterSeq, limit: PAGE_EVENTS + LOOKAHEAD_EVENTS });
-			const next = pageExchanges(events.map((event) => replayView(id, event)), { afterSeq, skip });
+			const next = pageExchanges(events.map(toReplayView), { afterSeq, skip });
 			return new Html(renderExchanges(next.exchanges, session.startedAt).text + moreButton(id, next).text);
 		}),
 	);

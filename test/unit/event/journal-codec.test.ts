@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CounterName } from '../../../src/event/event.js';
-import { decodeJournal, encodeJournalHeader, encodeJournalUpdate, JournalEventEncoder, type JournalEvent } from '../../../src/event/journal-codec.js';
+import { decodeJournal, encodeJournalHeader, encodeJournalUpdate, JournalEventEncoder, type JournalEvent, type JournalInput } from '../../../src/event/journal-codec.js';
 
 const COUNTERS: CounterName[] = ['requests', 'errors', 'toolErrors', 'blocked', 'denied', 'masked', 'approvals'];
 const text = fc.oneof(fc.constant(null), fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.constant(''));
@@ -31,7 +31,7 @@ const event = fc.record({
 const header = encodeJournalHeader({ sessionId: 's', pid: 1, pidStart: null, session: { id: 's' } });
 
 // Writes in flushes as journal.ts does: pieces of several events, then the buffer reused.
-function written(events: Omit<JournalEvent, 'seq'>[], perFlush: number): Buffer {
+function written(events: JournalInput[], perFlush: number): Buffer {
 	const encoder = new JournalEventEncoder();
 	const file: Buffer[] = [header];
 	for (let start = 0; start < events.length; start += perFlush) {
@@ -43,9 +43,10 @@ function written(events: Omit<JournalEvent, 'seq'>[], perFlush: number): Buffer 
 	return Buffer.concat(file);
 }
 
-// What a reader must get back: fields as given, absent ones null; a single count of one as its name.
-function expected(item: Omit<JournalEvent, 'seq'>, seq: number): JournalEvent {
-	return { ...item, seq, method: item.method ?? null, rpcId: item.rpcId ?? null, tool: item.tool ?? null, latencyUs: item.latencyUs ?? null, counts: item.counts };
+// What a reader must get back: a recorded event (size the payload's), fields as given, absent
+// ones null; a single count of one as its name.
+function expected(item: JournalInput, seq: number): JournalEvent {
+	return { ...item, seq, size: item.payload.length, method: item.method ?? null, rpcId: item.rpcId ?? null, tool: item.tool ?? null, latencyUs: item.latencyUs ?? null, counts: item.counts };
 }
 
 describe('the journal codec', () => {
@@ -84,7 +85,7 @@ describe('the journal codec', () => {
 		const contents = decodeJournal(bytes);
 		expect(contents.events).toEqual([
 			expected(first, 0),
-			{ seq: 1, ts: 5, origin: 'server', target: 'client', kind: 'message', method: null, rpcId: '7', tool: null, latencyUs: 12, counts: { errors: 1, toolErrors: 1 }, payload: Buffer.from('{}') },
+			{ seq: 1, ts: 5, origin: 'server', target: 'client', kind: 'message', method: null, rpcId: '7', tool: null, size: 2, latencyUs: 12, counts: { errors: 1, toolErrors: 1 }, payload: Buffer.from('{}') },
 		]);
 		expect(contents.update).toEqual({ endReason: 'client-closed' });
 	});

@@ -8,11 +8,13 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { EventRow } from '../../../src/event/event-row.js';
-import { toReplayEvent, type ReplayEvent } from '../../../src/event/replay-event.js';
+import { fromRow, toReplayView, type EventRow, type ReplayEvent } from '../../../src/event/event-forms.js';
 import { compactSent, mergeEntries, wasSent, type SentRequests } from '../../../src/export/export-state.js';
 import { liveSpans } from '../../../src/export/live-spans.js';
 import { sessionSpans, type ExportSession, type SpanRecord } from '../../../src/export/session-spans.js';
+
+// A stored row as the exports read it.
+const replayOf = (row: EventRow): ReplayEvent => toReplayView(fromRow(row));
 
 const SESSION_ID = '0190c2a4-5b6e-7f00-8a1b-2c3d4e5f6a7b';
 const START = 1_790_000_000_000_000;
@@ -117,7 +119,7 @@ describe('liveSpans', () => {
 		fc.assert(
 			fc.property(sessionPlan, fc.boolean(), (plan, payloads) => {
 				const { rows, groupEnds } = sessionRows(plan);
-				const events = rows.map(toReplayEvent);
+				const events = rows.map(replayOf);
 				const final = byId(sessionSpans(session(events, true), events, { payloads }));
 				// Not quiet: any cut at all (even a commit that split a response from its notes).
 				// Quiet: the store is between groups, since a group is committed together.
@@ -140,7 +142,7 @@ describe('liveSpans', () => {
 		fc.assert(
 			fc.property(sessionPlan, (plan) => {
 				const { rows } = sessionRows(plan);
-				const events = rows.map(toReplayEvent);
+				const events = rows.map(replayOf);
 				const live = liveSpans({ session: session(events, false), events, options: { payloads: false }, quiet: false });
 				const ready = new Set(live.requests.map(({ requestSeq }) => requestSeq));
 				for (const span of sessionSpans(session(events, true), events, { payloads: false }).slice(1)) {
@@ -156,7 +158,7 @@ describe('liveSpans', () => {
 	it('sends every request span and the root once the session has ended', () => {
 		fc.assert(
 			fc.property(sessionPlan, (plan) => {
-				const events = sessionRows(plan).rows.map(toReplayEvent);
+				const events = sessionRows(plan).rows.map(replayOf);
 				const [root, ...children] = sessionSpans(session(events, true), events, { payloads: false });
 				const live = liveSpans({ session: session(events, true), events, options: { payloads: false }, quiet: false });
 				expect(live.root).toEqual(root);

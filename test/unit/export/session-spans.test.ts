@@ -5,9 +5,11 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { EventRow } from '../../../src/event/event-row.js';
-import { toReplayEvent, type ReplayEvent } from '../../../src/event/replay-event.js';
+import { fromRow, toReplayView, type EventRow, type ReplayEvent } from '../../../src/event/event-forms.js';
 import { sessionSpans, traceIdOf, type ExportSession, type SpanRecord } from '../../../src/export/session-spans.js';
+
+// A stored row as the exports read it.
+const replayOf = (row: EventRow): ReplayEvent => toReplayView(fromRow(row));
 
 const SESSION_ID = '0190c2a4-5b6e-7f00-8a1b-2c3d4e5f6a7b';
 const START = 1_790_000_000_000_000;
@@ -93,7 +95,7 @@ describe('sessionSpans', () => {
 		fc.assert(
 			fc.property(fc.array(requestPlan, { minLength: 1, maxLength: 12 }), fc.array(fc.nat({ max: 100 }), { maxLength: 10 }), fc.boolean(), (plans, noise, payloads) => {
 				const rows = rowsFor(plans, noise);
-				const events: ReplayEvent[] = rows.map(toReplayEvent);
+				const events: ReplayEvent[] = rows.map(replayOf);
 				const spans = sessionSpans(sessionOf(rows), events, { payloads });
 				const [root, ...children] = spans as [SpanRecord, ...SpanRecord[]];
 				expect(root.parentSpanId).toBeNull();
@@ -139,8 +141,8 @@ describe('sessionSpans', () => {
 
 	it('keeps the ids of a session across exports, and a non-UUID session id still gets a valid trace id', () => {
 		const rows = rowsFor([{ id: 1, method: 'ping', tool: 'echo', fromServer: false, answer: 'ok', progress: 0, decision: false, masked: 0 }], []);
-		const first = sessionSpans(sessionOf(rows), rows.map(toReplayEvent), { payloads: false });
-		const second = sessionSpans(sessionOf(rows), rows.map(toReplayEvent), { payloads: true });
+		const first = sessionSpans(sessionOf(rows), rows.map(replayOf), { payloads: false });
+		const second = sessionSpans(sessionOf(rows), rows.map(replayOf), { payloads: true });
 		expect(second.map((span) => span.spanId)).toEqual(first.map((span) => span.spanId));
 		expect(traceIdOf(SESSION_ID)).toBe('0190c2a45b6e7f008a1b2c3d4e5f6a7b');
 		expect(traceIdOf('not-a-uuid')).toMatch(/^[0-9a-f]{32}$/);

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildExchanges } from '../../../src/replay/build-exchanges.js';
 import { compactLine, exchangeGist, firstResultLine, isProtocolChatter, LINE_CHARS } from '../../../src/replay/exchange-gist.js';
-import type { ReplayEvent } from '../../../src/event/replay-event.js';
+import type { ReplayEvent } from '../../../src/event/event-forms.js';
 
 const START = 1_795_000_000_000_000;
 

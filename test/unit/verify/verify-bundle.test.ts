@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { signSealedHead } from '../../../src/event/device-signature.js';
 import { readBundle, writeBundle } from '../../../src/event/evidence-bundle.js';
 import { newSessionId } from '../../../src/event/session-id.js';
-import { encodeEventLines, type ChainEvent } from '../../../src/event/wire-event.js';
+import type { ChainEvent } from '../../../src/event/event.js';
+import { encodeEventLines } from '../../../src/event/event-forms.js';
 import { verifyBundle } from '../../../src/verify/verify-bundle.js';
 import { callEvents, chain, outcomeEvents } from '../../helpers/collector-fixtures.js';
 
