@@ -8,6 +8,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities, JSONRPCMessage, Notification } from '@modelcontextprotocol/sdk/types.js';
 import { mcprecBin } from './mcprec.js';
+import { waitForGone } from './raw-mcprec.js';
 
 export type Route = 'direct' | 'mcprec';
 
@@ -99,7 +100,16 @@ async function connectOver(transport: Transport, options: Pick<ConnectOptions, '
 		notifications.push(notification);
 	};
 	options.setup?.(client);
-	await client.connect(new TappedTransport(transport, wire));
+	const tapped = new TappedTransport(transport, wire);
+	try {
+		await client.connect(tapped);
+	} catch (error) {
+		// The SDK closes a transport whose connect failed without waiting for it; a test that
+		// removes the home next must find mcprec gone, not still writing to it.
+		await client.close().catch(() => {});
+		if (tapped.pid) await waitForGone(tapped.pid, 10_000);
+		throw error;
+	}
 	return { route: options.route, client, wire, notifications, stderr, close: () => client.close() };
 }
 
@@ -117,6 +127,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 // Sees every message below the SDK's protocol layer, so tests can compare the client's
 // view of the wire with mcprec's recording.
 class TappedTransport implements Transport {
+	/** The child's pid, when the transport started one (stdio). */
+	pid: number | undefined;
 	onclose?: () => void;
 	onerror?: (error: Error) => void;
 	onmessage?: Transport['onmessage'];
@@ -134,6 +146,7 @@ class TappedTransport implements Transport {
 		this.inner.onclose = () => this.onclose?.();
 		this.inner.onerror = (error) => this.onerror?.(error);
 		await this.inner.start();
+		this.pid = (this.inner as { pid?: number | null }).pid ?? undefined;
 	}
 
 	send(message: JSONRPCMessage, options?: Parameters<Transport['send']>[1]): Promise<void> {
