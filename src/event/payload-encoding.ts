@@ -2,7 +2,9 @@
 // deflate-raw when it is large and shrinks by at least a tenth. Hashes always cover the
 // uncompressed bytes (hash-chain.ts), so the encoding never changes a chain.
 
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+// node:zlib is taken on first use: `run` rarely compresses, and loading it costs every
+// session's startup ~3 ms (DESIGN §8).
+const zlib = () => process.getBuiltinModule('node:zlib');
 
 export type PayloadEncoding = 'identity' | 'deflate-raw';
 
@@ -11,12 +13,12 @@ export const COMPRESS_ABOVE_BYTES = 64 * 1024;
 
 export function encodePayload(payload: Buffer): { payload: Buffer; encoding: PayloadEncoding } {
 	if (payload.length > COMPRESS_ABOVE_BYTES) {
-		const compressed = deflateRawSync(payload, { level: 1 });
+		const compressed = zlib().deflateRawSync(payload, { level: 1 });
 		if (compressed.length < payload.length * 0.9) return { payload: compressed, encoding: 'deflate-raw' };
 	}
 	return { payload, encoding: 'identity' };
 }
 
 export function decodePayloadBytes(payload: Buffer, encoding: string): Buffer {
-	return encoding === 'deflate-raw' ? inflateRawSync(payload) : payload;
+	return encoding === 'deflate-raw' ? zlib().inflateRawSync(payload) : payload;
 }

@@ -6,7 +6,6 @@
 // ones add the session's opening and closing to the store ledger (store/ledger-queries.ts).
 
 import type { Hash } from 'node:crypto';
-import { constants as zlib, deflateRawSync } from 'node:zlib';
 import type { Statement, Transaction } from 'better-sqlite3';
 import { openStore, type OpenStoreOptions, type StoreDatabase } from '../store/open-store.js';
 import { describeStoreFailure, StoreDamagedError } from '../store/describe-store-failure.js';
@@ -243,7 +242,9 @@ export class RecordWriter {
 			stream.hash = startEventHash(this.options.sessionId, this.lastHash, event);
 		}
 		stream.hash.update(piece);
-		const deflated = deflateRawSync(piece, { level: 1, finishFlush: last ? zlib.Z_FINISH : zlib.Z_SYNC_FLUSH });
+		// node:zlib on first use, as in payload-encoding.ts.
+		const { constants, deflateRawSync } = process.getBuiltinModule('node:zlib');
+		const deflated = deflateRawSync(piece, { level: 1, finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH });
 		if (stream.written + deflated.length > stream.output.length) {
 			const grown = Buffer.allocUnsafeSlow((stream.written + deflated.length) * 2);
 			stream.output.copy(grown, 0, 0, stream.written);

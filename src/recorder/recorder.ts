@@ -7,7 +7,6 @@
 // `healthy` before it forwards new requests (record or refuse, DESIGN §3 / policy
 // record.onError).
 
-import { Worker } from 'node:worker_threads';
 import type { OpenStoreOptions } from '../store/open-store.js';
 import type { Clock } from '../time/clock.js';
 import { countEvent, emptyCounters, type SessionCounters, type SessionEvent } from '../event/event.js';
@@ -152,8 +151,7 @@ export class Recorder implements EventSink, RecordingHealth, RecordingBacklog, C
 
 	private startWriter(): WriterLink {
 		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000, signer: this.signer };
-		const worker: WriterLink =
-			this.threaded ? new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data }) : new InThreadWriter(data);
+		const worker: WriterLink = this.threaded ? writerThread(data) : new InThreadWriter(data);
 		this.writer = worker;
 		// Only close() waits on the writer; otherwise it must not keep the process alive.
 		worker.unref();
@@ -501,4 +499,11 @@ export class Recorder implements EventSink, RecordingHealth, RecordingBacklog, C
 		const unrecorded = this.backlog;
 		this.whenClosed.resolve({ ok: ok && unrecorded === 0, unrecorded, reason: this.failure });
 	}
+}
+
+// MCPREC_RECORD_WRITER=thread: the writer on a worker thread. node:worker_threads is loaded
+// only then; a plain session's startup does not pay for it (DESIGN §8).
+function writerThread(data: WriterData): WriterLink {
+	const { Worker } = process.getBuiltinModule('node:worker_threads');
+	return new Worker(new URL('./record-writer-worker.js', import.meta.url), { workerData: data });
 }
