@@ -12,7 +12,11 @@ export class LineSplitter {
 	private pending: Buffer[] = [];
 	private pendingBytes = 0;
 
-	constructor(private readonly onFrame: (frame: Buffer) => void) {}
+	/** `onJoined`: told the size of each line that had to be joined from several reads, once it is. */
+	constructor(
+		private readonly onFrame: (frame: Buffer) => void,
+		private readonly onJoined?: (bytes: number) => void,
+	) {}
 
 	push(chunk: Buffer): void {
 		let start = 0;
@@ -25,6 +29,7 @@ export class LineSplitter {
 				frame = Buffer.concat(this.pending, this.pendingBytes + end + 1 - start);
 				this.pending = [];
 				this.pendingBytes = 0;
+				this.onJoined?.(frame.length);
 			} else {
 				frame = chunk.subarray(start, end + 1);
 			}

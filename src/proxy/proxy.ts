@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { LineSplitter } from '../jsonrpc/framing.js';
+import { afterLineJoined } from './release-memory.js';
 import type { SessionContext } from '../pipeline/session-context.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { Journal } from '../recorder/journal.js';
@@ -144,8 +145,8 @@ export class Proxy {
 		const { input, output, upstream, recorder } = this.options;
 		const { core } = this;
 		core.start(command, process.pid, this.options.context?.policy);
-		const clientLines = new LineSplitter((frame) => core.clientFrame(frame));
-		const serverLines = new LineSplitter((frame) => core.serverFrame(frame));
+		const clientLines = new LineSplitter((frame) => core.clientFrame(frame), afterLineJoined);
+		const serverLines = new LineSplitter((frame) => core.serverFrame(frame), afterLineJoined);
 		const stderrLines = new LineSplitter((frame) => core.serverStderrLine(frame));
 
 		if (this.options.refuse) core.refuse(this.options.refuse);

@@ -38,4 +38,15 @@ describe('LineSplitter', () => {
 		new LineSplitter((frame) => views.push(frame)).push(chunk);
 		expect(views[0].buffer).toBe(chunk.buffer);
 	});
+
+	it('tells the size of each line it had to join from several reads, and of no other', () => {
+		const joined: number[] = [];
+		const frames: string[] = [];
+		const splitter = new LineSplitter((frame) => frames.push(frame.toString()), (bytes) => joined.push(bytes));
+		splitter.push(Buffer.from('{"a":1}\n{"b":'));
+		splitter.push(Buffer.from('2'));
+		splitter.push(Buffer.from('}\n{"c":3}\n'));
+		expect(frames).toEqual(['{"a":1}\n', '{"b":2}\n', '{"c":3}\n']);
+		expect(joined).toEqual([8]);
+	});
 });
