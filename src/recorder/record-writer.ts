@@ -10,7 +10,7 @@ import type { Statement, Transaction } from 'better-sqlite3';
 import { openStore, type OpenStoreOptions, type StoreDatabase } from '../store/open-store.js';
 import { describeStoreFailure, StoreDamagedError } from '../store/describe-store-failure.js';
 import { StoreFileWatch } from '../store/store-file-watch.js';
-import { systemClock } from '../time/clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { ChainHasher, genesisHash, startEventHash } from '../event/hash-chain.js';
 import { encodePayload } from '../event/payload-encoding.js';
 import { emptyCounters, type ChainEvent, type SessionCounters } from '../event/event.js';
@@ -74,6 +74,8 @@ export interface RecordWriterOptions {
 	onHealthChange: (healthy: boolean, reason?: string) => void;
 	/** Signs checkpoints and ledger entries; without one they are written unsigned (verify says so). */
 	signer?: DeviceSigner;
+	/** Times the commits and the waits on a busy store; the Recorder's own on its thread, else the system's. */
+	clock?: Clock;
 	/**
 	 * Writes one transaction per turn of the event loop, so a writer on the forwarding thread
 	 * (writer-link.ts) lets messages through between its transactions; a worker thread
@@ -113,7 +115,7 @@ export class RecordWriter {
 	private unread = 0;
 	/** Queued events whose payload is still arriving in pieces, in seq order. */
 	private readonly streaming: QueuedEvent[] = [];
-	private readonly clock = systemClock();
+	private readonly clock: Clock;
 	private readonly hasher = new ChainHasher();
 	private session: SessionStart | undefined;
 	private lastHash: string;
@@ -151,6 +153,7 @@ export class RecordWriter {
 	private damage: string | undefined;
 
 	constructor(private readonly options: RecordWriterOptions) {
+		this.clock = options.clock ?? systemClock();
 		this.lastHash = genesisHash(options.sessionId);
 		this.committedHash = this.lastHash;
 		this.signer = options.signer;

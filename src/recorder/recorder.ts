@@ -151,7 +151,7 @@ export class Recorder implements EventSink, RecordingHealth, RecordingBacklog, C
 
 	private startWriter(): WriterLink {
 		const data: WriterData = { sessionId: this.options.session.id, store: this.options.store, lockTimeoutMs: this.options.lockTimeoutMs ?? 5000, signer: this.signer };
-		const worker: WriterLink = this.threaded ? writerThread(data) : new InThreadWriter(data);
+		const worker: WriterLink = this.threaded ? writerThread(data) : new InThreadWriter(data, this.options.clock);
 		this.writer = worker;
 		// Only close() waits on the writer; otherwise it must not keep the process alive.
 		worker.unref();

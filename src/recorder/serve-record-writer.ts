@@ -5,6 +5,7 @@ import { RecordWriter } from './record-writer.js';
 import { ArenaReader } from './event-arena.js';
 import { deviceSigner } from '../event/device-signature.js';
 import type { FromWriter, ToWriter, WriterData } from './writer-messages.js';
+import type { Clock } from '../time/clock.js';
 
 /**
  * Builds a RecordWriter for `data` and returns what handles the Recorder's messages; the
@@ -13,10 +14,11 @@ import type { FromWriter, ToWriter, WriterData } from './writer-messages.js';
 export function serveRecordWriter(
 	data: WriterData,
 	send: (message: FromWriter, transfer?: ArrayBuffer[]) => void,
-	options: { oneBatchPerTurn: boolean; busyPollMs?: number },
+	options: { oneBatchPerTurn: boolean; busyPollMs?: number; clock?: Clock },
 ): (message: ToWriter) => void {
 	const writer = new RecordWriter({
 		...data,
+		clock: options.clock,
 		signer: data.signer ? deviceSigner(data.signer.deviceId, data.signer.jwk) : undefined,
 		onAcknowledge: (committedSeq) => send({ type: 'ack', committedSeq }),
 		onHealthChange: (healthy, reason) => send({ type: 'health', healthy, reason }),

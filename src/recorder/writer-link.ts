@@ -7,6 +7,7 @@
 // cores (DESIGN §8, performance issue). MCPREC_RECORD_WRITER=thread keeps the thread.
 
 import type { FromWriter, ToWriter, WriterData } from './writer-messages.js';
+import type { Clock } from '../time/clock.js';
 
 const BUSY_POLL_MS = 2;
 
@@ -37,7 +38,11 @@ export class InThreadWriter implements WriterLink {
 
 	private readonly data: WriterData;
 
-	constructor(data: WriterData) {
+	/** `clock`: the Recorder's, so the writer's times come from the same source as the events'. */
+	constructor(
+		data: WriterData,
+		private readonly clock?: Clock,
+	) {
 		// SQLite's busy wait blocks the thread it runs on, here the forwarding one: none; the
 		// writer tries again itself, soon while other writers commit (RecordWriterOptions.busyPollMs).
 		this.data = { ...data, store: { ...data.store, busyTimeoutMs: 0 } };
@@ -53,7 +58,7 @@ export class InThreadWriter implements WriterLink {
 		// Recorder: `run` spawns the server before it loads anything it can do without.
 		this.loading ??= import('./serve-record-writer.js').then(
 			({ serveRecordWriter }) => {
-				this.handle = serveRecordWriter(this.data, (answer) => this.answer(answer), { oneBatchPerTurn: true, busyPollMs: BUSY_POLL_MS });
+				this.handle = serveRecordWriter(this.data, (answer) => this.answer(answer), { oneBatchPerTurn: true, busyPollMs: BUSY_POLL_MS, clock: this.clock });
 			},
 			(error: Error) => this.fail(error),
 		);
