@@ -25,7 +25,7 @@ import { checkBundleImports } from './check-bundle-imports.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}dist/bundle`;
 const distDir = `${root}dist`;
-const BUNDLED_PACKAGES = ['commander', 'env-paths', 'yaml'];
+const BUNDLED_PACKAGES = ['commander', 'yaml'];
 
 // The modules `run` imports once the server is spawned (statically or not), by path in dist/;
 // the chunk holds them and what they import statically.

@@ -1,5 +1,5 @@
 // Where the file credential store and its lock live: beside config.yaml, so in
-// MCPREC_HOME when set, else the platform's config directory (env-paths).
+// MCPREC_HOME when set, else the platform's config directory (config/paths.ts).
 
 import path from 'node:path';
 import { resolveStatePaths } from '../config/paths.js';
