@@ -6,6 +6,7 @@ import { journalDirectory, recoverJournals, type RecoveredSession } from './reco
 import { StoreError } from '../errors/store-error.js';
 import type { DeviceSigner } from '../event/device-signature.js';
 import { writeLedgerHead } from './ledger-queries.js';
+import { sqliteAddon } from './sqlite-addon.js';
 
 export type StoreDatabase = Database.Database;
 
@@ -30,7 +31,7 @@ export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPe
 	}
 	if (!readonly) createPrivately(file);
 	if (warnPermissions) warnIfReadableByOthers(file);
-	const database = new Database(file, { timeout: busyTimeoutMs, readonly: false, fileMustExist: readonly });
+	const database = new Database(file, { timeout: busyTimeoutMs, readonly: false, fileMustExist: readonly, nativeBinding: sqliteAddon() });
 	try {
 		if (database.pragma('journal_mode', { simple: true }) !== 'wal') database.pragma('journal_mode = WAL');
 		database.pragma('synchronous = NORMAL');

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sqliteAddon } from '../../store/sqlite-addon.js';
 import { genesisHash } from '../../event/hash-chain.js';
 import { addOutcome, noOutcomes } from '../event-outcomes.js';
 import { overlapRange, planAppend } from '../plan-append.js';
@@ -41,7 +42,7 @@ const SELECT_SESSION = `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN session_s
 
 export function openSqliteCollectorStore(options: SqliteStoreOptions): CollectorStore {
 	fs.mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o700 });
-	const database = new Database(options.file, { timeout: options.busyTimeoutMs ?? 10_000 });
+	const database = new Database(options.file, { timeout: options.busyTimeoutMs ?? 10_000, nativeBinding: sqliteAddon() });
 	database.pragma('journal_mode = WAL');
 	database.pragma('synchronous = NORMAL');
 	migrate(database);
