@@ -53,6 +53,9 @@ export interface ProxyOptions {
 	endHolds?: () => void;
 }
 
+// With a journal, how long the store's opening waits for the client's first chunk (Proxy.start).
+const OPEN_STORE_AFTER_MS = 100;
+
 export class Proxy {
 	readonly core: SessionCore;
 	private readonly deliveries = new DeliveryLedger();
@@ -165,18 +168,37 @@ export class Proxy {
 				},
 			});
 		if (upstream.pid !== undefined && !this.options.refuse) core.upstreamSpawned(upstream.pid);
-		// Write the session row before any client byte is read (the server starts meanwhile):
-		// a store that cannot be written is known before the first request, so that request
-		// is refused, not leaked. Stages may still be loading: they are built while the server boots.
-		const [, stages] = await Promise.all([recorder.open(), this.options.stages]);
+		// The session row. With a journal, every message is on disk before it is forwarded
+		// whether or not the store has opened, so the store opens once the first chunk of the
+		// client is in (DESIGN §8, startup: loading SQLite and writing the row cost ~15 ms that
+		// the client's `initialize` no longer waits for); a store that then fails to open
+		// turns the recording unhealthy and later requests are refused, and the journal keeps
+		// what was forwarded for the next mcprec that can open the store. Without a journal the
+		// row is written before any client byte is read, so a store that cannot be written is
+		// known before the first request. Stages may still be loading: they are built while the
+		// server boots.
+		const opened = this.options.journal ? undefined : recorder.open();
+		const [, stages] = await Promise.all([opened, this.options.stages]);
 		if (stages) core.setStages(stages);
+		let openLater: NodeJS.Timeout | undefined;
+		const openNow = () => {
+			if (openLater === undefined) return;
+			clearTimeout(openLater);
+			openLater = undefined;
+			void recorder.open();
+		};
+		// After the client's first chunk is forwarded, or soon if it is slow to come.
+		if (!opened) openLater = setTimeout(openNow, OPEN_STORE_AFTER_MS).unref();
 
 		recorder.onRelief(() => {
 			this.recordingBehind = false;
 			this.holdStreams();
 		});
 		recorder.onCommitted(() => this.recording.restartJournalIfDone());
-		input.on('data', (chunk: Buffer) => this.inOneWrite(() => clientLines.push(chunk)));
+		input.on('data', (chunk: Buffer) => {
+			this.inOneWrite(() => clientLines.push(chunk));
+			openNow();
+		});
 		input.on('end', () => {
 			clientLines.end();
 			core.clientClosed();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { MIGRATIONS } from './migrations.js';
 import { journalDirectory, recoverJournals, type RecoveredSession } from './recover-journals.js';
 import { StoreError } from '../errors/store-error.js';
@@ -8,7 +9,19 @@ import type { DeviceSigner } from '../event/device-signature.js';
 import { writeLedgerHead } from './ledger-queries.js';
 import { sqliteAddon } from './sqlite-addon.js';
 
-export type StoreDatabase = Database.Database;
+export type StoreDatabase = BetterSqlite3.Database;
+
+// better-sqlite3 is loaded with the first store opened, not with the module: `run` loads this
+// module with everything else before it reads the client's first request, and the package's
+// CommonJS files take ~10 ms to resolve and load (DESIGN §8, startup).
+let Database: typeof BetterSqlite3 | undefined;
+function sqlite(): typeof BetterSqlite3 {
+	if (Database === undefined) {
+		const require = createRequire(import.meta.url);
+		Database = require('better-sqlite3') as typeof BetterSqlite3;
+	}
+	return Database;
+}
 
 export interface OpenStoreOptions {
 	file: string;
@@ -31,7 +44,7 @@ export function openStore({ file, busyTimeoutMs = 5000, readonly = false, warnPe
 	}
 	if (!readonly) createPrivately(file);
 	if (warnPermissions) warnIfReadableByOthers(file);
-	const database = new Database(file, { timeout: busyTimeoutMs, readonly: false, fileMustExist: readonly, nativeBinding: sqliteAddon() });
+	const database = new (sqlite())(file, { timeout: busyTimeoutMs, readonly: false, fileMustExist: readonly, nativeBinding: sqliteAddon() });
 	try {
 		if (database.pragma('journal_mode', { simple: true }) !== 'wal') database.pragma('journal_mode = WAL');
 		database.pragma('synchronous = NORMAL');

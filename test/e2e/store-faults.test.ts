@@ -77,6 +77,31 @@ describe('a store that cannot be written', () => {
 		expect((await runMcprec(['verify', '--all'], home)).exitCode).toBe(0);
 	});
 
+	// With a journal the store opens after the client's first chunk (proxy.ts start): the
+	// first request does not wait for it, and is recorded all the same once the store is free.
+	it('locked when the session starts: the first request is forwarded from the journal, and recorded once the lock goes', async () => {
+		const home = makeHome();
+		cleanups.push(() => removeHome(home));
+		expect((await runMcprec(['sessions'], home)).exitCode).toBe(0);
+		const holder = new Database(path.join(home, 'mcprec.db'));
+		cleanups.push(() => holder.close());
+		holder.exec('BEGIN IMMEDIATE');
+
+		session = startRaw(rawServer, home, { runOptions: ['--lock-timeout', '800'] });
+		session.send(initialize(1));
+		const answer = parse(await session.response(1));
+		expect(answer.error).toBeUndefined();
+		expect(answer.result).toMatchObject({ serverInfo: { name: 'raw-server' } });
+		holder.exec('COMMIT');
+		session.end();
+		await session.exit();
+
+		// Whatever the session could not commit itself, the next command recovers from its journal.
+		expect((await runMcprec(['verify', '--all'], home)).exitCode).toBe(0);
+		const forwarded = readEvents(home).filter((event) => event.method === 'initialize' && event.origin === 'client');
+		expect(forwarded.map((event) => event.target)).toEqual(['server']);
+	});
+
 	const rootOnly = process.getuid?.() === 0 ? it : it.skip;
 
 	rootOnly('disk full: refused with a message about space, recovered once space is freed', async () => {
