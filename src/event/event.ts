@@ -4,6 +4,16 @@ export type EventOrigin = 'client' | 'server' | 'proxy';
 export type EventTarget = 'client' | 'server' | null;
 export type EventKind = 'message' | 'stderr' | 'lifecycle' | 'decision' | 'mask';
 
+// The codes binary forms keep these fields as (the recorder's arena, the journal): a value's
+// code is its index here. Append only: journals on disk hold these codes.
+export const EVENT_ORIGINS: readonly EventOrigin[] = ['client', 'server', 'proxy'];
+export const EVENT_TARGETS: readonly EventTarget[] = [null, 'client', 'server'];
+export const EVENT_KINDS: readonly EventKind[] = ['message', 'stderr', 'lifecycle', 'decision', 'mask'];
+export const ORIGIN_CODES: Readonly<Record<EventOrigin, number>> = { client: 0, server: 1, proxy: 2 };
+/** No target (null) is code 0. */
+export const TARGET_CODES: Readonly<Record<NonNullable<EventTarget>, number>> = { client: 1, server: 2 };
+export const KIND_CODES: Readonly<Record<EventKind, number>> = { message: 0, stderr: 1, lifecycle: 2, decision: 3, mask: 4 };
+
 /**
  * One thing that happened in a session, as recorded (DESIGN §5): the one event type. Its
  * other forms (the store row, the wire line, the replay view, the journal entry) are

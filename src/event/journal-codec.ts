@@ -12,7 +12,7 @@
 //                    counts}   (an event as mcprec 0.1 wrote it before the binary form; read still)
 //   payload bytes (an event's exact bytes; empty for an update)
 // An event's binary header, little-endian, at offsets from the header's start:
-//   0   u8 0x01, then u8 codes of origin, target, kind (EVENT_CODES)
+//   0   u8 0x01, then u8 codes of origin, target, kind (event.ts ORIGIN_CODES…)
 //   4   u32 which counters the event adds to (bit i: COUNTER_NAMES[i])
 //   8   f64 seq     16  f64 ts (µs)     24  f64 latencyUs (NaN: none)
 //   32  i32 ×3 UTF-8 lengths of method, rpcId, tool (-1: none)
@@ -22,7 +22,7 @@
 // buffer, its header costs no JSON and no allocation (DESIGN §8).
 // A process killed mid-append leaves at most one torn entry at the end; readers stop there.
 
-import type { CounterName, EventCounts, EventKind, EventOrigin, EventTarget, RecordedEvent, SessionCounters, SessionEvent } from './event.js';
+import { EVENT_KINDS, EVENT_ORIGINS, EVENT_TARGETS, KIND_CODES, ORIGIN_CODES, TARGET_CODES, type CounterName, type EventCounts, type RecordedEvent, type SessionCounters, type SessionEvent } from './event.js';
 import { readEvent, type ReadFields } from './event-forms.js';
 
 export const JOURNAL_MAGIC = 'mcprec-journal-v1';
@@ -68,20 +68,10 @@ export function encodeJournalHeader(header: JournalHeader): Buffer {
 const BINARY_EVENT = 0x01;
 const JSON_ENTRY = 0x7b; // `{`
 const EVENT_FIXED_BYTES = 48;
-const ORIGINS: readonly EventOrigin[] = ['client', 'server', 'proxy'];
-const TARGETS: readonly EventTarget[] = [null, 'client', 'server'];
-const KINDS: readonly EventKind[] = ['message', 'stderr', 'lifecycle', 'decision', 'mask'];
 const COUNTER_NAMES: readonly CounterName[] = ['requests', 'errors', 'toolErrors', 'blocked', 'denied', 'masked', 'approvals'];
-const ORIGIN_CODES = codes(ORIGINS);
-const TARGET_CODES = codes(TARGETS.slice(1) as readonly string[], 1);
-const KIND_CODES = codes(KINDS);
-const COUNTER_BITS = codes(COUNTER_NAMES);
+const COUNTER_BITS = Object.fromEntries(COUNTER_NAMES.map((name, bit) => [name, bit])) as Record<CounterName, number>;
 // A buffer for event headers is this large (more for an event that needs more).
 const SCRATCH_BYTES = 64 * 1024;
-
-function codes(names: readonly (string | null)[], first = 0): Record<string, number> {
-	return Object.fromEntries(names.map((name, index) => [name, index + first]));
-}
 
 /**
  * Encodes events into a buffer it reuses: the pieces it returns stay valid until reuse()
@@ -102,7 +92,7 @@ export class JournalEventEncoder {
 		const { scratch, floats, ints } = this;
 		const start = this.used; // 8-aligned: the header's floats are aligned too
 		const word = start >> 2;
-		ints[word + 2] = BINARY_EVENT | (ORIGIN_CODES[event.origin]! << 8) | ((event.target === null ? 0 : TARGET_CODES[event.target]!) << 16) | (KIND_CODES[event.kind]! << 24);
+		ints[word + 2] = BINARY_EVENT | (ORIGIN_CODES[event.origin] << 8) | ((event.target === null ? 0 : TARGET_CODES[event.target]) << 16) | (KIND_CODES[event.kind] << 24);
 		floats[(start >> 3) + 2] = seq;
 		floats[(start >> 3) + 3] = event.ts;
 		floats[(start >> 3) + 4] = event.latencyUs ?? Number.NaN;
@@ -119,7 +109,7 @@ export class JournalEventEncoder {
 		if (written > 0) at += written;
 		let bits = 0;
 		if (typeof counts === 'string') {
-			bits = 1 << COUNTER_BITS[counts]!;
+			bits = 1 << COUNTER_BITS[counts];
 			at = scratch.writeDoubleLE(1, at);
 		} else if (counts != null) {
 			for (let bit = 0; bit < COUNTER_NAMES.length; bit++) {
@@ -229,9 +219,9 @@ function journalEvent(entry: EventEntry, payload: Buffer): JournalEvent {
 // An event's binary header (see the top of this file); undefined when it does not hold together.
 function decodeBinaryEvent(header: Buffer): EventEntry | undefined {
 	if (header.length < EVENT_FIXED_BYTES) return undefined;
-	const origin = ORIGINS[header[1]!];
-	const target = TARGETS[header[2]!];
-	const kind = KINDS[header[3]!];
+	const origin = EVENT_ORIGINS[header[1]!];
+	const target = EVENT_TARGETS[header[2]!];
+	const kind = EVENT_KINDS[header[3]!];
 	if (origin === undefined || target === undefined || kind === undefined) return undefined;
 	const bits = header.readUInt32LE(4);
 	const latency = header.readDoubleLE(24);

@@ -11,7 +11,7 @@
 // method, rpc id and tool (-1 for null) and the length of the payload bytes stored here
 // (0 for a large payload, which goes to the writer in pieces; writer-messages.ts).
 
-import type { EventKind, EventOrigin, EventTarget, RecordedEvent } from '../event/event.js';
+import { EVENT_KINDS, EVENT_ORIGINS, EVENT_TARGETS, KIND_CODES, ORIGIN_CODES, TARGET_CODES, type RecordedEvent } from '../event/event.js';
 
 /**
  * A recorded event as the arena keeps it: no seq (it follows from the order); `payload`
@@ -35,12 +35,6 @@ const LARGE_FLAG = 1 << 12;
 // Big enough that a burst fills few of them, small enough that an idle session's one chunk is cheap.
 const CHUNK_BYTES = 2 * 1024 * 1024;
 
-const ORIGINS: readonly EventOrigin[] = ['client', 'server', 'proxy'];
-const TARGETS: readonly EventTarget[] = [null, 'client', 'server'];
-const KINDS: readonly EventKind[] = ['message', 'stderr', 'lifecycle', 'decision', 'mask'];
-const ORIGIN_CODES: Record<string, number> = { client: 0, server: 1, proxy: 2 };
-const TARGET_CODES: Record<string, number> = { client: 1, server: 2 };
-const KIND_CODES: Record<string, number> = { message: 0, stderr: 1, lifecycle: 2, decision: 3, mask: 4 };
 
 /** Typed views over one shared buffer, shared by both threads' readers and the writer below. */
 class ArenaChunk {
@@ -182,9 +176,9 @@ function readRecord(chunk: ArenaChunk, start: number): ArenaEvent {
 	return {
 		ts: chunk.floats[start >> 3],
 		latencyUs: Number.isNaN(latencyUs) ? null : latencyUs,
-		origin: ORIGINS[codes & 0xf],
-		target: TARGETS[(codes >> 4) & 0xf],
-		kind: KINDS[(codes >> 8) & 0xf],
+		origin: EVENT_ORIGINS[codes & 0xf]!,
+		target: EVENT_TARGETS[(codes >> 4) & 0xf]!,
+		kind: EVENT_KINDS[(codes >> 8) & 0xf]!,
 		method,
 		rpcId,
 		tool,
