@@ -180,25 +180,24 @@ export class Proxy {
 		const opened = this.options.journal ? undefined : recorder.open();
 		const [, stages] = await Promise.all([opened, this.options.stages]);
 		if (stages) core.setStages(stages);
-		let openLater: NodeJS.Timeout | undefined;
-		const openNow = () => {
-			if (openLater === undefined) return;
-			clearTimeout(openLater);
-			openLater = undefined;
-			void recorder.open();
-		};
-		// After the client's first chunk is forwarded, or soon if it is slow to come.
-		if (!opened) openLater = setTimeout(openNow, OPEN_STORE_AFTER_MS).unref();
 
 		recorder.onRelief(() => {
 			this.recordingBehind = false;
 			this.holdStreams();
 		});
 		recorder.onCommitted(() => this.recording.restartJournalIfDone());
-		input.on('data', (chunk: Buffer) => {
-			this.inOneWrite(() => clientLines.push(chunk));
-			openNow();
-		});
+		input.on('data', (chunk: Buffer) => this.inOneWrite(() => clientLines.push(chunk)));
+		// After the client's first chunk is forwarded (a listener after the one above), or soon
+		// if it is slow to come.
+		if (!opened) {
+			const openNow = () => {
+				clearTimeout(openLater);
+				input.off('data', openNow);
+				void recorder.open();
+			};
+			const openLater = setTimeout(openNow, OPEN_STORE_AFTER_MS).unref();
+			input.once('data', openNow);
+		}
 		input.on('end', () => {
 			clientLines.end();
 			core.clientClosed();
